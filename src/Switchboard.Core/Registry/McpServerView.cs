@@ -1,0 +1,179 @@
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Switchboard.Naming;
+
+namespace Switchboard.Registry;
+
+/// <summary>
+/// What one MCP endpoint shows its clients: either every registered server at once, with tools and prompts namespaced
+/// as <c>{server}__{name}</c> (the aggregated <c>/mcp</c>), or a single server under its own names
+/// (<c>/servers/{name}/mcp</c>, <c>switchboard mcp NAME</c>).
+/// </summary>
+/// <remarks>
+/// A view owns the collections handed to every session on its endpoint and keeps them in step with the catalogs it
+/// is built on, so a change in one server reaches connected clients as a <c>list_changed</c> notification. Resource
+/// URIs are never rewritten: a URI names the same thing on every endpoint.
+/// </remarks>
+public sealed partial class McpServerView : IDisposable
+{
+    private readonly McpServerCatalog[] _servers;
+    private readonly bool _namespaced;
+    private readonly Lock _refreshLock = new();
+    private IReadOnlyList<string> _problems = [];
+    private Routes _routes = Routes.Empty;
+
+    private McpServerView(string name, McpServerCatalog[] servers, bool namespaced)
+    {
+        Name = name;
+        _servers = servers;
+        _namespaced = namespaced;
+
+        Refresh();
+        foreach (var server in _servers)
+        {
+            server.Tools.Changed += OnCatalogChanged;
+            server.Resources.Changed += OnCatalogChanged;
+            server.Prompts.Changed += OnCatalogChanged;
+        }
+    }
+
+    /// <summary>The view every registered server contributes to, with namespaced tool and prompt names.</summary>
+    public static McpServerView Aggregate(string name, IEnumerable<McpServerCatalog> servers) => new(name, [.. servers], namespaced: true);
+
+    /// <summary>One server's view, under its own names.</summary>
+    public static McpServerView Single(McpServerCatalog server) => new(server.Name, [server], namespaced: false);
+
+    /// <summary>The view's name: the server's for a single-server view.</summary>
+    public string Name { get; }
+
+    /// <summary>The servers this view shows.</summary>
+    public IReadOnlyList<McpServerCatalog> Servers => _servers;
+
+    /// <summary>The tools under their exposed names.</summary>
+    public McpServerPrimitiveCollection<McpServerTool> Tools { get; } = [];
+
+    /// <summary>The resources and resource templates of every server in the view.</summary>
+    public McpServerResourceCollection Resources { get; } = [];
+
+    /// <summary>The prompts under their exposed names.</summary>
+    public McpServerPrimitiveCollection<McpServerPrompt> Prompts { get; } = [];
+
+    /// <summary>
+    /// Naming problems found when the view was last built: an exposed name that breaks the naming rules, or two
+    /// servers claiming the same name or resource URI. The later claimant is left out, never silently overwrites.
+    /// </summary>
+    public IReadOnlyList<string> Problems => Volatile.Read(ref _problems);
+
+    /// <summary>Points <paramref name="options"/> at this view: its primitives and the handlers that route to the owning server.</summary>
+    public void ApplyTo(McpServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        options.ToolCollection = Tools;
+        options.ResourceCollection = Resources;
+        options.PromptCollection = Prompts;
+
+        var handlers = options.Handlers;
+        handlers.CompleteHandler = CompleteAsync;
+        // Every view accepts logging/setLevel: any tool may log to the session, and the SDK records the level.
+        handlers.SetLoggingLevelHandler = static (_, _) => ValueTask.FromResult(new EmptyResult());
+        if (_servers.Any(s => s.SubscribeHandler is not null))
+        {
+            handlers.SubscribeToResourcesHandler = SubscribeAsync;
+            handlers.UnsubscribeFromResourcesHandler = UnsubscribeAsync;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var server in _servers)
+        {
+            server.Tools.Changed -= OnCatalogChanged;
+            server.Resources.Changed -= OnCatalogChanged;
+            server.Prompts.Changed -= OnCatalogChanged;
+        }
+    }
+
+    private void OnCatalogChanged(object? sender, EventArgs e) => Refresh();
+
+    private void Refresh()
+    {
+        lock (_refreshLock)
+        {
+            var problems = new List<string>();
+            var routes = new Routes();
+            using (Tools.DeferChangedEvents())
+            using (Prompts.DeferChangedEvents())
+            using (Resources.DeferChangedEvents())
+            {
+                Tools.Clear();
+                Prompts.Clear();
+                Resources.Clear();
+
+                var toolOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+                var promptOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+                var resourceOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var server in _servers)
+                {
+                    foreach (var tool in server.Tools)
+                    {
+                        string exposed = ExposedName(server, tool.ProtocolTool.Name);
+                        if (Admit("tool", server, tool.ProtocolTool.Name, exposed, toolOwners, problems))
+                        {
+                            Tools.Add(_namespaced ? new NamespacedTool(exposed, tool) : tool);
+                        }
+                    }
+
+                    foreach (var prompt in server.Prompts)
+                    {
+                        string exposed = ExposedName(server, prompt.ProtocolPrompt.Name);
+                        if (Admit("prompt", server, prompt.ProtocolPrompt.Name, exposed, promptOwners, problems))
+                        {
+                            Prompts.Add(_namespaced ? new NamespacedPrompt(exposed, prompt) : prompt);
+                            routes.Prompts[exposed] = (server, prompt.ProtocolPrompt.Name);
+                        }
+                    }
+
+                    foreach (var resource in server.Resources)
+                    {
+                        string uri = resource.ProtocolResourceTemplate.UriTemplate;
+                        if (resourceOwners.TryGetValue(uri, out var owner))
+                        {
+                            problems.Add($"Resource '{uri}' of server '{server.Name}' is left out: server '{owner}' already exposes that URI.");
+                            continue;
+                        }
+
+                        resourceOwners[uri] = server.Name;
+                        Resources.Add(resource);
+                        routes.Resources.Add((resource, server));
+                    }
+                }
+            }
+
+            Volatile.Write(ref _problems, problems);
+            Volatile.Write(ref _routes, routes);
+        }
+    }
+
+    private string ExposedName(McpServerCatalog server, string name) => _namespaced ? McpNames.Namespaced(server.Name, name) : name;
+
+    private static bool Admit(string kind, McpServerCatalog server, string name, string exposed, Dictionary<string, string> owners, List<string> problems)
+    {
+        if (!McpNames.IsValidExposedName(exposed))
+        {
+            problems.Add(
+                $"The {kind} '{name}' of server '{server.Name}' is left out: its exposed name '{exposed}' must match ^[a-zA-Z0-9_-]{{1,{McpNames.MaxExposedNameLength}}}$.");
+            return false;
+        }
+
+        if (owners.TryGetValue(exposed, out var owner))
+        {
+            problems.Add($"The {kind} '{name}' of server '{server.Name}' is left out: '{exposed}' is already exposed by server '{owner}'.");
+            return false;
+        }
+
+        owners[exposed] = server.Name;
+        return true;
+    }
+}
