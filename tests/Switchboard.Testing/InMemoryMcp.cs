@@ -28,13 +28,18 @@ public sealed class InMemoryMcp : IAsyncDisposable
     public McpClient Client { get; private set; } = null!;
 
     /// <summary>Serves <paramref name="catalog"/> under its own names and connects a client to it.</summary>
-    public static async Task<InMemoryMcp> ConnectAsync(McpServerCatalog catalog, McpClientOptions? clientOptions = null, CancellationToken cancellationToken = default)
+    public static Task<InMemoryMcp> ConnectAsync(McpServerCatalog catalog, McpClientOptions? clientOptions = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(McpServerView.Single(catalog), clientOptions, cancellationToken);
+
+    /// <summary>Serves <paramref name="view"/> and connects a client to it.</summary>
+    public static async Task<InMemoryMcp> ConnectAsync(McpServerView view, McpClientOptions? clientOptions = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(view);
         var clientToServer = new Pipe();
         var serverToClient = new Pipe();
 
-        var options = new McpServerOptions { ServerInfo = new() { Name = catalog.Name, Version = "test" } };
-        McpServerView.Single(catalog).ApplyTo(options);
+        var options = new McpServerOptions { ServerInfo = new() { Name = view.Name, Version = "test" } };
+        view.ApplyTo(options);
         var server = McpServer.Create(
             new StreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream()),
             options,

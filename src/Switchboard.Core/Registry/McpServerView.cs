@@ -81,6 +81,9 @@ public sealed partial class McpServerView : IDisposable
         {
             handlers.SubscribeToResourcesHandler = SubscribeAsync;
             handlers.UnsubscribeFromResourcesHandler = UnsubscribeAsync;
+            // The SDK does not infer this flag from the handler; without it clients never learn they may subscribe.
+            var capabilities = options.Capabilities ??= new ServerCapabilities();
+            (capabilities.Resources ??= new ResourcesCapability()).Subscribe = true;
         }
     }
 

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Gateway.Health;
+using Switchboard.Gateway.Hosting;
+using Switchboard.Gateway.Http;
+
+namespace Switchboard.Gateway;
+
+/// <summary>Maps the gateway's endpoints and the guards in front of them.</summary>
+public static class GatewayEndpoints
+{
+    /// <summary>The route value that names a server in <c>/servers/{server}/mcp</c>.</summary>
+    public const string ServerRouteKey = "server";
+
+    internal const string ReadyTag = "ready";
+
+    private static readonly PathString HealthPath = "/healthz";
+
+    /// <summary>
+    /// Adds the guards (Host/Origin, body size) for everything but health probes, then maps <c>/mcp</c>,
+    /// <c>/servers/{server}/mcp</c> (not for a standalone server) and <c>/healthz/live</c>, <c>/healthz/ready</c>.
+    /// </summary>
+    public static WebApplication MapSwitchboardGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+
+        app.UseExceptionHandler();
+        // Probes come from kubelets and load balancers addressing the pod by IP, so they skip the Host check.
+        app.UseWhen(
+            context => !context.Request.Path.StartsWithSegments(HealthPath),
+            guarded => guarded
+                .UseMiddleware<HostValidationMiddleware>()
+                .UseMiddleware<RequestBodyLimitMiddleware>()
+                .UseMiddleware<JsonRpcValidationMiddleware>());
+
+        app.MapMcp("/mcp");
+        if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)
+        {
+            app.MapMcp($"/servers/{{{ServerRouteKey}:{RegisteredServerRouteConstraint.Name}}}/mcp");
+        }
+
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthResponseWriter.WriteAsync });
+        return app;
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Options;
+
+namespace Switchboard.Gateway;
+
+/// <summary>How the gateway's HTTP endpoints guard themselves. Section <c>Gateway</c>.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Gateway";
+
+    /// <summary>
+    /// Host names a request's <c>Host</c> header, and its <c>Origin</c> header when present, may name. Anything else
+    /// is refused, which defeats DNS rebinding against a gateway on a developer's machine. <c>*</c> allows any host:
+    /// only behind a proxy that checks it.
+    /// </summary>
+    public IList<string> AllowedHosts { get; } = [];
+
+    /// <summary>The largest JSON-RPC request body accepted, in bytes.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Hosts allowed when the configuration names none: the loopback names.</summary>
+    public static IReadOnlyList<string> LoopbackHosts { get; } = ["localhost", "127.0.0.1", "[::1]"];
+
+    /// <summary>The hosts actually in force.</summary>
+    public IReadOnlyList<string> EffectiveAllowedHosts => AllowedHosts.Count > 0 ? [.. AllowedHosts] : LoopbackHosts;
+}
+
+/// <summary>Checks <see cref="GatewayOptions"/> at start, with messages that say what to change.</summary>
+internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    private const long MinBody = 1024;
+    private const long MaxBody = 1024L * 1024 * 1024;
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxRequestBodyBytes is < MinBody or > MaxBody)
+        {
+            failures.Add($"Gateway:MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; set it between {MinBody} and {MaxBody} bytes.");
+        }
+
+        foreach (var host in options.AllowedHosts)
+        {
+            if (host != "*" && Uri.CheckHostName(host.Trim('[', ']')) == UriHostNameType.Unknown)
+            {
+                failures.Add($"Gateway:AllowedHosts contains '{host}', which is not a host name or address; list bare host names such as 'mcp.example.com' (no scheme, no port), or '*'.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

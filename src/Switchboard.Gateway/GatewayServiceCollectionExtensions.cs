@@ -1,0 +1,106 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
+using Switchboard.Gateway.Health;
+using Switchboard.Gateway.Hosting;
+using Switchboard.Registry;
+
+namespace Switchboard.Gateway;
+
+/// <summary>Registers the gateway: the server registry, the MCP Streamable HTTP transport over it, guards and health.</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>The version every endpoint reports as <c>serverInfo.version</c>.</summary>
+    public static string ProductVersion { get; } =
+        typeof(GatewayServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>
+    /// Adds the gateway. <paramref name="servers"/> are the servers this host can create; configuration
+    /// (<c>Servers:{name}:Enabled</c>) decides which are mounted, unless <paramref name="topology"/> names one
+    /// server to serve alone.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardGateway(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        IEnumerable<ServerRegistration> servers,
+        GatewayTopology? topology = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+
+        var registrations = servers.ToArray();
+        services.AddOptions<ServersOptions>()
+            .Configure(o => Bind(o, configuration.GetSection(ServersOptions.SectionName)))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServersOptions>>(new ServersOptionsValidator(registrations)));
+
+        services.TryAddSingleton(topology ?? new GatewayTopology());
+        services.TryAddSingleton(sp => CreateRegistry(sp, registrations));
+        services.AddHostedService<RegistryStartupCheck>();
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<RegisteredServerRouteConstraint>(RegisteredServerRouteConstraint.Name));
+
+        services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
+        services.AddProblemDetails();
+
+        // Resumable SSE streams (SEP-1699) need an event store; in-memory per replica until Redis is configured.
+        services.AddDistributedMemoryCache();
+        services
+            .AddMcpServer(o => o.ServerInfo = new Implementation { Name = "switchboard", Version = ProductVersion })
+            .WithHttpTransport(o =>
+            {
+                // Session-based clients (2025-03-26 … 2025-11-25) get a session, so sampling, elicitation, roots,
+                // logging and notifications can flow back to them; 2026-07-28 clients are served per request.
+                o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
+                o.ConfigureSessionOptions = static (context, options, _) =>
+                {
+                    var view = ResolveView(context);
+                    view.ApplyTo(options);
+                    options.ServerInfo = new Implementation { Name = view.Name, Title = "Switchboard", Version = ProductVersion };
+                    return Task.CompletedTask;
+                };
+            })
+            .WithDistributedCacheEventStreamStore();
+
+        return services;
+    }
+
+    private static McpServerView ResolveView(HttpContext context)
+    {
+        var registry = context.RequestServices.GetRequiredService<McpServerRegistry>();
+        if (context.GetRouteValue(GatewayEndpoints.ServerRouteKey) is string name && registry.TryGetServerView(name, out var serverView))
+        {
+            return serverView;
+        }
+
+        var standalone = context.RequestServices.GetRequiredService<GatewayTopology>().StandaloneServer;
+        return standalone is not null && registry.TryGetServerView(standalone, out var standaloneView) ? standaloneView : registry.Aggregate;
+    }
+
+    private static McpServerRegistry CreateRegistry(IServiceProvider services, ServerRegistration[] registrations)
+    {
+        var standalone = services.GetRequiredService<GatewayTopology>().StandaloneServer;
+        var settings = services.GetRequiredService<IOptions<ServersOptions>>().Value;
+        var mounted = standalone is not null
+            ? registrations.Where(r => r.Name == standalone)
+            : registrations.Where(r => settings.Servers.TryGetValue(r.Name, out var s) && s.Enabled);
+        return new McpServerRegistry(mounted.Select(r => r.Create(services)));
+    }
+
+    private static void Bind(ServersOptions options, IConfigurationSection section)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            var server = new ServerOptions();
+            child.Bind(server);
+            options.Servers[child.Key] = server;
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Switchboard.Gateway.Hosting;
+using Switchboard.Servers.Everything;
+
+namespace Switchboard.Host;
+
+/// <summary>Every server this build can mount in-process.</summary>
+internal static class BuiltInServers
+{
+    public static IReadOnlyList<ServerRegistration> All { get; } =
+    [
+        new(EverythingServer.Name, _ => EverythingServer.CreateCatalog()),
+    ];
+
+    public static IEnumerable<string> Names => All.Select(s => s.Name);
+}

@@ -1,0 +1,15 @@
+using System.CommandLine;
+using Switchboard.Gateway;
+
+namespace Switchboard.Host.Commands;
+
+/// <summary><c>switchboard version</c>.</summary>
+internal static class VersionCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("version", "Print the version.");
+        command.SetAction(_ => Console.WriteLine($"switchboard {GatewayServiceCollectionExtensions.ProductVersion}"));
+        return command;
+    }
+}

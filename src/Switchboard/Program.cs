@@ -1,0 +1,3 @@
+using Switchboard.Host.Commands;
+
+return await SwitchboardCommands.Create().Parse(args).InvokeAsync();

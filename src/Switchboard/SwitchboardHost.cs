@@ -1,0 +1,66 @@
+using ModelContextProtocol.Server;
+using Switchboard.Gateway;
+using Switchboard.Gateway.Hosting;
+using Switchboard.Registry;
+
+namespace Switchboard.Host;
+
+/// <summary>Composes the processes the <c>switchboard</c> executable runs; tests use the same composition.</summary>
+public static class SwitchboardHost
+{
+    /// <summary>Where the gateway listens when neither <c>--urls</c> nor configuration says: loopback only.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    /// <summary>Environment variables with this prefix are configuration: <c>SWITCHBOARD__Gateway__MaxRequestBodyBytes</c>.</summary>
+    public const string EnvironmentPrefix = "SWITCHBOARD__";
+
+    /// <summary>
+    /// Builds the HTTP gateway, or one server alone at <c>/mcp</c> when <paramref name="topology"/> names it.
+    /// <paramref name="args"/> are configuration overrides (<c>--Section:Key=value</c>).
+    /// </summary>
+    public static WebApplication BuildGateway(string[] args, GatewayTopology? topology = null, string? urls = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddSwitchboardConfiguration(builder.Configuration, args);
+
+        if (urls is not null)
+        {
+            builder.WebHost.UseUrls(urls);
+        }
+        else if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Services.AddSwitchboardGateway(builder.Configuration, BuiltInServers.All, topology);
+        var app = builder.Build();
+        app.MapSwitchboardGateway();
+        return app;
+    }
+
+    /// <summary>Builds a host that serves one server over stdio; logs go to stderr, which the protocol leaves free.</summary>
+    public static IHost BuildStdioServer(string[] args, string serverName)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddSwitchboardConfiguration(builder.Configuration, args);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        var registration = BuiltInServers.All.Single(s => s.Name == serverName);
+        builder.Services.AddSingleton(sp => McpServerView.Single(registration.Create(sp)));
+        builder.Services.AddMcpServer().WithStdioServerTransport();
+        builder.Services.AddOptions<McpServerOptions>().Configure<McpServerView>((options, view) =>
+        {
+            view.ApplyTo(options);
+            options.ServerInfo = new() { Name = view.Name, Title = "Switchboard", Version = GatewayServiceCollectionExtensions.ProductVersion };
+        });
+        return builder.Build();
+    }
+
+    private static void AddSwitchboardConfiguration(IConfigurationManager configuration, string[] args)
+    {
+        configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        // Flags win over the environment, as everywhere else in .NET configuration.
+        configuration.AddCommandLine(args);
+    }
+}
