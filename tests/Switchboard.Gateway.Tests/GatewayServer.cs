@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using ModelContextProtocol.Client;
+using Switchboard.Gateway.Hosting;
+using Switchboard.Host;
+
+namespace Switchboard.Gateway.Tests;
+
+/// <summary>The real gateway, composed as the executable composes it, listening on a free loopback port.</summary>
+public class GatewayServer : IAsyncLifetime
+{
+    /// <summary>The body limit the tests run with, small enough to exceed cheaply.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    private WebApplication? _app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    protected virtual GatewayTopology? Topology => null;
+
+    public async ValueTask InitializeAsync()
+    {
+        _app = SwitchboardHost.BuildGateway(
+            ["--environment=Development", $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}"],
+            Topology,
+            urls: "http://127.0.0.1:0");
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        BaseAddress = new Uri(_app.Urls.First());
+    }
+
+    public Uri Endpoint(string path) => new(BaseAddress, path);
+
+    /// <summary>Connects the C# SDK client; <paramref name="protocolVersion"/> null lets the client pick (the newest, sessionless).</summary>
+    public Task<McpClient> ConnectAsync(string path, string? protocolVersion, McpClientOptions? options = null)
+    {
+        options ??= new McpClientOptions();
+        options.ProtocolVersion = protocolVersion;
+        var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = Endpoint(path), TransportMode = HttpTransportMode.StreamableHttp });
+        return McpClient.CreateAsync(transport, options, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None);
+            await _app.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary><c>switchboard mcp everything</c>: the everything server alone at /mcp.</summary>
+public sealed class StandaloneEverythingServer : GatewayServer
+{
+    protected override GatewayTopology? Topology => new("everything");
+}

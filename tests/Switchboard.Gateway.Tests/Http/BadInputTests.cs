@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using ModelContextProtocol;
+
+namespace Switchboard.Gateway.Tests.Http;
+
+/// <summary>Malformed and hostile requests, each answered with the right HTTP status and JSON-RPC error, never a 500.</summary>
+public sealed class BadInputTests(GatewayServer gateway) : IClassFixture<GatewayServer>
+{
+    private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"probe","version":"1"}}}""";
+    private const string Ping = """{"jsonrpc":"2.0","id":7,"method":"ping"}""";
+
+    public static TheoryData<BadRequest> Cases() =>
+    [
+        new BadRequest("invalid JSON", "{\"jsonrpc\":\"2.0\",", HttpStatusCode.BadRequest, McpErrorCode.ParseError),
+        new BadRequest("not JSON at all", "hello", HttpStatusCode.BadRequest, McpErrorCode.ParseError),
+        new BadRequest("empty body", "", HttpStatusCode.BadRequest, McpErrorCode.ParseError),
+        new BadRequest("JSON that is not JSON-RPC", "[1,2,3]", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("wrong JSON-RPC version", """{"jsonrpc":"1.0","id":1,"method":"initialize"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("oversized body", Oversized(), HttpStatusCode.RequestEntityTooLarge, McpErrorCode.InvalidRequest),
+        new BadRequest("oversized body without Content-Length", Oversized(), HttpStatusCode.RequestEntityTooLarge, McpErrorCode.InvalidRequest, Chunked: true),
+        new BadRequest("foreign Host", Initialize, HttpStatusCode.Forbidden, McpErrorCode.InvalidRequest, Host: "evil.example"),
+        new BadRequest("foreign Origin", Initialize, HttpStatusCode.Forbidden, McpErrorCode.InvalidRequest, Origin: "http://evil.example"),
+        new BadRequest("unsupported MCP-Protocol-Version", Ping, HttpStatusCode.BadRequest, McpErrorCode.UnsupportedProtocolVersion, ProtocolVersion: "1999-01-01"),
+        new BadRequest("garbage MCP-Protocol-Version", Ping, HttpStatusCode.BadRequest, McpErrorCode.UnsupportedProtocolVersion, ProtocolVersion: "not-a-version"),
+        new BadRequest("foreign Host on a server endpoint", Initialize, HttpStatusCode.Forbidden, McpErrorCode.InvalidRequest, Path: "/servers/everything/mcp", Host: "evil.example"),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task MalformedRequest_IsRefusedWithTheRightStatusAndJsonRpcError(BadRequest request)
+    {
+        using var http = new HttpClient();
+
+        using var response = await http.SendAsync(request.ToHttpRequest(gateway), TestContext.Current.CancellationToken);
+
+        Assert.Equal(request.Status, response.StatusCode);
+        var error = await ReadErrorAsync(response);
+        Assert.Equal((int)request.Code, error.GetProperty("code").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public async Task UnknownMethod_InASession_IsMethodNotFound()
+    {
+        using var http = new HttpClient();
+        using var init = await http.SendAsync(new BadRequest("init", Initialize, HttpStatusCode.OK, 0).ToHttpRequest(gateway), TestContext.Current.CancellationToken);
+        string session = init.Headers.GetValues("Mcp-Session-Id").Single();
+
+        var call = new BadRequest("unknown", """{"jsonrpc":"2.0","id":2,"method":"no/such/method"}""", HttpStatusCode.OK, 0, ProtocolVersion: "2025-11-25").ToHttpRequest(gateway);
+        call.Headers.Add("Mcp-Session-Id", session);
+        using var response = await http.SendAsync(call, TestContext.Current.CancellationToken);
+
+        var error = await ReadErrorAsync(response);
+        Assert.Equal((int)McpErrorCode.MethodNotFound, error.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public async Task AllowedOrigin_IsServed()
+    {
+        using var http = new HttpClient();
+        var request = new BadRequest("localhost origin", Initialize, HttpStatusCode.OK, 0, Origin: "http://localhost:6274").ToHttpRequest(gateway);
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task UnknownServer_Is404()
+    {
+        using var http = new HttpClient();
+
+        using var response = await http.SendAsync(new BadRequest("unknown server", Initialize, 0, 0, Path: "/servers/no-such-server/mcp").ToHttpRequest(gateway), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task HealthProbes_IgnoreTheHostCheck()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, gateway.Endpoint("/healthz/ready"));
+        request.Headers.Host = "10.1.2.3";
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"Healthy\"", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    // The response is JSON, or an SSE stream whose last data line is the JSON-RPC message.
+    private static async Task<JsonElement> ReadErrorAsync(HttpResponseMessage response)
+    {
+        string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        string json = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
+            ? body.Split('\n').Last(l => l.StartsWith("data: {", StringComparison.Ordinal))["data: ".Length..]
+            : body;
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("error").Clone();
+    }
+
+    private static string Oversized() =>
+        """{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":" """ + new string('x', GatewayServer.MaxRequestBodyBytes) + "\"}}";
+
+    public sealed record BadRequest(
+        string Name,
+        string Body,
+        HttpStatusCode Status,
+        McpErrorCode Code,
+        string Path = "/mcp",
+        string? Host = null,
+        string? Origin = null,
+        string? ProtocolVersion = null,
+        bool Chunked = false)
+    {
+        public HttpRequestMessage ToHttpRequest(GatewayServer gateway)
+        {
+            var content = Chunked
+                ? (HttpContent)new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(Body)))
+                : new StringContent(Body, Encoding.UTF8);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            var request = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint(Path)) { Content = content };
+            request.Headers.Accept.ParseAdd("application/json");
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            if (Chunked)
+            {
+                request.Headers.TransferEncodingChunked = true;
+            }
+
+            if (Host is not null)
+            {
+                request.Headers.Host = Host;
+            }
+
+            if (Origin is not null)
+            {
+                request.Headers.Add("Origin", Origin);
+            }
+
+            if (ProtocolVersion is not null)
+            {
+                request.Headers.Add("MCP-Protocol-Version", ProtocolVersion);
+            }
+
+            return request;
+        }
+
+        public override string ToString() => Name;
+    }
+}
