@@ -15,6 +15,9 @@ public sealed class GatewayOptions
     /// </summary>
     public IList<string> AllowedHosts { get; } = [];
 
+    /// <summary>How clients that use the initialize handshake are served; see <see cref="GatewaySessionMode"/>.</summary>
+    public GatewaySessionMode Sessions { get; set; } = GatewaySessionMode.Hybrid;
+
     /// <summary>The largest JSON-RPC request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -23,6 +26,22 @@ public sealed class GatewayOptions
 
     /// <summary>The hosts actually in force.</summary>
     public IReadOnlyList<string> EffectiveAllowedHosts => AllowedHosts.Count > 0 ? [.. AllowedHosts] : LoopbackHosts;
+}
+
+/// <summary>Whether the gateway keeps MCP sessions.</summary>
+public enum GatewaySessionMode
+{
+    /// <summary>
+    /// Session-based clients (protocol 2025-03-26 to 2025-11-25) get a session, so sampling, elicitation, roots,
+    /// logging and notifications flow back to them; 2026-07-28 clients are served per request. Needs session
+    /// affinity when several replicas serve one endpoint.
+    /// </summary>
+    Hybrid,
+
+    /// <summary>
+    /// No sessions for anyone: any replica serves any request, but tools cannot call back into the client.
+    /// </summary>
+    Stateless,
 }
 
 /// <summary>Checks <see cref="GatewayOptions"/> at start, with messages that say what to change.</summary>

@@ -56,9 +56,6 @@ public static class GatewayServiceCollectionExtensions
             .AddMcpServer(o => o.ServerInfo = new Implementation { Name = "switchboard", Version = ProductVersion })
             .WithHttpTransport(o =>
             {
-                // Session-based clients (2025-03-26 … 2025-11-25) get a session, so sampling, elicitation, roots,
-                // logging and notifications can flow back to them; 2026-07-28 clients are served per request.
-                o.SessionMode = HttpServerSessionMode.StatefulForInitializeClients;
                 o.ConfigureSessionOptions = static (context, options, _) =>
                 {
                     var view = ResolveView(context);
@@ -68,6 +65,10 @@ public static class GatewayServiceCollectionExtensions
                 };
             })
             .WithDistributedCacheEventStreamStore();
+        services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>
+            transport.SessionMode = gateway.Value.Sessions == GatewaySessionMode.Stateless
+                ? HttpServerSessionMode.Stateless
+                : HttpServerSessionMode.StatefulForInitializeClients);
 
         return services;
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using ModelContextProtocol.Client;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Host;
+using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests;
 
@@ -17,12 +18,15 @@ public class GatewayServer : IAsyncLifetime
 
     protected virtual GatewayTopology? Topology => null;
 
+    /// <summary>More configuration flags, <c>--Section:Key=value</c>.</summary>
+    protected virtual string[] ExtraArguments => [];
+
     public async ValueTask InitializeAsync()
     {
         _app = SwitchboardHost.BuildGateway(
-            ["--environment=Development", $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}"],
+            ["--environment=Development", $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}", .. ExtraArguments],
             Topology,
-            urls: "http://127.0.0.1:0");
+            urls: LoopbackPort.NextUrl());
         await _app.StartAsync(TestContext.Current.CancellationToken);
         BaseAddress = new Uri(_app.Urls.First());
     }
@@ -54,4 +58,10 @@ public class GatewayServer : IAsyncLifetime
 public sealed class StandaloneEverythingServer : GatewayServer
 {
     protected override GatewayTopology? Topology => new("everything");
+}
+
+/// <summary>The gateway with <c>Gateway:Sessions=Stateless</c>: no client gets a session.</summary>
+public sealed class StatelessGatewayServer : GatewayServer
+{
+    protected override string[] ExtraArguments => ["--Gateway:Sessions=Stateless"];
 }

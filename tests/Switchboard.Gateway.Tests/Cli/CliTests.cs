@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Switchboard.Testing;
+
+namespace Switchboard.Gateway.Tests.Cli;
+
+/// <summary>The real <c>switchboard</c> executable, as an operator or a desktop client runs it.</summary>
+public sealed class CliTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly string Executable = Path.Combine(AppContext.BaseDirectory, "switchboard");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Version_PrintsTheVersion()
+    {
+        var result = await RunAsync("version");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("switchboard ", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("serve")]
+    [InlineData("mcp")]
+    [InlineData("healthcheck")]
+    [InlineData("version")]
+    public async Task Help_IsAvailableOnEveryLevel(params string[] command)
+    {
+        var result = await RunAsync([.. command, "--help"]);
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Contains("Usage:", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mcp_UnknownServer_FailsAndListsTheKnownOnes()
+    {
+        var result = await RunAsync("mcp", "no-such-server");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("everything", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--Gateway:MaxRequestBodyBytes=5", "Gateway:MaxRequestBodyBytes is 5; set it between")]
+    [InlineData("--Gateway:AllowedHosts:0=http://bad/", "Gateway:AllowedHosts contains 'http://bad/'")]
+    [InlineData("--Servers:evrything:Enabled=true", "Servers:evrything names no server this build has")]
+    [InlineData("--Gateway:Sessions=Sometimes", "Sometimes")]
+    public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
+    {
+        var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), flag);
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains(message, result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Healthcheck_NothingListening_ExitsOne()
+    {
+        var result = await RunAsync("healthcheck", "--url", $"{LoopbackPort.NextUrl()}/healthz/ready", "--timeout", "00:00:02");
+
+        Assert.Equal(1, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task McpOverHttp_ServesTheServerAlone_AndHealthcheckSeesItReady()
+    {
+        string url = LoopbackPort.NextUrl();
+        using var server = ProcessRunner.Start(Executable, ["mcp", "everything", "--urls", url]);
+        try
+        {
+            await WaitUntilReadyAsync(url);
+
+            var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = new Uri($"{url}/mcp") });
+            await using var client = await McpClient.CreateAsync(transport, cancellationToken: Ct);
+            var tools = await client.ListToolsAsync(cancellationToken: Ct);
+
+            Assert.Contains(tools, t => t.Name == "test_simple_text");
+        }
+        finally
+        {
+            Stop(server);
+        }
+    }
+
+    [Fact]
+    public async Task McpOverStdio_ListsAndCallsTools()
+    {
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = Executable,
+            Arguments = ["mcp", "everything", "--stdio"],
+            Name = "switchboard-stdio",
+        });
+        await using var client = await McpClient.CreateAsync(transport, cancellationToken: Ct);
+
+        var tools = await client.ListToolsAsync(cancellationToken: Ct);
+        var result = await client.CallToolAsync("test_simple_text", cancellationToken: Ct);
+
+        Assert.Contains(tools, t => t.Name == "test_elicitation");
+        Assert.Equal("This is a simple text response for testing.", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.Equal("everything", client.ServerInfo?.Name);
+    }
+
+    private static async Task WaitUntilReadyAsync(string url)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var probe = await RunAsync("healthcheck", "--url", $"{url}/healthz/ready", "--timeout", "00:00:02");
+            if (probe.ExitCode == 0)
+            {
+                return;
+            }
+
+            Assert.True(deadline.Elapsed < Timeout, $"Not ready after {Timeout}: {probe.Output}");
+            await Task.Delay(TimeSpan.FromMilliseconds(200), Ct); // polling a process we cannot signal from here
+        }
+    }
+
+    private static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    private static Task<ProcessResult> RunAsync(params string[] arguments) =>
+        ProcessRunner.RunAsync(Executable, arguments, Timeout, cancellationToken: Ct);
+}

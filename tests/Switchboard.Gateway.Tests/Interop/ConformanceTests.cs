@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+
+namespace Switchboard.Gateway.Tests.Interop;
+
+/// <summary>
+/// The official MCP conformance suite (<c>@modelcontextprotocol/conformance</c>) against Switchboard. Its
+/// expected-failures baseline is empty: every scenario must pass.
+/// </summary>
+/// <remarks>
+/// On the aggregated <c>/mcp</c> every tool and prompt is renamed <c>{server}__{name}</c>, so the scenarios that
+/// look one up by its plain name cannot find it there. /mcp therefore runs the whole suite and must pass every
+/// scenario that does not name a tool or prompt; the others are repeated with the prefix applied by the
+/// TypeScript SDK test (<see cref="TypeScriptClientTests"/>, <c>tests/interop/ts-client.mjs</c>).
+/// </remarks>
+public sealed partial class ConformanceTests
+{
+    private static readonly TimeSpan SuiteTimeout = TimeSpan.FromMinutes(5);
+
+    private static readonly string[] NameIndependentScenarios =
+    [
+        "server-initialize", "logging-set-level", "ping", "tools-list", "server-sse-polling", "server-sse-multiple-streams",
+        "resources-list", "resources-read-text", "resources-read-binary", "resources-templates-read",
+        "resources-subscribe", "resources-unsubscribe", "prompts-list", "dns-rebinding-protection",
+    ];
+
+    [Fact]
+    public async Task StandaloneEverythingServer_PassesEveryScenario()
+    {
+        await using var server = new StandaloneEverythingServer();
+        await server.InitializeAsync();
+
+        var outcome = await RunSuiteAsync(server.Endpoint("/mcp"));
+
+        AssertAllPassed(outcome);
+    }
+
+    [Fact]
+    public async Task GatewayServerEndpoint_PassesEveryScenario()
+    {
+        await using var gateway = new GatewayServer();
+        await gateway.InitializeAsync();
+
+        var outcome = await RunSuiteAsync(gateway.Endpoint("/servers/everything/mcp"));
+
+        AssertAllPassed(outcome);
+    }
+
+    [Fact]
+    public async Task GatewayAggregate_PassesEveryNameIndependentScenario()
+    {
+        await using var gateway = new GatewayServer();
+        await gateway.InitializeAsync();
+
+        var outcome = await RunSuiteAsync(gateway.Endpoint("/mcp"));
+
+        foreach (var scenario in NameIndependentScenarios)
+        {
+            Assert.True(outcome.Scenarios.TryGetValue(scenario, out bool passed), $"Scenario {scenario} did not run.{Environment.NewLine}{outcome.Output}");
+            Assert.True(passed, $"Scenario {scenario} failed on /mcp.{Environment.NewLine}{outcome.Output}");
+        }
+    }
+
+    internal static async Task<SuiteOutcome> RunSuiteAsync(Uri endpoint, string suite = "all", string? scenario = null)
+    {
+        string[] selection = scenario is null ? ["--suite", suite] : ["--scenario", scenario];
+        var result = await NodeInterop.RunAsync("conformance", ["server", "--url", endpoint.ToString(), .. selection], SuiteTimeout);
+        var scenarios = SummaryLine().Matches(result.StandardOutput + result.StandardError)
+            .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["mark"].Value == "✓" && m.Groups["failed"].Value == "0");
+        return new SuiteOutcome(result.ExitCode, scenarios, result.Output);
+    }
+
+    internal static void AssertAllPassed(SuiteOutcome outcome)
+    {
+        Assert.True(outcome.Scenarios.Count > 0, $"The suite ran no scenario.{Environment.NewLine}{outcome.Output}");
+        Assert.True(outcome.ExitCode == 0 && outcome.Scenarios.Values.All(p => p), $"Conformance failures:{Environment.NewLine}{outcome.Output}");
+    }
+
+    internal sealed record SuiteOutcome(int ExitCode, IReadOnlyDictionary<string, bool> Scenarios, string Output);
+
+    // The suite's summary: "✓ tools-list: 1 passed, 0 failed".
+    [GeneratedRegex(@"^(?<mark>[✓✗]) (?<name>[a-z0-9-]+): \d+ passed, (?<failed>\d+) failed", RegexOptions.Multiline)]
+    private static partial Regex SummaryLine();
+}

@@ -1,0 +1,34 @@
+namespace Switchboard.Gateway.Tests.Interop;
+
+/// <summary>The official TypeScript SDK client (<c>StreamableHTTPClientTransport</c>) through the gateway, in both session modes.</summary>
+public sealed class TypeScriptClientTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    [Theory]
+    [InlineData("/mcp", "everything__")]
+    [InlineData("/servers/everything/mcp", "")]
+    public async Task SessionClient_ListsAndCallsToolsWithEveryServerToClientPath(string path, string prefix)
+    {
+        await using var gateway = new GatewayServer();
+        await gateway.InitializeAsync();
+
+        var result = await RunClientAsync(gateway.Endpoint(path), prefix, "session");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    [Fact]
+    public async Task SessionlessClient_ListsAndCallsTools()
+    {
+        await using var gateway = new StatelessGatewayServer();
+        await gateway.InitializeAsync();
+
+        var result = await RunClientAsync(gateway.Endpoint("/mcp"), "everything__", "stateless");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    private static Task<Switchboard.Testing.ProcessResult> RunClientAsync(Uri endpoint, string prefix, string mode) =>
+        NodeInterop.RunAsync("ts-client.mjs", ["--url", endpoint.ToString(), "--prefix", prefix, "--mode", mode], Timeout);
+}
