@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Starts Switchboard exactly as README.md says (`dotnet run --project src/Switchboard`), waits until
+# /healthz/ready answers, lists the tools on /mcp over plain HTTP, and stops it again (by PID).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port="${SMOKE_PORT:-18080}"
+url="http://127.0.0.1:${port}"
+log="$(mktemp)"
+
+# Its own process group, so that stopping it also stops the app `dotnet run` starts.
+setsid dotnet run --project src/Switchboard -c Release -- serve --urls "$url" --Servers:everything:Enabled=true >"$log" 2>&1 &
+pid=$!
+trap 'kill -TERM -- "-$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
+
+for _ in $(seq 1 120); do
+  if curl -fsS "$url/healthz/ready" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then cat "$log"; echo "switchboard exited before it was ready" >&2; exit 1; fi
+  sleep 0.5
+done
+curl -fsS "$url/healthz/ready"; echo
+
+body='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"smoke","version":"1"}}}'
+answer="$(curl -fsS -X POST "$url/mcp" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d "$body")"
+echo "$answer" | grep -q '"serverInfo"' || { echo "unexpected initialize answer: $answer" >&2; exit 1; }
+echo "smoke test passed: $url/mcp answered initialize"
