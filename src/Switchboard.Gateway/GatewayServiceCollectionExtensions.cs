@@ -49,6 +49,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();
+        services.AddHttpContextAccessor();
 
         // Resumable SSE streams (SEP-1699) need an event store; in-memory per replica until Redis is configured.
         services.AddDistributedMemoryCache();
@@ -61,6 +62,7 @@ public static class GatewayServiceCollectionExtensions
                     var view = ResolveView(context);
                     view.ApplyTo(options);
                     options.ServerInfo = new Implementation { Name = view.Name, Title = "Switchboard", Version = ProductVersion };
+                    options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;
                 };
             })

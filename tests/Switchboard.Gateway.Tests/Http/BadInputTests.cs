@@ -58,6 +58,23 @@ public sealed class BadInputTests(GatewayServer gateway) : IClassFixture<Gateway
     }
 
     [Fact]
+    public async Task SessionFromAnotherEndpoint_IsRefused()
+    {
+        using var http = new HttpClient();
+        using var init = await http.SendAsync(new BadRequest("init", Initialize, HttpStatusCode.OK, 0).ToHttpRequest(gateway), TestContext.Current.CancellationToken);
+        string session = init.Headers.GetValues("Mcp-Session-Id").Single();
+
+        var replay = new BadRequest("replay", """{"jsonrpc":"2.0","id":3,"method":"tools/list"}""", HttpStatusCode.OK, 0, Path: "/servers/everything/mcp", ProtocolVersion: "2025-11-25")
+            .ToHttpRequest(gateway);
+        replay.Headers.Add("Mcp-Session-Id", session);
+        using var response = await http.SendAsync(replay, TestContext.Current.CancellationToken);
+
+        var error = await ReadErrorAsync(response);
+        Assert.Equal((int)McpErrorCode.InvalidRequest, error.GetProperty("code").GetInt32());
+        Assert.Contains("'gateway'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AllowedOrigin_IsServed()
     {
         using var http = new HttpClient();
