@@ -26,7 +26,11 @@ public sealed class McpGatewayTests(GatewayServer gateway) : IClassFixture<Gatew
         var tools = await client.ListToolsAsync(cancellationToken: Ct);
 
         Assert.Contains(tools, t => t.Name == "everything__test_simple_text");
-        Assert.All(tools, t => Assert.True(McpNames.IsValidExposedName(t.Name) && t.Name.StartsWith("everything__", StringComparison.Ordinal), t.Name));
+        Assert.Contains(tools, t => t.Name == "financial__pmt");
+        Assert.Contains(tools, t => t.Name == "utilities__hash");
+        Assert.All(tools, t => Assert.True(
+            McpNames.IsValidExposedName(t.Name) && McpNames.TryParseNamespaced(t.Name, out var server, out _) && server is "everything" or "financial" or "utilities",
+            t.Name));
     }
 
     [Fact]

@@ -63,12 +63,12 @@ await check('session mode as expected', async () => {
   else assert.equal(transport.sessionId, undefined);
 });
 
-await check('tools/list: every name is exposed with the prefix and is portable', async () => {
+await check('tools/list: every name is portable, and namespaced on /mcp', async () => {
   const { tools } = await client.listTools();
   assert.ok(tools.some((t) => t.name === name('test_simple_text')));
   for (const tool of tools) {
     assert.match(tool.name, /^[a-zA-Z0-9_-]{1,64}$/);
-    assert.ok(tool.name.startsWith(args.prefix), tool.name);
+    if (args.prefix) assert.match(tool.name, /^[a-z0-9-]+__./, `${tool.name} is not namespaced`);
     assert.equal(typeof tool.description, 'string');
     assert.equal(tool.inputSchema.type, 'object');
   }

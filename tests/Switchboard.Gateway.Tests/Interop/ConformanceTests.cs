@@ -23,6 +23,13 @@ public sealed partial class ConformanceTests
         "resources-subscribe", "resources-unsubscribe", "prompts-list", "dns-rebinding-protection",
     ];
 
+    // What every MCP server must do, whatever its tools: the scenarios that need no particular tool, prompt or resource.
+    private static readonly string[] GenericScenarios =
+    [
+        "server-initialize", "logging-set-level", "ping", "tools-list", "server-sse-polling", "server-sse-multiple-streams",
+        "resources-list", "prompts-list", "dns-rebinding-protection",
+    ];
+
     [Fact]
     public async Task StandaloneEverythingServer_PassesEveryScenario()
     {
@@ -53,11 +60,20 @@ public sealed partial class ConformanceTests
 
         var outcome = await RunSuiteAsync(gateway.Endpoint("/mcp"));
 
-        foreach (var scenario in NameIndependentScenarios)
-        {
-            Assert.True(outcome.Scenarios.TryGetValue(scenario, out bool passed), $"Scenario {scenario} did not run.{Environment.NewLine}{outcome.Output}");
-            Assert.True(passed, $"Scenario {scenario} failed on /mcp.{Environment.NewLine}{outcome.Output}");
-        }
+        AssertPassed(outcome, NameIndependentScenarios);
+    }
+
+    [Theory]
+    [InlineData("financial")]
+    [InlineData("utilities")]
+    public async Task BuiltInServerEndpoint_PassesTheGenericScenarios(string server)
+    {
+        await using var gateway = new GatewayServer();
+        await gateway.InitializeAsync();
+
+        var outcome = await RunSuiteAsync(gateway.Endpoint($"/servers/{server}/mcp"));
+
+        AssertPassed(outcome, GenericScenarios);
     }
 
     internal static async Task<SuiteOutcome> RunSuiteAsync(Uri endpoint, string suite = "all", string? scenario = null)
@@ -73,6 +89,15 @@ public sealed partial class ConformanceTests
     {
         Assert.True(outcome.Scenarios.Count > 0, $"The suite ran no scenario.{Environment.NewLine}{outcome.Output}");
         Assert.True(outcome.ExitCode == 0 && outcome.Scenarios.Values.All(p => p), $"Conformance failures:{Environment.NewLine}{outcome.Output}");
+    }
+
+    private static void AssertPassed(SuiteOutcome outcome, IEnumerable<string> scenarios)
+    {
+        foreach (var scenario in scenarios)
+        {
+            Assert.True(outcome.Scenarios.TryGetValue(scenario, out bool passed), $"Scenario {scenario} did not run.{Environment.NewLine}{outcome.Output}");
+            Assert.True(passed, $"Scenario {scenario} failed.{Environment.NewLine}{outcome.Output}");
+        }
     }
 
     internal sealed record SuiteOutcome(int ExitCode, IReadOnlyDictionary<string, bool> Scenarios, string Output);

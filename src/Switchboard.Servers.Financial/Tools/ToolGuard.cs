@@ -1,0 +1,23 @@
+using ModelContextProtocol;
+
+namespace Switchboard.Servers.Financial.Tools;
+
+/// <summary>
+/// Turns a <see cref="FinancialException"/> into an <see cref="McpException"/>, which the SDK reports as a tool result
+/// with <c>isError: true</c> carrying the message (any other exception would reach the model as a bare
+/// "An error occurred invoking …", which it cannot act on).
+/// </summary>
+internal static class ToolGuard
+{
+    public static T Run<T>(Func<T> calculation)
+    {
+        try
+        {
+            return calculation();
+        }
+        catch (FinancialException exception)
+        {
+            throw new McpException(exception.Message, exception);
+        }
+    }
+}
