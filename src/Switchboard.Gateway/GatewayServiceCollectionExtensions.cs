@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -6,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
-using ModelContextProtocol.Protocol;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
@@ -16,10 +14,6 @@ namespace Switchboard.Gateway;
 /// <summary>Registers the gateway: the server registry, the MCP Streamable HTTP transport over it, guards and health.</summary>
 public static class GatewayServiceCollectionExtensions
 {
-    /// <summary>The version every endpoint reports as <c>serverInfo.version</c>.</summary>
-    public static string ProductVersion { get; } =
-        typeof(GatewayServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
     /// <summary>
     /// Adds the gateway. <paramref name="servers"/> are the servers this host can create; configuration
     /// (<c>Servers:{name}:Enabled</c>) decides which are mounted, unless <paramref name="topology"/> names one
@@ -54,14 +48,13 @@ public static class GatewayServiceCollectionExtensions
         // Resumable SSE streams (SEP-1699) need an event store; in-memory per replica until Redis is configured.
         services.AddDistributedMemoryCache();
         services
-            .AddMcpServer(o => o.ServerInfo = new Implementation { Name = "switchboard", Version = ProductVersion })
+            .AddMcpServer()
             .WithHttpTransport(o =>
             {
                 o.ConfigureSessionOptions = static (context, options, _) =>
                 {
                     var view = ResolveView(context);
                     view.ApplyTo(options);
-                    options.ServerInfo = new Implementation { Name = view.Name, Title = "Switchboard", Version = ProductVersion };
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;
                 };

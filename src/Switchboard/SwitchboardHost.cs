@@ -49,11 +49,7 @@ public static class SwitchboardHost
         var registration = BuiltInServers.All.Single(s => s.Name == serverName);
         builder.Services.AddSingleton(sp => McpServerView.Single(registration.Create(sp)));
         builder.Services.AddMcpServer().WithStdioServerTransport();
-        builder.Services.AddOptions<McpServerOptions>().Configure<McpServerView>((options, view) =>
-        {
-            view.ApplyTo(options);
-            options.ServerInfo = new() { Name = view.Name, Title = "Switchboard", Version = GatewayServiceCollectionExtensions.ProductVersion };
-        });
+        builder.Services.AddOptions<McpServerOptions>().Configure<McpServerView>((options, view) => view.ApplyTo(options));
         return builder.Build();
     }
 

@@ -38,7 +38,7 @@ public sealed class InMemoryMcp : IAsyncDisposable
         var clientToServer = new Pipe();
         var serverToClient = new Pipe();
 
-        var options = new McpServerOptions { ServerInfo = new() { Name = view.Name, Version = "test" } };
+        var options = new McpServerOptions();
         view.ApplyTo(options);
         var server = McpServer.Create(
             new StreamServerTransport(clientToServer.Reader.AsStream(), serverToClient.Writer.AsStream()),

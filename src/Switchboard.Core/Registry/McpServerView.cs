@@ -64,11 +64,15 @@ public sealed partial class McpServerView : IDisposable
     /// </summary>
     public IReadOnlyList<string> Problems => Volatile.Read(ref _problems);
 
-    /// <summary>Points <paramref name="options"/> at this view: its primitives and the handlers that route to the owning server.</summary>
+    /// <summary>
+    /// Points <paramref name="options"/> at this view: its name as <c>serverInfo</c>, its primitives, and the
+    /// handlers that route to the owning server.
+    /// </summary>
     public void ApplyTo(McpServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
 
+        options.ServerInfo = new Implementation { Name = Name, Title = ProductInfo.Title, Version = ProductInfo.Version };
         options.ToolCollection = Tools;
         options.ResourceCollection = Resources;
         options.PromptCollection = Prompts;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Switchboard.Gateway;
 
 namespace Switchboard.Host.Commands;
 
@@ -9,7 +8,7 @@ internal static class VersionCommand
     public static Command Create()
     {
         var command = new Command("version", "Print the version.");
-        command.SetAction(_ => Console.WriteLine($"switchboard {GatewayServiceCollectionExtensions.ProductVersion}"));
+        command.SetAction(_ => Console.WriteLine($"switchboard {ProductInfo.Version}"));
         return command;
     }
 }
