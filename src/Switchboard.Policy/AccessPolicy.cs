@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+
+namespace Switchboard.Policy;
+
+/// <summary>
+/// Decides whether a set of roles may perform an action on a scope. Deny by default: only a permission of one of
+/// the caller's roles allows. Permissions are compiled when the policy is built; decisions are cached per
+/// (roles, action, scope), so the hot path is one dictionary lookup. A policy is immutable: a change builds a new one.
+/// </summary>
+public sealed class AccessPolicy
+{
+    private const int MaxCachedDecisions = 65_536;
+
+    private readonly Dictionary<string, Permission[]> _roles;
+    private readonly ConcurrentDictionary<(string Roles, string Action, string? Scope), PolicyDecision> _decisions = new();
+
+    private AccessPolicy(Dictionary<string, Permission[]> roles) => _roles = roles;
+
+    /// <summary>The built-in roles plus the custom ones in <paramref name="options"/>.</summary>
+    /// <exception cref="FormatException">A permission does not parse (validate options first for a friendlier message).</exception>
+    public static AccessPolicy Create(PolicyOptions? options = null)
+    {
+        var roles = BuiltInRoles.All.ToDictionary(r => r.Key, r => r.Value.Select(Permission.Parse).ToArray(), StringComparer.Ordinal);
+        foreach (var (name, permissions) in options?.Roles ?? [])
+        {
+            roles[name] = [.. permissions.Select(Permission.Parse)];
+        }
+
+        return new AccessPolicy(roles);
+    }
+
+    /// <summary>Every role this policy knows.</summary>
+    public IEnumerable<string> RoleNames => _roles.Keys;
+
+    /// <summary>Whether <paramref name="role"/> exists.</summary>
+    public bool HasRole(string role) => _roles.ContainsKey(role);
+
+    /// <summary>Decides <paramref name="action"/> on <paramref name="scope"/> (<c>server/name</c>, or null) for <paramref name="roles"/>.</summary>
+    public PolicyDecision Decide(RoleSet roles, string action, string? scope = null)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var key = (roles.Key, action, scope);
+        if (_decisions.TryGetValue(key, out var decision))
+        {
+            return decision;
+        }
+
+        decision = Evaluate(roles, action, scope);
+        if (_decisions.Count >= MaxCachedDecisions)
+        {
+            _decisions.Clear(); // bounded memory under adversarial scopes; the next decisions rebuild it
+        }
+
+        _decisions[key] = decision;
+        return decision;
+    }
+
+    private PolicyDecision Evaluate(RoleSet roles, string action, string? scope)
+    {
+        foreach (var role in roles.Roles)
+        {
+            if (!_roles.TryGetValue(role, out var permissions))
+            {
+                continue;
+            }
+
+            foreach (var permission in permissions)
+            {
+                if (permission.Grants(action, scope))
+                {
+                    return new PolicyDecision(true, role, permission.Text);
+                }
+            }
+        }
+
+        return new PolicyDecision(false, null, null);
+    }
+}

@@ -1,0 +1,23 @@
+namespace Switchboard.Policy;
+
+/// <summary>The actions a permission can grant. Resource-scoped ones take a <c>server/name</c> scope.</summary>
+public static class Actions
+{
+    /// <summary>Call a tool; scope <c>server/tool</c>. Also decides which tools <c>tools/list</c> shows.</summary>
+    public const string CallTool = "tools:call";
+
+    /// <summary>Read a resource; scope <c>server/uri</c>. Also decides what <c>resources/list</c> shows.</summary>
+    public const string ReadResource = "resources:read";
+
+    /// <summary>Get a prompt; scope <c>server/prompt</c>. Also decides what <c>prompts/list</c> shows.</summary>
+    public const string GetPrompt = "prompts:get";
+
+    /// <summary>Create, list, revoke and rotate API keys.</summary>
+    public const string ManageKeys = "admin:keys";
+
+    /// <summary>Read and verify the audit trail.</summary>
+    public const string ReadAudit = "admin:audit";
+
+    /// <summary>Register and change servers and roles.</summary>
+    public const string ManageServers = "admin:servers";
+}

@@ -1,0 +1,26 @@
+namespace Switchboard.Policy;
+
+/// <summary>The roles every installation has.</summary>
+public static class BuiltInRoles
+{
+    /// <summary>Everything, including keys, servers and the audit trail.</summary>
+    public const string Admin = "admin";
+
+    /// <summary>Runs the gateway: every tool, resource and prompt, servers and the audit trail; not keys.</summary>
+    public const string Operator = "operator";
+
+    /// <summary>What an agent or an MCP client needs: every tool, resource and prompt.</summary>
+    public const string Agent = "agent";
+
+    /// <summary>Looks without acting: resources, prompts and the audit trail; no tool calls.</summary>
+    public const string Viewer = "viewer";
+
+    /// <summary>The built-in roles and their permissions.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> All { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
+    {
+        [Admin] = ["*"],
+        [Operator] = [Actions.CallTool, Actions.ReadResource, Actions.GetPrompt, Actions.ManageServers, Actions.ReadAudit],
+        [Agent] = [Actions.CallTool, Actions.ReadResource, Actions.GetPrompt],
+        [Viewer] = [Actions.ReadResource, Actions.GetPrompt, Actions.ReadAudit],
+    };
+}

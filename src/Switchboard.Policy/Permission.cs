@@ -1,0 +1,86 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Switchboard.Policy;
+
+/// <summary>
+/// One grant: an action glob and an optional scope glob, written <c>tools:call filesystem/read_*</c>.
+/// In globs <c>*</c> matches any run of characters but <c>/</c>, <c>**</c> matches anything, <c>?</c> one character.
+/// A missing scope grants the action on everything.
+/// </summary>
+public sealed class Permission
+{
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+
+    private readonly Regex _action;
+    private readonly Regex? _scope;
+
+    private Permission(string text, Regex action, Regex? scope)
+    {
+        Text = text;
+        _action = action;
+        _scope = scope;
+    }
+
+    /// <summary>The permission as written.</summary>
+    public string Text { get; }
+
+    /// <summary>Parses <paramref name="text"/>; <paramref name="error"/> says what is wrong when it cannot.</summary>
+    public static bool TryParse(string? text, [NotNullWhen(true)] out Permission? permission, [NotNullWhen(false)] out string? error)
+    {
+        permission = null;
+        var parts = (text ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length is 0 or > 2)
+        {
+            error = $"'{text}' is not a permission: write an action and an optional scope, e.g. 'tools:call filesystem/read_*'.";
+            return false;
+        }
+
+        if (!parts[0].Contains(':', StringComparison.Ordinal) && parts[0] != "*")
+        {
+            error = $"'{parts[0]}' is not an action: actions look like 'tools:call', 'resources:read', 'admin:keys', or '*' for all.";
+            return false;
+        }
+
+        permission = new Permission(text!.Trim(), Compile(parts[0]), parts.Length == 2 ? Compile(parts[1]) : null);
+        error = null;
+        return true;
+    }
+
+    /// <summary>Parses <paramref name="text"/> or throws with the reason.</summary>
+    public static Permission Parse(string text) =>
+        TryParse(text, out var permission, out var error) ? permission : throw new FormatException(error);
+
+    /// <summary>Whether this permission grants <paramref name="action"/> on <paramref name="scope"/> (null for unscoped actions).</summary>
+    public bool Grants(string action, string? scope) =>
+        _action.IsMatch(action) && (_scope is null || (scope is not null && _scope.IsMatch(scope)));
+
+    /// <inheritdoc />
+    public override string ToString() => Text;
+
+    private static Regex Compile(string glob)
+    {
+        var pattern = new StringBuilder("^");
+        for (int i = 0; i < glob.Length; i++)
+        {
+            char c = glob[i];
+            if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
+            {
+                pattern.Append(".*");
+                i++;
+            }
+            else
+            {
+                pattern.Append(c switch
+                {
+                    '*' => "[^/]*",
+                    '?' => "[^/]",
+                    _ => Regex.Escape(c.ToString()),
+                });
+            }
+        }
+
+        return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
+    }
+}

@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Options;
+
+namespace Switchboard.Policy.Tests;
+
+public class AccessPolicyTests
+{
+    private static readonly AccessPolicy Policy = AccessPolicy.Create(Custom(("reader", ["tools:call filesystem/read_*", "tools:call filesystem/list_*"])));
+
+    public static TheoryData<string, string, string?, bool> Matrix() => new()
+    {
+        { BuiltInRoles.Admin, Actions.ManageKeys, null, true },
+        { BuiltInRoles.Admin, Actions.CallTool, "filesystem/write_file", true },
+        { BuiltInRoles.Operator, Actions.CallTool, "filesystem/write_file", true },
+        { BuiltInRoles.Operator, Actions.ManageKeys, null, false },
+        { BuiltInRoles.Operator, Actions.ReadAudit, null, true },
+        { BuiltInRoles.Agent, Actions.CallTool, "financial/pmt", true },
+        { BuiltInRoles.Agent, Actions.GetPrompt, "everything/test_simple_prompt", true },
+        { BuiltInRoles.Agent, Actions.ReadAudit, null, false },
+        { BuiltInRoles.Agent, Actions.ManageKeys, null, false },
+        { BuiltInRoles.Viewer, Actions.CallTool, "financial/pmt", false },
+        { BuiltInRoles.Viewer, Actions.ReadResource, "everything/test://static-text", true },
+        { "reader", Actions.CallTool, "filesystem/read_text_file", true },
+        { "reader", Actions.CallTool, "filesystem/list_directory", true },
+        { "reader", Actions.CallTool, "filesystem/write_file", false },
+        { "reader", Actions.CallTool, "financial/pmt", false },
+        { "no-such-role", Actions.CallTool, "financial/pmt", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public void Decide_FollowsTheRoleMatrix(string role, string action, string? scope, bool allowed) =>
+        Assert.Equal(allowed, Policy.Decide(new RoleSet([role]), action, scope).Allowed);
+
+    [Fact]
+    public void Decide_NoRoles_DeniesEverything()
+    {
+        var decision = Policy.Decide(new RoleSet([]), Actions.CallTool, "financial/pmt");
+
+        Assert.False(decision.Allowed);
+        Assert.Contains("(no roles)", decision.Describe(new RoleSet([]), Actions.CallTool, "financial/pmt"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decide_Allowed_NamesTheRoleAndPermissionThatGranted()
+    {
+        var decision = Policy.Decide(new RoleSet(["viewer", "reader"]), Actions.CallTool, "filesystem/read_file");
+
+        Assert.Equal(new PolicyDecision(true, "reader", "tools:call filesystem/read_*"), decision);
+    }
+
+    [Fact]
+    public void Decide_RepeatedQuestion_GivesTheSameAnswerFromCache()
+    {
+        var roles = new RoleSet(["reader"]);
+        var first = Policy.Decide(roles, Actions.CallTool, "filesystem/read_file");
+        var second = Policy.Decide(new RoleSet(["reader", "reader"]), Actions.CallTool, "filesystem/read_file");
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void RoleSet_IgnoresOrderAndDuplicates() =>
+        Assert.Equal(new RoleSet(["b", "a", "a"]), new RoleSet(["a", "b"]));
+
+    [Fact]
+    public void Validator_CustomRoleRedefiningABuiltIn_IsRefused()
+    {
+        var result = new PolicyOptionsValidator().Validate(null, Custom(("admin", ["tools:call"])));
+
+        Assert.True(result.Failed);
+        Assert.Contains("redefines the built-in role 'admin'", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_BadPermission_NamesTheRole()
+    {
+        var result = new PolicyOptionsValidator().Validate(null, Custom(("broken", ["call everything"])));
+
+        Assert.True(result.Failed);
+        Assert.Contains("Policy:Roles:broken", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_GoodCustomRoles_Pass() =>
+        Assert.Equal(ValidateOptionsResult.Success, new PolicyOptionsValidator().Validate(null, Custom(("reader", ["tools:call filesystem/read_*"]))));
+
+    private static PolicyOptions Custom(params (string Name, string[] Permissions)[] roles)
+    {
+        var options = new PolicyOptions();
+        foreach (var (name, permissions) in roles)
+        {
+            options.Roles[name] = [.. permissions];
+        }
+
+        return options;
+    }
+}
