@@ -1,0 +1,18 @@
+namespace Switchboard.Policy.RateLimiting;
+
+/// <summary>Whether a tool call may go ahead; when not, which limit stopped it and when to retry.</summary>
+/// <param name="Allowed">Whether the call is within every limit.</param>
+/// <param name="Limit">The limit that refused it: <c>global</c>, <c>principal</c> or <c>principal-tool</c>.</param>
+/// <param name="RetryAfter">How long until a token is likely available.</param>
+public readonly record struct RateLimitDecision(bool Allowed, string? Limit = null, TimeSpan? RetryAfter = null)
+{
+    /// <summary>The call may proceed.</summary>
+    public static RateLimitDecision Allow { get; } = new(true);
+}
+
+/// <summary>Counts tool calls against the limits of the caller's roles.</summary>
+public interface IToolCallRateLimiter
+{
+    /// <summary>Takes one token from each limit that applies to <paramref name="principalId"/> calling <paramref name="tool"/> (<c>server/tool</c>).</summary>
+    ValueTask<RateLimitDecision> AcquireAsync(string principalId, RoleSet roles, string tool, CancellationToken cancellationToken = default);
+}
