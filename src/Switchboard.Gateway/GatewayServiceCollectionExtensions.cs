@@ -5,7 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
+using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Health;
+using Switchboard.Gateway.Identity;
+using Switchboard.Policy;
+using Switchboard.Policy.RateLimiting;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
 
@@ -41,6 +45,14 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService<RegistryStartupCheck>();
         services.Configure<RouteOptions>(o => o.SetParameterPolicy<RegisteredServerRouteConstraint>(RegisteredServerRouteConstraint.Name));
 
+        services.AddSwitchboardIdentity(configuration);
+        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
+        services.TryAddSingleton<AccessPolicyProvider>();
+        services.TryAddSingleton<IToolCallRateLimiter, LocalToolCallRateLimiter>();
+
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();
         services.AddHttpContextAccessor();
@@ -55,6 +67,12 @@ public static class GatewayServiceCollectionExtensions
                 {
                     var view = ResolveView(context);
                     view.ApplyTo(options);
+                    if (GatewayAuthentication.IsRequired(context.RequestServices))
+                    {
+                        var services = context.RequestServices;
+                        new McpAccessFilters(view, services.GetRequiredService<AccessPolicyProvider>(), services.GetRequiredService<IToolCallRateLimiter>()).AddTo(options);
+                    }
+
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;
                 };

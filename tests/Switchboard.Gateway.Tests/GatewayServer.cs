@@ -21,7 +21,7 @@ public class GatewayServer : IAsyncLifetime
     /// <summary>More configuration flags, <c>--Section:Key=value</c>.</summary>
     protected virtual string[] ExtraArguments => [];
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         _app = SwitchboardHost.BuildGateway(
             ["--environment=Development", $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}", .. ExtraArguments],
@@ -34,15 +34,20 @@ public class GatewayServer : IAsyncLifetime
     public Uri Endpoint(string path) => new(BaseAddress, path);
 
     /// <summary>Connects the C# SDK client; <paramref name="protocolVersion"/> null lets the client pick (the newest, sessionless).</summary>
-    public Task<McpClient> ConnectAsync(string path, string? protocolVersion, McpClientOptions? options = null)
+    public Task<McpClient> ConnectAsync(string path, string? protocolVersion, McpClientOptions? options = null, string? bearerToken = null)
     {
         options ??= new McpClientOptions();
         options.ProtocolVersion = protocolVersion;
-        var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = Endpoint(path), TransportMode = HttpTransportMode.StreamableHttp });
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = Endpoint(path),
+            TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = bearerToken is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {bearerToken}" },
+        });
         return McpClient.CreateAsync(transport, options, cancellationToken: TestContext.Current.CancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {

@@ -7,6 +7,25 @@ namespace Switchboard.Registry;
 // Requests that name a prompt or a resource go to the server that owns it, with names translated back.
 public sealed partial class McpServerView
 {
+    /// <summary>
+    /// The server and own name behind an exposed tool or prompt name: <c>{server}__{name}</c> on an aggregated view,
+    /// the view's server on a single one. Says nothing about whether such a tool exists.
+    /// </summary>
+    public bool TryResolveName(string exposedName, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? server, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name)
+    {
+        ArgumentNullException.ThrowIfNull(exposedName);
+        if (_namespaced)
+        {
+            return Naming.McpNames.TryParseNamespaced(exposedName, out server, out name);
+        }
+
+        (server, name) = (Name, exposedName);
+        return true;
+    }
+
+    /// <summary>The server in this view that owns the resource or template <paramref name="uri"/>, if any.</summary>
+    public string? ServerOfResource(string uri) => Volatile.Read(ref _routes).OwnerOf(uri)?.Name;
+
     private static readonly CompleteResult EmptyCompletion = new() { Completion = new Completion { Values = [], Total = 0, HasMore = false } };
 
     private async ValueTask<CompleteResult> CompleteAsync(RequestContext<CompleteRequestParams> request, CancellationToken cancellationToken)

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+
+namespace Switchboard.Gateway.Identity;
+
+/// <summary>Who may call the gateway. Section <c>Identity</c>.</summary>
+public sealed class IdentityOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Identity";
+
+    /// <summary>OpenID Connect issuers whose JWT access tokens are accepted. Read at start; a change needs a restart.</summary>
+    public List<JwtIssuerOptions> JwtIssuers { get; } = [];
+}
+
+/// <summary>One trusted token issuer.</summary>
+public sealed class JwtIssuerOptions
+{
+    /// <summary>The issuer URL, exactly as in the tokens' <c>iss</c>; discovery is at <c>{Issuer}/.well-known/openid-configuration</c>.</summary>
+    public string Issuer { get; set; } = string.Empty;
+
+    /// <summary>The audience (<c>aud</c>) tokens must carry for this gateway.</summary>
+    public string Audience { get; set; } = string.Empty;
+
+    /// <summary>The claim that carries the caller's groups or roles.</summary>
+    public string RoleClaim { get; set; } = "roles";
+
+    /// <summary>
+    /// Claim value → Switchboard role. When empty, claim values are taken as role names; when not, unmapped values
+    /// grant nothing.
+    /// </summary>
+    public Dictionary<string, string> RoleMappings { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether discovery must use HTTPS. Only a loopback issuer may turn this off.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>
+    /// The shortest time between two fetches of the issuer's keys when a token names a key id not seen yet (key
+    /// rotation). Keys are also refetched every 12 hours.
+    /// </summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Checks issuers at start, with messages that say what to fix.</summary>
+internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IdentityOptions options)
+    {
+        var failures = new List<string>();
+        for (int i = 0; i < options.JwtIssuers.Count; i++)
+        {
+            var issuer = options.JwtIssuers[i];
+            string path = $"Identity:JwtIssuers:{i}";
+            if (!Uri.TryCreate(issuer.Issuer, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+            {
+                failures.Add($"{path}:Issuer must be the issuer's absolute URL (its tokens' 'iss'), e.g. https://login.example.com/realms/agents.");
+                continue;
+            }
+
+            if (uri.Scheme == "http" && (issuer.RequireHttpsMetadata || !uri.IsLoopback))
+            {
+                failures.Add($"{path}:Issuer '{issuer.Issuer}' is not HTTPS; only a loopback issuer with RequireHttpsMetadata=false may use HTTP.");
+            }
+
+            if (issuer.KeyRefreshInterval < TimeSpan.FromSeconds(1))
+            {
+                failures.Add($"{path}:KeyRefreshInterval must be at least 00:00:01.");
+            }
+
+            if (string.IsNullOrWhiteSpace(issuer.Audience))
+            {
+                failures.Add($"{path}:Audience is required: the 'aud' value the issuer puts in tokens meant for this gateway.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,20 @@
+using System.Security.Claims;
+using Switchboard.Policy;
+
+namespace Switchboard.Gateway.Identity;
+
+/// <summary>The claims every authenticated Switchboard caller carries, whatever authenticated it.</summary>
+public static class SwitchboardClaims
+{
+    /// <summary>The caller's stable id: <c>key:{id}</c> for an API key, <c>jwt:{issuer}#{sub}</c> for a token.</summary>
+    public const string Principal = "switchboard:principal";
+
+    /// <summary>A Switchboard role (after any mapping from the issuer's claims).</summary>
+    public const string Role = "switchboard:role";
+
+    /// <summary>The principal id of <paramref name="user"/>, or null when unauthenticated.</summary>
+    public static string? PrincipalId(this ClaimsPrincipal? user) => user?.FindFirst(Principal)?.Value;
+
+    /// <summary>The Switchboard roles of <paramref name="user"/>.</summary>
+    public static RoleSet Roles(this ClaimsPrincipal? user) => new(user?.FindAll(Role).Select(c => c.Value) ?? []);
+}

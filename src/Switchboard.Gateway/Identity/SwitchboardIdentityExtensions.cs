@@ -1,0 +1,149 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
+using ModelContextProtocol.AspNetCore.Authentication;
+using ModelContextProtocol.Authentication;
+
+namespace Switchboard.Gateway.Identity;
+
+/// <summary>
+/// Authentication for every gateway endpoint but health: JWT access tokens from configured OpenID Connect issuers,
+/// and the MCP authorization handshake (RFC 9728 protected resource metadata, <c>WWW-Authenticate</c> on 401).
+/// </summary>
+public static class SwitchboardIdentityExtensions
+{
+    /// <summary>The scheme endpoints require; it forwards each request to the scheme its credential belongs to.</summary>
+    public const string Scheme = "switchboard";
+
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>Adds authentication and authorization. Issuers are read from <paramref name="configuration"/> once, at start.</summary>
+    public static IServiceCollection AddSwitchboardIdentity(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(IdentityOptions.SectionName);
+        services.AddOptions<IdentityOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>());
+
+        var identity = new IdentityOptions();
+        section.Bind(identity);
+
+        var authentication = services.AddAuthentication(o =>
+        {
+            o.DefaultScheme = Scheme;
+            o.DefaultChallengeScheme = McpAuthenticationDefaults.AuthenticationScheme;
+        });
+        authentication.AddPolicyScheme(Scheme, "Switchboard", o =>
+        {
+            o.ForwardDefaultSelector = context => SelectScheme(context, identity);
+            // Whatever refused the caller, the answer is the MCP authorization challenge (WWW-Authenticate with
+            // resource_metadata), not the JWT handler's own.
+            o.ForwardChallenge = McpAuthenticationDefaults.AuthenticationScheme;
+        });
+        for (int i = 0; i < identity.JwtIssuers.Count; i++)
+        {
+            var issuer = identity.JwtIssuers[i];
+            authentication.AddJwtBearer(JwtScheme(i), o => ConfigureJwt(o, issuer));
+        }
+
+        authentication.AddMcp(o =>
+        {
+            // The MCP handler only challenges and serves the metadata; it must not hand authentication back to a
+            // "Bearer" scheme, which here is ours and would send the request round in a circle.
+            o.ForwardAuthenticate = null;
+            o.ResourceMetadata = new ProtectedResourceMetadata
+            {
+                ResourceName = "Switchboard MCP gateway",
+                AuthorizationServers = [.. identity.JwtIssuers.Select(i => i.Issuer)],
+                BearerMethodsSupported = ["header"],
+            };
+        });
+        services.AddAuthorization();
+        return services;
+    }
+
+    private static string JwtScheme(int index) => $"jwt-{index}";
+
+    // A credential goes to the scheme that can judge it, so one endpoint accepts every kind; an unrecognised one
+    // goes to the MCP scheme, which authenticates nobody and answers the challenge.
+    private static string SelectScheme(HttpContext context, IdentityOptions identity)
+    {
+        string? authorization = context.Request.Headers.Authorization;
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return McpAuthenticationDefaults.AuthenticationScheme;
+        }
+
+        string token = authorization["Bearer ".Length..].Trim();
+        int index = identity.JwtIssuers.FindIndex(i => string.Equals(i.Issuer, UnverifiedIssuer(token), StringComparison.Ordinal));
+        return index >= 0 ? JwtScheme(index) : McpAuthenticationDefaults.AuthenticationScheme;
+    }
+
+    // Only routes the token to the issuer's scheme, which then verifies everything, the issuer included.
+    private static string? UnverifiedIssuer(string token)
+    {
+        var reader = new JsonWebTokenHandler();
+        try
+        {
+            return reader.CanReadToken(token) ? reader.ReadJsonWebToken(token).Issuer : null;
+        }
+        catch (ArgumentException)
+        {
+            return null; // three dot-separated parts that are not base64url JSON
+        }
+    }
+
+    private static void ConfigureJwt(JwtBearerOptions options, JwtIssuerOptions issuer)
+    {
+        options.Authority = issuer.Issuer;
+        options.Audience = issuer.Audience;
+        options.RequireHttpsMetadata = issuer.RequireHttpsMetadata;
+        options.MapInboundClaims = false;
+        // Our own configuration manager, to turn off "last known good" validation: with it, a key the issuer has
+        // withdrawn from its JWKS keeps validating tokens for up to an hour after the refresh that dropped it.
+        options.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
+            $"{issuer.Issuer.TrimEnd('/')}/.well-known/openid-configuration",
+            new OpenIdConnectConfigurationRetriever(),
+            new HttpDocumentRetriever { RequireHttps = issuer.RequireHttpsMetadata })
+        {
+            RefreshInterval = issuer.KeyRefreshInterval,
+            UseLastKnownGoodConfiguration = false,
+        };
+        options.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = issuer.Issuer,
+            ValidAudience = issuer.Audience,
+            // Asymmetric algorithms only: refuses alg=none and the HS256-with-the-public-key confusion.
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = ClockSkew,
+        };
+        options.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                var token = context.Principal!;
+                string subject = token.FindFirst("sub")?.Value ?? token.FindFirst("client_id")?.Value ?? "unknown";
+                var claims = new List<Claim> { new(SwitchboardClaims.Principal, $"jwt:{issuer.Issuer}#{subject}") };
+                claims.AddRange(MapRoles(issuer, token.FindAll(issuer.RoleClaim).Select(c => c.Value)).Select(r => new Claim(SwitchboardClaims.Role, r)));
+                token.AddIdentity(new ClaimsIdentity(claims, "switchboard-jwt", SwitchboardClaims.Principal, SwitchboardClaims.Role));
+                return Task.CompletedTask;
+            },
+        };
+    }
+
+    private static IEnumerable<string> MapRoles(JwtIssuerOptions issuer, IEnumerable<string> values) =>
+        issuer.RoleMappings.Count == 0
+            ? values
+            : values.Select(v => issuer.RoleMappings.GetValueOrDefault(v)).OfType<string>();
+}
