@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Runs every Switchboard test suite from a fresh clone: installs the Node toolchain the interop tests drive
-# (Node 22 and the official MCP packages, from npm, into tests/interop), builds, and runs `dotnet test`.
-# Needs: the .NET 10 SDK, and Node.js with npm (any version: Node 22 itself comes from npm).
+# Runs every Switchboard test suite from a fresh clone:
+#   - installs and starts throwaway PostgreSQL 15 and Redis 7 on private loopback ports (scripts/services.sh),
+#     and stops them again on exit;
+#   - installs the Node toolchain the interop tests drive (Node 22 and the official MCP packages, from npm);
+#   - builds, and runs `dotnet test` over the whole solution.
+# Needs: the .NET 10 SDK, Node.js with npm (any version: Node 22 itself comes from npm), and root or the Debian
+# packages postgresql and redis-server already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 configuration="${CONFIGURATION:-Release}"
 
-echo "==> Installing interop test tools (tests/interop)"
-(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+echo "==> Starting PostgreSQL and Redis for the tests"
+scripts/services.sh start
+trap 'scripts/services.sh stop' EXIT
+eval "$(scripts/services.sh env)"
+
+echo "==> Installing interop test tools (tests/interop, tests/interop-filesystem)"
+for dir in tests/interop tests/interop-filesystem; do
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+done
 
 echo "==> Building ($configuration)"
 dotnet build Switchboard.slnx -c "$configuration" -warnaserror

@@ -2,6 +2,7 @@ using ModelContextProtocol.Server;
 using Switchboard.Gateway;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
+using Switchboard.Storage;
 
 namespace Switchboard.Host;
 
@@ -32,6 +33,8 @@ public static class SwitchboardHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        builder.Services.AddSwitchboardStorage(builder.Configuration);
+        builder.Services.AddBuiltInServerOptions();
         builder.Services.AddSwitchboardGateway(builder.Configuration, BuiltInServers.All, topology);
         var app = builder.Build();
         app.MapSwitchboardGateway();
@@ -46,11 +49,25 @@ public static class SwitchboardHost
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
+        builder.Services.AddBuiltInServerOptions();
         var registration = BuiltInServers.All.Single(s => s.Name == serverName);
         builder.Services.AddSingleton(sp => McpServerView.Single(registration.Create(sp)));
         builder.Services.AddMcpServer().WithStdioServerTransport();
         builder.Services.AddOptions<McpServerOptions>().Configure<McpServerView>((options, view) => view.ApplyTo(options));
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The storage services alone, for operator commands (<c>migrate</c>, <c>backup</c> …). Nothing is started:
+    /// the gateway's start-up check would refuse the very database <c>migrate</c> is about to upgrade.
+    /// </summary>
+    public static ServiceProvider BuildStorageServices(string[] args)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddSwitchboardConfiguration(builder.Configuration, args);
+        builder.Logging.ClearProviders();
+        builder.Services.AddSwitchboardStorage(builder.Configuration);
+        return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 
     private static void AddSwitchboardConfiguration(IConfigurationManager configuration, string[] args)

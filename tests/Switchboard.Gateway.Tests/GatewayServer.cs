@@ -13,6 +13,7 @@ public class GatewayServer : IAsyncLifetime
     public const int MaxRequestBodyBytes = 64 * 1024;
 
     private WebApplication? _app;
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("switchboard-gateway-").FullName;
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -24,7 +25,12 @@ public class GatewayServer : IAsyncLifetime
     public virtual async ValueTask InitializeAsync()
     {
         _app = SwitchboardHost.BuildGateway(
-            ["--environment=Development", $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}", .. ExtraArguments],
+            [
+                "--environment=Development",
+                $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}",
+                $"--Storage:ConnectionString=Data Source={Path.Combine(_dataDirectory, "switchboard.db")}",
+                .. ExtraArguments,
+            ],
             Topology,
             urls: LoopbackPort.NextUrl());
         await _app.StartAsync(TestContext.Current.CancellationToken);
@@ -54,6 +60,8 @@ public class GatewayServer : IAsyncLifetime
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
         }
+
+        Directory.Delete(_dataDirectory, recursive: true);
 
         GC.SuppressFinalize(this);
     }

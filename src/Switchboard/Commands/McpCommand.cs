@@ -12,18 +12,28 @@ internal static class McpCommand
         server.AcceptOnlyFromAmong([.. BuiltInServers.Names]);
         var stdio = new Option<bool>("--stdio") { Description = "Speak MCP over standard input and output (for desktop clients) instead of HTTP." };
         var urls = new Option<string?>("--urls") { Description = $"Where to listen over HTTP (default {SwitchboardHost.DefaultUrl})." };
+        var roots = new Option<string[]>("--root") { Description = "filesystem: a directory the server may use; repeat for several.", AllowMultipleArgumentsPerToken = false };
+        var readOnly = new Option<bool>("--read-only") { Description = "filesystem: offer no tool that writes." };
 
         var command = new Command("mcp", "Run one built-in MCP server alone, under its own tool names, at /mcp or over stdio.")
         {
             server,
             stdio,
             urls,
+            roots,
+            readOnly,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((result, cancellationToken) =>
         {
             string name = result.GetRequiredValue(server);
-            string[] args = [.. result.UnmatchedTokens];
+            // The filesystem flags are shorthands for its configuration keys, so files and flags agree on one model.
+            string[] args =
+            [
+                .. result.UnmatchedTokens,
+                .. (result.GetValue(roots) ?? []).Select((root, i) => $"--Servers:filesystem:Roots:{i}={Path.GetFullPath(root)}"),
+                .. result.GetValue(readOnly) ? ["--Servers:filesystem:ReadOnly=true"] : Array.Empty<string>(),
+            ];
             return result.GetValue(stdio)
                 ? HostRunner.RunAsync(() => SwitchboardHost.BuildStdioServer(args, name), cancellationToken)
                 : HostRunner.RunAsync(() => SwitchboardHost.BuildGateway(args, new GatewayTopology(name), result.GetValue(urls)), cancellationToken);

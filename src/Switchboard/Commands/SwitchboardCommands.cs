@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Switchboard.Host.Commands;
 
-/// <summary>The command tree: <c>serve</c> (the default), <c>mcp</c>, <c>healthcheck</c>, <c>version</c>.</summary>
+/// <summary>The command tree: <c>serve</c> (the default), <c>mcp</c>, <c>healthcheck</c>, <c>version</c> and the database commands.</summary>
 internal static class SwitchboardCommands
 {
     public static RootCommand Create()
@@ -16,6 +16,10 @@ internal static class SwitchboardCommands
             HealthcheckCommand.Create(),
             VersionCommand.Create(),
         };
+        foreach (var command in StorageCommandSet.Create())
+        {
+            root.Subcommands.Add(command);
+        }
 
         // `switchboard` alone, or with only serve's options, serves.
         foreach (var option in serve.Options)

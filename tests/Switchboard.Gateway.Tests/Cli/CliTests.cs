@@ -6,12 +6,17 @@ using Switchboard.Testing;
 namespace Switchboard.Gateway.Tests.Cli;
 
 /// <summary>The real <c>switchboard</c> executable, as an operator or a desktop client runs it.</summary>
-public sealed class CliTests
+public sealed class CliTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly string Executable = Path.Combine(AppContext.BaseDirectory, "switchboard");
 
+    // Each test runs the executable in a directory of its own, where the embedded database (./data) is created.
+    private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-cli-").FullName;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_workingDirectory, recursive: true);
 
     [Fact]
     public async Task Version_PrintsTheVersion()
@@ -70,7 +75,7 @@ public sealed class CliTests
     public async Task McpOverHttp_ServesTheServerAlone_AndHealthcheckSeesItReady()
     {
         string url = LoopbackPort.NextUrl();
-        using var server = ProcessRunner.Start(Executable, ["mcp", "everything", "--urls", url]);
+        using var server = ProcessRunner.Start(Executable, ["mcp", "everything", "--urls", url], _workingDirectory);
         try
         {
             await WaitUntilReadyAsync(url);
@@ -106,7 +111,61 @@ public sealed class CliTests
         Assert.Equal("everything", client.ServerInfo?.Name);
     }
 
-    private static async Task WaitUntilReadyAsync(string url)
+    [Fact]
+    public async Task McpFilesystemOverStdio_ServesTheGivenRoot_ReadOnlyHidesWriters()
+    {
+        string root = Directory.CreateDirectory(Path.Combine(_workingDirectory, "files")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "hello.txt"), "hello from the sandbox", Ct);
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = Executable,
+            Arguments = ["mcp", "filesystem", "--root", root, "--read-only", "--stdio"],
+            WorkingDirectory = _workingDirectory,
+        });
+        await using var client = await McpClient.CreateAsync(transport, cancellationToken: Ct);
+
+        var tools = (await client.ListToolsAsync(cancellationToken: Ct)).Select(t => t.Name).ToList();
+        var read = await client.CallToolAsync("read_text_file", new Dictionary<string, object?> { ["path"] = Path.Combine(root, "hello.txt") }, cancellationToken: Ct);
+
+        Assert.Contains("read_text_file", tools);
+        Assert.DoesNotContain("write_file", tools);
+        Assert.Contains("hello from the sandbox", Assert.IsType<TextContentBlock>(read.Content[0]).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task McpFilesystem_WithoutARoot_FailsSayingWhatToSet()
+    {
+        var result = await RunAsync("mcp", "filesystem", "--urls", LoopbackPort.NextUrl());
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("Roots", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_ThenBackupAndExport_ReportWhatTheyDid()
+    {
+        var migrate = await RunAsync("migrate");
+        var again = await RunAsync("migrate");
+        var backup = await RunAsync("backup", Path.Combine(_workingDirectory, "backup.db"));
+        var export = await RunAsync("export", Path.Combine(_workingDirectory, "export.jsonl"));
+
+        Assert.True(migrate.ExitCode == 0, migrate.Output);
+        Assert.Contains("applied 0001_initial", migrate.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("nothing to apply", again.StandardOutput, StringComparison.Ordinal);
+        Assert.True(backup.ExitCode == 0 && File.Exists(Path.Combine(_workingDirectory, "backup.db")), backup.Output);
+        Assert.True(export.ExitCode == 0 && File.Exists(Path.Combine(_workingDirectory, "export.jsonl")), export.Output);
+    }
+
+    [Fact]
+    public async Task Migrate_UnreachableDatabase_ExitsOneWithAClearError()
+    {
+        var result = await RunAsync("migrate", "--Storage:Provider=PostgreSql", "--Storage:ConnectionString=Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Cannot reach the PostgreSQL database", result.StandardError, StringComparison.Ordinal);
+    }
+
+    private async Task WaitUntilReadyAsync(string url)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -131,6 +190,6 @@ public sealed class CliTests
         }
     }
 
-    private static Task<ProcessResult> RunAsync(params string[] arguments) =>
-        ProcessRunner.RunAsync(Executable, arguments, Timeout, cancellationToken: Ct);
+    private Task<ProcessResult> RunAsync(params string[] arguments) =>
+        ProcessRunner.RunAsync(Executable, arguments, Timeout, _workingDirectory, cancellationToken: Ct);
 }

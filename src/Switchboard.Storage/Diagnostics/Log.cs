@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Switchboard.Storage.Diagnostics;
+
+/// <summary>Storage log messages; event ids 5000-5099.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Applied migration {Version} ({Name}) to the {Provider} database {Database} in {ElapsedMs} ms.")]
+    public static partial void MigrationApplied(ILogger logger, int version, string name, StorageProvider provider, string database, long elapsedMs);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "The {Provider} database {Database} is at schema version {Version}, the latest this build knows.")]
+    public static partial void SchemaCurrent(ILogger logger, StorageProvider provider, string database, int version);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Lost the connection to Redis ({Endpoint}, {FailureType}); serving from local memory and reconnecting in the background.")]
+    public static partial void RedisLost(ILogger logger, string endpoint, string failureType, Exception? exception);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "Redis ({Endpoint}) is back after {OutageSeconds:F1} s; shared cache and rate limits resume.")]
+    public static partial void RedisRestored(ILogger logger, string endpoint, double outageSeconds);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "A Redis {Operation} failed; served from local state instead.")]
+    public static partial void RedisOperationFailed(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "{Operation} finished: {Message}")]
+    public static partial void MaintenanceFinished(ILogger logger, string operation, string message);
+}

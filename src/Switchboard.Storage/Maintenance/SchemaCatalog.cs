@@ -1,0 +1,30 @@
+namespace Switchboard.Storage.Maintenance;
+
+/// <summary>How a column's values travel in a portable export.</summary>
+internal enum ColumnKind
+{
+    Text,
+    Integer,
+    Boolean,
+    Timestamp,
+}
+
+/// <summary>A table in export order (parents before children) with its columns at the latest schema version.</summary>
+internal sealed record TableInfo(string Name, string OrderBy, IReadOnlyList<(string Name, ColumnKind Kind)> Columns);
+
+/// <summary>
+/// The data tables of the logical schema, for export and import. A migration that adds a table or column adds it
+/// here too (a test compares this list with the migrated database).
+/// </summary>
+internal static class SchemaCatalog
+{
+    public static IReadOnlyList<TableInfo> Tables { get; } =
+    [
+        new("principals", "id", [("id", ColumnKind.Text), ("name", ColumnKind.Text), ("kind", ColumnKind.Text), ("display_name", ColumnKind.Text), ("created_at", ColumnKind.Timestamp), ("disabled_at", ColumnKind.Timestamp)]),
+        new("roles", "name", [("name", ColumnKind.Text), ("description", ColumnKind.Text), ("permissions", ColumnKind.Text), ("built_in", ColumnKind.Boolean), ("created_at", ColumnKind.Timestamp)]),
+        new("principal_roles", "principal_id, role_name", [("principal_id", ColumnKind.Text), ("role_name", ColumnKind.Text)]),
+        new("api_keys", "id", [("id", ColumnKind.Text), ("principal_id", ColumnKind.Text), ("name", ColumnKind.Text), ("prefix", ColumnKind.Text), ("hash", ColumnKind.Text), ("created_at", ColumnKind.Timestamp), ("expires_at", ColumnKind.Timestamp), ("revoked_at", ColumnKind.Timestamp), ("last_used_at", ColumnKind.Timestamp)]),
+        new("audit_events", "seq", [("seq", ColumnKind.Integer), ("occurred_at", ColumnKind.Timestamp), ("actor", ColumnKind.Text), ("action", ColumnKind.Text), ("target", ColumnKind.Text), ("outcome", ColumnKind.Text), ("details", ColumnKind.Text), ("prev_hash", ColumnKind.Text), ("hash", ColumnKind.Text)]),
+        new("servers", "name", [("name", ColumnKind.Text), ("transport", ColumnKind.Text), ("endpoint", ColumnKind.Text), ("settings", ColumnKind.Text), ("enabled", ColumnKind.Boolean), ("description", ColumnKind.Text), ("created_at", ColumnKind.Timestamp), ("updated_at", ColumnKind.Timestamp)]),
+    ];
+}

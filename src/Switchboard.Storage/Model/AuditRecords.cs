@@ -1,0 +1,53 @@
+namespace Switchboard.Storage.Model;
+
+/// <summary>An audit event to append; the store assigns its sequence number and chain hashes.</summary>
+/// <param name="OccurredAt">When it happened.</param>
+/// <param name="Actor">Who: a principal id, or e.g. <c>anonymous:10.0.0.5</c>.</param>
+/// <param name="Action">What, e.g. <c>tools/call</c> or <c>keys.revoke</c>.</param>
+/// <param name="Target">On what, e.g. <c>filesystem/read_file</c>.</param>
+/// <param name="Outcome">Result, e.g. <c>allowed</c>, <c>denied</c>, <c>error</c>.</param>
+/// <param name="Details">Further detail as JSON text (policy decision, duration, redacted arguments).</param>
+public sealed record AuditEventDraft(DateTimeOffset OccurredAt, string Actor, string Action, string? Target, string Outcome, string? Details);
+
+/// <summary>A stored audit event, linked to its predecessor by <see cref="PrevHash"/>.</summary>
+/// <param name="Seq">Position in the chain, from 1 without gaps.</param>
+/// <param name="OccurredAt">When it happened.</param>
+/// <param name="Actor">Who.</param>
+/// <param name="Action">What.</param>
+/// <param name="Target">On what.</param>
+/// <param name="Outcome">Result.</param>
+/// <param name="Details">JSON text.</param>
+/// <param name="PrevHash">The previous event's <see cref="Hash"/>; null for the first.</param>
+/// <param name="Hash">SHA-256 over this event's fields and <see cref="PrevHash"/> (see <c>AuditChain</c>).</param>
+public sealed record AuditEvent(
+    long Seq,
+    DateTimeOffset OccurredAt,
+    string Actor,
+    string Action,
+    string? Target,
+    string Outcome,
+    string? Details,
+    string? PrevHash,
+    string Hash);
+
+/// <summary>Filters for <c>IAuditStore.QueryAsync</c>; all optional, combined with AND.</summary>
+/// <param name="From">Events at or after this time.</param>
+/// <param name="To">Events before this time.</param>
+/// <param name="Actor">Only this actor.</param>
+/// <param name="Action">Only this action.</param>
+/// <param name="AfterSeq">Only events after this sequence number (paging).</param>
+/// <param name="Limit">At most this many, oldest first.</param>
+public sealed record AuditQuery(
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    string? Actor = null,
+    string? Action = null,
+    long? AfterSeq = null,
+    int Limit = 100);
+
+/// <summary>The result of checking the audit chain.</summary>
+/// <param name="Intact">Whether every event links to its predecessor and hashes to its stored hash.</param>
+/// <param name="Checked">How many events were checked.</param>
+/// <param name="BrokenAtSeq">The first event that does not verify, if any.</param>
+/// <param name="Message">What was found, for an operator.</param>
+public sealed record AuditVerification(bool Intact, long Checked, long? BrokenAtSeq, string Message);

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Switchboard.Storage.Caching;
+using Switchboard.Storage.Database;
+using Switchboard.Storage.Health;
+using Switchboard.Storage.Hosting;
+using Switchboard.Storage.Maintenance;
+using Switchboard.Storage.Migrations;
+using Switchboard.Storage.Repositories;
+
+namespace Switchboard.Storage;
+
+/// <summary>Registers Switchboard's storage: database, migrations, stores, cache, rate limits, health and commands.</summary>
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>The health-check tag the gateway's <c>/healthz/ready</c> selects.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>
+    /// Adds storage configured from the <c>Storage</c> section (and a top-level <c>Redis</c> section for Redis
+    /// settings not given under <c>Storage:Redis</c>). Registers a hosted service that, at start, migrates
+    /// (<c>Storage:MigrateOnStart</c>) or refuses a schema that is not this build's, then connects Redis; health
+    /// checks <c>database</c> (Unhealthy when unreachable) and <c>redis</c> (Degraded while down), tagged
+    /// <see cref="ReadyTag"/>; and <see cref="StorageCommands"/> for the CLI. Services are added with TryAdd, so a
+    /// host may replace any of them first.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<StorageOptions>()
+            .Configure(o =>
+            {
+                try
+                {
+                    configuration.GetSection(RedisOptions.SectionName).Bind(o.Redis);
+                    configuration.GetSection(StorageOptions.SectionName).Bind(o);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // A value of the wrong type (Provider=Oracle, MigrateOnStart=yes): let the validator explain it.
+                    o.BindingError = ex.Message;
+                }
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<StorageDatabase>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return options.Provider == StorageProvider.PostgreSql
+                ? new PostgreSqlStorageDatabase(options.EffectiveConnectionString)
+                : new SqliteStorageDatabase(options.EffectiveConnectionString);
+        });
+        services.TryAddSingleton<MigrationRunner>();
+
+        services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<IHotCache, TwoLevelCache>();
+        services.TryAddSingleton<IDistributedRateLimiter, TokenBucketRateLimiter>();
+
+        services.TryAddSingleton<IPrincipalStore, SqlPrincipalStore>();
+        services.TryAddSingleton<SqlApiKeyStore>();
+        services.TryAddSingleton<IApiKeyStore, CachedApiKeyStore>();
+        services.TryAddSingleton<IAuditStore, SqlAuditStore>();
+        services.TryAddSingleton<IServerStore, SqlServerStore>();
+
+        services.TryAddSingleton<BackupService>();
+        services.TryAddSingleton<PortableTransfer>();
+        services.TryAddSingleton<StorageCommands>();
+
+        services.AddHostedService<StorageStartup>();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        return services;
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Microsoft.Extensions.Options;
+using Switchboard.Storage;
+using Switchboard.Storage.Maintenance;
+
+namespace Switchboard.Host.Commands;
+
+/// <summary>
+/// The database commands: <c>migrate</c>, <c>backup</c>, <c>restore</c>, <c>export</c>, <c>import</c>. Each prints what
+/// it did and exits 0, or says what went wrong and exits 1. They take the same configuration as <c>serve</c>.
+/// </summary>
+internal static class StorageCommandSet
+{
+    public static IEnumerable<Command> Create()
+    {
+        var status = new Option<bool>("--status") { Description = "Only report the schema version and pending migrations; change nothing." };
+        var migrate = new Command("migrate", "Apply pending database migrations, print what was applied, then exit.") { status };
+        Configure(migrate, (commands, result, ct) => result.GetValue(status) ? commands.StatusAsync(ct) : commands.MigrateAsync(ct));
+
+        yield return migrate;
+        yield return FileCommand("backup", "Write a native backup of the database (SQLite online backup, or pg_dump custom format) to FILE.", (c, path, ct) => c.BackupAsync(path, ct));
+        yield return FileCommand("restore", "Restore the database from a native backup FILE made by 'backup'.", (c, path, ct) => c.RestoreAsync(path, ct));
+        yield return FileCommand("export", "Write every table to a portable FILE any provider can import (to move from SQLite to PostgreSQL).", (c, path, ct) => c.ExportAsync(path, ct));
+        yield return FileCommand("import", "Load a portable FILE made by 'export' into an empty, migrated database.", (c, path, ct) => c.ImportAsync(path, ct));
+    }
+
+    private static Command FileCommand(string name, string description, Func<StorageCommands, string, CancellationToken, Task<StorageCommandResult>> run)
+    {
+        var file = new Argument<string>("file") { Description = "The file to write or read." };
+        var command = new Command(name, description) { file };
+        Configure(command, (commands, result, ct) => run(commands, Path.GetFullPath(result.GetRequiredValue(file)), ct));
+        return command;
+    }
+
+    private static void Configure(Command command, Func<StorageCommands, ParseResult, CancellationToken, Task<StorageCommandResult>> run)
+    {
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            try
+            {
+                await using var services = SwitchboardHost.BuildStorageServices([.. result.UnmatchedTokens]);
+                _ = services.GetRequiredService<IOptions<StorageOptions>>().Value; // validates, with the operator's message
+                var outcome = await run(services.GetRequiredService<StorageCommands>(), result, cancellationToken);
+                await (outcome.Succeeded ? Console.Out : Console.Error).WriteLineAsync(outcome.Message);
+                return outcome.ExitCode;
+            }
+            catch (OptionsValidationException e)
+            {
+                await Console.Error.WriteLineAsync($"switchboard: invalid configuration:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}");
+                return 1;
+            }
+        });
+    }
+}

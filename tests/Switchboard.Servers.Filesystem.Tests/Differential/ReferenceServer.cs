@@ -1,0 +1,39 @@
+using Switchboard.Testing;
+
+namespace Switchboard.Servers.Filesystem.Tests.Differential;
+
+/// <summary>The reference server and Node 22, installed in <c>tests/interop-filesystem</c> by <c>npm ci</c>.</summary>
+internal static class ReferenceServer
+{
+    public static string Directory { get; } = Path.Combine(RepositoryRoot(), "tests", "interop-filesystem");
+
+    public static string ScriptPath => Path.Combine(Directory, "differential-script.json");
+
+    private static string Bin => Path.Combine(Directory, "node_modules", ".bin");
+
+    /// <summary>Runs a Node script from <c>tests/interop-filesystem</c> with Node 22.</summary>
+    public static Task<ProcessResult> RunNodeAsync(string script, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        string node = Path.Combine(Bin, "node");
+        if (!File.Exists(node) || !System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "@modelcontextprotocol", "server-filesystem")))
+        {
+            Assert.Fail($"The reference server is not installed in {Directory}: run 'npm ci --prefix tests/interop-filesystem' (scripts/test.sh does).");
+        }
+
+        var environment = new Dictionary<string, string> { ["PATH"] = $"{Bin}:{Environment.GetEnvironmentVariable("PATH")}" };
+        return ProcessRunner.RunAsync(node, [script, .. arguments], timeout, Directory, environment, TestContext.Current.CancellationToken);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Switchboard.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Switchboard.slnx above {AppContext.BaseDirectory}.");
+    }
+}
