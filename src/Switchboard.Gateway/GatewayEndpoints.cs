@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Hosting;
@@ -40,17 +39,13 @@ public static class GatewayEndpoints
         app.UseAuthentication();
         app.UseAuthorization();
 
-        bool authenticate = GatewayAuthentication.IsRequired(app.Services);
         var endpoints = new List<IEndpointConventionBuilder> { app.MapMcp("/mcp") };
         if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)
         {
             endpoints.Add(app.MapMcp($"/servers/{{{ServerRouteKey}:{RegisteredServerRouteConstraint.Name}}}/mcp"));
         }
 
-        if (authenticate)
-        {
-            endpoints.ForEach(e => e.RequireAuthorization(policy => policy.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser()));
-        }
+        endpoints.ForEach(e => e.RequireAuthorization(policy => policy.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser()));
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthResponseWriter.WriteAsync });

@@ -12,6 +12,7 @@ using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
+using Switchboard.Storage;
 
 namespace Switchboard.Gateway;
 
@@ -45,6 +46,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService<RegistryStartupCheck>();
         services.Configure<RouteOptions>(o => o.SetParameterPolicy<RegisteredServerRouteConstraint>(RegisteredServerRouteConstraint.Name));
 
+        // Keys, principals and the audit trail live in the database; its health joins /healthz/ready.
+        services.AddSwitchboardStorage(configuration);
         services.AddSwitchboardIdentity(configuration);
         services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
@@ -67,11 +70,8 @@ public static class GatewayServiceCollectionExtensions
                 {
                     var view = ResolveView(context);
                     view.ApplyTo(options);
-                    if (GatewayAuthentication.IsRequired(context.RequestServices))
-                    {
-                        var services = context.RequestServices;
-                        new McpAccessFilters(view, services.GetRequiredService<AccessPolicyProvider>(), services.GetRequiredService<IToolCallRateLimiter>()).AddTo(options);
-                    }
+                    var services = context.RequestServices;
+                    new McpAccessFilters(view, services.GetRequiredService<AccessPolicyProvider>(), services.GetRequiredService<IToolCallRateLimiter>()).AddTo(options);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;

@@ -33,7 +33,6 @@ public static class SwitchboardHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.Services.AddSwitchboardStorage(builder.Configuration);
         builder.Services.AddBuiltInServerOptions();
         builder.Services.AddSwitchboardGateway(builder.Configuration, BuiltInServers.All, topology);
         var app = builder.Build();

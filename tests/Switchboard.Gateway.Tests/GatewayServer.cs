@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using ModelContextProtocol.Client;
 using Switchboard.Gateway.Hosting;
+using Switchboard.Gateway.Identity;
 using Switchboard.Host;
 using Switchboard.Testing;
 
@@ -17,6 +18,9 @@ public class GatewayServer : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The administrator key the gateway creates on its first start; clients use it unless told otherwise.</summary>
+    public string AdminKey { get; } = ApiKeyFormat.Generate().Key;
+
     protected virtual GatewayTopology? Topology => null;
 
     /// <summary>More configuration flags, <c>--Section:Key=value</c>.</summary>
@@ -29,6 +33,7 @@ public class GatewayServer : IAsyncLifetime
                 "--environment=Development",
                 $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}",
                 $"--Storage:ConnectionString=Data Source={Path.Combine(_dataDirectory, "switchboard.db")}",
+                $"--Identity:BootstrapAdminKey={AdminKey}",
                 .. ExtraArguments,
             ],
             Topology,
@@ -39,7 +44,10 @@ public class GatewayServer : IAsyncLifetime
 
     public Uri Endpoint(string path) => new(BaseAddress, path);
 
-    /// <summary>Connects the C# SDK client; <paramref name="protocolVersion"/> null lets the client pick (the newest, sessionless).</summary>
+    /// <summary>
+    /// Connects the C# SDK client as the administrator, or with <paramref name="bearerToken"/>;
+    /// <paramref name="protocolVersion"/> null lets the client pick (the newest, sessionless).
+    /// </summary>
     public Task<McpClient> ConnectAsync(string path, string? protocolVersion, McpClientOptions? options = null, string? bearerToken = null)
     {
         options ??= new McpClientOptions();
@@ -48,7 +56,7 @@ public class GatewayServer : IAsyncLifetime
         {
             Endpoint = Endpoint(path),
             TransportMode = HttpTransportMode.StreamableHttp,
-            AdditionalHeaders = bearerToken is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {bearerToken}" },
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {bearerToken ?? AdminKey}" },
         });
         return McpClient.CreateAsync(transport, options, cancellationToken: TestContext.Current.CancellationToken);
     }

@@ -1,6 +1,6 @@
 // The official TypeScript SDK client against a Switchboard endpoint.
 //
-//   node ts-client.mjs --url http://127.0.0.1:PORT/mcp --prefix everything__ --mode session|stateless
+//   node ts-client.mjs --url http://127.0.0.1:PORT/mcp --key sbk_... --prefix everything__ --mode session|stateless
 //
 // On the aggregated /mcp every tool and prompt is namespaced ({server}__{name}), so the conformance suite, which
 // looks tools up by their plain names, cannot run its tool and prompt scenarios there. This script repeats those
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     url: { type: 'string' },
     prefix: { type: 'string', default: '' },
     mode: { type: 'string', default: 'session' },
+    key: { type: 'string' },
   },
 });
 const name = (plain) => `${args.prefix}${plain}`;
@@ -40,7 +41,9 @@ client.setRequestHandler(ElicitRequestSchema, async (request) => ({
 const logs = [];
 client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => logs.push(notification.params.data));
 
-const transport = new StreamableHTTPClientTransport(new URL(args.url));
+const transport = new StreamableHTTPClientTransport(new URL(args.url), {
+  requestInit: { headers: { Authorization: `Bearer ${args.key}` } },
+});
 await client.connect(transport);
 
 const results = [];

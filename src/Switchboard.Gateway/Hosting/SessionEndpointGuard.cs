@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Registry;
 
@@ -16,7 +17,9 @@ internal static class SessionEndpointGuard
     public static McpMessageFilter For(McpServerView sessionView, Func<HttpContext, McpServerView> resolveView) =>
         next => (context, cancellationToken) =>
         {
-            var request = context.Services?.GetService<IHttpContextAccessor>()?.HttpContext;
+            // Only requests: their POST stays open while they are handled, so its HttpContext is still live here.
+            // Notifications and responses are answered 202 at once and handled after their HttpContext is gone.
+            var request = context.JsonRpcMessage is JsonRpcRequest ? context.Services?.GetService<IHttpContextAccessor>()?.HttpContext : null;
             if (request is not null && !ReferenceEquals(resolveView(request), sessionView))
             {
                 throw new McpProtocolException(

@@ -8,6 +8,12 @@ public sealed class IdentityOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Identity";
 
+    /// <summary>
+    /// The administrator key to create on the very first start, for unattended installs (from a secret store, as
+    /// <c>SWITCHBOARD__Identity__BootstrapAdminKey</c>). Without it a key is generated and printed once.
+    /// </summary>
+    public string? BootstrapAdminKey { get; set; }
+
     /// <summary>OpenID Connect issuers whose JWT access tokens are accepted. Read at start; a change needs a restart.</summary>
     public List<JwtIssuerOptions> JwtIssuers { get; } = [];
 }
@@ -46,6 +52,11 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
     public ValidateOptionsResult Validate(string? name, IdentityOptions options)
     {
         var failures = new List<string>();
+        if (options.BootstrapAdminKey is { } key && !ApiKeyFormat.TryParse(key, out _, out _))
+        {
+            failures.Add($"Identity:BootstrapAdminKey is not a Switchboard API key: it must look like {ApiKeyFormat.Marker}<12 letters or digits>_<43 letters or digits>.");
+        }
+
         for (int i = 0; i < options.JwtIssuers.Count; i++)
         {
             var issuer = options.JwtIssuers[i];

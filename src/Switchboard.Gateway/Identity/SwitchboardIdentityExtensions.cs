@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -15,8 +16,8 @@ using ModelContextProtocol.Authentication;
 namespace Switchboard.Gateway.Identity;
 
 /// <summary>
-/// Authentication for every gateway endpoint but health: JWT access tokens from configured OpenID Connect issuers,
-/// and the MCP authorization handshake (RFC 9728 protected resource metadata, <c>WWW-Authenticate</c> on 401).
+/// Authentication for every gateway endpoint but health: API keys, JWT access tokens from configured OpenID Connect
+/// issuers, and the MCP authorization handshake (RFC 9728 protected resource metadata, <c>WWW-Authenticate</c> on 401).
 /// </summary>
 public static class SwitchboardIdentityExtensions
 {
@@ -48,6 +49,7 @@ public static class SwitchboardIdentityExtensions
             // resource_metadata), not the JWT handler's own.
             o.ForwardChallenge = McpAuthenticationDefaults.AuthenticationScheme;
         });
+        authentication.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, "API key", _ => { });
         for (int i = 0; i < identity.JwtIssuers.Count; i++)
         {
             var issuer = identity.JwtIssuers[i];
@@ -67,6 +69,8 @@ public static class SwitchboardIdentityExtensions
             };
         });
         services.AddAuthorization();
+        services.TryAddSingleton<ApiKeyService>();
+        services.AddHostedService<BootstrapAdministrator>();
         return services;
     }
 
@@ -76,6 +80,11 @@ public static class SwitchboardIdentityExtensions
     // goes to the MCP scheme, which authenticates nobody and answers the challenge.
     private static string SelectScheme(HttpContext context, IdentityOptions identity)
     {
+        if (ApiKeyAuthenticationHandler.PresentedKey(context.Request) is not null)
+        {
+            return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
         string? authorization = context.Request.Headers.Authorization;
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {

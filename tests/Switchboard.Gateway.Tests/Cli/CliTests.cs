@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Switchboard.Gateway.Identity;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Cli;
@@ -75,12 +76,17 @@ public sealed class CliTests : IDisposable
     public async Task McpOverHttp_ServesTheServerAlone_AndHealthcheckSeesItReady()
     {
         string url = LoopbackPort.NextUrl();
-        using var server = ProcessRunner.Start(Executable, ["mcp", "everything", "--urls", url], _workingDirectory);
+        string key = ApiKeyFormat.Generate().Key;
+        using var server = ProcessRunner.Start(Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}"], _workingDirectory);
         try
         {
             await WaitUntilReadyAsync(url);
 
-            var transport = new HttpClientTransport(new HttpClientTransportOptions { Endpoint = new Uri($"{url}/mcp") });
+            var transport = new HttpClientTransport(new HttpClientTransportOptions
+            {
+                Endpoint = new Uri($"{url}/mcp"),
+                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {key}" },
+            });
             await using var client = await McpClient.CreateAsync(transport, cancellationToken: Ct);
             var tools = await client.ListToolsAsync(cancellationToken: Ct);
 

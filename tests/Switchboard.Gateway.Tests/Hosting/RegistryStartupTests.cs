@@ -40,6 +40,10 @@ public sealed class RegistryStartupTests
         builder.WebHost.UseUrls(LoopbackPort.NextUrl());
         builder.Configuration.Sources.Clear(); // only these servers: not the host's appsettings beside the test
         builder.Configuration.AddInMemoryCollection(servers.Select(s => KeyValuePair.Create($"Servers:{s.Name}:Enabled", (string?)"true")));
+        builder.Configuration.AddInMemoryCollection([
+            new("Storage:ConnectionString", $"Data Source={Path.Combine(Path.GetTempPath(), $"switchboard-registry-{Guid.NewGuid():N}.db")}"),
+            new("Storage:MigrateOnStart", "true"),
+        ]);
         builder.Services.AddSwitchboardGateway(builder.Configuration, servers);
         var app = builder.Build();
         app.MapSwitchboardGateway();

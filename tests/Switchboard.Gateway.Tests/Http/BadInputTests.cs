@@ -142,6 +142,7 @@ public sealed class BadInputTests(GatewayServer gateway) : IClassFixture<Gateway
             var request = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint(Path)) { Content = content };
             request.Headers.Accept.ParseAdd("application/json");
             request.Headers.Accept.ParseAdd("text/event-stream");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", gateway.AdminKey);
             if (Chunked)
             {
                 request.Headers.TransferEncodingChunked = true;

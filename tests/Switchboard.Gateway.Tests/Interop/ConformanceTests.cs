@@ -4,7 +4,8 @@ namespace Switchboard.Gateway.Tests.Interop;
 
 /// <summary>
 /// The official MCP conformance suite (<c>@modelcontextprotocol/conformance</c>) against Switchboard. Its
-/// expected-failures baseline is empty: every scenario must pass.
+/// expected-failures baseline is empty: every scenario must pass. The suite's CLI cannot send headers, so it talks
+/// through <c>tests/interop/auth-proxy.mjs</c>, which adds an API key and changes nothing else.
 /// </summary>
 /// <remarks>
 /// On the aggregated <c>/mcp</c> every tool and prompt is renamed <c>{server}__{name}</c>, so the scenarios that
@@ -35,8 +36,9 @@ public sealed partial class ConformanceTests
     {
         await using var server = new StandaloneEverythingServer();
         await server.InitializeAsync();
+        using var proxy = await NodeInterop.StartAuthProxyAsync(server);
 
-        var outcome = await RunSuiteAsync(server.Endpoint("/mcp"));
+        var outcome = await RunSuiteAsync(proxy.Endpoint("/mcp"));
 
         AssertAllPassed(outcome);
     }
@@ -46,8 +48,9 @@ public sealed partial class ConformanceTests
     {
         await using var gateway = new GatewayServer();
         await gateway.InitializeAsync();
+        using var proxy = await NodeInterop.StartAuthProxyAsync(gateway);
 
-        var outcome = await RunSuiteAsync(gateway.Endpoint("/servers/everything/mcp"));
+        var outcome = await RunSuiteAsync(proxy.Endpoint("/servers/everything/mcp"));
 
         AssertAllPassed(outcome);
     }
@@ -57,8 +60,9 @@ public sealed partial class ConformanceTests
     {
         await using var gateway = new GatewayServer();
         await gateway.InitializeAsync();
+        using var proxy = await NodeInterop.StartAuthProxyAsync(gateway);
 
-        var outcome = await RunSuiteAsync(gateway.Endpoint("/mcp"));
+        var outcome = await RunSuiteAsync(proxy.Endpoint("/mcp"));
 
         AssertPassed(outcome, NameIndependentScenarios);
     }
@@ -70,8 +74,9 @@ public sealed partial class ConformanceTests
     {
         await using var gateway = new GatewayServer();
         await gateway.InitializeAsync();
+        using var proxy = await NodeInterop.StartAuthProxyAsync(gateway);
 
-        var outcome = await RunSuiteAsync(gateway.Endpoint($"/servers/{server}/mcp"));
+        var outcome = await RunSuiteAsync(proxy.Endpoint($"/servers/{server}/mcp"));
 
         AssertPassed(outcome, GenericScenarios);
     }

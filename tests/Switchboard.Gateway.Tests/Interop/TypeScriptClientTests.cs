@@ -13,7 +13,7 @@ public sealed class TypeScriptClientTests
         await using var gateway = new GatewayServer();
         await gateway.InitializeAsync();
 
-        var result = await RunClientAsync(gateway.Endpoint(path), prefix, "session");
+        var result = await RunClientAsync(gateway, path, prefix, "session");
 
         Assert.True(result.ExitCode == 0, result.Output);
     }
@@ -24,11 +24,11 @@ public sealed class TypeScriptClientTests
         await using var gateway = new StatelessGatewayServer();
         await gateway.InitializeAsync();
 
-        var result = await RunClientAsync(gateway.Endpoint("/mcp"), "everything__", "stateless");
+        var result = await RunClientAsync(gateway, "/mcp", "everything__", "stateless");
 
         Assert.True(result.ExitCode == 0, result.Output);
     }
 
-    private static Task<Switchboard.Testing.ProcessResult> RunClientAsync(Uri endpoint, string prefix, string mode) =>
-        NodeInterop.RunAsync("ts-client.mjs", ["--url", endpoint.ToString(), "--prefix", prefix, "--mode", mode], Timeout);
+    private static Task<Switchboard.Testing.ProcessResult> RunClientAsync(GatewayServer gateway, string path, string prefix, string mode) =>
+        NodeInterop.RunAsync("ts-client.mjs", ["--url", gateway.Endpoint(path).ToString(), "--key", gateway.AdminKey, "--prefix", prefix, "--mode", mode], Timeout);
 }

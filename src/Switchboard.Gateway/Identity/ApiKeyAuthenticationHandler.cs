@@ -1,0 +1,62 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Switchboard.Gateway.Identity;
+
+/// <summary>Authenticates <c>Authorization: Bearer sbk_…</c> (or <c>X-API-Key: sbk_…</c>) against the stored keys.</summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    ApiKeyService keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "api-key";
+    public const string HeaderName = "X-API-Key";
+
+    /// <summary>The key a request presents, if it presents one.</summary>
+    public static string? PresentedKey(HttpRequest request)
+    {
+        string? header = request.Headers[HeaderName];
+        if (ApiKeyFormat.LooksLikeKey(header))
+        {
+            return header;
+        }
+
+        string? authorization = request.Headers.Authorization;
+        return authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && ApiKeyFormat.LooksLikeKey(authorization["Bearer ".Length..].Trim())
+            ? authorization["Bearer ".Length..].Trim()
+            : null;
+    }
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (PresentedKey(Request) is not { } key)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var (caller, failure) = await keys.AuthenticateAsync(key, Context.RequestAborted);
+        if (caller is null)
+        {
+            return AuthenticateResult.Fail(failure!);
+        }
+
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(SwitchboardClaims.Principal, caller.Principal),
+                // The SDK binds a stateful MCP session to this claim, so another caller cannot ride on its id.
+                new Claim(ClaimTypes.NameIdentifier, caller.Principal),
+                new Claim("switchboard:key", caller.KeyId),
+                .. caller.Roles.Select(r => new Claim(SwitchboardClaims.Role, r)),
+            ],
+            SchemeName,
+            SwitchboardClaims.Principal,
+            SwitchboardClaims.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}

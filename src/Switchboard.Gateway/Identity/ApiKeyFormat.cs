@@ -1,0 +1,54 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Switchboard.Gateway.Identity;
+
+/// <summary>
+/// Switchboard API keys: <c>sbk_{id}_{secret}</c>. The <c>sbk_</c> start lets secret scanners recognise a leaked key;
+/// <c>sbk_{id}</c> is the public prefix the key is found by; only a SHA-256 hash of the 256-bit random secret is
+/// stored. A fast hash is right here: the secret is random, not a password, so there is nothing to guess.
+/// </summary>
+public static class ApiKeyFormat
+{
+    /// <summary>What every key starts with.</summary>
+    public const string Marker = "sbk_";
+
+    private const int IdLength = 12;
+    private const int SecretBytes = 32;
+    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>A new key: its full text (shown once) with its public prefix and the hash to store.</summary>
+    public static (string Key, string Prefix, string Hash) Generate()
+    {
+        string prefix = Marker + RandomString(IdLength);
+        string secret = RandomString(43); // 43 base-62 characters carry 256 bits
+        return ($"{prefix}_{secret}", prefix, Hash(secret));
+    }
+
+    /// <summary>Whether <paramref name="text"/> looks like a Switchboard key (it may still be unknown).</summary>
+    public static bool LooksLikeKey(string? text) => text is not null && text.StartsWith(Marker, StringComparison.Ordinal);
+
+    /// <summary>Splits a key into its public prefix and secret.</summary>
+    public static bool TryParse(string key, [NotNullWhen(true)] out string? prefix, [NotNullWhen(true)] out string? secret)
+    {
+        prefix = secret = null;
+        if (!LooksLikeKey(key) || key.Length != Marker.Length + IdLength + 1 + 43 || key[Marker.Length + IdLength] != '_')
+        {
+            return false;
+        }
+
+        prefix = key[..(Marker.Length + IdLength)];
+        secret = key[(Marker.Length + IdLength + 1)..];
+        return prefix.AsSpan(Marker.Length).ContainsAnyExcept(Alphabet) is false && !secret.AsSpan().ContainsAnyExcept(Alphabet);
+    }
+
+    /// <summary>The stored form of a secret: lower-case hex SHA-256.</summary>
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>Compares a presented secret with a stored hash in constant time.</summary>
+    public static bool Matches(string secret, string storedHash) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(secret)), Encoding.ASCII.GetBytes(storedHash));
+
+    private static string RandomString(int length) => RandomNumberGenerator.GetString(Alphabet, length);
+}

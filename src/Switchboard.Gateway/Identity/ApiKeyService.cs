@@ -1,0 +1,173 @@
+using Switchboard.Gateway.Access;
+using Switchboard.Storage.Caching;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
+
+namespace Switchboard.Gateway.Identity;
+
+/// <summary>A key as an operator sees it: never its secret.</summary>
+public sealed record ApiKeyInfo(string Id, string Name, string Prefix, string Principal, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>A key just made: the only time its full text exists outside the caller's hands.</summary>
+public sealed record CreatedApiKey(string Key, ApiKeyInfo Info);
+
+/// <summary>Who a valid key speaks for.</summary>
+public sealed record ApiKeyCaller(string KeyId, string Principal, IReadOnlyList<string> Roles);
+
+/// <summary>
+/// Creates, lists, revokes, rotates and checks API keys. Each key acts for a principal of the same name holding the
+/// key's roles (a service account); the per-request check is two cached lookups and one hash.
+/// </summary>
+public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals, IHotCache cache, AccessPolicyProvider policies, TimeProvider time)
+{
+    private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Makes a key named <paramref name="name"/> for a principal of that name with <paramref name="roles"/>.
+    /// <paramref name="key"/> supplies the key text for unattended installs; otherwise one is generated.
+    /// </summary>
+    /// <exception cref="ArgumentException">A role does not exist, the name is taken, or the supplied key is malformed.</exception>
+    public async Task<CreatedApiKey> CreateAsync(string name, IReadOnlyCollection<string> roles, TimeSpan? expiresIn = null, string? key = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var policy = policies.Current;
+        if (roles.Count == 0)
+        {
+            throw new ArgumentException("A key needs at least one role.");
+        }
+
+        if (roles.FirstOrDefault(r => !policy.HasRole(r)) is { } unknown)
+        {
+            throw new ArgumentException($"There is no role '{unknown}'. Roles: {string.Join(", ", policy.RoleNames.Order(StringComparer.Ordinal))}.");
+        }
+
+        if (await principals.FindByNameAsync(name, cancellationToken) is not null)
+        {
+            throw new ArgumentException($"The name '{name}' is taken; choose another, or rotate that key.");
+        }
+
+        var (text, prefix, hash) = key is null ? ApiKeyFormat.Generate() : Adopt(key);
+        var now = time.GetUtcNow();
+        var principal = new Principal(NewId(), name, "service", null, now);
+        await principals.CreateAsync(principal, cancellationToken);
+        foreach (var role in roles)
+        {
+            await principals.UpsertRoleAsync(new Role(role, null, [], BuiltInRoles(role), now), cancellationToken);
+        }
+
+        await principals.SetRolesAsync(principal.Id, [.. roles], cancellationToken);
+        var record = new ApiKeyRecord(NewId(), principal.Id, name, prefix, hash, now, expiresIn is { } ttl ? now + ttl : null);
+        await keys.CreateAsync(record, cancellationToken);
+        return new CreatedApiKey(text, Describe(record, name, [.. roles]));
+    }
+
+    /// <summary>Every key, newest first.</summary>
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var result = new List<ApiKeyInfo>();
+        foreach (var record in await keys.ListAsync(cancellationToken: cancellationToken))
+        {
+            var principal = await principals.GetAsync(record.PrincipalId, cancellationToken);
+            result.Add(Describe(record, principal?.Name ?? record.PrincipalId, await principals.GetRoleNamesAsync(record.PrincipalId, cancellationToken)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Revokes the key with id or prefix <paramref name="idOrPrefix"/>; null when there is none.</summary>
+    public async Task<ApiKeyInfo?> RevokeAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    {
+        var record = await FindAsync(idOrPrefix, cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        await keys.RevokeAsync(record.Id, time.GetUtcNow(), cancellationToken);
+        var principal = await principals.GetAsync(record.PrincipalId, cancellationToken);
+        return Describe((await keys.GetAsync(record.Id, cancellationToken))!, principal?.Name ?? record.PrincipalId, await principals.GetRoleNamesAsync(record.PrincipalId, cancellationToken));
+    }
+
+    /// <summary>Issues a new key for the same principal and revokes the old one; null when there is no such key.</summary>
+    public async Task<CreatedApiKey?> RotateAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    {
+        var old = await FindAsync(idOrPrefix, cancellationToken);
+        if (old is null)
+        {
+            return null;
+        }
+
+        var (text, prefix, hash) = ApiKeyFormat.Generate();
+        var now = time.GetUtcNow();
+        var record = new ApiKeyRecord(NewId(), old.PrincipalId, old.Name, prefix, hash, now, old.ExpiresAt is { } expires ? now + (expires - old.CreatedAt) : null);
+        await keys.CreateAsync(record, cancellationToken);
+        await keys.RevokeAsync(old.Id, now, cancellationToken);
+        var principal = await principals.GetAsync(old.PrincipalId, cancellationToken);
+        return new CreatedApiKey(text, Describe(record, principal?.Name ?? old.PrincipalId, await principals.GetRoleNamesAsync(old.PrincipalId, cancellationToken)));
+    }
+
+    /// <summary>The caller a presented key speaks for, or the reason it does not speak for anyone.</summary>
+    public async ValueTask<(ApiKeyCaller? Caller, string? Failure)> AuthenticateAsync(string presented, CancellationToken cancellationToken = default)
+    {
+        if (!ApiKeyFormat.TryParse(presented, out var prefix, out var secret))
+        {
+            return (null, "malformed API key");
+        }
+
+        var record = await keys.FindByPrefixAsync(prefix, cancellationToken);
+        if (record is null || !ApiKeyFormat.Matches(secret, record.Hash))
+        {
+            return (null, "unknown API key");
+        }
+
+        var now = time.GetUtcNow();
+        if (record.RevokedAt is not null)
+        {
+            return (null, "revoked API key");
+        }
+
+        if (record.ExpiresAt <= now)
+        {
+            return (null, "expired API key");
+        }
+
+        var holder = await cache.GetOrCreateAsync($"principal-roles:{record.PrincipalId}", async ct =>
+        {
+            var principal = await principals.GetAsync(record.PrincipalId, ct);
+            return principal is null || principal.DisabledAt is not null
+                ? null
+                : new KeyHolder(principal.Name, [.. await principals.GetRoleNamesAsync(record.PrincipalId, ct)]);
+        }, cancellationToken);
+        if (holder is null)
+        {
+            return (null, "disabled principal");
+        }
+
+        if (record.LastUsedAt is null || now - record.LastUsedAt > TouchInterval)
+        {
+            // Best effort and off the request's path: last-used is for operators, a missed update costs nothing.
+            _ = keys.TouchLastUsedAsync(record.Id, now, CancellationToken.None);
+        }
+
+        return (new ApiKeyCaller(record.Id, holder.Name, holder.Roles), null);
+    }
+
+    private async Task<ApiKeyRecord?> FindAsync(string idOrPrefix, CancellationToken cancellationToken) =>
+        await keys.GetAsync(idOrPrefix, cancellationToken)
+        ?? (ApiKeyFormat.LooksLikeKey(idOrPrefix) ? await keys.FindByPrefixAsync(idOrPrefix.Split('_', 3) is [_, var id, ..] ? $"{ApiKeyFormat.Marker}{id}" : idOrPrefix, cancellationToken) : null);
+
+    private static (string Key, string Prefix, string Hash) Adopt(string key) =>
+        ApiKeyFormat.TryParse(key, out var prefix, out var secret)
+            ? (key, prefix, ApiKeyFormat.Hash(secret))
+            : throw new ArgumentException($"The supplied key is not a Switchboard API key: it must look like {ApiKeyFormat.Marker}<12 letters or digits>_<43 letters or digits>; generate one with 'switchboard keys create'.");
+
+    private static bool BuiltInRoles(string role) => Policy.BuiltInRoles.All.ContainsKey(role);
+
+    private static ApiKeyInfo Describe(ApiKeyRecord record, string principal, IReadOnlyList<string> roles) =>
+        new(record.Id, record.Name, record.Prefix, principal, roles, record.CreatedAt, record.ExpiresAt, record.RevokedAt, record.LastUsedAt);
+
+    private static string NewId() => Guid.CreateVersion7().ToString("N");
+
+    /// <summary>What is cached per principal for the hot path.</summary>
+    public sealed record KeyHolder(string Name, string[] Roles);
+}
