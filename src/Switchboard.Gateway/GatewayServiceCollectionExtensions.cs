@@ -8,7 +8,6 @@ using ModelContextProtocol.AspNetCore;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Identity;
-using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
@@ -49,11 +48,8 @@ public static class GatewayServiceCollectionExtensions
         // Keys, principals and the audit trail live in the database; its health joins /healthz/ready.
         services.AddSwitchboardStorage(configuration);
         services.AddSwitchboardIdentity(configuration);
-        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
-        services.TryAddSingleton<AccessPolicyProvider>();
         services.TryAddSingleton<IToolCallRateLimiter, LocalToolCallRateLimiter>();
 
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);

@@ -1,5 +1,6 @@
 using ModelContextProtocol.Server;
 using Switchboard.Gateway;
+using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
 using Switchboard.Storage;
@@ -57,15 +58,17 @@ public static class SwitchboardHost
     }
 
     /// <summary>
-    /// The storage services alone, for operator commands (<c>migrate</c>, <c>backup</c> …). Nothing is started:
-    /// the gateway's start-up check would refuse the very database <c>migrate</c> is about to upgrade.
+    /// The services operator commands need (<c>migrate</c>, <c>backup</c>, <c>keys</c> …), with the same
+    /// configuration as <c>serve</c>. Nothing is started: the gateway's start-up check would refuse the very
+    /// database <c>migrate</c> is about to upgrade.
     /// </summary>
-    public static ServiceProvider BuildStorageServices(string[] args)
+    public static ServiceProvider BuildOperatorServices(string[] args)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         AddSwitchboardConfiguration(builder.Configuration, args);
         builder.Logging.ClearProviders();
         builder.Services.AddSwitchboardStorage(builder.Configuration);
+        builder.Services.AddSwitchboardKeyManagement(builder.Configuration);
         return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

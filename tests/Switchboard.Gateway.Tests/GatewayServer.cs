@@ -44,6 +44,9 @@ public class GatewayServer : IAsyncLifetime
 
     public Uri Endpoint(string path) => new(BaseAddress, path);
 
+    /// <summary>The running gateway's services, for arranging state the way an operator would.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>
     /// Connects the C# SDK client as the administrator, or with <paramref name="bearerToken"/>;
     /// <paramref name="protocolVersion"/> null lets the client pick (the newest, sessionless).

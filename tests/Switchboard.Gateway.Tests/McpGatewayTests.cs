@@ -221,11 +221,19 @@ public sealed class McpGatewayTests(GatewayServer gateway) : IClassFixture<Gatew
         });
         bool hadDynamicTool = (await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "everything__test_dynamic_tool");
 
-        await client.CallToolAsync("everything__test_toggle_dynamic_tool", cancellationToken: Ct);
-        await changed.Task.WaitAsync(Patience, Ct);
+        // The notification travels on the client's GET stream, which it opens on its own after initialize; a change
+        // made before that stream is up reaches nobody, so toggle again until one is heard.
+        int toggles = 0;
+        do
+        {
+            await client.CallToolAsync("everything__test_toggle_dynamic_tool", cancellationToken: Ct);
+            toggles++;
+        }
+        while (!await changed.Task.WaitAsync(TimeSpan.FromSeconds(2), Ct).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default) && toggles < 5);
 
+        Assert.True(changed.Task.IsCompletedSuccessfully, "no notifications/tools/list_changed reached the client");
         bool hasDynamicTool = (await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "everything__test_dynamic_tool");
-        Assert.NotEqual(hadDynamicTool, hasDynamicTool);
+        Assert.Equal(hadDynamicTool ^ (toggles % 2 == 1), hasDynamicTool);
     }
 
     [Fact]
@@ -240,7 +248,12 @@ public sealed class McpGatewayTests(GatewayServer gateway) : IClassFixture<Gatew
             updated.TrySetResult(notification.Uri);
             return ValueTask.CompletedTask;
         }, cancellationToken: Ct);
-        await client.CallToolAsync("everything__test_update_watched_resource", new Dictionary<string, object?> { ["text"] = "v2" }, cancellationToken: Ct);
+        // Unsolicited, so it travels on the client's GET stream, which may not be open yet: update until one is heard.
+        for (int attempt = 0; attempt < 5 && !updated.Task.IsCompleted; attempt++)
+        {
+            await client.CallToolAsync("everything__test_update_watched_resource", new Dictionary<string, object?> { ["text"] = "v2" }, cancellationToken: Ct);
+            await updated.Task.WaitAsync(TimeSpan.FromSeconds(2), Ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
 
         Assert.Equal("test://watched-resource", await updated.Task.WaitAsync(Patience, Ct));
         var contents = await client.ReadResourceAsync("test://watched-resource", cancellationToken: Ct);

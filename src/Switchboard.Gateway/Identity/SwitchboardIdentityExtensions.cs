@@ -12,6 +12,8 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol.AspNetCore.Authentication;
 using ModelContextProtocol.Authentication;
+using Switchboard.Gateway.Access;
+using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Identity;
 
@@ -69,8 +71,19 @@ public static class SwitchboardIdentityExtensions
             };
         });
         services.AddAuthorization();
-        services.TryAddSingleton<ApiKeyService>();
+        services.AddSwitchboardKeyManagement(configuration);
         services.AddHostedService<BootstrapAdministrator>();
+        return services;
+    }
+
+    /// <summary>What managing API keys needs, without the HTTP side: the policy (to know the roles) and the key service.</summary>
+    public static IServiceCollection AddSwitchboardKeyManagement(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
+        services.TryAddSingleton<AccessPolicyProvider>();
+        services.TryAddSingleton<ApiKeyService>();
         return services;
     }
 

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Options;
-using Switchboard.Storage;
 using Switchboard.Storage.Maintenance;
 
 namespace Switchboard.Host.Commands;
@@ -35,21 +33,11 @@ internal static class StorageCommandSet
     private static void Configure(Command command, Func<StorageCommands, ParseResult, CancellationToken, Task<StorageCommandResult>> run)
     {
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(async (result, cancellationToken) =>
+        command.SetAction((result, cancellationToken) => OperatorCommand.RunAsync([.. result.UnmatchedTokens], async services =>
         {
-            try
-            {
-                await using var services = SwitchboardHost.BuildStorageServices([.. result.UnmatchedTokens]);
-                _ = services.GetRequiredService<IOptions<StorageOptions>>().Value; // validates, with the operator's message
-                var outcome = await run(services.GetRequiredService<StorageCommands>(), result, cancellationToken);
-                await (outcome.Succeeded ? Console.Out : Console.Error).WriteLineAsync(outcome.Message);
-                return outcome.ExitCode;
-            }
-            catch (OptionsValidationException e)
-            {
-                await Console.Error.WriteLineAsync($"switchboard: invalid configuration:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}");
-                return 1;
-            }
-        });
+            var outcome = await run(services.GetRequiredService<StorageCommands>(), result, cancellationToken);
+            await (outcome.Succeeded ? Console.Out : Console.Error).WriteLineAsync(outcome.Message);
+            return outcome.ExitCode;
+        }, migrateFirst: false));
     }
 }

@@ -15,6 +15,7 @@ internal static class SwitchboardCommands
             McpCommand.Create(),
             HealthcheckCommand.Create(),
             VersionCommand.Create(),
+            KeysCommand.Create(),
         };
         foreach (var command in StorageCommandSet.Create())
         {

@@ -163,6 +163,26 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_CreateListRotateRevoke_NeverShowTheSecretAgain()
+    {
+        var created = await RunAsync("keys", "create", "--name", "ci-agent", "--role", "agent");
+        string key = created.StandardOutput.Trim();
+        string prefix = key[..16];
+        var unknownRole = await RunAsync("keys", "create", "--name", "other", "--role", "no-such-role");
+        var rotated = await RunAsync("keys", "rotate", prefix);
+        var revoked = await RunAsync("keys", "revoke", rotated.StandardOutput.Trim()[..16]);
+        var list = await RunAsync("keys", "list");
+
+        Assert.True(created.ExitCode == 0 && ApiKeyFormat.TryParse(key, out _, out _), created.Output);
+        Assert.Equal(1, unknownRole.ExitCode);
+        Assert.Contains("There is no role 'no-such-role'", unknownRole.StandardError, StringComparison.Ordinal);
+        Assert.True(rotated.ExitCode == 0 && revoked.ExitCode == 0, rotated.Output + revoked.Output);
+        Assert.Equal(2, list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.DoesNotContain(key, list.StandardOutput, StringComparison.Ordinal);
+        Assert.All(list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.NotEqual("-", line.Split('\t')[6]));
+    }
+
+    [Fact]
     public async Task Migrate_UnreachableDatabase_ExitsOneWithAClearError()
     {
         var result = await RunAsync("migrate", "--Storage:Provider=PostgreSql", "--Storage:ConnectionString=Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");

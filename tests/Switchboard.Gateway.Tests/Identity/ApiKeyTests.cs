@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
+using Switchboard.Gateway.Access;
+using Switchboard.Gateway.Identity;
+
+namespace Switchboard.Gateway.Tests.Identity;
+
+/// <summary>API keys through the real gateway: roles apply, and revoked, expired, unknown and malformed keys are refused.</summary>
+public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewayServer>
+{
+    private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"probe","version":"1"}}}""";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private ApiKeyService Keys => gateway.Services.GetRequiredService<ApiKeyService>();
+
+    [Fact]
+    public async Task AgentKey_CallsTools_ButCannotManageAnything()
+    {
+        var key = await Keys.CreateAsync($"agent-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        await using var client = await gateway.ConnectAsync("/mcp", "2025-11-25", bearerToken: key.Key);
+
+        var result = await client.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct);
+
+        Assert.NotEqual(true, result.IsError);
+    }
+
+    [Fact]
+    public async Task ViewerKey_SeesNoTools_AndIsRefusedACall()
+    {
+        var key = await Keys.CreateAsync($"viewer-{Guid.NewGuid():N}", ["viewer"], cancellationToken: Ct);
+        await using var client = await gateway.ConnectAsync("/mcp", "2025-11-25", bearerToken: key.Key);
+
+        var tools = await client.ListToolsAsync(cancellationToken: Ct);
+        var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await client.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct));
+
+        Assert.Empty(tools);
+        Assert.Equal(GatewayErrorCodes.Forbidden, error.ErrorCode);
+    }
+
+    [Fact]
+    public async Task RevokedKey_IsRefusedAtOnce()
+    {
+        var key = await Keys.CreateAsync($"revoked-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.OK, await InitializeWithAsync(key.Key));
+
+        await Keys.RevokeAsync(key.Info.Id, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(key.Key));
+    }
+
+    [Fact]
+    public async Task RotatedKey_OldOneStops_NewOneWorks()
+    {
+        var key = await Keys.CreateAsync($"rotated-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.OK, await InitializeWithAsync(key.Key));
+
+        var rotated = await Keys.RotateAsync(key.Info.Prefix, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(key.Key));
+        Assert.Equal(HttpStatusCode.OK, await InitializeWithAsync(rotated!.Key));
+    }
+
+    [Fact]
+    public async Task ExpiredKey_IsRefused()
+    {
+        var key = await Keys.CreateAsync($"expired-{Guid.NewGuid():N}", ["agent"], expiresIn: TimeSpan.FromMilliseconds(1), cancellationToken: Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(5), Ct); // the key's lifetime, not a wait for a signal
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(key.Key));
+    }
+
+    [Theory]
+    [InlineData("sbk_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("sbk_short")]
+    [InlineData("sbk_AAAAAAAAAAAA_secret-with-dashes-and-the-wrong-length")]
+    public async Task UnknownOrMalformedKey_IsRefused(string key) =>
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(key));
+
+    [Fact]
+    public async Task GuessedSecretForARealPrefix_IsRefused()
+    {
+        var key = await Keys.CreateAsync($"guessed-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        string guess = key.Info.Prefix + "_" + new string('A', 43);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(guess));
+    }
+
+    private async Task<HttpStatusCode> InitializeWithAsync(string key)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint("/mcp")) { Content = new StringContent(Initialize, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, key);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        return response.StatusCode;
+    }
+}
