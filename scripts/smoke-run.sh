@@ -10,7 +10,9 @@ url="http://127.0.0.1:${port}"
 log="$(mktemp)"
 data="$(mktemp -d)"
 # The first start creates the administrator; supplying its key (as an unattended install would) lets us use it.
-key="sbk_$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 12)_$(tr -dc 'A-Za-z0-9' </dev/urandom | head -c 43)"
+alphabet=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
+random_chars() { local s=""; for ((i = 0; i < $1; i++)); do s+=${alphabet:RANDOM%62:1}; done; echo "$s"; }
+key="sbk_$(random_chars 12)_$(random_chars 43)" # a throwaway key for this run only
 
 # Its own process group, so that stopping it also stops the app `dotnet run` starts.
 SWITCHBOARD__Identity__BootstrapAdminKey="$key" setsid dotnet run --project src/Switchboard -c Release -- serve --urls "$url" \

@@ -12,6 +12,7 @@ using Switchboard.Policy.RateLimiting;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
 using Switchboard.Storage;
+using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Gateway;
 
@@ -67,7 +68,12 @@ public static class GatewayServiceCollectionExtensions
                     var view = ResolveView(context);
                     view.ApplyTo(options);
                     var services = context.RequestServices;
-                    new McpAccessFilters(view, services.GetRequiredService<AccessPolicyProvider>(), services.GetRequiredService<IToolCallRateLimiter>()).AddTo(options);
+                    new McpAccessFilters(
+                        view,
+                        services.GetRequiredService<AccessPolicyProvider>(),
+                        services.GetRequiredService<IToolCallRateLimiter>(),
+                        services.GetRequiredService<IAuditStore>(),
+                        services.GetRequiredService<TimeProvider>()).AddTo(options);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;

@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Server;
 using Switchboard.Gateway.Identity;
 using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Registry;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Gateway.Access;
 
@@ -14,7 +17,7 @@ namespace Switchboard.Gateway.Access;
 /// read or get of anything else is refused; tool calls also pass the rate limits. Runs for every message, after
 /// authentication has put the caller's roles on the request.
 /// </summary>
-internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider policies, IToolCallRateLimiter limiter)
+internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider policies, IToolCallRateLimiter limiter, IAuditStore audit, TimeProvider time)
 {
     public void AddTo(McpServerOptions options)
     {
@@ -29,19 +32,40 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
         filters.CallToolFilters.Add(next => async (context, cancellationToken) =>
         {
             string exposed = context.Params?.Name ?? string.Empty;
-            var (user, roles) = (context.User, context.User.Roles());
-            if (view.TryResolveName(exposed, out var server, out var tool))
+            if (!view.TryResolveName(exposed, out var server, out var tool))
             {
-                string scope = $"{server}/{tool}";
-                Require(policies.Current.Decide(roles, Actions.CallTool, scope), user, roles, Actions.CallTool, scope, $"call the tool '{exposed}'");
-                var limit = await limiter.AcquireAsync(user.PrincipalId() ?? "anonymous", roles, scope, cancellationToken);
-                if (!limit.Allowed)
-                {
-                    throw RateLimited(limit, exposed);
-                }
+                return await next(context, cancellationToken);
             }
 
-            return await next(context, cancellationToken);
+            var (user, roles) = (context.User, context.User.Roles());
+            string actor = user.PrincipalId() ?? "anonymous";
+            string scope = $"{server}/{tool}";
+            long started = time.GetTimestamp();
+            var decision = policies.Current.Decide(roles, Actions.CallTool, scope);
+            if (!decision.Allowed)
+            {
+                await RecordAsync(actor, scope, "denied", decision.Describe(roles, Actions.CallTool, scope), started, cancellationToken);
+                throw Forbidden(decision, user, roles, Actions.CallTool, scope, $"call the tool '{exposed}'");
+            }
+
+            var limit = await limiter.AcquireAsync(actor, roles, scope, cancellationToken);
+            if (!limit.Allowed)
+            {
+                await RecordAsync(actor, scope, "rate-limited", $"limit '{limit.Limit}'", started, cancellationToken);
+                throw RateLimited(limit, exposed);
+            }
+
+            string outcome = "failed";
+            try
+            {
+                var result = await next(context, cancellationToken);
+                outcome = result.IsError == true ? "tool-error" : "ok";
+                return result;
+            }
+            finally
+            {
+                await RecordAsync(actor, scope, outcome, decision.Describe(roles, Actions.CallTool, scope), started, CancellationToken.None);
+            }
         });
 
         filters.ListPromptsFilters.Add(next => async (context, cancellationToken) =>
@@ -92,10 +116,18 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
     {
         if (!decision.Allowed)
         {
-            throw new McpProtocolException(
-                $"Permission denied: {user.PrincipalId() ?? "an anonymous caller"} may not {what}; {decision.Describe(roles, action, scope)}.",
-                GatewayErrorCodes.Forbidden);
+            throw Forbidden(decision, user, roles, action, scope, what);
         }
+    }
+
+    private static McpProtocolException Forbidden(PolicyDecision decision, ClaimsPrincipal? user, RoleSet roles, string action, string scope, string what) =>
+        new($"Permission denied: {user.PrincipalId() ?? "an anonymous caller"} may not {what}; {decision.Describe(roles, action, scope)}.", GatewayErrorCodes.Forbidden);
+
+    // Every tool call is audited, allowed or not. Arguments are left out: they may carry secrets.
+    private async Task RecordAsync(string actor, string scope, string outcome, string decision, long started, CancellationToken cancellationToken)
+    {
+        var details = new JsonObject { ["decision"] = decision, ["durationMs"] = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 3) };
+        await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), actor, "tools/call", scope, outcome, details.ToJsonString()), cancellationToken);
     }
 
     private static McpProtocolException RateLimited(RateLimitDecision limit, string tool)

@@ -18,8 +18,11 @@ public sealed record ApiKeyCaller(string KeyId, string Principal, IReadOnlyList<
 /// Creates, lists, revokes, rotates and checks API keys. Each key acts for a principal of the same name holding the
 /// key's roles (a service account); the per-request check is two cached lookups and one hash.
 /// </summary>
-public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals, IHotCache cache, AccessPolicyProvider policies, TimeProvider time)
+public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals, IHotCache cache, AccessPolicyProvider policies, IAuditStore audit, TimeProvider time)
 {
+    /// <summary>Who an administrative change is attributed to in the audit trail when the caller does not say.</summary>
+    public const string OperatorActor = "operator";
+
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>
@@ -27,7 +30,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     /// <paramref name="key"/> supplies the key text for unattended installs; otherwise one is generated.
     /// </summary>
     /// <exception cref="ArgumentException">A role does not exist, the name is taken, or the supplied key is malformed.</exception>
-    public async Task<CreatedApiKey> CreateAsync(string name, IReadOnlyCollection<string> roles, TimeSpan? expiresIn = null, string? key = null, CancellationToken cancellationToken = default)
+    public async Task<CreatedApiKey> CreateAsync(string name, IReadOnlyCollection<string> roles, TimeSpan? expiresIn = null, string? key = null, string actor = OperatorActor, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         var policy = policies.Current;
@@ -58,6 +61,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         await principals.SetRolesAsync(principal.Id, [.. roles], cancellationToken);
         var record = new ApiKeyRecord(NewId(), principal.Id, name, prefix, hash, now, expiresIn is { } ttl ? now + ttl : null);
         await keys.CreateAsync(record, cancellationToken);
+        await RecordAsync(actor, "keys.create", prefix, $"for '{name}' with roles {string.Join(", ", roles)}", cancellationToken);
         return new CreatedApiKey(text, Describe(record, name, [.. roles]));
     }
 
@@ -75,7 +79,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     }
 
     /// <summary>Revokes the key with id or prefix <paramref name="idOrPrefix"/>; null when there is none.</summary>
-    public async Task<ApiKeyInfo?> RevokeAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    public async Task<ApiKeyInfo?> RevokeAsync(string idOrPrefix, CancellationToken cancellationToken = default, string actor = OperatorActor)
     {
         var record = await FindAsync(idOrPrefix, cancellationToken);
         if (record is null)
@@ -84,12 +88,13 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         }
 
         await keys.RevokeAsync(record.Id, time.GetUtcNow(), cancellationToken);
+        await RecordAsync(actor, "keys.revoke", record.Prefix, null, cancellationToken);
         var principal = await principals.GetAsync(record.PrincipalId, cancellationToken);
         return Describe((await keys.GetAsync(record.Id, cancellationToken))!, principal?.Name ?? record.PrincipalId, await principals.GetRoleNamesAsync(record.PrincipalId, cancellationToken));
     }
 
     /// <summary>Issues a new key for the same principal and revokes the old one; null when there is no such key.</summary>
-    public async Task<CreatedApiKey?> RotateAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    public async Task<CreatedApiKey?> RotateAsync(string idOrPrefix, CancellationToken cancellationToken = default, string actor = OperatorActor)
     {
         var old = await FindAsync(idOrPrefix, cancellationToken);
         if (old is null)
@@ -102,6 +107,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         var record = new ApiKeyRecord(NewId(), old.PrincipalId, old.Name, prefix, hash, now, old.ExpiresAt is { } expires ? now + (expires - old.CreatedAt) : null);
         await keys.CreateAsync(record, cancellationToken);
         await keys.RevokeAsync(old.Id, now, cancellationToken);
+        await RecordAsync(actor, "keys.rotate", old.Prefix, $"replaced by {prefix}", cancellationToken);
         var principal = await principals.GetAsync(old.PrincipalId, cancellationToken);
         return new CreatedApiKey(text, Describe(record, principal?.Name ?? old.PrincipalId, await principals.GetRoleNamesAsync(old.PrincipalId, cancellationToken)));
     }
@@ -151,6 +157,11 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
 
         return (new ApiKeyCaller(record.Id, holder.Name, holder.Roles), null);
     }
+
+    private Task RecordAsync(string actor, string action, string target, string? note, CancellationToken cancellationToken) =>
+        audit.AppendAsync(
+            new AuditEventDraft(time.GetUtcNow(), actor, action, target, "ok", note is null ? null : new System.Text.Json.Nodes.JsonObject { ["note"] = note }.ToJsonString()),
+            cancellationToken);
 
     private async Task<ApiKeyRecord?> FindAsync(string idOrPrefix, CancellationToken cancellationToken) =>
         await keys.GetAsync(idOrPrefix, cancellationToken)

@@ -29,7 +29,7 @@ internal sealed partial class BootstrapAdministrator(
         CreatedApiKey created;
         try
         {
-            created = await keys.CreateAsync(AdminName, [Policy.BuiltInRoles.Admin], key: configured, cancellationToken: cancellationToken);
+            created = await keys.CreateAsync(AdminName, [Policy.BuiltInRoles.Admin], key: configured, actor: "system", cancellationToken: cancellationToken);
         }
         catch (ArgumentException)
         {

@@ -7,6 +7,9 @@ namespace Switchboard.Host.Commands;
 /// <summary><c>switchboard keys create|list|revoke|rotate</c>: API keys, straight against the database.</summary>
 internal static class KeysCommand
 {
+    // The audit trail attributes changes made from the command line to the operating-system account that made them.
+    private static string CliActor => $"cli:{Environment.UserName}";
+
     public static Command Create()
     {
         var name = new Option<string>("--name") { Description = "Who or what the key is for; also the principal's name.", Required = true };
@@ -15,7 +18,7 @@ internal static class KeysCommand
         var create = new Command("create", "Create a key and print it once; only its hash is stored.") { name, roles, expires };
         Configure(create, async (keys, result, ct) =>
         {
-            var created = await keys.CreateAsync(result.GetRequiredValue(name), result.GetRequiredValue(roles), result.GetValue(expires), cancellationToken: ct);
+            var created = await keys.CreateAsync(result.GetRequiredValue(name), result.GetRequiredValue(roles), result.GetValue(expires), actor: CliActor, cancellationToken: ct);
             Console.WriteLine(created.Key);
             await Console.Error.WriteLineAsync($"Created key {created.Info.Prefix} for '{created.Info.Principal}' with roles {string.Join(", ", created.Info.Roles)}. It is shown only this once.");
             return 0;
@@ -36,14 +39,14 @@ internal static class KeysCommand
         var revoke = new Command("revoke", "Revoke a key at once, on every replica.") { target };
         Configure(revoke, async (keys, result, ct) =>
         {
-            var revoked = await keys.RevokeAsync(result.GetRequiredValue(target), ct);
+            var revoked = await keys.RevokeAsync(result.GetRequiredValue(target), ct, CliActor);
             return Report(revoked is not null, $"Revoked {revoked?.Prefix} ('{revoked?.Principal}').", result.GetRequiredValue(target));
         });
 
         var rotate = new Command("rotate", "Issue a new key for the same principal and roles, print it once, and revoke the old one.") { target };
         Configure(rotate, async (keys, result, ct) =>
         {
-            var rotated = await keys.RotateAsync(result.GetRequiredValue(target), ct);
+            var rotated = await keys.RotateAsync(result.GetRequiredValue(target), ct, CliActor);
             if (rotated is not null)
             {
                 Console.WriteLine(rotated.Key);

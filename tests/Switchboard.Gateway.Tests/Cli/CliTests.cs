@@ -183,6 +183,32 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task AuditVerify_AfterOneStoredEventIsEdited_ReportsExactlyWhereTheChainBreaks()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, (await RunAsync("keys", "create", "--name", $"agent-{i}", "--role", "agent")).ExitCode);
+        }
+
+        var intact = await RunAsync("audit", "verify");
+        var listed = await RunAsync("audit", "list", "--action", "keys.create");
+        await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_workingDirectory, "data", "switchboard.db")};Pooling=false"))
+        {
+            await database.OpenAsync(Ct);
+            await using var tamper = database.CreateCommand();
+            tamper.CommandText = "UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2";
+            Assert.Equal(1, await tamper.ExecuteNonQueryAsync(Ct));
+        }
+
+        var broken = await RunAsync("audit", "verify");
+
+        Assert.True(intact.ExitCode == 0, intact.Output);
+        Assert.Equal(3, listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("broken at event 2:", broken.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Migrate_UnreachableDatabase_ExitsOneWithAClearError()
     {
         var result = await RunAsync("migrate", "--Storage:Provider=PostgreSql", "--Storage:ConnectionString=Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");

@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Identity;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Gateway.Tests.Identity;
 
@@ -26,6 +28,10 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
         var result = await client.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct);
 
         Assert.NotEqual(true, result.IsError);
+        var audited = await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Actor: key.Info.Principal, Action: "tools/call"), Ct);
+        var call = Assert.Single(audited);
+        Assert.Equal(("utilities/uuid_v4", "ok"), (call.Target, call.Outcome));
+        Assert.Contains("allowed by role", call.Details, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -39,6 +45,9 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
 
         Assert.Empty(tools);
         Assert.Equal(GatewayErrorCodes.Forbidden, error.ErrorCode);
+        var audited = await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Actor: key.Info.Principal, Action: "tools/call"), Ct);
+        var denied = Assert.Single(audited);
+        Assert.Equal(("utilities/uuid_v4", "denied"), (denied.Target, denied.Outcome));
     }
 
     [Fact]
