@@ -51,7 +51,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSwitchboardIdentity(configuration);
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
-        services.TryAddSingleton<IToolCallRateLimiter, LocalToolCallRateLimiter>();
+        services.TryAddSingleton<IToolCallRateLimiter, SharedToolCallRateLimiter>();
 
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();

@@ -23,6 +23,24 @@ public sealed class RateLimitOptions
 
     /// <summary>Limits by role name.</summary>
     public Dictionary<string, RoleRateLimits> Roles { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The limits that apply to a caller with <paramref name="roles"/>.</summary>
+    public RoleRateLimits LimitsFor(RoleSet roles)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var configured = roles.Roles.Select(r => Roles.GetValueOrDefault(r)).OfType<RoleRateLimits>().ToList();
+        if (configured.Count == 0)
+        {
+            return Default;
+        }
+
+        // The most generous role wins; a role with no bucket for a scope means no limit there.
+        return new RoleRateLimits
+        {
+            PerPrincipal = configured.Any(c => c.PerPrincipal is null) ? null : configured.MaxBy(c => c.PerPrincipal!.PerSecond)!.PerPrincipal,
+            PerPrincipalTool = configured.Any(c => c.PerPrincipalTool is null) ? null : configured.MaxBy(c => c.PerPrincipalTool!.PerSecond)!.PerPrincipalTool,
+        };
+    }
 }
 
 /// <summary>The limits one role puts on each of its principals.</summary>

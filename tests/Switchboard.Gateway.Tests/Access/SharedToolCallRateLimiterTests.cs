@@ -1,16 +1,30 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Switchboard.Gateway.Access;
+using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
+using Switchboard.Storage;
+using Switchboard.Storage.Caching;
+using RateLimitDecision = Switchboard.Policy.RateLimiting.RateLimitDecision;
 
-namespace Switchboard.Policy.Tests;
+namespace Switchboard.Gateway.Tests.Access;
 
-public class LocalToolCallRateLimiterTests
+/// <summary>The limits' semantics, on the per-replica buckets the shared limiter keeps when no Redis is configured.</summary>
+public sealed class SharedToolCallRateLimiterTests : IAsyncDisposable
 {
+    private readonly ServiceProvider _storage = new ServiceCollection()
+        .AddSwitchboardStorage(new ConfigurationBuilder().Build())
+        .BuildServiceProvider();
+
+    public ValueTask DisposeAsync() => _storage.DisposeAsync();
+
     private static readonly RoleSet Agent = new([BuiltInRoles.Agent]);
 
     [Fact]
     public async Task PerPrincipalTool_RefusesTheCallPastTheBurst_OtherToolsStillPass()
     {
-        using var limiter = Limiter(new RateLimitOptions { Default = new RoleRateLimits { PerPrincipalTool = Bucket(3) } });
+        var limiter = Limiter(new RateLimitOptions { Default = new RoleRateLimits { PerPrincipalTool = Bucket(3) } });
 
         var decisions = await Calls(limiter, "alice", "financial/pmt", 4);
         var otherTool = await limiter.AcquireAsync("alice", Agent, "financial/npv", Ct);
@@ -24,7 +38,7 @@ public class LocalToolCallRateLimiterTests
     [Fact]
     public async Task PerPrincipal_CountsEveryToolTogether_AndEachPrincipalApart()
     {
-        using var limiter = Limiter(new RateLimitOptions { Default = new RoleRateLimits { PerPrincipal = Bucket(2) } });
+        var limiter = Limiter(new RateLimitOptions { Default = new RoleRateLimits { PerPrincipal = Bucket(2) } });
 
         var alice = new[]
         {
@@ -42,7 +56,7 @@ public class LocalToolCallRateLimiterTests
     [Fact]
     public async Task Global_CountsEveryone()
     {
-        using var limiter = Limiter(new RateLimitOptions { Global = Bucket(2), Default = new RoleRateLimits() });
+        var limiter = Limiter(new RateLimitOptions { Global = Bucket(2), Default = new RoleRateLimits() });
 
         await limiter.AcquireAsync("alice", Agent, "financial/pmt", Ct);
         await limiter.AcquireAsync("bob", Agent, "financial/pmt", Ct);
@@ -58,7 +72,7 @@ public class LocalToolCallRateLimiterTests
         var options = new RateLimitOptions { Default = new RoleRateLimits { PerPrincipal = Bucket(1) } };
         options.Roles["batch"] = new RoleRateLimits { PerPrincipal = Bucket(3) };
         options.Roles["slow"] = new RoleRateLimits { PerPrincipal = Bucket(2) };
-        using var limiter = Limiter(options);
+        var limiter = Limiter(options);
 
         var batch = await Calls(limiter, "robot", "financial/pmt", 4, new RoleSet(["slow", "batch"]));
         var plain = await Calls(limiter, "human", "financial/pmt", 2, Agent);
@@ -72,7 +86,7 @@ public class LocalToolCallRateLimiterTests
     {
         var options = new RateLimitOptions { Default = new RoleRateLimits { PerPrincipal = Bucket(1) } };
         options.Roles[BuiltInRoles.Admin] = new RoleRateLimits();
-        using var limiter = Limiter(options);
+        var limiter = Limiter(options);
 
         var decisions = await Calls(limiter, "root", "financial/pmt", 50, new RoleSet([BuiltInRoles.Admin]));
 
@@ -96,7 +110,8 @@ public class LocalToolCallRateLimiterTests
     // A long period, so no token comes back while a test runs.
     private static TokenBucket Bucket(int burst) => new() { Permits = burst, Burst = burst, Period = TimeSpan.FromHours(1) };
 
-    private static LocalToolCallRateLimiter Limiter(RateLimitOptions options) => new(new StaticOptionsMonitor(options));
+    private SharedToolCallRateLimiter Limiter(RateLimitOptions options) =>
+        new(_storage.GetRequiredService<IDistributedRateLimiter>(), new StaticOptionsMonitor(options));
 
     private static async Task<RateLimitDecision[]> Calls(IToolCallRateLimiter limiter, string principal, string tool, int count, RoleSet? roles = null)
     {
