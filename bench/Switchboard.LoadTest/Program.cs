@@ -2,7 +2,7 @@
 // fixed time. Prints throughput and latency percentiles. Loopback targets only.
 //
 //   dotnet run -c Release --project bench/Switchboard.LoadTest -- --url http://127.0.0.1:18090/mcp \
-//       --tool utilities__uuid_v4 --concurrency 64 --seconds 20
+//       --tool utilities__uuid_v4 --concurrency 64 --seconds 20 --key sbk_...
 //
 // The gateway under test runs with --Gateway:Sessions=Stateless, so each request stands alone (no Mcp-Session-Id),
 // the way a horizontally scaled deployment without session affinity is driven.
@@ -56,6 +56,7 @@ async Task<long> RunAsync(TimeSpan duration, List<double>[]? record)
             request.Headers.Accept.ParseAdd("application/json");
             request.Headers.Accept.ParseAdd("text/event-stream");
             request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Key);
             try
             {
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
@@ -81,7 +82,7 @@ async Task<long> RunAsync(TimeSpan duration, List<double>[]? record)
 
 static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
 
-internal sealed record Arguments(Uri Url, string Tool, int Concurrency, int Seconds)
+internal sealed record Arguments(Uri Url, string Tool, int Concurrency, int Seconds, string Key)
 {
     public static Arguments Parse(string[] args)
     {
@@ -95,6 +96,7 @@ internal sealed record Arguments(Uri Url, string Tool, int Concurrency, int Seco
             new Uri(Value("--url", "http://127.0.0.1:18090/mcp")),
             Value("--tool", "utilities__uuid_v4"),
             int.Parse(Value("--concurrency", "32"), System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Value("--seconds", "15"), System.Globalization.CultureInfo.InvariantCulture));
+            int.Parse(Value("--seconds", "15"), System.Globalization.CultureInfo.InvariantCulture),
+            Value("--key", Environment.GetEnvironmentVariable("SWITCHBOARD_KEY") ?? string.Empty));
     }
 }
