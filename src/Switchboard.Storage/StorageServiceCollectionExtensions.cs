@@ -63,7 +63,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<IPrincipalStore, SqlPrincipalStore>();
         services.TryAddSingleton<SqlApiKeyStore>();
         services.TryAddSingleton<IApiKeyStore, CachedApiKeyStore>();
-        services.TryAddSingleton<IAuditStore, SqlAuditStore>();
+        services.TryAddSingleton<SqlAuditStore>();
+        services.TryAddSingleton<IAuditStore, GroupCommitAuditStore>();
         services.TryAddSingleton<IServerStore, SqlServerStore>();
 
         services.TryAddSingleton<BackupService>();

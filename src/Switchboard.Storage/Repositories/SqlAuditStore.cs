@@ -14,10 +14,17 @@ internal sealed class SqlAuditStore(StorageDatabase database) : SqlStoreBase(dat
     // Arbitrary constant naming the audit append lock among PostgreSQL advisory locks.
     private const long AppendLockId = 0x5357_4155_4454;
 
-    public Task<AuditEvent> AppendAsync(AuditEventDraft draft, CancellationToken cancellationToken = default)
+    public async Task<AuditEvent> AppendAsync(AuditEventDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        return Database.RunAsync(async (connection, ct) =>
+        return (await AppendManyAsync([draft], cancellationToken))[0];
+    }
+
+    /// <summary>Appends <paramref name="drafts"/> in order in one transaction: one commit for the lot.</summary>
+    public Task<IReadOnlyList<AuditEvent>> AppendManyAsync(IReadOnlyList<AuditEventDraft> drafts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drafts);
+        return Database.RunAsync<IReadOnlyList<AuditEvent>>(async (connection, ct) =>
         {
             await using var transaction = await Database.BeginExclusiveAsync(connection, AppendLockId, ct);
             long lastSeq = 0;
@@ -32,19 +39,26 @@ internal sealed class SqlAuditStore(StorageDatabase database) : SqlStoreBase(dat
                 }
             }
 
-            var seq = lastSeq + 1;
-            var at = StorageDatabase.Normalize(draft.OccurredAt);
-            var hash = AuditChain.ComputeHash(seq, lastHash, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details);
-            await using (var insert = connection.Command(
-                $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction))
+            var appended = new List<AuditEvent>(drafts.Count);
+            foreach (var draft in drafts)
             {
-                insert.With("seq", seq).With("at", Database.ToDb(at)).With("actor", draft.Actor).With("action", draft.Action).With("target", draft.Target)
-                    .With("outcome", draft.Outcome).With("details", draft.Details).With("prev", lastHash).With("hash", hash);
-                await insert.ExecuteNonQueryAsync(ct);
+                var seq = lastSeq + 1;
+                var at = StorageDatabase.Normalize(draft.OccurredAt);
+                var hash = AuditChain.ComputeHash(seq, lastHash, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details);
+                await using (var insert = connection.Command(
+                    $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction))
+                {
+                    insert.With("seq", seq).With("at", Database.ToDb(at)).With("actor", draft.Actor).With("action", draft.Action).With("target", draft.Target)
+                        .With("outcome", draft.Outcome).With("details", draft.Details).With("prev", lastHash).With("hash", hash);
+                    await insert.ExecuteNonQueryAsync(ct);
+                }
+
+                appended.Add(new AuditEvent(seq, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details, lastHash, hash));
+                (lastSeq, lastHash) = (seq, hash);
             }
 
             await transaction.CommitAsync(ct);
-            return new AuditEvent(seq, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details, lastHash, hash);
+            return appended;
         }, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
 using Switchboard.Storage.Tests.Infrastructure;
 using Switchboard.Storage.Tests.Migrations;
 
@@ -139,5 +140,23 @@ public sealed class RepositoryTests
         var verification = await audit.VerifyAsync(Ct);
         Assert.True(verification.Intact, verification.Message);
         Assert.Equal(24, verification.Checked);
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
+    public async Task Audit_GroupCommit_EveryCallerGetsItsOwnCommittedEvent_InOneUnbrokenChain(StorageProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
+        await using var audit = new GroupCommitAuditStore(new SqlAuditStore(db.Database));
+
+        var appended = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(
+            () => audit.AppendAsync(new AuditEventDraft(Seed.T0, $"actor{i}", "tools/call", $"t/{i}", "ok", null), Ct), Ct)));
+
+        var verification = await audit.VerifyAsync(Ct);
+        Assert.True(verification.Intact, verification.Message);
+        Assert.Equal(200, verification.Checked);
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), appended.Select(e => e.Seq).Order());
+        Assert.All(appended, e => Assert.Equal($"t/{e.Actor["actor".Length..]}", e.Target));
     }
 }

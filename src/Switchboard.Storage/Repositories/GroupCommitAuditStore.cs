@@ -1,0 +1,76 @@
+using System.Threading.Channels;
+using Switchboard.Storage.Model;
+
+namespace Switchboard.Storage.Repositories;
+
+/// <summary>
+/// Group commit for the audit trail. Every append still waits until its own event is committed, so nothing is
+/// acknowledged before it is durable; but appends that arrive together share one transaction and one commit, instead
+/// of queueing one by one on the chain's lock, which is what capped tool calls per second.
+/// </summary>
+internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+
+    private readonly SqlAuditStore _inner;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lazy<Task> _writer;
+
+    public GroupCommitAuditStore(SqlAuditStore inner)
+    {
+        _inner = inner;
+        _writer = new Lazy<Task>(() => Task.Run(WriteAsync));
+    }
+
+    public async Task<AuditEvent> AppendAsync(AuditEventDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var pending = new Pending(draft, new TaskCompletionSource<AuditEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _ = _writer.Value;
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    public Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(query, cancellationToken);
+
+    public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) => _inner.VerifyAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_writer.IsValueCreated)
+        {
+            await _writer.Value; // what was queued is still written
+        }
+    }
+
+    private async Task WriteAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            try
+            {
+                var events = await _inner.AppendManyAsync([.. batch.Select(p => p.Draft)], CancellationToken.None);
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Committed.TrySetResult(events[i]);
+                }
+            }
+            catch (Exception e)
+            {
+                // Each caller learns its event was not written (the database is down, say) and fails its request.
+                batch.ForEach(p => p.Committed.TrySetException(e));
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private sealed record Pending(AuditEventDraft Draft, TaskCompletionSource<AuditEvent> Committed);
+}
