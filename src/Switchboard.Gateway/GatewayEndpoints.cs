@@ -15,7 +15,8 @@ public static class GatewayEndpoints
     /// <summary>The route value that names a server in <c>/servers/{server}/mcp</c>.</summary>
     public const string ServerRouteKey = "server";
 
-    internal const string ReadyTag = "ready";
+    // One tag for every check /healthz/ready runs, whichever project registers it.
+    internal const string ReadyTag = Storage.StorageServiceCollectionExtensions.ReadyTag;
 
     private static readonly PathString HealthPath = "/healthz";
 
