@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Health;
+using Switchboard.Gateway.Http;
 using Switchboard.Gateway.Identity;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Gateway.Hosting;
@@ -55,6 +56,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();
+        services.AddExceptionHandler<StorageUnavailableHandler>();
         services.AddHttpContextAccessor();
 
         // Resumable SSE streams (SEP-1699) need an event store; in-memory per replica until Redis is configured.
