@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Switchboard.Gateway.Access;
+using Switchboard.Storage;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
@@ -24,6 +26,10 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     public const string OperatorActor = "operator";
 
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    // When this process last recorded each key's use. The cached key record keeps the last-used time it was read
+    // with, so judging by it alone would write to the database on every request once a minute had passed.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _touched = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Makes a key named <paramref name="name"/> for a principal of that name with <paramref name="roles"/>.
@@ -149,10 +155,13 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             return (null, "disabled principal");
         }
 
-        if (record.LastUsedAt is null || now - record.LastUsedAt > TouchInterval)
+        bool seen = _touched.TryGetValue(record.Id, out var lastTouched);
+        lastTouched = seen ? lastTouched : record.LastUsedAt ?? DateTimeOffset.MinValue;
+        // Only the request that wins the swap writes, so concurrent requests make one update, not many.
+        if (now - lastTouched > TouchInterval && (seen ? _touched.TryUpdate(record.Id, now, lastTouched) : _touched.TryAdd(record.Id, now)))
         {
             // Best effort and off the request's path: last-used is for operators, a missed update costs nothing.
-            _ = keys.TouchLastUsedAsync(record.Id, now, CancellationToken.None);
+            _ = TouchAsync(record.Id, now);
         }
 
         return (new ApiKeyCaller(record.Id, holder.Name, holder.Roles), null);
@@ -162,6 +171,18 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         audit.AppendAsync(
             new AuditEventDraft(time.GetUtcNow(), actor, action, target, "ok", note is null ? null : new System.Text.Json.Nodes.JsonObject { ["note"] = note }.ToJsonString()),
             cancellationToken);
+
+    private async Task TouchAsync(string keyId, DateTimeOffset usedAt)
+    {
+        try
+        {
+            await keys.TouchLastUsedAsync(keyId, usedAt, CancellationToken.None);
+        }
+        catch (Exception e) when (e is StorageException or OperationCanceledException)
+        {
+            // The database is busy or away; the next use records it.
+        }
+    }
 
     private async Task<ApiKeyRecord?> FindAsync(string idOrPrefix, CancellationToken cancellationToken) =>
         await keys.GetAsync(idOrPrefix, cancellationToken)
