@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Hosting;
@@ -22,7 +23,8 @@ public static class GatewayEndpoints
 
     /// <summary>
     /// Adds the guards (Host/Origin, body size) for everything but health probes, then maps <c>/mcp</c>,
-    /// <c>/servers/{server}/mcp</c> (not for a standalone server) and <c>/healthz/live</c>, <c>/healthz/ready</c>.
+    /// <c>/servers/{server}/mcp</c> and the admin API <c>/api/v1</c> (both not for a standalone server) and
+    /// <c>/healthz/live</c>, <c>/healthz/ready</c>.
     /// </summary>
     public static WebApplication MapSwitchboardGateway(this WebApplication app)
     {
@@ -35,7 +37,7 @@ public static class GatewayEndpoints
             guarded => guarded
                 .UseMiddleware<HostValidationMiddleware>()
                 .UseMiddleware<RequestBodyLimitMiddleware>()
-                .UseMiddleware<JsonRpcValidationMiddleware>());
+                .UseWhen(context => !context.Request.Path.StartsWithSegments(AdminApi.Prefix), mcp => mcp.UseMiddleware<JsonRpcValidationMiddleware>()));
 
         app.UseAuthentication();
         app.UseAuthorization();
@@ -44,6 +46,7 @@ public static class GatewayEndpoints
         if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)
         {
             endpoints.Add(app.MapMcp($"/servers/{{{ServerRouteKey}:{RegisteredServerRouteConstraint.Name}}}/mcp"));
+            app.MapAdminApi();
         }
 
         endpoints.ForEach(e => e.RequireAuthorization(policy => policy.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser()));

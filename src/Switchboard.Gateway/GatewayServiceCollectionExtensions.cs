@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using Switchboard.Gateway.Access;
+using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Http;
 using Switchboard.Gateway.Identity;
@@ -54,9 +56,16 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
         services.TryAddSingleton<IToolCallRateLimiter, SharedToolCallRateLimiter>();
 
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, PermissionAuthorizationHandler>());
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler, ProblemDetailsAuthorizationResultHandler>());
+
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();
         services.AddExceptionHandler<StorageUnavailableHandler>();
+        services.AddExceptionHandler<BadRequestHandler>();
+        // Binding failures throw in every environment (by default only in Development), so BadRequestHandler can
+        // say what was wrong instead of an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHttpContextAccessor();
 
         // Resumable SSE streams (SEP-1699) need an event store; in-memory per replica until Redis is configured.

@@ -17,13 +17,13 @@ namespace Switchboard.Gateway.Access;
 /// </remarks>
 internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets, IOptionsMonitor<RateLimitOptions> options) : IToolCallRateLimiter
 {
-    public async ValueTask<RateLimitDecision> AcquireAsync(string principalId, RoleSet roles, string tool, CancellationToken cancellationToken = default)
+    public async ValueTask<RateLimitDecision> AcquireAsync(string principalId, RoleSet roles, string? tool, CancellationToken cancellationToken = default)
     {
         var current = options.CurrentValue;
         var limits = current.LimitsFor(roles);
         foreach (var (limit, subject, bucket) in new[]
                  {
-                     ("principal-tool", $"{principalId}\n{tool}", limits.PerPrincipalTool),
+                     ("principal-tool", $"{principalId}\n{tool}", tool is null ? null : limits.PerPrincipalTool),
                      ("principal", principalId, limits.PerPrincipal),
                      ("global", string.Empty, current.Global),
                  })

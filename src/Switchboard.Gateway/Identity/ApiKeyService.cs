@@ -77,17 +77,23 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         var result = new List<ApiKeyInfo>();
         foreach (var record in await keys.ListAsync(cancellationToken: cancellationToken))
         {
-            var principal = await principals.GetAsync(record.PrincipalId, cancellationToken);
-            result.Add(Describe(record, principal?.Name ?? record.PrincipalId, await principals.GetRoleNamesAsync(record.PrincipalId, cancellationToken)));
+            result.Add(await DescribeAsync(record, cancellationToken));
         }
 
         return result;
     }
 
+    /// <summary>The key with id or prefix <paramref name="idOrPrefix"/>; null when there is none.</summary>
+    public async Task<ApiKeyInfo?> FindAsync(string idOrPrefix, CancellationToken cancellationToken = default)
+    {
+        var record = await FindRecordAsync(idOrPrefix, cancellationToken);
+        return record is null ? null : await DescribeAsync(record, cancellationToken);
+    }
+
     /// <summary>Revokes the key with id or prefix <paramref name="idOrPrefix"/>; null when there is none.</summary>
     public async Task<ApiKeyInfo?> RevokeAsync(string idOrPrefix, CancellationToken cancellationToken = default, string actor = OperatorActor)
     {
-        var record = await FindAsync(idOrPrefix, cancellationToken);
+        var record = await FindRecordAsync(idOrPrefix, cancellationToken);
         if (record is null)
         {
             return null;
@@ -95,14 +101,13 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
 
         await keys.RevokeAsync(record.Id, time.GetUtcNow(), cancellationToken);
         await RecordAsync(actor, "keys.revoke", record.Prefix, null, cancellationToken);
-        var principal = await principals.GetAsync(record.PrincipalId, cancellationToken);
-        return Describe((await keys.GetAsync(record.Id, cancellationToken))!, principal?.Name ?? record.PrincipalId, await principals.GetRoleNamesAsync(record.PrincipalId, cancellationToken));
+        return await DescribeAsync((await keys.GetAsync(record.Id, cancellationToken))!, cancellationToken);
     }
 
     /// <summary>Issues a new key for the same principal and revokes the old one; null when there is no such key.</summary>
     public async Task<CreatedApiKey?> RotateAsync(string idOrPrefix, CancellationToken cancellationToken = default, string actor = OperatorActor)
     {
-        var old = await FindAsync(idOrPrefix, cancellationToken);
+        var old = await FindRecordAsync(idOrPrefix, cancellationToken);
         if (old is null)
         {
             return null;
@@ -184,7 +189,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         }
     }
 
-    private async Task<ApiKeyRecord?> FindAsync(string idOrPrefix, CancellationToken cancellationToken) =>
+    private async Task<ApiKeyRecord?> FindRecordAsync(string idOrPrefix, CancellationToken cancellationToken) =>
         await keys.GetAsync(idOrPrefix, cancellationToken)
         ?? (ApiKeyFormat.LooksLikeKey(idOrPrefix) ? await keys.FindByPrefixAsync(idOrPrefix.Split('_', 3) is [_, var id, ..] ? $"{ApiKeyFormat.Marker}{id}" : idOrPrefix, cancellationToken) : null);
 
@@ -194,6 +199,12 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             : throw new ArgumentException($"The supplied key is not a Switchboard API key: it must look like {ApiKeyFormat.Marker}<12 letters or digits>_<43 letters or digits>; generate one with 'switchboard keys create'.");
 
     private static bool BuiltInRoles(string role) => Policy.BuiltInRoles.All.ContainsKey(role);
+
+    private async Task<ApiKeyInfo> DescribeAsync(ApiKeyRecord record, CancellationToken cancellationToken)
+    {
+        var principal = await principals.GetAsync(record.PrincipalId, cancellationToken);
+        return Describe(record, principal?.Name ?? record.PrincipalId, await principals.GetRoleNamesAsync(record.PrincipalId, cancellationToken));
+    }
 
     private static ApiKeyInfo Describe(ApiKeyRecord record, string principal, IReadOnlyList<string> roles) =>
         new(record.Id, record.Name, record.Prefix, principal, roles, record.CreatedAt, record.ExpiresAt, record.RevokedAt, record.LastUsedAt);

@@ -1,0 +1,59 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Switchboard.Gateway.Identity;
+using Switchboard.Policy.RateLimiting;
+
+namespace Switchboard.Gateway.Api;
+
+/// <summary>
+/// The administrative REST API under <c>/api/v1</c>: JSON in and out, RFC 9457 problem details for every error,
+/// each endpoint guarded by one permission, and every request counted against the caller's per-principal limit.
+/// </summary>
+internal static class AdminApi
+{
+    public const string Prefix = "/api";
+
+    public static void MapAdminApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup($"{Prefix}/v1")
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser())
+            .AddEndpointFilter(LimitRequestsAsync);
+        api.MapKeysApi();
+        api.MapAuditApi();
+    }
+
+    /// <summary>Adds the permission an endpoint needs.</summary>
+    public static RouteHandlerBuilder Requires(this RouteHandlerBuilder endpoint, string action) =>
+        endpoint.RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).AddRequirements(new PermissionRequirement(action)));
+
+    /// <summary>A 400 problem that says what to fix.</summary>
+    public static IResult BadRequest(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
+
+    /// <summary>A 404 problem naming what was not found.</summary>
+    public static IResult NotFound(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static async ValueTask<object?> LimitRequestsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var limiter = http.RequestServices.GetService(typeof(IToolCallRateLimiter)) as IToolCallRateLimiter;
+        if (limiter is not null && http.User.PrincipalId() is { } principal)
+        {
+            var decision = await limiter.AcquireAsync(principal, http.User.Roles(), tool: null, http.RequestAborted);
+            if (!decision.Allowed)
+            {
+                double seconds = Math.Ceiling((decision.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds);
+                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return TypedResults.Problem(
+                    $"Rate limit '{decision.Limit}' reached; retry after {seconds.ToString(CultureInfo.InvariantCulture)} s.",
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    title: "Too many requests");
+            }
+        }
+
+        return await next(context);
+    }
+}

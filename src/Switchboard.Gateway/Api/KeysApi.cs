@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Switchboard.Gateway.Identity;
+using Switchboard.Policy;
+
+namespace Switchboard.Gateway.Api;
+
+/// <summary>A key to create: who it acts as, with which roles, until when (forever when left out).</summary>
+/// <param name="Name">The key's principal name; unique.</param>
+/// <param name="Roles">The roles the key carries; at least one.</param>
+/// <param name="ExpiresAt">When the key stops working.</param>
+public sealed record CreateKeyRequest(string? Name, IReadOnlyList<string>? Roles, DateTimeOffset? ExpiresAt);
+
+/// <summary><c>/api/v1/keys</c>: the same operations as <c>switchboard keys</c>, behind <c>admin:keys</c>.</summary>
+internal static class KeysApi
+{
+    public static void MapKeysApi(this RouteGroupBuilder api)
+    {
+        var keys = api.MapGroup("/keys");
+        keys.MapGet("/", async (ApiKeyService service, CancellationToken ct) => TypedResults.Ok(await service.ListAsync(ct)))
+            .Requires(Actions.ManageKeys);
+        keys.MapGet("/{id}", async (string id, ApiKeyService service, CancellationToken ct) =>
+                await service.FindAsync(id, ct) is { } key ? TypedResults.Ok(key) : NoSuchKey(id))
+            .Requires(Actions.ManageKeys);
+        keys.MapPost("/", CreateAsync).Requires(Actions.ManageKeys);
+        keys.MapDelete("/{id}", async (string id, HttpContext http, ApiKeyService service, CancellationToken ct) =>
+                await service.RevokeAsync(id, ct, Actor(http)) is { } revoked ? TypedResults.Ok(revoked) : NoSuchKey(id))
+            .Requires(Actions.ManageKeys);
+        keys.MapPost("/{id}/rotate", async (string id, HttpContext http, ApiKeyService service, CancellationToken ct) =>
+                await service.RotateAsync(id, ct, Actor(http)) is { } rotated ? Created(rotated) : NoSuchKey(id))
+            .Requires(Actions.ManageKeys);
+    }
+
+    private static async Task<IResult> CreateAsync(CreateKeyRequest request, HttpContext http, ApiKeyService service, TimeProvider time, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            return AdminApi.BadRequest("'name' is required: the name of the principal the key acts for.");
+        }
+
+        TimeSpan? expiresIn = request.ExpiresAt - time.GetUtcNow();
+        if (expiresIn <= TimeSpan.Zero)
+        {
+            return AdminApi.BadRequest("'expiresAt' is in the past; give a future time, or leave it out for a key that does not expire.");
+        }
+
+        try
+        {
+            return Created(await service.CreateAsync(request.Name, request.Roles ?? [], expiresIn, actor: Actor(http), cancellationToken: ct));
+        }
+        catch (ArgumentException e)
+        {
+            return AdminApi.BadRequest(e.Message);
+        }
+    }
+
+    // The only response that ever carries a key's secret.
+    private static IResult Created(CreatedApiKey created) => TypedResults.Created($"/api/v1/keys/{created.Info.Id}", created);
+
+    private static IResult NoSuchKey(string id) => AdminApi.NotFound($"There is no API key with id or prefix '{id}'.");
+
+    private static string Actor(HttpContext http) => http.User.PrincipalId() ?? ApiKeyService.OperatorActor;
+}

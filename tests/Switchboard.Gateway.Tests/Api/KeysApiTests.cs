@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using static Switchboard.Gateway.Tests.Api.AdminApiServer;
+
+namespace Switchboard.Gateway.Tests.Api;
+
+/// <summary><c>/api/v1/keys</c>: the CLI's key operations over HTTP, behind <c>admin:keys</c>.</summary>
+public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminApiServer>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Create_ReturnsTheKeyOnce_ListShowsItWithoutTheSecret_AndTheKeyWorks()
+    {
+        using var admin = gateway.Client();
+        string name = $"ci-{Guid.NewGuid():N}";
+
+        using var created = await admin.PostAsJsonAsync("/api/v1/keys", new { name, roles = new[] { "agent" } }, Ct);
+        var body = await ReadJsonAsync(created);
+        string key = body.GetProperty("key").GetString()!;
+        string id = body.GetProperty("info").GetProperty("id").GetString()!;
+        using var listed = await admin.GetAsync(new Uri("/api/v1/keys", UriKind.Relative), Ct);
+        string list = await listed.Content.ReadAsStringAsync(Ct);
+        using var asAgent = gateway.Client(key);
+        using var agentListing = await asAgent.GetAsync(new Uri("/api/v1/keys", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/api/v1/keys/{id}", created.Headers.Location?.OriginalString);
+        Assert.StartsWith("sbk_", key, StringComparison.Ordinal);
+        Assert.Equal(["agent"], body.GetProperty("info").GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Contains(name, list, StringComparison.Ordinal);
+        Assert.DoesNotContain(key.Split('_')[2], list, StringComparison.Ordinal);
+        // The key authenticates (403, not 401): an agent may not manage keys.
+        Assert.Equal(HttpStatusCode.Forbidden, agentListing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Rotate_ReplacesTheKey_AndRevoke_StopsIt()
+    {
+        using var admin = gateway.Client();
+        var original = await gateway.CreateKeyAsync(Auditor);
+
+        using var rotated = await admin.PostAsync(new Uri($"/api/v1/keys/{original.Info.Id}/rotate", UriKind.Relative), null, Ct);
+        var replacement = await ReadJsonAsync(rotated);
+        string newKey = replacement.GetProperty("key").GetString()!;
+        string newId = replacement.GetProperty("info").GetProperty("id").GetString()!;
+        var oldKeyStatus = await AuditStatusAsync(original.Key);
+        var newKeyStatus = await AuditStatusAsync(newKey);
+        using var revoked = await admin.DeleteAsync(new Uri($"/api/v1/keys/{newId}", UriKind.Relative), Ct);
+        var revokedInfo = await ReadJsonAsync(revoked);
+
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, oldKeyStatus);
+        Assert.Equal(HttpStatusCode.OK, newKeyStatus);
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        Assert.Equal(JsonValueKind.String, revokedInfo.GetProperty("revokedAt").ValueKind);
+        Assert.Equal(HttpStatusCode.Unauthorized, await AuditStatusAsync(newKey));
+    }
+
+    [Fact]
+    public async Task KeyChangesThroughTheApi_AreAuditedAsTheCaller()
+    {
+        using var admin = gateway.Client();
+        string name = $"audited-{Guid.NewGuid():N}";
+
+        using var created = await admin.PostAsJsonAsync("/api/v1/keys", new { name, roles = new[] { "viewer" } }, Ct);
+        string prefix = (await ReadJsonAsync(created)).GetProperty("info").GetProperty("prefix").GetString()!;
+        using var page = await admin.GetAsync(new Uri("/api/v1/audit?action=keys.create&limit=1000", UriKind.Relative), Ct);
+        var events = (await ReadJsonAsync(page)).GetProperty("events").EnumerateArray().ToList();
+
+        var audited = Assert.Single(events, e => e.GetProperty("target").GetString() == prefix);
+        Assert.Equal("admin", audited.GetProperty("actor").GetString());
+        Assert.Contains(name, audited.GetProperty("details").GetProperty("note").GetString(), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string> BadCreateRequests => new()
+    {
+        { """{"roles":["agent"]}""", "'name' is required" },
+        { """{"name":"x-unknown-role","roles":["wizard"]}""", "There is no role 'wizard'" },
+        { """{"name":"x-no-roles","roles":[]}""", "at least one role" },
+        { """{"name":"x-past","roles":["agent"],"expiresAt":"2001-01-01T00:00:00Z"}""", "in the past" },
+        { """{"name":"admin","roles":["agent"]}""", "is taken" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCreateRequests))]
+    public async Task Create_WithBadInput_Is400WithAProblemThatSaysWhatToFix(string json, string expected)
+    {
+        using var admin = gateway.Client();
+
+        using var response = await admin.PostAsync(new Uri("/api/v1/keys", UriKind.Relative), new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+        var problem = await ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(expected, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_WithMalformedJson_Is400_AndCreatesNothing()
+    {
+        using var admin = gateway.Client();
+        using var before = await admin.GetAsync(new Uri("/api/v1/keys", UriKind.Relative), Ct);
+        int count = (await ReadJsonAsync(before)).GetArrayLength();
+
+        using var response = await admin.PostAsync(new Uri("/api/v1/keys", UriKind.Relative), new StringContent("""{"name":"half""", Encoding.UTF8, "application/json"), Ct);
+        using var after = await admin.GetAsync(new Uri("/api/v1/keys", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(count, (await ReadJsonAsync(after)).GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/v1/keys/no-such-key")]
+    [InlineData("DELETE", "/api/v1/keys/no-such-key")]
+    [InlineData("POST", "/api/v1/keys/no-such-key/rotate")]
+    public async Task UnknownKey_Is404(string method, string path)
+    {
+        using var admin = gateway.Client();
+
+        using var response = await admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)), Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("no-such-key", (await ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutCredentials_Is401WithTheMcpChallenge()
+    {
+        using var anonymous = gateway.Client(key: string.Empty);
+
+        using var response = await anonymous.GetAsync(new Uri("/api/v1/keys", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("resource_metadata", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithoutThePermission_Is403NamingIt()
+    {
+        var viewer = await gateway.CreateKeyAsync("viewer");
+        using var client = gateway.Client(viewer.Key);
+
+        using var response = await client.PostAsJsonAsync("/api/v1/keys", new { name = "escalate", roles = new[] { "admin" } }, Ct);
+        var problem = await ReadJsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("admin:keys", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<HttpStatusCode> AuditStatusAsync(string key)
+    {
+        using var client = gateway.Client(key);
+        using var response = await client.GetAsync(new Uri("/api/v1/audit/verify", UriKind.Relative), Ct);
+        return response.StatusCode;
+    }
+}
