@@ -39,6 +39,7 @@ public static class GatewayEndpoints
                 .UseMiddleware<RequestBodyLimitMiddleware>()
                 .UseWhen(context => !context.Request.Path.StartsWithSegments(AdminApi.Prefix), mcp => mcp.UseMiddleware<JsonRpcValidationMiddleware>()));
 
+        app.UseMiddleware<FailedAuthenticationLimiter>();
         app.UseAuthentication();
         app.UseAuthorization();
 

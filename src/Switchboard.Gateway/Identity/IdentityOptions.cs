@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Switchboard.Policy.RateLimiting;
 
 namespace Switchboard.Gateway.Identity;
 
@@ -16,6 +17,12 @@ public sealed class IdentityOptions
 
     /// <summary>OpenID Connect issuers whose JWT access tokens are accepted. Read at start; a change needs a restart.</summary>
     public List<JwtIssuerOptions> JwtIssuers { get; } = [];
+
+    /// <summary>
+    /// Failed authentications one client address may make before it is refused with 429 until the bucket refills
+    /// (brute force, credential stuffing). Shared by the replicas through Redis when configured.
+    /// </summary>
+    public TokenBucket FailedAuthenticationLimit { get; set; } = new() { Permits = 30, Period = TimeSpan.FromMinutes(1), Burst = 30 };
 }
 
 /// <summary>One trusted token issuer.</summary>
@@ -55,6 +62,11 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         if (options.BootstrapAdminKey is { } key && !ApiKeyFormat.TryParse(key, out _, out _))
         {
             failures.Add($"Identity:BootstrapAdminKey is not a Switchboard API key: it must look like {ApiKeyFormat.Marker}<12 letters or digits>_<43 letters or digits>.");
+        }
+
+        if (options.FailedAuthenticationLimit is { Permits: <= 0 } or { Burst: <= 0 } or { Period.Ticks: <= 0 })
+        {
+            failures.Add("Identity:FailedAuthenticationLimit needs Permits, Burst and Period above zero.");
         }
 
         for (int i = 0; i < options.JwtIssuers.Count; i++)

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Gateway.Access;
+using Switchboard.Gateway.Identity;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
+
+namespace Switchboard.Gateway.Tests.Identity;
+
+/// <summary>The gateway allowing three failed authentications per client address an hour.</summary>
+public sealed class StrictFailedAuthenticationServer : GatewayServer
+{
+    protected override string[] ExtraArguments =>
+    [
+        "--Identity:FailedAuthenticationLimit:Burst=3",
+        "--Identity:FailedAuthenticationLimit:Permits=3",
+        "--Identity:FailedAuthenticationLimit:Period=01:00:00",
+    ];
+}
+
+/// <summary>Failed authentications are audited and, past the limit, the address is refused before its credentials are checked.</summary>
+public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer gateway) : IClassFixture<StrictFailedAuthenticationServer>
+{
+    private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"probe","version":"1"}}}""";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // One test: every request here comes from 127.0.0.1, so the steps share one budget and must run in order.
+    [Fact]
+    public async Task FailuresAreAudited_ThenTheAddressIsRefusedWith429_EvenWithAValidKey_ButProbesWithoutCredentialsNeverCount()
+    {
+        var audit = gateway.Services.GetRequiredService<IAuditStore>();
+        var guesses = Enumerable.Range(0, 4).Select(_ => ApiKeyFormat.Generate().Key).ToArray();
+
+        var probes = new List<HttpStatusCode>();
+        for (int i = 0; i < 5; i++)
+        {
+            probes.Add(await PostAsync(key: null));
+        }
+
+        var failures = new List<HttpStatusCode>();
+        foreach (string guess in guesses)
+        {
+            failures.Add(await PostAsync(guess));
+        }
+
+        using var refused = await SendAsync(gateway.AdminKey);
+        var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error");
+        using var http = new HttpClient();
+        using var health = await http.GetAsync(gateway.Endpoint("/healthz/live"), Ct);
+        var events = await audit.QueryAsync(new AuditQuery(Actor: "anonymous:127.0.0.1", Limit: 1000), Ct);
+
+        Assert.All(probes, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.All(failures, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(21));
+        Assert.Equal((int)GatewayErrorCodes.RateLimited, error.GetProperty("code").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        // Three failures within the budget, then one event for the block: the probes without credentials are not there.
+        Assert.Equal(["auth.failed", "auth.failed", "auth.failed", "auth.blocked"], events.Select(e => e.Action));
+        Assert.All(events, e => Assert.Equal("denied", e.Outcome));
+        Assert.Equal(guesses.Select(Prefix), events.Select(e => e.Target));
+        Assert.Contains("unknown API key", events[0].Details, StringComparison.Ordinal);
+        Assert.All(guesses, g => Assert.DoesNotContain(g.Split('_')[2], string.Join("\n", events.Select(e => e.Details)), StringComparison.Ordinal));
+    }
+
+    private async Task<HttpStatusCode> PostAsync(string? key)
+    {
+        using var response = await SendAsync(key);
+        return response.StatusCode;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string? key)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint("/mcp"))
+        {
+            Content = new StringContent(Initialize, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return await http.SendAsync(request, Ct);
+    }
+
+    private static string Prefix(string key) => ApiKeyFormat.TryParse(key, out var prefix, out _) ? prefix : key;
+}
