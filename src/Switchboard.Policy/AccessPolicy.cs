@@ -16,14 +16,24 @@ public sealed class AccessPolicy
 
     private AccessPolicy(Dictionary<string, Permission[]> roles) => _roles = roles;
 
-    /// <summary>The built-in roles plus the custom ones in <paramref name="options"/>.</summary>
+    /// <summary>
+    /// The built-in roles, the custom ones in <paramref name="options"/>, and <paramref name="storedRoles"/> (made
+    /// through the API). A name defined twice keeps its first definition in that order, so configuration cannot be
+    /// overridden at run time, nor a built-in role redefined.
+    /// </summary>
     /// <exception cref="FormatException">A permission does not parse (validate options first for a friendlier message).</exception>
-    public static AccessPolicy Create(PolicyOptions? options = null)
+    public static AccessPolicy Create(PolicyOptions? options = null, IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>? storedRoles = null)
     {
         var roles = BuiltInRoles.All.ToDictionary(r => r.Key, r => r.Value.Select(Permission.Parse).ToArray(), StringComparer.Ordinal);
         foreach (var (name, permissions) in options?.Roles ?? [])
         {
-            roles[name] = [.. permissions.Select(Permission.Parse)];
+            roles.TryAdd(name, [.. permissions.Select(Permission.Parse)]);
+        }
+
+        foreach (var (name, permissions) in storedRoles ?? [])
+        {
+            // A stored permission that no longer parses grants nothing rather than taking the whole policy down.
+            roles.TryAdd(name, [.. permissions.Select(p => Permission.TryParse(p, out var parsed, out _) ? parsed : null).OfType<Permission>()]);
         }
 
         return new AccessPolicy(roles);

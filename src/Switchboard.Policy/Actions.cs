@@ -18,6 +18,9 @@ public static class Actions
     /// <summary>Read and verify the audit trail.</summary>
     public const string ReadAudit = "admin:audit";
 
-    /// <summary>Register and change servers and roles.</summary>
+    /// <summary>Register and change servers.</summary>
     public const string ManageServers = "admin:servers";
+
+    /// <summary>Create, change and delete custom roles: only the administrator has it, as it can grant anything.</summary>
+    public const string ManageRoles = "admin:roles";
 }

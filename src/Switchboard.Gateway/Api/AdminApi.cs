@@ -22,6 +22,7 @@ internal static class AdminApi
             .AddEndpointFilter(LimitRequestsAsync);
         api.MapKeysApi();
         api.MapAuditApi();
+        api.MapRolesApi();
     }
 
     /// <summary>Adds the permission an endpoint needs.</summary>

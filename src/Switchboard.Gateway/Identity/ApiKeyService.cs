@@ -39,6 +39,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     public async Task<CreatedApiKey> CreateAsync(string name, IReadOnlyCollection<string> roles, TimeSpan? expiresIn = null, string? key = null, string actor = OperatorActor, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        await policies.RefreshAsync(cancellationToken);
         var policy = policies.Current;
         if (roles.Count == 0)
         {
@@ -59,7 +60,9 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         var now = time.GetUtcNow();
         var principal = new Principal(NewId(), name, "service", null, now);
         await principals.CreateAsync(principal, cancellationToken);
-        foreach (var role in roles)
+        // Grants need a row per role; built-in and configured roles get one on first use. A stored role has its row.
+        var stored = (await principals.ListRolesAsync(cancellationToken)).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var role in roles.Where(r => !stored.Contains(r)))
         {
             await principals.UpsertRoleAsync(new Role(role, null, [], BuiltInRoles(role), now), cancellationToken);
         }

@@ -73,6 +73,7 @@ public static class SwitchboardIdentityExtensions
         services.AddAuthorization();
         services.AddSwitchboardKeyManagement(configuration);
         services.AddHostedService<BootstrapAdministrator>();
+        services.AddHostedService<PolicyRefresher>();
         return services;
     }
 
@@ -84,6 +85,7 @@ public static class SwitchboardIdentityExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
         services.TryAddSingleton<AccessPolicyProvider>();
         services.TryAddSingleton<ApiKeyService>();
+        services.TryAddSingleton<RoleService>();
         return services;
     }
 

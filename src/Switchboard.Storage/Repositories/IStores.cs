@@ -26,6 +26,12 @@ public interface IPrincipalStore
     /// <summary>All roles by name.</summary>
     Task<IReadOnlyList<Role>> ListRolesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Removes a role (and every grant of it); false when there was none.</summary>
+    Task<bool> DeleteRoleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>How many principals with an unrevoked API key hold the role.</summary>
+    Task<int> CountRoleHoldersAsync(string name, CancellationToken cancellationToken = default);
+
     /// <summary>Replaces the principal's roles with <paramref name="roleNames"/>, atomically.</summary>
     Task SetRolesAsync(string principalId, IReadOnlyCollection<string> roleNames, CancellationToken cancellationToken = default);
 

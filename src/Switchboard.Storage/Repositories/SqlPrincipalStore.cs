@@ -53,6 +53,32 @@ internal sealed class SqlPrincipalStore(StorageDatabase database) : SqlStoreBase
             r => new Role(r.GetString(0), StorageDatabase.ReadNullableString(r, 1), JsonSerializer.Deserialize<string[]>(r.GetString(2)) ?? [], r.GetBoolean(3), StorageDatabase.ReadTimestamp(r, 4)),
             cancellationToken);
 
+    public Task<bool> DeleteRoleAsync(string name, CancellationToken cancellationToken = default) =>
+        Database.RunAsync(async (connection, ct) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using (var grants = connection.Command("DELETE FROM principal_roles WHERE role_name = @name", transaction).With("name", name))
+            {
+                await grants.ExecuteNonQueryAsync(ct);
+            }
+
+            await using var role = connection.Command("DELETE FROM roles WHERE name = @name", transaction).With("name", name);
+            bool deleted = await role.ExecuteNonQueryAsync(ct) > 0;
+            await transaction.CommitAsync(ct);
+            return deleted;
+        }, cancellationToken);
+
+    public async Task<int> CountRoleHoldersAsync(string name, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(
+            """
+            SELECT COUNT(DISTINCT pr.principal_id) FROM principal_roles pr
+            JOIN api_keys k ON k.principal_id = pr.principal_id AND k.revoked_at IS NULL
+            WHERE pr.role_name = @name
+            """,
+            c => c.With("name", name),
+            r => Convert.ToInt32(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture),
+            cancellationToken))[0];
+
     public Task SetRolesAsync(string principalId, IReadOnlyCollection<string> roleNames, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(roleNames);

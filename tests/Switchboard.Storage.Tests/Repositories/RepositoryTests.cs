@@ -36,6 +36,26 @@ public sealed class RepositoryTests
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.PostgreSql)]
+    public async Task Roles_CountHoldersWithLiveKeys_AndDeleteWithTheirGrants(StorageProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
+        await Seed.FillAsync(db);
+        await db.Principals.UpsertRoleAsync(new Role("unused", null, ["admin:audit"], false, Seed.T0), Ct);
+
+        // p1 and p2 hold viewer, but p2's only key is revoked.
+        Assert.Equal(1, await db.Principals.CountRoleHoldersAsync("viewer", Ct));
+        Assert.Equal(0, await db.Principals.CountRoleHoldersAsync("unused", Ct));
+        Assert.True(await db.Principals.DeleteRoleAsync("unused", Ct));
+        Assert.False(await db.Principals.DeleteRoleAsync("unused", Ct));
+        Assert.True(await db.Principals.DeleteRoleAsync("viewer", Ct));
+        Assert.Equal(["admin"], await db.Principals.GetRoleNamesAsync("p1", Ct));
+        Assert.Empty(await db.Principals.GetRoleNamesAsync("p2", Ct));
+        Assert.Equal(["admin"], (await db.Principals.ListRolesAsync(Ct)).Select(r => r.Name));
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
     public async Task Principals_DuplicateNameOrUnknownRole_ClearErrors(StorageProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
