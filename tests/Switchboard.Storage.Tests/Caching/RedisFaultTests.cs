@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Diagnostics;
 using Switchboard.Storage.Health;
-using Switchboard.Storage.Tests.Infrastructure;
+using Switchboard.Testing;
 
 namespace Switchboard.Storage.Tests.Caching;
 

@@ -9,6 +9,7 @@ using Switchboard.Storage.Database;
 using Switchboard.Storage.Maintenance;
 using Switchboard.Storage.Migrations;
 using Switchboard.Storage.Repositories;
+using Switchboard.Testing;
 
 namespace Switchboard.Storage.Tests.Infrastructure;
 

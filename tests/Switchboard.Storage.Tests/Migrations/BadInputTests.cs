@@ -9,6 +9,7 @@ using Switchboard.Storage.Health;
 using Switchboard.Storage.Hosting;
 using Switchboard.Storage.Migrations;
 using Switchboard.Storage.Tests.Infrastructure;
+using Switchboard.Testing;
 
 namespace Switchboard.Storage.Tests.Migrations;
 

@@ -1,4 +1,4 @@
-namespace Switchboard.Storage.Tests.Infrastructure;
+namespace Switchboard.Testing;
 
 /// <summary>
 /// Where the throwaway PostgreSQL and Redis started by <c>scripts/services.sh start</c> listen: environment
@@ -8,12 +8,16 @@ public static class TestServices
 {
     private static readonly Lazy<Dictionary<string, string>> FromFile = new(ReadEnvFile);
 
+    /// <summary>An Npgsql connection string for a superuser of the test PostgreSQL server.</summary>
     public static string PostgresAdmin => Require("SWITCHBOARD_TEST_POSTGRES");
 
+    /// <summary>The shared test Redis, as a StackExchange.Redis configuration string.</summary>
     public static string Redis => Require("SWITCHBOARD_TEST_REDIS");
 
+    /// <summary>The redis-server executable, for tests that run a Redis of their own.</summary>
     public static string RedisServerPath => Get("SWITCHBOARD_TEST_REDIS_SERVER") ?? "/usr/bin/redis-server";
 
+    /// <summary>The folder holding the PostgreSQL client tools, if the script found one.</summary>
     public static string? PostgresBin => Get("SWITCHBOARD_TEST_PG_BIN");
 
     private static string Require(string name) => Get(name) ?? throw new InvalidOperationException(

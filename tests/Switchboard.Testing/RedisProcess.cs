@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Switchboard.Storage.Tests.Infrastructure;
+namespace Switchboard.Testing;
 
 /// <summary>
 /// A redis-server owned by one test, on its own loopback port below 32768, so the test can stop and restart it
@@ -14,21 +15,25 @@ public sealed class RedisProcess : IAsyncDisposable
 
     private RedisProcess(int port) => Port = port;
 
+    /// <summary>The port it listens on, on 127.0.0.1.</summary>
     public int Port { get; }
 
+    /// <summary>A StackExchange.Redis configuration string for it.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>Starts a redis-server without persistence and waits until it accepts connections.</summary>
     public static async Task<RedisProcess> StartAsync()
     {
-        var redis = new RedisProcess(FreePort());
+        var redis = new RedisProcess(LoopbackPort.Next());
         await redis.StartAgainAsync();
         return redis;
     }
 
+    /// <summary>Starts it again, empty, on the same port after <see cref="StopAsync"/>.</summary>
     public async Task StartAgainAsync()
     {
         var start = new ProcessStartInfo(TestServices.RedisServerPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -39,6 +44,7 @@ public sealed class RedisProcess : IAsyncDisposable
         await Poll.UntilAsync(CanConnect, TimeSpan.FromSeconds(15), $"redis-server did not listen on {ConnectionString}");
     }
 
+    /// <summary>Kills it (by PID) and waits for it to exit: to clients, Redis is gone at once.</summary>
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
@@ -51,6 +57,7 @@ public sealed class RedisProcess : IAsyncDisposable
         _process = null;
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync();
 
     private bool CanConnect()
@@ -65,26 +72,5 @@ public sealed class RedisProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 32000);
-            try
-            {
-                var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // In use: try another.
-            }
-        }
-
-        throw new InvalidOperationException("No free loopback port between 20000 and 32000.");
     }
 }

@@ -1,6 +1,6 @@
-namespace Switchboard.Storage.Tests.Infrastructure;
+namespace Switchboard.Testing;
 
-/// <summary>Waits for a condition by polling with a deadline (never a fixed sleep).</summary>
+/// <summary>Waits for a condition by polling with a deadline (never a fixed sleep); a missed deadline fails the test.</summary>
 public static class Poll
 {
     public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string failure) =>
@@ -14,7 +14,7 @@ public static class Poll
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"{failure} within {timeout.TotalSeconds:0} s.");
+                throw new TimeoutException($"{failure} within {timeout.TotalSeconds:0} s.");
             }
 
             await timer.WaitForNextTickAsync();
