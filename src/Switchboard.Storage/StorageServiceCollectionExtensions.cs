@@ -66,6 +66,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<SqlAuditStore>();
         services.TryAddSingleton<IAuditStore, GroupCommitAuditStore>();
         services.TryAddSingleton<IServerStore, SqlServerStore>();
+        services.TryAddSingleton<ISigningKeyStore, SqlSigningKeyStore>();
 
         services.TryAddSingleton<BackupService>();
         services.TryAddSingleton<PortableTransfer>();

@@ -23,6 +23,7 @@ internal static class AdminApi
         api.MapKeysApi();
         api.MapAuditApi();
         api.MapRolesApi();
+        api.MapTokensApi();
     }
 
     /// <summary>Adds the permission an endpoint needs.</summary>

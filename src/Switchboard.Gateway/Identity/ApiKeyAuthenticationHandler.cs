@@ -51,7 +51,7 @@ internal sealed class ApiKeyAuthenticationHandler(
                 new Claim(SwitchboardClaims.Principal, caller.Principal),
                 // The SDK binds a stateful MCP session to this claim, so another caller cannot ride on its id.
                 new Claim(ClaimTypes.NameIdentifier, caller.Principal),
-                new Claim("switchboard:key", caller.KeyId),
+                new Claim(SwitchboardClaims.ApiKey, caller.Prefix),
                 .. caller.Roles.Select(r => new Claim(SwitchboardClaims.Role, r)),
             ],
             SchemeName,

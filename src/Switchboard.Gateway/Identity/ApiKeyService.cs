@@ -14,7 +14,11 @@ public sealed record ApiKeyInfo(string Id, string Name, string Prefix, string Pr
 public sealed record CreatedApiKey(string Key, ApiKeyInfo Info);
 
 /// <summary>Who a valid key speaks for.</summary>
-public sealed record ApiKeyCaller(string KeyId, string Principal, IReadOnlyList<string> Roles);
+/// <param name="KeyId">The key's id.</param>
+/// <param name="Prefix">The key's public prefix, which finds it again (cached).</param>
+/// <param name="Principal">The principal it acts for.</param>
+/// <param name="Roles">That principal's roles.</param>
+public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal, IReadOnlyList<string> Roles);
 
 /// <summary>
 /// Creates, lists, revokes, rotates and checks API keys. Each key acts for a principal of the same name holding the
@@ -172,7 +176,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             _ = TouchAsync(record.Id, now);
         }
 
-        return (new ApiKeyCaller(record.Id, holder.Name, holder.Roles), null);
+        return (new ApiKeyCaller(record.Id, record.Prefix, holder.Name, holder.Roles), null);
     }
 
     private Task RecordAsync(string actor, string action, string target, string? note, CancellationToken cancellationToken) =>

@@ -23,6 +23,19 @@ public sealed class IdentityOptions
     /// (brute force, credential stuffing). Shared by the replicas through Redis when configured.
     /// </summary>
     public TokenBucket FailedAuthenticationLimit { get; set; } = new() { Permits = 30, Period = TimeSpan.FromMinutes(1), Burst = 30 };
+
+    /// <summary>Switchboard's own short-lived tokens, issued at <c>POST /api/v1/tokens</c> to API key holders.</summary>
+    public ServiceTokenOptions ServiceTokens { get; set; } = new();
+}
+
+/// <summary>Lifetimes of service tokens.</summary>
+public sealed class ServiceTokenOptions
+{
+    /// <summary>How long a token lives when the request does not say.</summary>
+    public TimeSpan DefaultLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The longest lifetime a request may ask for.</summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>One trusted token issuer.</summary>
@@ -67,6 +80,11 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         if (options.FailedAuthenticationLimit is { Permits: <= 0 } or { Burst: <= 0 } or { Period.Ticks: <= 0 })
         {
             failures.Add("Identity:FailedAuthenticationLimit needs Permits, Burst and Period above zero.");
+        }
+
+        if (options.ServiceTokens.DefaultLifetime < TimeSpan.FromMinutes(1) || options.ServiceTokens.DefaultLifetime > options.ServiceTokens.MaxLifetime)
+        {
+            failures.Add("Identity:ServiceTokens:DefaultLifetime must be at least 00:01:00 and at most MaxLifetime.");
         }
 
         for (int i = 0; i < options.JwtIssuers.Count; i++)

@@ -9,6 +9,12 @@ public static class SwitchboardClaims
     /// <summary>The caller's stable id: <c>key:{id}</c> for an API key, <c>jwt:{issuer}#{sub}</c> for a token.</summary>
     public const string Principal = "switchboard:principal";
 
+    /// <summary>The public prefix of the API key that authenticated the caller, directly or through a service token.</summary>
+    public const string ApiKey = "switchboard:key";
+
+    /// <summary>Present (the token's id) when the caller authenticated with a Switchboard service token.</summary>
+    public const string ServiceToken = "switchboard:token";
+
     /// <summary>A Switchboard role (after any mapping from the issuer's claims).</summary>
     public const string Role = "switchboard:role";
 

@@ -52,6 +52,7 @@ public static class SwitchboardIdentityExtensions
             o.ForwardChallenge = McpAuthenticationDefaults.AuthenticationScheme;
         });
         authentication.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, "API key", _ => { });
+        authentication.AddScheme<AuthenticationSchemeOptions, ServiceTokenAuthenticationHandler>(ServiceTokenAuthenticationHandler.SchemeName, "Service token", _ => { });
         for (int i = 0; i < identity.JwtIssuers.Count; i++)
         {
             var issuer = identity.JwtIssuers[i];
@@ -86,6 +87,7 @@ public static class SwitchboardIdentityExtensions
         services.TryAddSingleton<AccessPolicyProvider>();
         services.TryAddSingleton<ApiKeyService>();
         services.TryAddSingleton<RoleService>();
+        services.TryAddSingleton<ServiceTokenService>();
         return services;
     }
 
@@ -107,7 +109,13 @@ public static class SwitchboardIdentityExtensions
         }
 
         string token = authorization["Bearer ".Length..].Trim();
-        int index = identity.JwtIssuers.FindIndex(i => string.Equals(i.Issuer, UnverifiedIssuer(token), StringComparison.Ordinal));
+        string? issuer = UnverifiedIssuer(token);
+        if (issuer == ServiceTokenService.Issuer)
+        {
+            return ServiceTokenAuthenticationHandler.SchemeName;
+        }
+
+        int index = identity.JwtIssuers.FindIndex(i => string.Equals(i.Issuer, issuer, StringComparison.Ordinal));
         return index >= 0 ? JwtScheme(index) : McpAuthenticationDefaults.AuthenticationScheme;
     }
 

@@ -56,3 +56,9 @@ public sealed record RegisteredServer(
     string? Description,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
+
+/// <summary>A secret that signs service tokens (HMAC-SHA256).</summary>
+/// <param name="Id">The key id tokens carry in their <c>kid</c> header.</param>
+/// <param name="Secret">The secret, base64; at least 256 bits.</param>
+/// <param name="CreatedAt">When it was made; the oldest key signs.</param>
+public sealed record SigningKey(string Id, string Secret, DateTimeOffset CreatedAt);

@@ -89,3 +89,13 @@ public interface IServerStore
     /// <summary>Removes a server; false when there was none.</summary>
     Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default);
 }
+
+/// <summary>The keys that sign Switchboard's own service tokens, shared by every replica.</summary>
+public interface ISigningKeyStore
+{
+    /// <summary>Every signing key, oldest first.</summary>
+    Task<IReadOnlyList<SigningKey>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a key; throws <see cref="StorageException"/> when the id is taken.</summary>
+    Task CreateAsync(SigningKey key, CancellationToken cancellationToken = default);
+}

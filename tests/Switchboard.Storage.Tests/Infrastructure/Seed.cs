@@ -23,6 +23,7 @@ public static class Seed
         }
 
         await db.Servers.UpsertAsync(new RegisteredServer("filesystem", "stdio", "switchboard mcp filesystem --stdio", "{\"root\":\"/data\"}", true, "Files", T0, T0));
+        await db.SigningKeys.CreateAsync(new SigningKey("sk1", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==", T0.AddMinutes(2)));
         await db.Servers.UpsertAsync(new RegisteredServer("remote", "http", "https://mcp.example.com/mcp", null, false, null, T0, T0.AddMinutes(5)));
     }
 }

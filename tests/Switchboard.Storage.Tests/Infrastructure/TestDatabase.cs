@@ -49,6 +49,8 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public IAuditStore Audit => new SqlAuditStore(Database);
 
+    public ISigningKeyStore SigningKeys => new SqlSigningKeyStore(Database);
+
     public IServerStore Servers => new SqlServerStore(Database);
 
     public StorageCommands Commands => new(Database, Runner, new BackupService(Database, Runner, Options), new PortableTransfer(Database, Runner));

@@ -56,6 +56,21 @@ public sealed class RepositoryTests
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.PostgreSql)]
+    public async Task SigningKeys_OldestFirst_DuplicateIdRefused(StorageProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
+        await db.SigningKeys.CreateAsync(new SigningKey("b", "secret-b", Seed.T0.AddMinutes(1)), Ct);
+        await db.SigningKeys.CreateAsync(new SigningKey("a", "secret-a", Seed.T0), Ct);
+
+        var duplicate = await Assert.ThrowsAsync<StorageException>(() => db.SigningKeys.CreateAsync(new SigningKey("a", "other", Seed.T0), Ct));
+
+        Assert.Equal(["a", "b"], (await db.SigningKeys.ListAsync(Ct)).Select(k => k.Id));
+        Assert.Contains("'a'", duplicate.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
     public async Task Principals_DuplicateNameOrUnknownRole_ClearErrors(StorageProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider, migrate: true);

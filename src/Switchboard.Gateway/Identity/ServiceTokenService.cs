@@ -1,0 +1,168 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
+
+namespace Switchboard.Gateway.Identity;
+
+/// <summary>A service token just issued, in the shape of an OAuth 2.0 token response (RFC 6749 §5.1).</summary>
+/// <param name="AccessToken">The token.</param>
+/// <param name="TokenType">Always <c>Bearer</c>.</param>
+/// <param name="ExpiresIn">Seconds until it expires.</param>
+/// <param name="Roles">The roles it carries.</param>
+public sealed record IssuedServiceToken(
+    [property: System.Text.Json.Serialization.JsonPropertyName("access_token")] string AccessToken,
+    [property: System.Text.Json.Serialization.JsonPropertyName("token_type")] string TokenType,
+    [property: System.Text.Json.Serialization.JsonPropertyName("expires_in")] int ExpiresIn,
+    [property: System.Text.Json.Serialization.JsonPropertyName("roles")] IReadOnlyList<string> Roles);
+
+/// <summary>
+/// Switchboard's own short-lived tokens: an API key holder exchanges its long-lived key for a JWT (HS256, signed with
+/// a secret every replica reads from the database) carrying some or all of its roles, to hand to a worker or an agent.
+/// A token is checked without the database on the hot path, and stops working when it expires or when the key that
+/// issued it is revoked.
+/// </summary>
+public sealed class ServiceTokenService(ISigningKeyStore signingKeys, IApiKeyStore apiKeys, IOptions<IdentityOptions> options, TimeProvider time)
+{
+    /// <summary>The <c>iss</c> and <c>aud</c> of every service token; the gateway routes tokens with this issuer here.</summary>
+    public const string Issuer = "urn:switchboard";
+
+    private const string ClaimKeyPrefix = "kp";
+    private const string ClaimRoles = "roles";
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(10);
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private long _lastReloadTicks;
+
+    // Kept in this process only: the secrets never go to Redis. Keys are only ever added, so a stale list is
+    // refreshed when a token names a key it does not hold.
+    private IReadOnlyList<SigningKey>? _keys;
+
+    /// <summary>
+    /// Issues a token for <paramref name="principal"/>, authenticated by the key <paramref name="keyPrefix"/> with
+    /// <paramref name="keyRoles"/>, carrying <paramref name="roles"/> (all of the key's when empty).
+    /// </summary>
+    /// <exception cref="ArgumentException">A role the key does not hold, or a lifetime out of range.</exception>
+    public async Task<IssuedServiceToken> IssueAsync(string principal, string keyPrefix, IReadOnlyList<string> keyRoles, IReadOnlyList<string> roles, TimeSpan? lifetime, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keyRoles);
+        var settings = options.Value.ServiceTokens;
+        var ttl = lifetime ?? settings.DefaultLifetime;
+        if (ttl < TimeSpan.FromMinutes(1) || ttl > settings.MaxLifetime)
+        {
+            throw new ArgumentException($"A service token lives between 60 and {settings.MaxLifetime.TotalSeconds:0} seconds (Identity:ServiceTokens:MaxLifetime).");
+        }
+
+        if (roles.FirstOrDefault(r => !keyRoles.Contains(r, StringComparer.Ordinal)) is { } missing)
+        {
+            throw new ArgumentException($"The role '{missing}' is not one of the key's ({string.Join(", ", keyRoles)}); a token can only narrow a key's roles.");
+        }
+
+        IReadOnlyList<string> granted = roles.Count > 0 ? [.. roles.Distinct(StringComparer.Ordinal)] : keyRoles;
+        var key = await CurrentSigningKeyAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        string token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Issuer,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = (now + ttl).UtcDateTime,
+            SigningCredentials = new SigningCredentials(SecurityKey(key), SecurityAlgorithms.HmacSha256),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = principal,
+                ["jti"] = Guid.NewGuid().ToString("N"),
+                [ClaimKeyPrefix] = keyPrefix,
+                [ClaimRoles] = granted.ToArray(),
+            },
+        });
+        return new IssuedServiceToken(token, "Bearer", (int)ttl.TotalSeconds, granted);
+    }
+
+    /// <summary>The caller a token speaks for, or why it speaks for no one.</summary>
+    public async Task<(ClaimsIdentity? Identity, string? Failure)> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var result = await _handler.ValidateTokenAsync(token, await ParametersAsync(reload: false, cancellationToken));
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && ShouldReload())
+        {
+            // A key another replica created since this one cached the list.
+            result = await _handler.ValidateTokenAsync(token, await ParametersAsync(reload: true, cancellationToken));
+        }
+
+        if (!result.IsValid)
+        {
+            return (null, $"invalid service token: {result.Exception?.GetType().Name ?? "rejected"}");
+        }
+
+        var claims = result.ClaimsIdentity;
+        string? prefix = claims.FindFirst(ClaimKeyPrefix)?.Value;
+        var key = prefix is null ? null : await apiKeys.FindByPrefixAsync(prefix, cancellationToken);
+        if (key is null || key.RevokedAt is not null || key.ExpiresAt <= time.GetUtcNow())
+        {
+            return (null, "the API key that issued this service token is revoked or expired");
+        }
+
+        string subject = claims.FindFirst("sub")!.Value;
+        return (new ClaimsIdentity(
+            [
+                new Claim(SwitchboardClaims.Principal, subject),
+                new Claim(ClaimTypes.NameIdentifier, subject),
+                new Claim(SwitchboardClaims.ApiKey, prefix!),
+                new Claim(SwitchboardClaims.ServiceToken, claims.FindFirst("jti")?.Value ?? string.Empty),
+                .. claims.FindAll(ClaimRoles).Select(r => new Claim(SwitchboardClaims.Role, r.Value)),
+            ],
+            ServiceTokenAuthenticationHandler.SchemeName,
+            SwitchboardClaims.Principal,
+            SwitchboardClaims.Role), null);
+    }
+
+    private async Task<TokenValidationParameters> ParametersAsync(bool reload, CancellationToken cancellationToken) => new()
+    {
+        ValidIssuer = Issuer,
+        ValidAudience = Issuer,
+        IssuerSigningKeys = (await KeysAsync(reload, cancellationToken)).Select(SecurityKey),
+        // Only our own algorithm: a token claiming RS256 or "none" with our issuer is refused.
+        ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ValidateLifetime = true,
+        ClockSkew = ClockSkew,
+    };
+
+    private async Task<SigningKey> CurrentSigningKeyAsync(CancellationToken cancellationToken)
+    {
+        var keys = await KeysAsync(reload: false, cancellationToken);
+        if (keys.Count > 0)
+        {
+            return keys[0];
+        }
+
+        // The first token ever: make the key. Two replicas racing both insert; every replica accepts both.
+        await signingKeys.CreateAsync(new SigningKey(Guid.NewGuid().ToString("N"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), time.GetUtcNow()), cancellationToken);
+        return (await KeysAsync(reload: true, cancellationToken))[0];
+    }
+
+    private async Task<IReadOnlyList<SigningKey>> KeysAsync(bool reload, CancellationToken cancellationToken)
+    {
+        if (reload || Volatile.Read(ref _keys) is null)
+        {
+            Volatile.Write(ref _keys, await signingKeys.ListAsync(cancellationToken));
+        }
+
+        return Volatile.Read(ref _keys)!;
+    }
+
+    // A forged kid must not send every request to the database: reload at most once per interval.
+    private bool ShouldReload()
+    {
+        long now = time.GetUtcNow().UtcTicks;
+        long last = Interlocked.Read(ref _lastReloadTicks);
+        return now - last > ReloadInterval.Ticks && Interlocked.CompareExchange(ref _lastReloadTicks, now, last) == last;
+    }
+
+    private static SymmetricSecurityKey SecurityKey(SigningKey key) => new(Convert.FromBase64String(key.Secret)) { KeyId = key.Id };
+}
