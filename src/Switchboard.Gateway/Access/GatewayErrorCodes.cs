@@ -13,4 +13,10 @@ public static class GatewayErrorCodes
 
     /// <summary>The caller is over a tool-call limit; <c>error.data.retryAfterSeconds</c> says when to try again (HTTP 429).</summary>
     public const McpErrorCode RateLimited = (McpErrorCode)(-32029);
+
+    /// <summary>
+    /// Switchboard's database is unavailable, so the request could not be completed (HTTP 503);
+    /// <c>error.data.retryAfterSeconds</c> says when to try again.
+    /// </summary>
+    public const McpErrorCode StorageUnavailable = (McpErrorCode)(-32053);
 }

@@ -2,11 +2,14 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Switchboard.Gateway.Http;
 using Switchboard.Gateway.Identity;
 using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Registry;
+using Switchboard.Storage;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
@@ -37,34 +40,13 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
                 return await next(context, cancellationToken);
             }
 
-            var (user, roles) = (context.User, context.User.Roles());
-            string actor = user.PrincipalId() ?? "anonymous";
-            string scope = $"{server}/{tool}";
-            long started = time.GetTimestamp();
-            var decision = policies.Current.Decide(roles, Actions.CallTool, scope);
-            if (!decision.Allowed)
-            {
-                await RecordAsync(actor, scope, "denied", decision.Describe(roles, Actions.CallTool, scope), started, cancellationToken);
-                throw Forbidden(decision, user, roles, Actions.CallTool, scope, $"call the tool '{exposed}'");
-            }
-
-            var limit = await limiter.AcquireAsync(actor, roles, scope, cancellationToken);
-            if (!limit.Allowed)
-            {
-                await RecordAsync(actor, scope, "rate-limited", $"limit '{limit.Limit}'", started, cancellationToken);
-                throw RateLimited(limit, exposed);
-            }
-
-            string outcome = "failed";
             try
             {
-                var result = await next(context, cancellationToken);
-                outcome = result.IsError == true ? "tool-error" : "ok";
-                return result;
+                return await AuthorizeAndCallAsync(next, context, exposed, $"{server}/{tool}", cancellationToken);
             }
-            finally
+            catch (StorageUnavailableException)
             {
-                await RecordAsync(actor, scope, outcome, decision.Describe(roles, Actions.CallTool, scope), started, CancellationToken.None);
+                throw DatabaseUnavailable(exposed);
             }
         });
 
@@ -106,6 +88,45 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
         });
     }
 
+    // Every call is audited, allowed or not, and its answer waits until the audit event is durable: a call the
+    // trail cannot record is never acknowledged.
+    private async ValueTask<CallToolResult> AuthorizeAndCallAsync(
+        McpRequestHandler<CallToolRequestParams, CallToolResult> next,
+        RequestContext<CallToolRequestParams> context,
+        string exposed,
+        string scope,
+        CancellationToken cancellationToken)
+    {
+        var (user, roles) = (context.User, context.User.Roles());
+        string actor = user.PrincipalId() ?? "anonymous";
+        long started = time.GetTimestamp();
+        var decision = policies.Current.Decide(roles, Actions.CallTool, scope);
+        if (!decision.Allowed)
+        {
+            await RecordAsync(actor, scope, "denied", decision.Describe(roles, Actions.CallTool, scope), started, cancellationToken);
+            throw Forbidden(decision, user, roles, Actions.CallTool, scope, $"call the tool '{exposed}'");
+        }
+
+        var limit = await limiter.AcquireAsync(actor, roles, scope, cancellationToken);
+        if (!limit.Allowed)
+        {
+            await RecordAsync(actor, scope, "rate-limited", $"limit '{limit.Limit}'", started, cancellationToken);
+            throw RateLimited(limit, exposed);
+        }
+
+        string outcome = "failed";
+        try
+        {
+            var result = await next(context, cancellationToken);
+            outcome = result.IsError == true ? "tool-error" : "ok";
+            return result;
+        }
+        finally
+        {
+            await RecordAsync(actor, scope, outcome, decision.Describe(roles, Actions.CallTool, scope), started, CancellationToken.None);
+        }
+    }
+
     private PolicyDecision Decide(RoleSet roles, string action, string exposedName) =>
         view.TryResolveName(exposedName, out var server, out var name) ? policies.Current.Decide(roles, action, $"{server}/{name}") : default;
 
@@ -128,6 +149,19 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
     {
         var details = new JsonObject { ["decision"] = decision, ["durationMs"] = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 3) };
         await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), actor, "tools/call", scope, outcome, details.ToJsonString()), cancellationToken);
+    }
+
+    // The SDK would turn any other exception from a tool-call filter into an isError result saying only "An error
+    // occurred", which reads like the tool failing. A protocol error says what happened and when to retry. It
+    // cannot be an HTTP 503: the SDK answers on the 200 event stream it opened for the request (its priming event,
+    // for resumability, is written first), so 503 with Retry-After is for what fails before the MCP handler runs.
+    private static McpProtocolException DatabaseUnavailable(string tool)
+    {
+        var error = new McpProtocolException(
+            $"Switchboard's database is unavailable, so the call to the tool '{tool}' could not be written to the audit trail and no result is returned (if the tool ran, its result is withheld); retry in {StorageUnavailableHandler.RetryAfterSeconds} s.",
+            GatewayErrorCodes.StorageUnavailable);
+        error.Data["retryAfterSeconds"] = StorageUnavailableHandler.RetryAfterSeconds;
+        return error;
     }
 
     private static McpProtocolException RateLimited(RateLimitDecision limit, string tool)

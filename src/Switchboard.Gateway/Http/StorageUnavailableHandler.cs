@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using ModelContextProtocol;
+using Switchboard.Gateway.Access;
 using Switchboard.Storage;
 
 namespace Switchboard.Gateway.Http;
@@ -11,7 +11,8 @@ namespace Switchboard.Gateway.Http;
 /// </summary>
 internal sealed class StorageUnavailableHandler : IExceptionHandler
 {
-    private const int RetryAfterSeconds = 5;
+    // How long clients are told to wait, here and in the JSON-RPC error of a tool call that could not be audited.
+    internal const int RetryAfterSeconds = 5;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -24,7 +25,7 @@ internal sealed class StorageUnavailableHandler : IExceptionHandler
         await JsonRpcErrorResponse.WriteAsync(
             httpContext,
             StatusCodes.Status503ServiceUnavailable,
-            McpErrorCode.InternalError,
+            GatewayErrorCodes.StorageUnavailable,
             $"Switchboard's database is unavailable; retry in {RetryAfterSeconds} s.");
         return true;
     }

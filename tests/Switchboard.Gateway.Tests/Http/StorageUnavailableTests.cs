@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Http;
 using Switchboard.Storage;
 using Switchboard.Testing;
@@ -31,6 +32,8 @@ public sealed class StorageUnavailableTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        Assert.Contains("database is unavailable", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        var error = body.RootElement.GetProperty("error");
+        Assert.Equal((int)GatewayErrorCodes.StorageUnavailable, error.GetProperty("code").GetInt32());
+        Assert.Contains("database is unavailable", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 }
