@@ -85,7 +85,9 @@ public sealed class TwoLevelCache : IHotCache, IDisposable
         {
             try
             {
-                await db.StringSetAsync(SharedKey(key), JsonSerializer.Serialize(created), _options.SharedCacheDuration, flags: CommandFlags.FireAndForget);
+                // Awaited, not fire-and-forget: a write still in flight could land after another replica's
+                // invalidation and leave the old value in Redis for SharedCacheDuration.
+                await db.StringSetAsync(SharedKey(key), JsonSerializer.Serialize(created), _options.SharedCacheDuration);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
