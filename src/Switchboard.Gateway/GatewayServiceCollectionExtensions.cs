@@ -15,6 +15,8 @@ using Switchboard.Policy.RateLimiting;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
 using Switchboard.Storage;
+using Switchboard.Storage.Audit;
+using Switchboard.Storage.Hosting;
 using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Gateway;
@@ -51,6 +53,8 @@ public static class GatewayServiceCollectionExtensions
 
         // Keys, principals and the audit trail live in the database; its health joins /healthz/ready.
         services.AddSwitchboardStorage(configuration);
+        services.AddSwitchboardAudit(configuration);
+        services.AddHostedService<AuditRetentionService>();
         services.AddSwitchboardIdentity(configuration);
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
@@ -84,6 +88,7 @@ public static class GatewayServiceCollectionExtensions
                         services.GetRequiredService<AccessPolicyProvider>(),
                         services.GetRequiredService<IToolCallRateLimiter>(),
                         services.GetRequiredService<IAuditStore>(),
+                        services.GetRequiredService<AuditArguments>(),
                         services.GetRequiredService<TimeProvider>()).AddTo(options);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));

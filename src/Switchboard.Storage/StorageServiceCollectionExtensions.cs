@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Switchboard.Storage.Audit;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Database;
 using Switchboard.Storage.Health;
@@ -76,6 +77,21 @@ public static class StorageServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the audit settings (section <c>Audit</c>, checked at start) and <see cref="AuditArguments"/>, the
+    /// redacting capture of tool-call arguments. The host that wants retention also adds
+    /// <see cref="AuditRetentionService"/>.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardAudit(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new AuditArguments(sp.GetRequiredService<IOptions<AuditOptions>>().Value));
         return services;
     }
 }

@@ -68,6 +68,7 @@ public static class SwitchboardHost
         AddSwitchboardConfiguration(builder.Configuration, args);
         builder.Logging.ClearProviders();
         builder.Services.AddSwitchboardStorage(builder.Configuration);
+        builder.Services.AddSwitchboardAudit(builder.Configuration);
         builder.Services.AddSwitchboardKeyManagement(builder.Configuration);
         return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }

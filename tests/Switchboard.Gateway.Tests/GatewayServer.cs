@@ -23,6 +23,9 @@ public class GatewayServer : IAsyncLifetime
 
     protected virtual GatewayTopology? Topology => null;
 
+    /// <summary>The gateway's SQLite file, which a fixture may fill before the gateway starts.</summary>
+    protected string DatabasePath => Path.Combine(_dataDirectory, "switchboard.db");
+
     /// <summary>More configuration flags, <c>--Section:Key=value</c>.</summary>
     protected virtual string[] ExtraArguments => [];
 
@@ -32,7 +35,7 @@ public class GatewayServer : IAsyncLifetime
             [
                 "--environment=Development",
                 $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}",
-                $"--Storage:ConnectionString=Data Source={Path.Combine(_dataDirectory, "switchboard.db")}",
+                $"--Storage:ConnectionString=Data Source={DatabasePath}",
                 $"--Identity:BootstrapAdminKey={AdminKey}",
                 .. ExtraArguments,
             ],

@@ -10,6 +10,7 @@ using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Registry;
 using Switchboard.Storage;
+using Switchboard.Storage.Audit;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
@@ -20,7 +21,7 @@ namespace Switchboard.Gateway.Access;
 /// read or get of anything else is refused; tool calls also pass the rate limits. Runs for every message, after
 /// authentication has put the caller's roles on the request.
 /// </summary>
-internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider policies, IToolCallRateLimiter limiter, IAuditStore audit, TimeProvider time)
+internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider policies, IToolCallRateLimiter limiter, IAuditStore audit, AuditArguments arguments, TimeProvider time)
 {
     public void AddTo(McpServerOptions options)
     {
@@ -100,17 +101,18 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
         var (user, roles) = (context.User, context.User.Roles());
         string actor = user.PrincipalId() ?? "anonymous";
         long started = time.GetTimestamp();
+        var captured = arguments.Capture(context.Params?.Arguments);
         var decision = policies.Current.Decide(roles, Actions.CallTool, scope);
         if (!decision.Allowed)
         {
-            await RecordAsync(actor, scope, "denied", decision.Describe(roles, Actions.CallTool, scope), started, cancellationToken);
+            await RecordAsync(actor, scope, "denied", decision.Describe(roles, Actions.CallTool, scope), captured, started, cancellationToken);
             throw Forbidden(decision, user, roles, Actions.CallTool, scope, $"call the tool '{exposed}'");
         }
 
         var limit = await limiter.AcquireAsync(actor, roles, scope, cancellationToken);
         if (!limit.Allowed)
         {
-            await RecordAsync(actor, scope, "rate-limited", $"limit '{limit.Limit}'", started, cancellationToken);
+            await RecordAsync(actor, scope, "rate-limited", $"limit '{limit.Limit}'", captured, started, cancellationToken);
             throw RateLimited(limit, exposed);
         }
 
@@ -123,7 +125,7 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
         }
         finally
         {
-            await RecordAsync(actor, scope, outcome, decision.Describe(roles, Actions.CallTool, scope), started, CancellationToken.None);
+            await RecordAsync(actor, scope, outcome, decision.Describe(roles, Actions.CallTool, scope), captured, started, CancellationToken.None);
         }
     }
 
@@ -144,10 +146,15 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
     private static McpProtocolException Forbidden(PolicyDecision decision, ClaimsPrincipal? user, RoleSet roles, string action, string scope, string what) =>
         new($"Permission denied: {user.PrincipalId() ?? "an anonymous caller"} may not {what}; {decision.Describe(roles, action, scope)}.", GatewayErrorCodes.Forbidden);
 
-    // Every tool call is audited, allowed or not. Arguments are left out: they may carry secrets.
-    private async Task RecordAsync(string actor, string scope, string outcome, string decision, long started, CancellationToken cancellationToken)
+    // Every tool call is audited, allowed or not. Arguments only when Audit:CaptureArguments is on, and redacted.
+    private async Task RecordAsync(string actor, string scope, string outcome, string decision, JsonNode? captured, long started, CancellationToken cancellationToken)
     {
         var details = new JsonObject { ["decision"] = decision, ["durationMs"] = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 3) };
+        if (captured is not null)
+        {
+            details["arguments"] = captured;
+        }
+
         await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), actor, "tools/call", scope, outcome, details.ToJsonString()), cancellationToken);
     }
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Switchboard.Storage.Database;
 using Switchboard.Storage.Model;
 
@@ -30,35 +31,128 @@ public static class AuditChain
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>Checks events in sequence order, starting from the first event of the chain.</summary>
-    public static AuditVerification Verify(IEnumerable<AuditEvent> events)
+    /// <summary>The action of the event each prune appends; its details record where the chain was cut.</summary>
+    public const string PruneAction = "audit.prune";
+
+    /// <summary>The prune event's detail naming the last pruned event's sequence number.</summary>
+    public const string ThroughSeqDetail = "throughSeq";
+
+    /// <summary>The prune event's detail naming the last pruned event's hash.</summary>
+    public const string ThroughHashDetail = "throughHash";
+
+    /// <summary>
+    /// Checks events in sequence order, from event 1 or, when older events were pruned, from the event after
+    /// <paramref name="anchor"/>. The anchor itself is checked against the newest <see cref="PruneAction"/> event,
+    /// which is part of the chain: moving the anchor forward to hide deleted events is caught like any other edit.
+    /// </summary>
+    public static AuditVerification Verify(IEnumerable<AuditEvent> events, AuditAnchor? anchor = null)
     {
         ArgumentNullException.ThrowIfNull(events);
-        string? previous = null;
-        long expectedSeq = 1, count = 0;
+        var walk = new Walk(anchor);
+        AuditEvent? lastPrune = null;
         foreach (var e in events)
         {
-            count++;
-            if (e.Seq != expectedSeq)
+            if (walk.Step(e) is { } broken)
             {
-                return new AuditVerification(false, count, e.Seq, $"Audit chain broken at event {e.Seq}: expected event {expectedSeq} (an event was removed or renumbered).");
+                return broken;
             }
 
-            if (e.PrevHash != previous)
+            if (e.Action == PruneAction)
             {
-                return new AuditVerification(false, count, e.Seq, $"Audit chain broken at event {e.Seq}: it does not link to event {e.Seq - 1}.");
+                lastPrune = e;
+            }
+        }
+
+        if (anchor is null)
+        {
+            return new AuditVerification(true, walk.Checked, null, $"Audit chain intact: {walk.Checked} events verified.");
+        }
+
+        if (CheckAnchor(anchor, lastPrune) is { } mismatch)
+        {
+            return new AuditVerification(false, walk.Checked, anchor.Seq + 1, $"Audit chain broken at event {anchor.Seq + 1}: {mismatch}", anchor);
+        }
+
+        return new AuditVerification(
+            true,
+            walk.Checked,
+            null,
+            $"Audit chain intact: {walk.Checked} events verified since event {anchor.Seq + 1}; events through {anchor.Seq} (up to {Stamp(anchor.OccurredAt)}) were pruned, {anchor.PrunedCount} in all, last on {Stamp(anchor.PrunedAt)}.",
+            anchor);
+    }
+
+    private static string? CheckAnchor(AuditAnchor anchor, AuditEvent? lastPrune)
+    {
+        if (lastPrune is null)
+        {
+            return $"the prune anchor says events through {anchor.Seq} were pruned, but no {PruneAction} event records a prune; the anchor was written outside Switchboard.";
+        }
+
+        long? throughSeq = null;
+        string? throughHash = null;
+        try
+        {
+            using var details = JsonDocument.Parse(lastPrune.Details ?? "{}");
+            if (details.RootElement.TryGetProperty(ThroughSeqDetail, out var seq) && seq.TryGetInt64(out var value))
+            {
+                throughSeq = value;
+            }
+
+            if (details.RootElement.TryGetProperty(ThroughHashDetail, out var hash))
+            {
+                throughHash = hash.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+            // Unreadable details leave both null: reported as a mismatch below.
+        }
+
+        return throughSeq == anchor.Seq && throughHash == anchor.Hash
+            ? null
+            : $"the prune anchor says events through {anchor.Seq} were pruned, but the last {PruneAction} event ({lastPrune.Seq}) records pruning through event {throughSeq?.ToString(CultureInfo.InvariantCulture) ?? "(unreadable)"}{(throughSeq == anchor.Seq ? " with another hash" : string.Empty)}; events were removed outside a prune, or the anchor was edited.";
+    }
+
+    private static string Stamp(DateTimeOffset at) => at.ToString("u", CultureInfo.InvariantCulture);
+
+    /// <summary>Follows the chain one event at a time from a starting point: event 1, or the event after an anchor.</summary>
+    internal sealed class Walk(AuditAnchor? anchor)
+    {
+        private string? _previous = anchor?.Hash;
+        private long _expectedSeq = (anchor?.Seq ?? 0) + 1;
+
+        /// <summary>How many events were stepped over.</summary>
+        public long Checked { get; private set; }
+
+        /// <summary>Checks <paramref name="e"/>, the next event; returns the failure when it does not verify.</summary>
+        public AuditVerification? Step(AuditEvent e)
+        {
+            Checked++;
+            if (e.Seq != _expectedSeq)
+            {
+                var removed = anchor is null && _expectedSeq == 1
+                    ? "events were removed from the start of the chain without a prune anchor"
+                    : "an event was removed or renumbered";
+                return Broken(e, $"expected event {_expectedSeq} ({removed}).");
+            }
+
+            if (e.PrevHash != _previous)
+            {
+                return Broken(e, anchor is not null && e.Seq == anchor.Seq + 1 ? $"it does not link to the prune anchor (event {anchor.Seq})." : $"it does not link to event {e.Seq - 1}.");
             }
 
             if (ComputeHash(e.Seq, e.PrevHash, e.OccurredAt, e.Actor, e.Action, e.Target, e.Outcome, e.Details) != e.Hash)
             {
-                return new AuditVerification(false, count, e.Seq, $"Audit chain broken at event {e.Seq}: its contents were changed after it was written.");
+                return Broken(e, "its contents were changed after it was written.");
             }
 
-            previous = e.Hash;
-            expectedSeq++;
+            _previous = e.Hash;
+            _expectedSeq++;
+            return null;
         }
 
-        return new AuditVerification(true, count, null, $"Audit chain intact: {count} events verified.");
+        private AuditVerification Broken(AuditEvent e, string why) =>
+            new(false, Checked, e.Seq, $"Audit chain broken at event {e.Seq}: {why}", anchor);
     }
 
     private static void Append(IncrementalHash hash, string? value)

@@ -75,6 +75,9 @@ public sealed class PostgreSqlStorageDatabase : StorageDatabase
         return transaction;
     }
 
+    internal override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+
     internal override StorageException? Translate(Exception exception) => exception switch
     {
         PostgresException { SqlState: "28P01" or "28000" } ex => new StorageUnavailableException(

@@ -81,6 +81,10 @@ public sealed class SqliteStorageDatabase : StorageDatabase
         // Microsoft.Data.Sqlite's default transaction is BEGIN IMMEDIATE: the write lock is taken up front.
         await connection.BeginTransactionAsync(cancellationToken);
 
+    internal override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        // Deferred: a plain read transaction; in WAL mode its first read fixes the snapshot, and the writer goes on.
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     internal override StorageException? Translate(Exception exception) => exception switch
     {
         SqliteException { SqliteErrorCode: SqliteNotADatabase or SqliteCorrupt } ex => new StorageException(

@@ -33,6 +33,12 @@ public abstract class StorageDatabase : IAsyncDisposable
     /// </summary>
     internal abstract Task<DbTransaction> BeginExclusiveAsync(DbConnection connection, long lockId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Begins a read-only snapshot: every statement in it sees the same committed state, and writers are not blocked
+    /// (a long audit verification must not stall appends).
+    /// </summary>
+    internal abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>Translates a provider exception thrown mid-command into a <see cref="StorageException"/>, or returns null.</summary>
     internal abstract StorageException? Translate(Exception exception);
 

@@ -22,4 +22,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "{Operation} finished: {Message}")]
     public static partial void MaintenanceFinished(ILogger logger, string operation, string message);
+
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Information, Message = "Pruned {Count} audit events older than {Cutoff:u}; the chain now starts after event {AnchorSeq}.")]
+    public static partial void AuditPruned(ILogger logger, long count, long anchorSeq, DateTimeOffset cutoff);
+
+    [LoggerMessage(EventId = 5031, Level = LogLevel.Error, Message = "Audit pruning stopped after {Count} events; it retries at the next interval.")]
+    public static partial void AuditPruneFailed(ILogger logger, long count, Exception exception);
 }

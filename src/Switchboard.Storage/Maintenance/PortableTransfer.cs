@@ -118,7 +118,8 @@ public sealed class PortableTransfer(StorageDatabase database, MigrationRunner r
             var total = await database.RunAsync(async (connection, ct) =>
             {
                 await using var transaction = await database.BeginExclusiveAsync(connection, 0x5357_494D_5054, ct);
-                foreach (var table in SchemaCatalog.Tables)
+                // The export's tables are those of its schema version: a later version's tables do not exist yet.
+                foreach (var table in SchemaCatalog.Tables.Where(t => tables.ContainsKey(t.Name)))
                 {
                     await using var count = connection.Command($"SELECT COUNT(*) FROM {table.Name}", transaction);
                     if (Convert.ToInt64(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) > 0)

@@ -25,6 +25,7 @@ internal static class SchemaCatalog
         new("principal_roles", "principal_id, role_name", [("principal_id", ColumnKind.Text), ("role_name", ColumnKind.Text)]),
         new("api_keys", "id", [("id", ColumnKind.Text), ("principal_id", ColumnKind.Text), ("name", ColumnKind.Text), ("prefix", ColumnKind.Text), ("hash", ColumnKind.Text), ("created_at", ColumnKind.Timestamp), ("expires_at", ColumnKind.Timestamp), ("revoked_at", ColumnKind.Timestamp), ("last_used_at", ColumnKind.Timestamp)]),
         new("audit_events", "seq", [("seq", ColumnKind.Integer), ("occurred_at", ColumnKind.Timestamp), ("actor", ColumnKind.Text), ("action", ColumnKind.Text), ("target", ColumnKind.Text), ("outcome", ColumnKind.Text), ("details", ColumnKind.Text), ("prev_hash", ColumnKind.Text), ("hash", ColumnKind.Text)]),
+        new("audit_anchor", "id", [("id", ColumnKind.Integer), ("seq", ColumnKind.Integer), ("hash", ColumnKind.Text), ("occurred_at", ColumnKind.Timestamp), ("pruned_at", ColumnKind.Timestamp), ("pruned_count", ColumnKind.Integer)]),
         new("signing_keys", "id", [("id", ColumnKind.Text), ("secret", ColumnKind.Text), ("created_at", ColumnKind.Timestamp)]),
         new("servers", "name", [("name", ColumnKind.Text), ("transport", ColumnKind.Text), ("endpoint", ColumnKind.Text), ("settings", ColumnKind.Text), ("enabled", ColumnKind.Boolean), ("description", ColumnKind.Text), ("created_at", ColumnKind.Timestamp), ("updated_at", ColumnKind.Timestamp)]),
     ];

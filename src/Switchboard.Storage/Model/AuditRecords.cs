@@ -37,17 +37,40 @@ public sealed record AuditEvent(
 /// <param name="Action">Only this action.</param>
 /// <param name="AfterSeq">Only events after this sequence number (paging).</param>
 /// <param name="Limit">At most this many, oldest first.</param>
+/// <param name="Target">Only events on this target, e.g. <c>filesystem/read_file</c>.</param>
+/// <param name="Outcome">Only this outcome, e.g. <c>denied</c>.</param>
 public sealed record AuditQuery(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
     string? Actor = null,
     string? Action = null,
     long? AfterSeq = null,
-    int Limit = 100);
+    int Limit = 100,
+    string? Target = null,
+    string? Outcome = null);
 
 /// <summary>The result of checking the audit chain.</summary>
 /// <param name="Intact">Whether every event links to its predecessor and hashes to its stored hash.</param>
 /// <param name="Checked">How many events were checked.</param>
 /// <param name="BrokenAtSeq">The first event that does not verify, if any.</param>
 /// <param name="Message">What was found, for an operator.</param>
-public sealed record AuditVerification(bool Intact, long Checked, long? BrokenAtSeq, string Message);
+/// <param name="Anchor">Where the checked chain starts when older events were pruned; null when it starts at event 1.</param>
+public sealed record AuditVerification(bool Intact, long Checked, long? BrokenAtSeq, string Message, AuditAnchor? Anchor = null);
+
+/// <summary>
+/// What retention left behind when it deleted the oldest events: the last deleted event's sequence number and hash,
+/// which the first remaining event links to.
+/// </summary>
+/// <param name="Seq">The last pruned event; the chain now starts at <c>Seq + 1</c>.</param>
+/// <param name="Hash">That event's hash: the first remaining event's <see cref="AuditEvent.PrevHash"/>.</param>
+/// <param name="OccurredAt">When that event happened: nothing older is kept.</param>
+/// <param name="PrunedAt">When the last prune ran.</param>
+/// <param name="PrunedCount">How many events were pruned in all, over every prune.</param>
+public sealed record AuditAnchor(long Seq, string Hash, DateTimeOffset OccurredAt, DateTimeOffset PrunedAt, long PrunedCount);
+
+/// <summary>The outcome of one <c>IAuditStore.PruneAsync</c> batch.</summary>
+/// <param name="Pruned">How many events this batch deleted; 0 when none was old enough.</param>
+/// <param name="Anchor">The anchor after the batch; null when nothing was ever pruned.</param>
+/// <param name="More">Whether older events remain because the batch was full: call again.</param>
+/// <param name="Event">The <c>audit.prune</c> event recording this batch; null when nothing was pruned.</param>
+public sealed record AuditPruneResult(long Pruned, AuditAnchor? Anchor, bool More, AuditEvent? Event);

@@ -35,6 +35,9 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
 
     public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) => _inner.VerifyAsync(cancellationToken);
 
+    public Task<AuditPruneResult> PruneAsync(DateTimeOffset olderThan, int maxEvents, string actor, CancellationToken cancellationToken = default) =>
+        _inner.PruneAsync(olderThan, maxEvents, actor, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();

@@ -70,8 +70,20 @@ public interface IAuditStore
     /// <summary>Events matching <paramref name="query"/>, oldest first.</summary>
     Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>Walks the whole chain and reports the first event that does not verify.</summary>
+    /// <summary>
+    /// Walks the chain from its first event, or from the prune anchor when older events were pruned, and reports the
+    /// first event that does not verify.
+    /// </summary>
     Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes up to <paramref name="maxEvents"/> of the oldest events that happened before
+    /// <paramref name="olderThan"/>, in one transaction that also moves the prune anchor forward and appends an
+    /// <c>audit.prune</c> event by <paramref name="actor"/>. Only an unbroken run from the start of the chain is
+    /// deleted, and only after it verifies: a broken chain is never pruned (that would destroy the evidence).
+    /// </summary>
+    /// <exception cref="StorageException">The events to prune do not verify; nothing was deleted.</exception>
+    Task<AuditPruneResult> PruneAsync(DateTimeOffset olderThan, int maxEvents, string actor, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Registered upstream MCP servers.</summary>

@@ -1,18 +1,25 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using Switchboard.Storage.Audit;
 using Switchboard.Storage.Database;
 using Switchboard.Storage.Model;
 
 namespace Switchboard.Storage.Repositories;
 
-/// <summary><see cref="IAuditStore"/> over ADO.NET: appends serialize on the database write lock to keep one chain.</summary>
-internal sealed class SqlAuditStore(StorageDatabase database) : SqlStoreBase(database), IAuditStore
+/// <summary>
+/// <see cref="IAuditStore"/> over ADO.NET: appends and prunes serialize on one lock (the database write lock on
+/// SQLite, a transaction-scoped advisory lock on PostgreSQL), so replicas keep one chain and one anchor.
+/// </summary>
+internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time = null) : SqlStoreBase(database), IAuditStore
 {
     private const string Columns = "seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash";
 
     // Arbitrary constant naming the audit append lock among PostgreSQL advisory locks.
     private const long AppendLockId = 0x5357_4155_4454;
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task<AuditEvent> AppendAsync(AuditEventDraft draft, CancellationToken cancellationToken = default)
     {
@@ -27,36 +34,7 @@ internal sealed class SqlAuditStore(StorageDatabase database) : SqlStoreBase(dat
         return Database.RunAsync<IReadOnlyList<AuditEvent>>(async (connection, ct) =>
         {
             await using var transaction = await Database.BeginExclusiveAsync(connection, AppendLockId, ct);
-            long lastSeq = 0;
-            string? lastHash = null;
-            await using (var last = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", transaction))
-            await using (var reader = await last.ExecuteReaderAsync(ct))
-            {
-                if (await reader.ReadAsync(ct))
-                {
-                    lastSeq = reader.GetInt64(0);
-                    lastHash = reader.GetString(1);
-                }
-            }
-
-            var appended = new List<AuditEvent>(drafts.Count);
-            foreach (var draft in drafts)
-            {
-                var seq = lastSeq + 1;
-                var at = StorageDatabase.Normalize(draft.OccurredAt);
-                var hash = AuditChain.ComputeHash(seq, lastHash, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details);
-                await using (var insert = connection.Command(
-                    $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction))
-                {
-                    insert.With("seq", seq).With("at", Database.ToDb(at)).With("actor", draft.Actor).With("action", draft.Action).With("target", draft.Target)
-                        .With("outcome", draft.Outcome).With("details", draft.Details).With("prev", lastHash).With("hash", hash);
-                    await insert.ExecuteNonQueryAsync(ct);
-                }
-
-                appended.Add(new AuditEvent(seq, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details, lastHash, hash));
-                (lastSeq, lastHash) = (seq, hash);
-            }
-
+            var appended = await AppendAsync(connection, transaction, drafts, ct);
             await transaction.CommitAsync(ct);
             return appended;
         }, cancellationToken);
@@ -70,6 +48,8 @@ internal sealed class SqlAuditStore(StorageDatabase database) : SqlStoreBase(dat
         if (query.To is not null) sql.Append(" AND occurred_at < @to");
         if (query.Actor is not null) sql.Append(" AND actor = @actor");
         if (query.Action is not null) sql.Append(" AND action = @action");
+        if (query.Target is not null) sql.Append(" AND target = @target");
+        if (query.Outcome is not null) sql.Append(" AND outcome = @outcome");
         if (query.AfterSeq is not null) sql.Append(" AND seq > @after");
         sql.Append(" ORDER BY seq LIMIT @limit");
         return await QueryAsync(
@@ -80,6 +60,8 @@ internal sealed class SqlAuditStore(StorageDatabase database) : SqlStoreBase(dat
                 if (query.To is { } to) c.With("to", Database.ToDb(to));
                 if (query.Actor is not null) c.With("actor", query.Actor);
                 if (query.Action is not null) c.With("action", query.Action);
+                if (query.Target is not null) c.With("target", query.Target);
+                if (query.Outcome is not null) c.With("outcome", query.Outcome);
                 if (query.AfterSeq is { } after) c.With("after", after);
                 c.With("limit", Math.Clamp(query.Limit, 1, 10_000));
             },
@@ -90,10 +72,144 @@ internal sealed class SqlAuditStore(StorageDatabase database) : SqlStoreBase(dat
     public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
         Database.RunAsync(async (connection, ct) =>
         {
-            await using var command = connection.Command($"SELECT {Columns} FROM audit_events ORDER BY seq");
+            // One snapshot for the anchor and the events: a prune committing in between must not look like tampering.
+            await using var snapshot = await Database.BeginSnapshotAsync(connection, ct);
+            var anchor = await ReadAnchorAsync(connection, snapshot, ct);
+            await using var command = connection.Command($"SELECT {Columns} FROM audit_events ORDER BY seq", snapshot);
             await using var reader = await command.ExecuteReaderAsync(ct);
-            return AuditChain.Verify(Stream(reader));
+            return AuditChain.Verify(Stream(reader), anchor);
         }, cancellationToken);
+
+    public Task<AuditPruneResult> PruneAsync(DateTimeOffset olderThan, int maxEvents, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEvents);
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        var cutoff = StorageDatabase.Normalize(olderThan);
+        return Database.RunAsync(async (connection, ct) =>
+        {
+            // The append lock: appends wait for this batch, and a second replica pruning at once sees its result.
+            await using var transaction = await Database.BeginExclusiveAsync(connection, AppendLockId, ct);
+            var anchor = await ReadAnchorAsync(connection, transaction, ct);
+            var (last, count, more) = await FindPrunableAsync(connection, transaction, anchor, cutoff, maxEvents, ct);
+            if (last is null)
+            {
+                return new AuditPruneResult(0, anchor, false, null);
+            }
+
+            await using (var delete = connection.Command("DELETE FROM audit_events WHERE seq <= @through", transaction).With("through", last.Seq))
+            {
+                await delete.ExecuteNonQueryAsync(ct);
+            }
+
+            var now = StorageDatabase.Normalize(_time.GetUtcNow());
+            var moved = new AuditAnchor(last.Seq, last.Hash, last.OccurredAt, now, (anchor?.PrunedCount ?? 0) + count);
+            await using (var upsert = connection.Command(
+                """
+                INSERT INTO audit_anchor (id, seq, hash, occurred_at, pruned_at, pruned_count) VALUES (1, @seq, @hash, @at, @pruned_at, @count)
+                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, occurred_at = excluded.occurred_at,
+                    pruned_at = excluded.pruned_at, pruned_count = excluded.pruned_count
+                """,
+                transaction))
+            {
+                upsert.With("seq", moved.Seq).With("hash", moved.Hash).With("at", Database.ToDb(moved.OccurredAt))
+                    .With("pruned_at", Database.ToDb(moved.PrunedAt)).With("count", moved.PrunedCount);
+                await upsert.ExecuteNonQueryAsync(ct);
+            }
+
+            // The prune is an event of the chain itself, recording the anchor it set: verify holds the anchor to it.
+            var details = new JsonObject
+            {
+                [AuditChain.ThroughSeqDetail] = moved.Seq,
+                [AuditChain.ThroughHashDetail] = moved.Hash,
+                ["pruned"] = count,
+                ["olderThan"] = cutoff.ToString("O", CultureInfo.InvariantCulture),
+            };
+            var recorded = await AppendAsync(connection, transaction, [new AuditEventDraft(now, actor, AuditChain.PruneAction, "audit_events", "ok", details.ToJsonString())], ct);
+            await transaction.CommitAsync(ct);
+            return new AuditPruneResult(count, moved, more, recorded[0]);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Walks the oldest events from the anchor while they are older than <paramref name="cutoff"/>, at most
+    /// <paramref name="maxEvents"/>, verifying each and the link of the one after: only a prefix that verifies is
+    /// pruned. Streams, so a large batch costs no memory.
+    /// </summary>
+    private async Task<(AuditEvent? Last, long Count, bool More)> FindPrunableAsync(
+        DbConnection connection, DbTransaction transaction, AuditAnchor? anchor, DateTimeOffset cutoff, int maxEvents, CancellationToken cancellationToken)
+    {
+        var walk = new AuditChain.Walk(anchor);
+        AuditEvent? last = null;
+        long count = 0;
+        await using var command = connection.Command($"SELECT {Columns} FROM audit_events ORDER BY seq LIMIT @limit", transaction).With("limit", (long)maxEvents + 1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var e = Map(reader);
+            if (walk.Step(e) is { } broken)
+            {
+                throw new StorageException(
+                    $"Not pruning the audit trail in the {Database.Description}: {broken.Message} Pruning would delete the evidence; run `switchboard audit verify` and investigate first.");
+            }
+
+            if (e.OccurredAt >= cutoff || count == maxEvents)
+            {
+                return (last, count, count == maxEvents && e.OccurredAt < cutoff);
+            }
+
+            (last, count) = (e, count + 1);
+        }
+
+        return (last, count, false);
+    }
+
+    private async Task<IReadOnlyList<AuditEvent>> AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditEventDraft> drafts, CancellationToken cancellationToken)
+    {
+        var (lastSeq, lastHash) = await ReadTailAsync(connection, transaction, cancellationToken);
+        var appended = new List<AuditEvent>(drafts.Count);
+        foreach (var draft in drafts)
+        {
+            var seq = lastSeq + 1;
+            var at = StorageDatabase.Normalize(draft.OccurredAt);
+            var hash = AuditChain.ComputeHash(seq, lastHash, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details);
+            await using (var insert = connection.Command(
+                $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction))
+            {
+                insert.With("seq", seq).With("at", Database.ToDb(at)).With("actor", draft.Actor).With("action", draft.Action).With("target", draft.Target)
+                    .With("outcome", draft.Outcome).With("details", draft.Details).With("prev", lastHash).With("hash", hash);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            appended.Add(new AuditEvent(seq, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details, lastHash, hash));
+            (lastSeq, lastHash) = (seq, hash);
+        }
+
+        return appended;
+    }
+
+    // The chain continues from the newest event, or from the anchor when every event was pruned.
+    private static async Task<(long Seq, string? Hash)> ReadTailAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using (var last = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", transaction))
+        await using (var reader = await last.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return (reader.GetInt64(0), reader.GetString(1));
+            }
+        }
+
+        return await ReadAnchorAsync(connection, transaction, cancellationToken) is { } anchor ? (anchor.Seq, anchor.Hash) : (0, null);
+    }
+
+    private static async Task<AuditAnchor?> ReadAnchorAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command("SELECT seq, hash, occurred_at, pruned_at, pruned_count FROM audit_anchor WHERE id = 1", transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new AuditAnchor(reader.GetInt64(0), reader.GetString(1), StorageDatabase.ReadTimestamp(reader, 2), StorageDatabase.ReadTimestamp(reader, 3), reader.GetInt64(4))
+            : null;
+    }
 
     // Synchronous reads over an open reader keep the whole chain out of memory.
     private static IEnumerable<AuditEvent> Stream(DbDataReader reader)

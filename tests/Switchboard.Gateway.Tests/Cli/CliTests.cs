@@ -56,6 +56,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--Gateway:AllowedHosts:0=http://bad/", "Gateway:AllowedHosts contains 'http://bad/'")]
     [InlineData("--Servers:evrything:Enabled=true", "Servers:evrything names no server this build has")]
     [InlineData("--Gateway:Sessions=Sometimes", "Sometimes")]
+    [InlineData("--Audit:RetentionDays=-1", "Audit:RetentionDays is -1; set a number of days between 1 and")]
     public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
     {
         var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), flag);
@@ -209,6 +210,46 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task AuditPrune_LeavesAVerifiableChain_AndTamperingWithTheAnchorIsCaught()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, (await RunAsync("keys", "create", "--name", $"agent-{i}", "--role", "agent")).ExitCode);
+        }
+
+        int events = Lines((await RunAsync("audit", "list", "--limit", "1000")).StandardOutput);
+        var noAge = await RunAsync("audit", "prune");
+        var keepThirtyDays = await RunAsync("audit", "prune", "--Audit:RetentionDays=30");
+        var pruned = await RunAsync("audit", "prune", "--older-than", "00:00:00");
+        var verified = await RunAsync("audit", "verify");
+        var prunes = await RunAsync("audit", "list", "--action", "audit.prune");
+        await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_workingDirectory, "data", "switchboard.db")};Pooling=false"))
+        {
+            await database.OpenAsync(Ct);
+            await using var tamper = database.CreateCommand();
+            tamper.CommandText = "UPDATE audit_anchor SET hash = 'forged'";
+            Assert.Equal(1, await tamper.ExecuteNonQueryAsync(Ct));
+        }
+
+        var broken = await RunAsync("audit", "verify");
+
+        Assert.True(events >= 3, $"{events} events before pruning");
+        Assert.Equal(1, noAge.ExitCode);
+        Assert.Contains("pass --older-than", noAge.StandardError, StringComparison.Ordinal);
+        Assert.True(keepThirtyDays.ExitCode == 0, keepThirtyDays.Output);
+        Assert.Contains("Nothing to prune", keepThirtyDays.StandardOutput, StringComparison.Ordinal);
+        Assert.True(pruned.ExitCode == 0, pruned.Output);
+        Assert.Contains($"Pruned {events} events older than", pruned.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"the chain now starts at event {events + 1}", pruned.StandardOutput, StringComparison.Ordinal);
+        Assert.True(verified.ExitCode == 0, verified.Output);
+        Assert.Contains($"1 events verified since event {events + 1}; events through {events}", verified.StandardOutput, StringComparison.Ordinal);
+        Assert.StartsWith($"{events + 1}\t", prunes.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"\tcli:{Environment.UserName}\taudit.prune\t", prunes.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains($"broken at event {events + 1}: it does not link to the prune anchor (event {events})", broken.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Migrate_UnreachableDatabase_ExitsOneWithAClearError()
     {
         var result = await RunAsync("migrate", "--Storage:Provider=PostgreSql", "--Storage:ConnectionString=Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");
@@ -232,6 +273,8 @@ public sealed class CliTests : IDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(200), Ct); // polling a process we cannot signal from here
         }
     }
+
+    private static int Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     private static void Stop(Process process)
     {

@@ -26,4 +26,7 @@ public static class Seed
         await db.SigningKeys.CreateAsync(new SigningKey("sk1", "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==", T0.AddMinutes(2)));
         await db.Servers.UpsertAsync(new RegisteredServer("remote", "http", "https://mcp.example.com/mcp", null, false, null, T0, T0.AddMinutes(5)));
     }
+
+    /// <summary>Prunes the first two audit events, so the prune anchor holds a row and the chain starts at event 3.</summary>
+    public static Task PruneAsync(TestDatabase db) => db.Audit.PruneAsync(T0.AddSeconds(2), 100, "seed");
 }

@@ -14,6 +14,7 @@ public sealed class BackupRestoreTests
     {
         await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
         await Seed.FillAsync(db);
+        await Seed.PruneAsync(db);
         var before = await Snapshot.TakeAsync(db.Database);
         var file = Path.Combine(db.Scratch, "backups", "switchboard.backup");
 
@@ -26,7 +27,9 @@ public sealed class BackupRestoreTests
         Assert.True(restore.Succeeded, restore.Message);
         Snapshot.Equal(before, await Snapshot.TakeAsync(db.Database));
         Assert.True((await db.Runner.GetStatusAsync(Ct)).IsCurrent);
-        Assert.True((await db.Audit.VerifyAsync(Ct)).Intact);
+        var verification = await db.Audit.VerifyAsync(Ct);
+        Assert.True(verification.Intact, verification.Message);
+        Assert.Equal(2, verification.Anchor?.Seq);
     }
 
     [Theory]

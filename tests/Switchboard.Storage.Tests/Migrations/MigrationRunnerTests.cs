@@ -59,6 +59,13 @@ public sealed class MigrationRunnerTests
             Assert.Equal(Enumerable.Range(start + 1, MigrationCatalog.LatestVersion - start), report.Applied.Select(m => m.Version));
             Assert.Equal("n", (await db.Principals.GetAsync("p", TestContext.Current.CancellationToken))!.Name);
             Assert.Equal("http://x", (await db.Servers.GetAsync("s", TestContext.Current.CancellationToken))!.Endpoint);
+
+            // The audit trail works on the upgraded schema: append, prune behind the anchor, verify.
+            await db.Audit.AppendAsync(new Model.AuditEventDraft(Seed.T0, "p", "tools/call", null, "ok", null), TestContext.Current.CancellationToken);
+            await db.Audit.PruneAsync(Seed.T0.AddSeconds(1), 100, "test", TestContext.Current.CancellationToken);
+            var verification = await db.Audit.VerifyAsync(TestContext.Current.CancellationToken);
+            Assert.True(verification.Intact, verification.Message);
+            Assert.Equal(1, verification.Anchor?.Seq);
         }
     }
 

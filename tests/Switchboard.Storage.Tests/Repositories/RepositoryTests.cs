@@ -140,6 +140,10 @@ public sealed class RepositoryTests
         Assert.Equal([1L, 3, 5], (await db.Audit.QueryAsync(new AuditQuery(Actor: "p1"), Ct)).Select(e => e.Seq));
         Assert.Equal([4L], (await db.Audit.QueryAsync(new AuditQuery(From: Seed.T0.AddSeconds(2), To: Seed.T0.AddSeconds(4), Actor: "p2"), Ct)).Select(e => e.Seq));
         Assert.Equal([3L, 4], (await db.Audit.QueryAsync(new AuditQuery(AfterSeq: 2, Limit: 2), Ct)).Select(e => e.Seq));
+        Assert.Equal([3L], (await db.Audit.QueryAsync(new AuditQuery(Target: "filesystem/read_2"), Ct)).Select(e => e.Seq));
+        Assert.Equal([4L], (await db.Audit.QueryAsync(new AuditQuery(Outcome: "denied"), Ct)).Select(e => e.Seq));
+        Assert.Equal([2L], (await db.Audit.QueryAsync(new AuditQuery(Actor: "p2", Outcome: "allowed"), Ct)).Select(e => e.Seq));
+        Assert.Empty(await db.Audit.QueryAsync(new AuditQuery(Target: "filesystem/read_3", Outcome: "allowed"), Ct));
         var verification = await db.Audit.VerifyAsync(Ct);
         Assert.True(verification.Intact, verification.Message);
         Assert.Equal(5, verification.Checked);
