@@ -36,6 +36,8 @@ internal static class AuditApi
         DateTimeOffset? to = null,
         string? actor = null,
         string? action = null,
+        string? target = null,
+        string? outcome = null,
         long? after = null,
         int limit = 100)
     {
@@ -44,7 +46,7 @@ internal static class AuditApi
             return AdminApi.BadRequest($"'limit' must be between 1 and {MaxPageSize}.");
         }
 
-        var events = await store.QueryAsync(new AuditQuery(from, to, actor, action, after, limit), ct);
+        var events = await store.QueryAsync(new AuditQuery(from, to, actor, action, after, limit, target, outcome), ct);
         return TypedResults.Ok(new AuditPage(
             [.. events.Select(e => new AuditEventView(e.Seq, e.OccurredAt, e.Actor, e.Action, e.Target, e.Outcome, e.Details is null ? null : JsonNode.Parse(e.Details), e.PrevHash, e.Hash))],
             events.Count == limit ? events[^1].Seq : null));

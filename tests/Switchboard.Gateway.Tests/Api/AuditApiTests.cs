@@ -33,6 +33,8 @@ public sealed class AuditApiTests(AdminApiServer gateway) : IClassFixture<AdminA
         Assert.Equal(["t0", "t1", "t2", "t3", "t4"], targets);
         Assert.Equal(System.Text.Json.JsonValueKind.Null, second.GetProperty("next").ValueKind);
         Assert.Equal(4, second.GetProperty("events")[1].GetProperty("details").GetProperty("i").GetInt32());
+        var byTarget = await GetAsync(admin, $"/api/v1/audit?actor={actor}&target=t3&outcome=ok");
+        Assert.Equal(["t3"], byTarget.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("target").GetString()));
     }
 
     [Fact]
