@@ -7,13 +7,13 @@ using RateLimitDecision = Switchboard.Policy.RateLimiting.RateLimitDecision;
 namespace Switchboard.Gateway.Access;
 
 /// <summary>
-/// Tool-call limits in token buckets every replica shares through Redis (one atomic script per bucket), and that
-/// each replica keeps on its own while Redis is absent or down.
+/// Tool-call limits in token buckets every replica shares through Redis, and that each replica keeps on its own
+/// while Redis is absent or down.
 /// </summary>
 /// <remarks>
-/// Buckets are taken narrowest first (principal and tool, then principal, then global), so a call refused by a wide
-/// limit has already spent a token of the narrower ones; with token buckets that only shortens the caller's next
-/// burst, and keeps each check to one round trip per bucket.
+/// The buckets that apply to a call (principal and tool, principal, global) are taken together, in one atomic
+/// script and one round trip: a call refused by one limit spends nothing from the others, so hammering one tool
+/// does not drain the caller's budget for the rest.
 /// </remarks>
 internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets, IOptionsMonitor<RateLimitOptions> options) : IToolCallRateLimiter
 {
@@ -21,6 +21,8 @@ internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets,
     {
         var current = options.CurrentValue;
         var limits = current.LimitsFor(roles);
+        var names = new List<string>(3);
+        var requests = new List<TokenBucketRequest>(3);
         foreach (var (limit, subject, bucket) in new[]
                  {
                      ("principal-tool", $"{principalId}\n{tool}", tool is null ? null : limits.PerPrincipalTool),
@@ -28,20 +30,20 @@ internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets,
                      ("global", string.Empty, current.Global),
                  })
         {
-            if (bucket is null)
+            if (bucket is not null)
             {
-                continue;
-            }
-
-            // The bucket's settings are part of its key, so a configuration change starts fresh buckets.
-            string key = $"ratelimit:{limit}:{bucket.Permits}/{bucket.Period.Ticks}/{bucket.Burst}:{subject}";
-            var taken = await buckets.TryAcquireAsync(key, new TokenBucketPolicy(bucket.Burst, bucket.PerSecond), 1, cancellationToken);
-            if (!taken.Allowed)
-            {
-                return new RateLimitDecision(false, limit, taken.RetryAfter);
+                names.Add(limit);
+                // The bucket's settings are part of its key, so a configuration change starts fresh buckets.
+                requests.Add(new TokenBucketRequest($"ratelimit:{limit}:{bucket.Permits}/{bucket.Period.Ticks}/{bucket.Burst}:{subject}", new TokenBucketPolicy(bucket.Burst, bucket.PerSecond)));
             }
         }
 
-        return RateLimitDecision.Allow;
+        if (requests.Count == 0)
+        {
+            return RateLimitDecision.Allow;
+        }
+
+        var taken = await buckets.TryAcquireAsync(requests, 1, cancellationToken);
+        return taken.Allowed ? RateLimitDecision.Allow : new RateLimitDecision(false, names[taken.RefusedBy], taken.RetryAfter);
     }
 }

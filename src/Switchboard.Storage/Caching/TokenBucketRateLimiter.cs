@@ -9,12 +9,18 @@ namespace Switchboard.Storage.Caching;
 /// <param name="TokensPerSecond">Sustained rate.</param>
 public readonly record struct TokenBucketPolicy(double Capacity, double TokensPerSecond);
 
+/// <summary>One bucket of a request: its name and its settings.</summary>
+/// <param name="Key">The bucket's name, e.g. <c>principal:alice</c>.</param>
+/// <param name="Policy">Its capacity and refill rate.</param>
+public readonly record struct TokenBucketRequest(string Key, TokenBucketPolicy Policy);
+
 /// <summary>The answer to one request for tokens.</summary>
 /// <param name="Allowed">Whether the tokens were granted.</param>
 /// <param name="RetryAfter">When refused, how long until enough tokens will be there.</param>
-/// <param name="Remaining">Tokens left after this request.</param>
+/// <param name="Remaining">Tokens left after this request (in the refusing bucket when refused, else the fullest-drained one).</param>
 /// <param name="Shared">True when decided by Redis for all replicas; false when decided by this replica alone (Redis absent or down).</param>
-public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfter, double Remaining, bool Shared);
+/// <param name="RefusedBy">When refused, the index of the first bucket that lacked tokens; -1 when allowed.</param>
+public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfter, double Remaining, bool Shared, int RefusedBy = -1);
 
 /// <summary>
 /// Token buckets shared by every replica through one atomic Redis script, falling back to per-replica buckets while
@@ -22,67 +28,119 @@ public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfte
 /// </summary>
 public interface IDistributedRateLimiter
 {
+    /// <summary>
+    /// Takes <paramref name="tokens"/> from every bucket in <paramref name="buckets"/>, or from none of them: a request
+    /// one bucket refuses spends nothing from the others. One round trip to Redis whatever the number of buckets.
+    /// </summary>
+    ValueTask<RateLimitDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Shorthands for <see cref="IDistributedRateLimiter"/>.</summary>
+public static class DistributedRateLimiterExtensions
+{
     /// <summary>Takes <paramref name="tokens"/> from the bucket named <paramref name="key"/>, or says how long to wait.</summary>
-    ValueTask<RateLimitDecision> TryAcquireAsync(string key, TokenBucketPolicy policy, int tokens = 1, CancellationToken cancellationToken = default);
+    public static ValueTask<RateLimitDecision> TryAcquireAsync(this IDistributedRateLimiter limiter, string key, TokenBucketPolicy policy, int tokens = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(limiter);
+        return limiter.TryAcquireAsync([new TokenBucketRequest(key, policy)], tokens, cancellationToken);
+    }
 }
 
 /// <summary><see cref="IDistributedRateLimiter"/> over Redis with a local fallback.</summary>
+/// <remarks>
+/// The script touches several keys, so on a Redis Cluster a request's buckets would have to share a hash slot;
+/// Switchboard uses a single Redis (or a Sentinel-managed primary), where any keys may go together.
+/// </remarks>
 public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? timeProvider = null) : IDistributedRateLimiter
 {
     // Redis time (not the caller's clock) so replicas with skewed clocks agree; µs since the epoch fit a double exactly.
-    // Returns {allowed, retry_after_us, remaining}; numbers as strings so Lua floats are not truncated.
+    // ARGV: cost, then capacity and rate per key. Refills every bucket, and takes the cost from all of them only if
+    // each has it. Returns {refused_index (0 = allowed), retry_after_us, remaining}; numbers as strings so Lua floats
+    // are not truncated.
     private const string Script = """
-        local capacity = tonumber(ARGV[1])
-        local rate = tonumber(ARGV[2])
-        local cost = tonumber(ARGV[3])
+        local cost = tonumber(ARGV[1])
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-        local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-        local tokens = tonumber(state[1])
-        local ts = tonumber(state[2])
-        if tokens == nil or ts == nil then
-          tokens = capacity
-          ts = now
-        end
-        tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000000)
-        local allowed = 0
+        local levels = {}
+        local refused = 0
         local retry = 0
-        if tokens >= cost then
-          tokens = tokens - cost
-          allowed = 1
-        else
-          retry = math.ceil((cost - tokens) * 1000000 / rate)
+        for i = 1, #KEYS do
+          local capacity = tonumber(ARGV[i * 2])
+          local rate = tonumber(ARGV[i * 2 + 1])
+          local state = redis.call('HMGET', KEYS[i], 'tokens', 'ts')
+          local tokens = tonumber(state[1])
+          local ts = tonumber(state[2])
+          if tokens == nil or ts == nil then
+            tokens = capacity
+            ts = now
+          end
+          tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000000)
+          levels[i] = tokens
+          if refused == 0 and tokens < cost then
+            refused = i
+            retry = math.ceil((cost - tokens) * 1000000 / rate)
+          end
         end
-        redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
-        redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / rate * 1000) + 1000)
-        return {allowed, tostring(retry), tostring(tokens)}
+        local remaining = -1
+        for i = 1, #KEYS do
+          local capacity = tonumber(ARGV[i * 2])
+          local rate = tonumber(ARGV[i * 2 + 1])
+          local tokens = levels[i]
+          if refused == 0 then
+            tokens = tokens - cost
+            if remaining < 0 or tokens < remaining then
+              remaining = tokens
+            end
+          end
+          redis.call('HSET', KEYS[i], 'tokens', tostring(tokens), 'ts', tostring(now))
+          redis.call('PEXPIRE', KEYS[i], math.ceil(capacity / rate * 1000) + 1000)
+        end
+        if refused > 0 then
+          remaining = levels[refused]
+        end
+        return {refused, tostring(retry), tostring(remaining)}
         """;
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, LocalBucket> _local = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public async ValueTask<RateLimitDecision> TryAcquireAsync(string key, TokenBucketPolicy policy, int tokens = 1, CancellationToken cancellationToken = default)
+    public async ValueTask<RateLimitDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default)
     {
-        if (policy.Capacity <= 0 || policy.TokensPerSecond <= 0)
+        ArgumentNullException.ThrowIfNull(buckets);
+        ArgumentOutOfRangeException.ThrowIfZero(buckets.Count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
+        foreach (var bucket in buckets)
         {
-            throw new ArgumentOutOfRangeException(nameof(policy), policy, "Capacity and TokensPerSecond must be positive.");
+            if (bucket.Policy.Capacity <= 0 || bucket.Policy.TokensPerSecond <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(buckets), bucket.Policy, $"Bucket '{bucket.Key}': Capacity and TokensPerSecond must be positive.");
+            }
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
         if (redis.Database is { } db)
         {
             try
             {
+                var arguments = new RedisValue[1 + (buckets.Count * 2)];
+                arguments[0] = tokens;
+                for (int i = 0; i < buckets.Count; i++)
+                {
+                    arguments[1 + (i * 2)] = buckets[i].Policy.Capacity;
+                    arguments[2 + (i * 2)] = buckets[i].Policy.TokensPerSecond;
+                }
+
                 var result = (RedisResult[])(await db.ScriptEvaluateAsync(
                     Script,
-                    [redis.KeyPrefix + "rl:" + key],
-                    [policy.Capacity, policy.TokensPerSecond, tokens]))!;
+                    [.. buckets.Select(b => (RedisKey)(redis.KeyPrefix + "rl:" + b.Key))],
+                    arguments))!;
+                int refused = (int)result[0];
                 return new RateLimitDecision(
-                    (int)result[0] == 1,
+                    refused == 0,
                     TimeSpan.FromTicks((long)(double.Parse((string)result[1]!, CultureInfo.InvariantCulture) * 10)),
                     double.Parse((string)result[2]!, CultureInfo.InvariantCulture),
-                    Shared: true);
+                    Shared: true,
+                    RefusedBy: refused - 1);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
@@ -94,10 +152,10 @@ public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? 
             redis.ReportFallback("rate limit", null);
         }
 
-        return Local(key, policy, tokens);
+        return Local(buckets, tokens);
     }
 
-    private RateLimitDecision Local(string key, TokenBucketPolicy policy, int tokens)
+    private RateLimitDecision Local(IReadOnlyList<TokenBucketRequest> requests, int tokens)
     {
         if (_local.Count > 100_000)
         {
@@ -105,20 +163,49 @@ public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? 
             _local.Clear();
         }
 
-        var bucket = _local.GetOrAdd(key, _ => new LocalBucket(policy.Capacity, _time.GetTimestamp()));
-        lock (bucket)
+        var buckets = requests.Select(r => _local.GetOrAdd(r.Key, _ => new LocalBucket(r.Policy.Capacity, _time.GetTimestamp()))).ToArray();
+        // Locked in one global order (by key), so two requests sharing buckets cannot deadlock.
+        var order = Enumerable.Range(0, buckets.Length).OrderBy(i => requests[i].Key, StringComparer.Ordinal).ToArray();
+        foreach (int i in order)
         {
+            Monitor.Enter(buckets[i]);
+        }
+
+        try
+        {
+            // Read under the locks, so no bucket has been stamped later than this.
             var now = _time.GetTimestamp();
-            var elapsed = _time.GetElapsedTime(bucket.Timestamp, now).TotalSeconds;
-            bucket.Tokens = Math.Min(policy.Capacity, bucket.Tokens + (elapsed * policy.TokensPerSecond));
-            bucket.Timestamp = now;
-            if (bucket.Tokens >= tokens)
+            int refused = -1;
+            for (int i = 0; i < buckets.Length; i++)
             {
-                bucket.Tokens -= tokens;
-                return new RateLimitDecision(true, TimeSpan.Zero, bucket.Tokens, Shared: false);
+                var (bucket, policy) = (buckets[i], requests[i].Policy);
+                bucket.Tokens = Math.Min(policy.Capacity, bucket.Tokens + (_time.GetElapsedTime(bucket.Timestamp, now).TotalSeconds * policy.TokensPerSecond));
+                bucket.Timestamp = now;
+                if (refused < 0 && bucket.Tokens < tokens)
+                {
+                    refused = i;
+                }
             }
 
-            return new RateLimitDecision(false, TimeSpan.FromSeconds((tokens - bucket.Tokens) / policy.TokensPerSecond), bucket.Tokens, Shared: false);
+            if (refused >= 0)
+            {
+                var empty = buckets[refused];
+                return new RateLimitDecision(false, TimeSpan.FromSeconds((tokens - empty.Tokens) / requests[refused].Policy.TokensPerSecond), empty.Tokens, Shared: false, RefusedBy: refused);
+            }
+
+            foreach (var bucket in buckets)
+            {
+                bucket.Tokens -= tokens;
+            }
+
+            return new RateLimitDecision(true, TimeSpan.Zero, buckets.Min(b => b.Tokens), Shared: false);
+        }
+        finally
+        {
+            foreach (int i in order)
+            {
+                Monitor.Exit(buckets[i]);
+            }
         }
     }
 

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+using Switchboard.Storage.Caching;
+using Switchboard.Testing;
+
+namespace Switchboard.Storage.Tests.Caching;
+
+/// <summary>Several buckets taken together: all or nothing, in Redis and in the local fallback alike.</summary>
+public sealed class TokenBucketRateLimiterTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // Refill so slow that no token comes back while a test runs.
+    private static readonly TokenBucketPolicy Wide = new(Capacity: 5, TokensPerSecond: 0.001);
+    private static readonly TokenBucketPolicy Narrow = new(Capacity: 2, TokensPerSecond: 0.001);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ARequestRefusedByOneBucket_SpendsNothingFromTheOthers(bool shared)
+    {
+        await using var redis = new RedisConnection(Options(shared));
+        await redis.StartAsync(Ct);
+        await Poll.UntilAsync(() => !shared || redis.IsAvailable, TimeSpan.FromSeconds(10), "Redis did not connect");
+        var limiter = new TokenBucketRateLimiter(redis);
+        TokenBucketRequest[] both = [new("wide", Wide), new("narrow", Narrow)];
+
+        var decisions = new List<RateLimitDecision>();
+        for (int i = 0; i < 4; i++)
+        {
+            decisions.Add(await limiter.TryAcquireAsync(both, cancellationToken: Ct));
+        }
+
+        var wideAlone = new List<bool>();
+        for (int i = 0; i < 4; i++)
+        {
+            wideAlone.Add((await limiter.TryAcquireAsync("wide", Wide, cancellationToken: Ct)).Allowed);
+        }
+
+        Assert.Equal([true, true, false, false], decisions.Select(d => d.Allowed));
+        Assert.All(decisions, d => Assert.Equal(shared, d.Shared));
+        Assert.Equal([-1, -1, 1, 1], decisions.Select(d => d.RefusedBy));
+        Assert.InRange(decisions[2].RetryAfter, TimeSpan.FromSeconds(900), TimeSpan.FromSeconds(1001));
+        // Two requests took from "wide"; the two refused by "narrow" did not, so three tokens are left.
+        Assert.Equal([true, true, true, false], wideAlone);
+    }
+
+    private static IOptions<StorageOptions> Options(bool shared) => Microsoft.Extensions.Options.Options.Create(new StorageOptions
+    {
+        Redis = { ConnectionString = shared ? TestServices.Redis : null, KeyPrefix = $"t{Guid.NewGuid():N}:" },
+    });
+}
