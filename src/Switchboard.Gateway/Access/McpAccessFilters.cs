@@ -116,6 +116,9 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
             throw RateLimited(limit, exposed);
         }
 
+        // While the database is away the call is refused before the tool runs: a tool with side effects must not act
+        // when its record cannot be written (nor run twice when the client retries).
+        await audit.EnsureWritableAsync(cancellationToken);
         string outcome = "failed";
         try
         {
@@ -165,7 +168,7 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
     private static McpProtocolException DatabaseUnavailable(string tool)
     {
         var error = new McpProtocolException(
-            $"Switchboard's database is unavailable, so the call to the tool '{tool}' could not be written to the audit trail and no result is returned (if the tool ran, its result is withheld); retry in {StorageUnavailableHandler.RetryAfterSeconds} s.",
+            $"Switchboard's database is unavailable, so the call to the tool '{tool}' could not be written to the audit trail and no result is returned (a tool already running when it went away has its result withheld); retry in {StorageUnavailableHandler.RetryAfterSeconds} s.",
             GatewayErrorCodes.StorageUnavailable);
         error.Data["retryAfterSeconds"] = StorageUnavailableHandler.RetryAfterSeconds;
         return error;

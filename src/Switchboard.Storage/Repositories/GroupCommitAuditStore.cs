@@ -12,9 +12,17 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
 {
     private const int MaxBatch = 256;
 
+    // While the database is away, requests share one probe at a time and reuse a failed one for this long, so an
+    // outage costs them a fast refusal, not a connection attempt each.
+    private static readonly TimeSpan ProbeReuse = TimeSpan.FromSeconds(1);
+
     private readonly SqlAuditStore _inner;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lazy<Task> _writer;
+    private readonly Lock _probeGate = new();
+    private volatile bool _unavailable;
+    private Task? _probe;
+    private long _probeStarted;
 
     public GroupCommitAuditStore(SqlAuditStore inner)
     {
@@ -30,6 +38,9 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
         await _queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Committed.Task.WaitAsync(cancellationToken);
     }
+
+    public ValueTask EnsureWritableAsync(CancellationToken cancellationToken = default) =>
+        _unavailable ? new ValueTask(CurrentProbe().WaitAsync(cancellationToken)) : ValueTask.CompletedTask;
 
     public Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default) => _inner.QueryAsync(query, cancellationToken);
 
@@ -47,6 +58,27 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
         }
     }
 
+    private Task CurrentProbe()
+    {
+        lock (_probeGate)
+        {
+            bool reusable = _probe is { IsCompleted: false } || (_probe is not null && Environment.TickCount64 - _probeStarted < ProbeReuse.TotalMilliseconds);
+            if (!reusable)
+            {
+                _probeStarted = Environment.TickCount64;
+                _probe = ProbeAsync();
+            }
+
+            return _probe!;
+        }
+    }
+
+    private async Task ProbeAsync()
+    {
+        await _inner.PingAsync(CancellationToken.None);
+        _unavailable = false;
+    }
+
     private async Task WriteAsync()
     {
         var batch = new List<Pending>(MaxBatch);
@@ -60,6 +92,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
             try
             {
                 var events = await _inner.AppendManyAsync([.. batch.Select(p => p.Draft)], CancellationToken.None);
+                _unavailable = false;
                 for (int i = 0; i < batch.Count; i++)
                 {
                     batch[i].Committed.TrySetResult(events[i]);
@@ -67,6 +100,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
             }
             catch (Exception e)
             {
+                _unavailable |= e is StorageUnavailableException;
                 // Each caller learns its event was not written (the database is down, say) and fails its request.
                 batch.ForEach(p => p.Committed.TrySetException(e));
             }

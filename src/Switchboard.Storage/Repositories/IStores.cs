@@ -67,6 +67,13 @@ public interface IAuditStore
     /// <summary>Appends an event, linking it to the last one atomically across replicas.</summary>
     Task<AuditEvent> AppendAsync(AuditEventDraft draft, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Throws <see cref="StorageUnavailableException"/> when the last append failed because the database was away and it
+    /// still does not answer; free (no I/O) while appends succeed. Called before work whose record must follow it, so
+    /// that work does not run when its record cannot be written.
+    /// </summary>
+    ValueTask EnsureWritableAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     /// <summary>Events matching <paramref name="query"/>, oldest first.</summary>
     Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
 

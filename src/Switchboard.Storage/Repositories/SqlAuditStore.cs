@@ -21,6 +21,10 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
+    /// <summary>Asks the database for <c>SELECT 1</c>; throws <see cref="StorageUnavailableException"/> when it does not answer.</summary>
+    internal Task PingAsync(CancellationToken cancellationToken) =>
+        Database.RunAsync(async (connection, ct) => await connection.ExecuteAsync("SELECT 1", ct), cancellationToken);
+
     public async Task<AuditEvent> AppendAsync(AuditEventDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
