@@ -62,6 +62,7 @@ public static class GatewayServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, PermissionAuthorizationHandler>());
         services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler, ProblemDetailsAuthorizationResultHandler>());
+        services.AddAdminApiDocument();
 
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Gateway.Identity;
 using Switchboard.Policy.RateLimiting;
 
@@ -15,8 +16,28 @@ internal static class AdminApi
 {
     public const string Prefix = "/api";
 
+    /// <summary>The OpenAPI document's name, which is also the API version in its path.</summary>
+    public const string DocumentName = "v1";
+
+    /// <summary>Describes the admin API (and nothing else) in an OpenAPI document.</summary>
+    public static IServiceCollection AddAdminApiDocument(this IServiceCollection services) =>
+        services.AddOpenApi(DocumentName, o =>
+        {
+            o.ShouldInclude = d => d.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Switchboard admin API";
+                document.Info.Description = "API keys, custom roles, the audit trail and service tokens. Authenticate with Authorization: Bearer <API key or token>.";
+                return Task.CompletedTask;
+            });
+        });
+
     public static void MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
+        // Served to any authenticated caller: it describes the API, and says nothing about this installation.
+        endpoints.MapOpenApi($"{Prefix}/{{documentName}}/openapi.json")
+            .RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser());
+
         var api = endpoints.MapGroup($"{Prefix}/v1")
             .RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser())
             .AddEndpointFilter(LimitRequestsAsync);
