@@ -31,7 +31,7 @@ public enum RoleSource
 public sealed record RoleInfo(string Name, IReadOnlyList<string> Permissions, RoleSource Source, string? Description);
 
 /// <summary>Why a role change was refused; <see cref="Conflict"/> when it clashes with the state, not the input.</summary>
-public sealed class RoleChangeException(string message, bool conflict = false) : Exception(message)
+public sealed class RoleChangeException(string message, bool conflict = false) : ArgumentException(message)
 {
     /// <summary>Whether the change conflicts with what exists (a fixed role, a role still held).</summary>
     public bool Conflict { get; } = conflict;

@@ -16,6 +16,7 @@ internal static class SwitchboardCommands
             HealthcheckCommand.Create(),
             VersionCommand.Create(),
             KeysCommand.Create(),
+            RolesCommand.Create(),
             AuditCommand.Create(),
         };
         foreach (var command in StorageCommandSet.Create())

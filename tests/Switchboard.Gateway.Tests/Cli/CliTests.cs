@@ -164,6 +164,27 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Roles_SetThenAKeyUsesIt_DeleteRefusedWhileHeld_FixedRolesRefused()
+    {
+        var set = await RunAsync("roles", "set", "ids-only", "--permission", "tools:call utilities/uuid_*", "--description", "identifiers");
+        var key = await RunAsync("keys", "create", "--name", "id-maker", "--role", "ids-only");
+        var list = await RunAsync("roles", "list");
+        var deleteHeld = await RunAsync("roles", "delete", "ids-only");
+        var builtIn = await RunAsync("roles", "set", "admin", "--permission", "tools:call **");
+        var badPermission = await RunAsync("roles", "set", "odd", "--permission", "tools:call a b");
+
+        Assert.True(set.ExitCode == 0, set.Output);
+        Assert.True(key.ExitCode == 0, key.Output);
+        Assert.Contains("ids-only\tStored\ttools:call utilities/uuid_*", list.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("admin\tBuiltIn\t*", list.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(1, deleteHeld.ExitCode);
+        Assert.Contains("held by 1 principal", deleteHeld.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, builtIn.ExitCode);
+        Assert.Contains("built-in role", builtIn.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, badPermission.ExitCode);
+    }
+
+    [Fact]
     public async Task Keys_CreateListRotateRevoke_NeverShowTheSecretAgain()
     {
         var created = await RunAsync("keys", "create", "--name", "ci-agent", "--role", "agent");

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Switchboard.Gateway.Access;
+
+namespace Switchboard.Host.Commands;
+
+/// <summary><c>switchboard roles list|set|delete</c>: custom roles, straight against the database, as <c>/api/v1/roles</c>.</summary>
+internal static class RolesCommand
+{
+    private static string CliActor => $"cli:{Environment.UserName}";
+
+    public static Command Create()
+    {
+        var list = new Command("list", "List every role: name, where it is defined (BuiltIn, Configuration, Stored), permissions.");
+        Configure(list, async (roles, _, ct) =>
+        {
+            foreach (var role in await roles.ListAsync(ct))
+            {
+                Console.WriteLine(string.Join('\t', role.Name, role.Source, string.Join(", ", role.Permissions)));
+            }
+
+            return 0;
+        });
+
+        var name = new Argument<string>("name") { Description = "The role's name: 1 to 64 of a-z, 0-9, '-', '_'." };
+        var permissions = new Option<string[]>("--permission") { Description = "A permission the role grants, e.g. \"tools:call utilities/*\"; repeat for several.", Required = true };
+        var description = new Option<string?>("--description") { Description = "What the role is for." };
+        var set = new Command("set", "Create or replace a custom role; running gateways apply it within seconds (at once with Redis).") { name, permissions, description };
+        Configure(set, async (roles, result, ct) =>
+        {
+            var role = await roles.PutAsync(result.GetRequiredValue(name), result.GetRequiredValue(permissions), result.GetValue(description), CliActor, ct);
+            await Console.Error.WriteLineAsync($"Role '{role.Name}' grants {string.Join(", ", role.Permissions)}.");
+            return 0;
+        });
+
+        var delete = new Command("delete", "Delete a custom role that no live key holds.") { name };
+        Configure(delete, async (roles, result, ct) =>
+        {
+            bool deleted = await roles.DeleteAsync(result.GetRequiredValue(name), CliActor, ct);
+            await Console.Error.WriteLineAsync(deleted ? $"Deleted the role '{result.GetRequiredValue(name)}'." : $"There is no stored role '{result.GetRequiredValue(name)}'.");
+            return deleted ? 0 : 1;
+        });
+
+        return new Command("roles", "Manage custom roles.") { list, set, delete };
+    }
+
+    private static void Configure(Command command, Func<RoleService, ParseResult, CancellationToken, Task<int>> run)
+    {
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((result, cancellationToken) => OperatorCommand.RunAsync(
+            [.. result.UnmatchedTokens],
+            services => run(services.GetRequiredService<RoleService>(), result, cancellationToken)));
+    }
+}
