@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Identity;
@@ -29,6 +30,11 @@ public static class GatewayEndpoints
     public static WebApplication MapSwitchboardGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.TrustedProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
 
         app.UseExceptionHandler();
         // Probes come from kubelets and load balancers addressing the pod by IP, so they skip the Host check.

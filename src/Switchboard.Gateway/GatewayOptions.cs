@@ -18,6 +18,14 @@ public sealed class GatewayOptions
     /// <summary>How clients that use the initialize handshake are served; see <see cref="GatewaySessionMode"/>.</summary>
     public GatewaySessionMode Sessions { get; set; } = GatewaySessionMode.Hybrid;
 
+    /// <summary>
+    /// Reverse proxies and load balancers (addresses, or networks such as <c>10.0.0.0/8</c>) whose
+    /// <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c> are believed. Behind a proxy this must be set: the client
+    /// address is what failed authentications are counted and blocked by, and what the audit trail records; without it
+    /// every client would share the proxy's. Headers from anyone else are ignored, so clients cannot pick an address.
+    /// </summary>
+    public IList<string> TrustedProxies { get; } = [];
+
     /// <summary>The largest JSON-RPC request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -63,6 +71,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             if (host != "*" && Uri.CheckHostName(host.Trim('[', ']')) == UriHostNameType.Unknown)
             {
                 failures.Add($"Gateway:AllowedHosts contains '{host}', which is not a host name or address; list bare host names such as 'mcp.example.com' (no scheme, no port), or '*'.");
+            }
+        }
+
+        foreach (var proxy in options.TrustedProxies)
+        {
+            if (!System.Net.IPNetwork.TryParse(proxy, out _) && !System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                failures.Add($"Gateway:TrustedProxies contains '{proxy}', which is not an address or network; list addresses such as '10.0.0.7' or networks such as '10.0.0.0/8'.");
             }
         }
 

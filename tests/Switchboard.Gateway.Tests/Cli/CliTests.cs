@@ -57,6 +57,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--Servers:evrything:Enabled=true", "Servers:evrything names no server this build has")]
     [InlineData("--Gateway:Sessions=Sometimes", "Sometimes")]
     [InlineData("--Audit:RetentionDays=-1", "Audit:RetentionDays is -1; set a number of days between 1 and")]
+    [InlineData("--Gateway:TrustedProxies:0=proxy.internal", "Gateway:TrustedProxies contains 'proxy.internal'")]
+    [InlineData("--Identity:FailedAuthenticationLimit:Permits=0", "Identity:FailedAuthenticationLimit needs Permits")]
     public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
     {
         var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), flag);

@@ -11,7 +11,7 @@ using Switchboard.Storage.Repositories;
 namespace Switchboard.Gateway.Tests.Identity;
 
 /// <summary>The gateway allowing three failed authentications per client address an hour.</summary>
-public sealed class StrictFailedAuthenticationServer : GatewayServer
+public class StrictFailedAuthenticationServer : GatewayServer
 {
     protected override string[] ExtraArguments =>
     [
@@ -19,6 +19,12 @@ public sealed class StrictFailedAuthenticationServer : GatewayServer
         "--Identity:FailedAuthenticationLimit:Permits=3",
         "--Identity:FailedAuthenticationLimit:Period=01:00:00",
     ];
+}
+
+/// <summary>The same, behind a reverse proxy at 127.0.0.1 whose <c>X-Forwarded-For</c> it believes.</summary>
+public sealed class ProxiedFailedAuthenticationServer : StrictFailedAuthenticationServer
+{
+    protected override string[] ExtraArguments => [.. base.ExtraArguments, "--Gateway:TrustedProxies:0=127.0.0.1"];
 }
 
 /// <summary>Failed authentications are audited and, past the limit, the address is refused before its credentials are checked.</summary>
@@ -47,7 +53,7 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
             failures.Add(await PostAsync(guess));
         }
 
-        using var refused = await SendAsync(gateway.AdminKey);
+        using var refused = await SendAsync(gateway, gateway.AdminKey);
         var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error");
         using var http = new HttpClient();
         using var health = await http.GetAsync(gateway.Endpoint("/healthz/live"), Ct);
@@ -69,11 +75,14 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
 
     private async Task<HttpStatusCode> PostAsync(string? key)
     {
-        using var response = await SendAsync(key);
+        using var response = await SendAsync(gateway, key);
         return response.StatusCode;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string? key)
+    // Claims another address: the gateway trusts no proxy here, so the header must change nothing.
+    private static Task<HttpResponseMessage> SendAsync(GatewayServer gateway, string? key) => Send(gateway, key, forwardedFor: "203.0.113.99");
+
+    internal static async Task<HttpResponseMessage> Send(GatewayServer gateway, string? key, string forwardedFor)
     {
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint("/mcp"))
@@ -81,6 +90,7 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
             Content = new StringContent(Initialize, Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.ParseAdd("application/json, text/event-stream");
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
         if (key is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -89,5 +99,31 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
         return await http.SendAsync(request, Ct);
     }
 
-    private static string Prefix(string key) => ApiKeyFormat.TryParse(key, out var prefix, out _) ? prefix : key;
+    internal static string Prefix(string key) => ApiKeyFormat.TryParse(key, out var prefix, out _) ? prefix : key;
+}
+
+/// <summary>Behind a trusted proxy, failures are counted, blocked and audited per forwarded client address.</summary>
+public sealed class ProxiedFailedAuthenticationTests(ProxiedFailedAuthenticationServer gateway) : IClassFixture<ProxiedFailedAuthenticationServer>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AnAttackerBehindTheProxyIsBlocked_OtherClientsBehindItAreNot()
+    {
+        const string Attacker = "203.0.113.7";
+        const string Neighbour = "198.51.100.9";
+        for (int i = 0; i < 4; i++)
+        {
+            using var failed = await FailedAuthenticationTests.Send(gateway, ApiKeyFormat.Generate().Key, Attacker);
+            Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
+        }
+
+        using var attacker = await FailedAuthenticationTests.Send(gateway, gateway.AdminKey, Attacker);
+        using var neighbour = await FailedAuthenticationTests.Send(gateway, gateway.AdminKey, Neighbour);
+        var events = await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Action: "auth.blocked"), Ct);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, attacker.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, neighbour.StatusCode);
+        Assert.Equal($"anonymous:{Attacker}", Assert.Single(events).Actor);
+    }
 }
