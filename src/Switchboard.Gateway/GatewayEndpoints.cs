@@ -56,7 +56,7 @@ public static class GatewayEndpoints
             app.MapAdminApi();
         }
 
-        endpoints.ForEach(e => e.RequireAuthorization(policy => policy.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser()));
+        endpoints.ForEach(e => e.RequireSwitchboardAuthentication());
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthResponseWriter.WriteAsync });

@@ -36,10 +36,10 @@ internal static class AdminApi
     {
         // Served to any authenticated caller: it describes the API, and says nothing about this installation.
         endpoints.MapOpenApi($"{Prefix}/{{documentName}}/openapi.json")
-            .RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser());
+            .RequireSwitchboardAuthentication();
 
         var api = endpoints.MapGroup($"{Prefix}/v1")
-            .RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).RequireAuthenticatedUser())
+            .RequireSwitchboardAuthentication()
             .AddEndpointFilter(LimitRequestsAsync);
         api.MapKeysApi();
         api.MapAuditApi();
@@ -50,6 +50,9 @@ internal static class AdminApi
     /// <summary>Adds the permission an endpoint needs.</summary>
     public static RouteHandlerBuilder Requires(this RouteHandlerBuilder endpoint, string action) =>
         endpoint.RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).AddRequirements(new PermissionRequirement(action)));
+
+    /// <summary>Who an administrative change is attributed to in the audit trail.</summary>
+    public static string Actor(HttpContext http) => http.User.PrincipalId() ?? ApiKeyService.OperatorActor;
 
     /// <summary>A 400 problem that says what to fix.</summary>
     public static IResult BadRequest(string detail) =>

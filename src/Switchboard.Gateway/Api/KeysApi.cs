@@ -25,10 +25,10 @@ internal static class KeysApi
             .Requires(Actions.ManageKeys);
         keys.MapPost("/", CreateAsync).Requires(Actions.ManageKeys);
         keys.MapDelete("/{id}", async (string id, HttpContext http, ApiKeyService service, CancellationToken ct) =>
-                await service.RevokeAsync(id, ct, Actor(http)) is { } revoked ? TypedResults.Ok(revoked) : NoSuchKey(id))
+                await service.RevokeAsync(id, ct, AdminApi.Actor(http)) is { } revoked ? TypedResults.Ok(revoked) : NoSuchKey(id))
             .Requires(Actions.ManageKeys);
         keys.MapPost("/{id}/rotate", async (string id, HttpContext http, ApiKeyService service, CancellationToken ct) =>
-                await service.RotateAsync(id, ct, Actor(http)) is { } rotated ? Created(rotated) : NoSuchKey(id))
+                await service.RotateAsync(id, ct, AdminApi.Actor(http)) is { } rotated ? Created(rotated) : NoSuchKey(id))
             .Requires(Actions.ManageKeys);
     }
 
@@ -47,7 +47,7 @@ internal static class KeysApi
 
         try
         {
-            return Created(await service.CreateAsync(request.Name, request.Roles ?? [], expiresIn, actor: Actor(http), cancellationToken: ct));
+            return Created(await service.CreateAsync(request.Name, request.Roles ?? [], expiresIn, actor: AdminApi.Actor(http), cancellationToken: ct));
         }
         catch (ArgumentException e)
         {
@@ -59,6 +59,4 @@ internal static class KeysApi
     private static IResult Created(CreatedApiKey created) => TypedResults.Created($"/api/v1/keys/{created.Info.Id}", created);
 
     private static IResult NoSuchKey(string id) => AdminApi.NotFound($"There is no API key with id or prefix '{id}'.");
-
-    private static string Actor(HttpContext http) => http.User.PrincipalId() ?? ApiKeyService.OperatorActor;
 }

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Switchboard.Gateway.Access;
-using Switchboard.Gateway.Identity;
 using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Api;
@@ -24,10 +23,10 @@ internal static class RolesApi
                 (await service.ListAsync(ct)).FirstOrDefault(r => r.Name == name) is { } role ? TypedResults.Ok(role) : NoSuchRole(name))
             .Requires(Actions.ManageRoles);
         roles.MapPut("/{name}", async (string name, PutRoleRequest request, HttpContext http, RoleService service, CancellationToken ct) =>
-                await ChangeAsync(async () => TypedResults.Ok(await service.PutAsync(name, request.Permissions ?? [], request.Description, Actor(http), ct))))
+                await ChangeAsync(async () => TypedResults.Ok(await service.PutAsync(name, request.Permissions ?? [], request.Description, AdminApi.Actor(http), ct))))
             .Requires(Actions.ManageRoles);
         roles.MapDelete("/{name}", async (string name, HttpContext http, RoleService service, CancellationToken ct) =>
-                await ChangeAsync(async () => await service.DeleteAsync(name, Actor(http), ct) ? TypedResults.NoContent() : NoSuchRole(name)))
+                await ChangeAsync(async () => await service.DeleteAsync(name, AdminApi.Actor(http), ct) ? TypedResults.NoContent() : NoSuchRole(name)))
             .Requires(Actions.ManageRoles);
     }
 
@@ -46,6 +45,4 @@ internal static class RolesApi
     }
 
     private static IResult NoSuchRole(string name) => AdminApi.NotFound($"There is no role '{name}'.");
-
-    private static string Actor(HttpContext http) => http.User.PrincipalId() ?? ApiKeyService.OperatorActor;
 }

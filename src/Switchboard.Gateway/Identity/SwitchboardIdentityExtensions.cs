@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,6 +91,11 @@ public static class SwitchboardIdentityExtensions
         services.TryAddSingleton<ServiceTokenService>();
         return services;
     }
+
+    /// <summary>Lets only callers the <see cref="Scheme"/> authenticates reach <paramref name="endpoints"/>.</summary>
+    public static TBuilder RequireSwitchboardAuthentication<TBuilder>(this TBuilder endpoints)
+        where TBuilder : IEndpointConventionBuilder =>
+        endpoints.RequireAuthorization(p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
 
     private static string JwtScheme(int index) => $"jwt-{index}";
 
