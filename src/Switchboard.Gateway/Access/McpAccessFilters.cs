@@ -176,7 +176,7 @@ internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider 
 
     private static McpProtocolException RateLimited(RateLimitDecision limit, string tool)
     {
-        double seconds = Math.Ceiling((limit.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds);
+        double seconds = limit.RetryAfterSeconds;
         var error = new McpProtocolException(
             $"Rate limit '{limit.Limit}' reached for the tool '{tool}'; retry after {seconds.ToString(CultureInfo.InvariantCulture)} s.",
             GatewayErrorCodes.RateLimited);

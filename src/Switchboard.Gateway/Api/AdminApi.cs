@@ -65,13 +65,13 @@ internal static class AdminApi
     private static async ValueTask<object?> LimitRequestsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var limiter = http.RequestServices.GetService(typeof(IToolCallRateLimiter)) as IToolCallRateLimiter;
-        if (limiter is not null && http.User.PrincipalId() is { } principal)
+        var limiter = http.RequestServices.GetRequiredService<IToolCallRateLimiter>();
+        if (http.User.PrincipalId() is { } principal)
         {
             var decision = await limiter.AcquireAsync(principal, http.User.Roles(), tool: null, http.RequestAborted);
             if (!decision.Allowed)
             {
-                double seconds = Math.Ceiling((decision.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds);
+                double seconds = decision.RetryAfterSeconds;
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 return TypedResults.Problem(
                     $"Rate limit '{decision.Limit}' reached; retry after {seconds.ToString(CultureInfo.InvariantCulture)} s.",

@@ -8,6 +8,9 @@ public readonly record struct RateLimitDecision(bool Allowed, string? Limit = nu
 {
     /// <summary>The call may proceed.</summary>
     public static RateLimitDecision Allow { get; } = new(true);
+
+    /// <summary>Whole seconds to wait before retrying (at least 1), as <c>Retry-After</c> and <c>retryAfterSeconds</c> give it.</summary>
+    public double RetryAfterSeconds => Math.Max(1, Math.Ceiling((RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds));
 }
 
 /// <summary>Counts tool calls, and administrative API requests, against the limits of the caller's roles.</summary>
