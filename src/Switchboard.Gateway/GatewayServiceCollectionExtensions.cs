@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -8,20 +7,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
-using Switchboard.Access.Authorization;
-using Switchboard.Access.RateLimiting;
+using Switchboard.Access;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Http;
 using Switchboard.Gateway.Identity;
-using Switchboard.Policy.RateLimiting;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
 using Switchboard.Storage;
-using Switchboard.Storage.Audit;
 using Switchboard.Storage.Hosting;
-using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Gateway;
 
@@ -60,12 +55,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddSwitchboardAudit(configuration);
         services.AddHostedService<AuditRetentionService>();
         services.AddSwitchboardIdentity(configuration);
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidator>());
-        services.TryAddSingleton<IToolCallRateLimiter, SharedToolCallRateLimiter>();
-
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, PermissionAuthorizationHandler>());
-        services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler, ProblemDetailsAuthorizationResultHandler>());
         services.AddAdminApiDocument();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
@@ -101,14 +90,7 @@ public static class GatewayServiceCollectionExtensions
                 {
                     var view = ResolveView(context);
                     view.ApplyTo(options);
-                    var services = context.RequestServices;
-                    new McpAccessFilters(
-                        view,
-                        services.GetRequiredService<AccessPolicyProvider>(),
-                        services.GetRequiredService<IToolCallRateLimiter>(),
-                        services.GetRequiredService<IAuditStore>(),
-                        services.GetRequiredService<AuditArguments>(),
-                        services.GetRequiredService<TimeProvider>()).AddTo(options);
+                    new McpAccessFilters(view, context.RequestServices.GetRequiredService<AccessGuard>()).AddTo(options);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;

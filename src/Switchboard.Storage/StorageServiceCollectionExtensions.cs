@@ -59,7 +59,7 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<IHotCache, TwoLevelCache>();
-        services.TryAddSingleton<IDistributedRateLimiter, TokenBucketRateLimiter>();
+        services.TryAddSingleton<IDistributedRateLimiter, RedisTokenBuckets>();
 
         services.TryAddSingleton<IPrincipalStore, SqlPrincipalStore>();
         services.TryAddSingleton<SqlApiKeyStore>();

@@ -1,6 +1,6 @@
 using ModelContextProtocol.Server;
+using Switchboard.Access;
 using Switchboard.Gateway;
-using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
 using Switchboard.Storage;
@@ -69,7 +69,7 @@ public static class SwitchboardHost
         builder.Logging.ClearProviders();
         builder.Services.AddSwitchboardStorage(builder.Configuration);
         builder.Services.AddSwitchboardAudit(builder.Configuration);
-        builder.Services.AddSwitchboardKeyManagement(builder.Configuration);
+        builder.Services.AddSwitchboardAccess(builder.Configuration);
         return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

@@ -40,6 +40,6 @@ internal sealed partial class PolicyRefresher(AccessPolicyProvider policies, ILo
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not reload the stored roles; the current policy stays in force: {Reason}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not reload the stored roles; the current policy stays in force: {Reason}")]
     private static partial void LogRefreshFailed(ILogger logger, string reason);
 }

@@ -59,6 +59,6 @@ internal sealed partial class BootstrapAdministrator(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "No principals existed: created the administrator 'admin' with API key {Prefix}.")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "No principals existed: created the administrator 'admin' with API key {Prefix}.")]
     private static partial void LogCreated(ILogger logger, string prefix);
 }

@@ -67,8 +67,9 @@ public sealed class JwtIssuerOptions
 }
 
 /// <summary>Checks issuers at start, with messages that say what to fix.</summary>
-internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOptions>
+public sealed class IdentityOptionsValidator : IValidateOptions<IdentityOptions>
 {
+    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, IdentityOptions options)
     {
         var failures = new List<string>();

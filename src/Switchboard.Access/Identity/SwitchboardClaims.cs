@@ -23,4 +23,8 @@ public static class SwitchboardClaims
 
     /// <summary>The Switchboard roles of <paramref name="user"/>.</summary>
     public static RoleSet Roles(this ClaimsPrincipal? user) => new(user?.FindAll(Role).Select(c => c.Value) ?? []);
+
+    /// <summary><paramref name="user"/> as the access path sees it: its principal id (<c>anonymous</c> when none) and roles.</summary>
+    public static AccessPrincipal ToAccessPrincipal(this ClaimsPrincipal? user) =>
+        user.PrincipalId() is { } id ? new AccessPrincipal(id, user.Roles()) : AccessPrincipal.Anonymous;
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Storage.Caching;
-using RateLimitDecision = Switchboard.Policy.RateLimiting.RateLimitDecision;
 
 namespace Switchboard.Access.RateLimiting;
 
@@ -17,7 +16,7 @@ namespace Switchboard.Access.RateLimiting;
 /// </remarks>
 internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets, IOptionsMonitor<RateLimitOptions> options) : IToolCallRateLimiter
 {
-    public async ValueTask<RateLimitDecision> AcquireAsync(string principalId, RoleSet roles, string? tool, CancellationToken cancellationToken = default)
+    public async ValueTask<ToolCallLimitDecision> AcquireAsync(string principalId, RoleSet roles, string? tool, CancellationToken cancellationToken = default)
     {
         var current = options.CurrentValue;
         var limits = current.LimitsFor(roles);
@@ -40,10 +39,10 @@ internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets,
 
         if (requests.Count == 0)
         {
-            return RateLimitDecision.Allow;
+            return ToolCallLimitDecision.Allow;
         }
 
         var taken = await buckets.TryAcquireAsync(requests, 1, cancellationToken);
-        return taken.Allowed ? RateLimitDecision.Allow : new RateLimitDecision(false, names[taken.RefusedBy], taken.RetryAfter);
+        return taken.Allowed ? ToolCallLimitDecision.Allow : new ToolCallLimitDecision(false, names[taken.RefusedBy], taken.RetryAfter);
     }
 }

@@ -1,188 +1,225 @@
 using System.Globalization;
-using System.Security.Claims;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
-using Switchboard.Access.Authorization;
+using Switchboard.Access;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Http;
 using Switchboard.Policy;
-using Switchboard.Policy.RateLimiting;
 using Switchboard.Registry;
-using Switchboard.Storage;
-using Switchboard.Storage.Audit;
-using Switchboard.Storage.Model;
-using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Gateway.Access;
 
 /// <summary>
-/// Puts the policy in front of one session's view: list results show only what the caller may use, and a call,
-/// read or get of anything else is refused; tool calls also pass the rate limits. Runs for every message, after
-/// authentication has put the caller's roles on the request.
+/// Puts <see cref="AccessGuard"/> in front of one session's view: list results show only what the caller may use,
+/// and every request that names a tool, prompt or resource is decided first (the table in docs/access.md). Runs for
+/// every message, after authentication has put the caller's roles on the request.
 /// </summary>
-internal sealed class McpAccessFilters(McpServerView view, AccessPolicyProvider policies, IToolCallRateLimiter limiter, IAuditStore audit, AuditArguments arguments, TimeProvider time)
+/// <remarks>
+/// A refusal is an answer, not a fault, so it is never thrown: the SDK logs an exception from a request filter at
+/// Error with its stack trace (and again at Warning). A filter that refuses returns a stand-in result and leaves the
+/// JSON-RPC error in the request's <see cref="MessageContext.Items"/>; the SDK sends the response with the request's
+/// context, and an outgoing filter swaps it for that error. The stand-in itself refuses too (a tool result with
+/// <c>isError</c>, empty content), so nothing leaks should the swap ever not happen.
+/// </remarks>
+internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
 {
+    private const string RefusalKey = "switchboard:refusal";
+
     public void AddTo(McpServerOptions options)
     {
         var filters = options.Filters.Request;
         filters.ListToolsFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
-            var roles = context.User.Roles();
-            result.Tools = [.. result.Tools.Where(t => Decide(roles, Actions.CallTool, t.Name).Allowed)];
+            var principal = context.User.ToAccessPrincipal();
+            result.Tools = [.. result.Tools.Where(t => guard.Allows(principal, Actions.CallTool, NameScope(t.Name)))];
             return result;
         });
-        filters.CallToolFilters.Add(next => async (context, cancellationToken) =>
-        {
-            string exposed = context.Params?.Name ?? string.Empty;
-            if (!view.TryResolveName(exposed, out var server, out var tool))
-            {
-                return await next(context, cancellationToken);
-            }
-
-            try
-            {
-                return await AuthorizeAndCallAsync(next, context, exposed, $"{server}/{tool}", cancellationToken);
-            }
-            catch (StorageUnavailableException)
-            {
-                throw DatabaseUnavailable(exposed);
-            }
-        });
+        filters.CallToolFilters.Add(next => (context, cancellationToken) => CallToolAsync(next, context, cancellationToken));
 
         filters.ListPromptsFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
-            var roles = context.User.Roles();
-            result.Prompts = [.. result.Prompts.Where(p => Decide(roles, Actions.GetPrompt, p.Name).Allowed)];
+            var principal = context.User.ToAccessPrincipal();
+            result.Prompts = [.. result.Prompts.Where(p => guard.Allows(principal, Actions.GetPrompt, NameScope(p.Name)))];
             return result;
         });
-        filters.GetPromptFilters.Add(next => (context, cancellationToken) =>
+        filters.GetPromptFilters.Add(next => async (context, cancellationToken) =>
         {
-            string exposed = context.Params?.Name ?? string.Empty;
-            var decision = Decide(context.User.Roles(), Actions.GetPrompt, exposed);
-            Require(decision, context.User, context.User.Roles(), Actions.GetPrompt, exposed, $"get the prompt '{exposed}'");
-            return next(context, cancellationToken);
+            string name = context.Params?.Name ?? string.Empty;
+            var decision = await guard.AuthorizeAsync(context.User.ToAccessPrincipal(), RequestMethods.PromptsGet, Actions.GetPrompt, NameScope(name), cancellationToken);
+            return decision.Allowed
+                ? await next(context, cancellationToken)
+                : Refuse(context, decision, $"get the prompt '{name}'", new GetPromptResult());
         });
 
         filters.ListResourcesFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
-            var roles = context.User.Roles();
-            result.Resources = [.. result.Resources.Where(r => DecideResource(roles, r.Uri).Allowed)];
+            var principal = context.User.ToAccessPrincipal();
+            result.Resources = [.. result.Resources.Where(r => guard.Allows(principal, Actions.ReadResource, ResourceScope(r.Uri)))];
             return result;
         });
         filters.ListResourceTemplatesFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
-            var roles = context.User.Roles();
-            result.ResourceTemplates = [.. result.ResourceTemplates.Where(r => DecideResource(roles, r.UriTemplate).Allowed)];
+            var principal = context.User.ToAccessPrincipal();
+            result.ResourceTemplates = [.. result.ResourceTemplates.Where(r => guard.Allows(principal, Actions.ReadResource, ResourceScope(r.UriTemplate)))];
             return result;
         });
-        filters.ReadResourceFilters.Add(next => (context, cancellationToken) =>
+        filters.ReadResourceFilters.Add(next => async (context, cancellationToken) =>
         {
             string uri = context.Params?.Uri ?? string.Empty;
-            var roles = context.User.Roles();
-            Require(DecideResource(roles, uri), context.User, roles, Actions.ReadResource, uri, $"read the resource '{uri}'");
-            return next(context, cancellationToken);
+            var decision = await AuthorizeResourceAsync(context, RequestMethods.ResourcesRead, uri, cancellationToken);
+            return decision.Allowed ? await next(context, cancellationToken) : Refuse(context, decision, $"read the resource '{uri}'", new ReadResourceResult());
         });
+        filters.SubscribeToResourcesFilters.Add(next => async (context, cancellationToken) =>
+        {
+            string uri = context.Params?.Uri ?? string.Empty;
+            var decision = await AuthorizeResourceAsync(context, RequestMethods.ResourcesSubscribe, uri, cancellationToken);
+            return decision.Allowed ? await next(context, cancellationToken) : Refuse(context, decision, $"subscribe to the resource '{uri}'", new EmptyResult());
+        });
+        filters.UnsubscribeFromResourcesFilters.Add(next => async (context, cancellationToken) =>
+        {
+            string uri = context.Params?.Uri ?? string.Empty;
+            var decision = await AuthorizeResourceAsync(context, RequestMethods.ResourcesUnsubscribe, uri, cancellationToken);
+            return decision.Allowed ? await next(context, cancellationToken) : Refuse(context, decision, $"unsubscribe from the resource '{uri}'", new EmptyResult());
+        });
+
+        // A completion names a prompt or a resource template; it is decided as getting or reading it, so its
+        // suggestions never reveal what the caller may not see.
+        filters.CompleteFilters.Add(next => async (context, cancellationToken) =>
+        {
+            var principal = context.User.ToAccessPrincipal();
+            var (action, scope, what) = context.Params?.Ref switch
+            {
+                PromptReference prompt => (Actions.GetPrompt, NameScope(prompt.Name), $"complete arguments of the prompt '{prompt.Name}'"),
+                ResourceTemplateReference resource => (Actions.ReadResource, ResourceScope(resource.Uri ?? string.Empty), $"complete arguments of the resource '{resource.Uri}'"),
+                _ => (null, null, null),
+            };
+            if (action is null)
+            {
+                return await next(context, cancellationToken); // no ref, or one of no known type: the view refuses it as invalid
+            }
+
+            var decision = await guard.AuthorizeAsync(principal, RequestMethods.CompletionComplete, action, scope!, cancellationToken);
+            return decision.Allowed
+                ? await next(context, cancellationToken)
+                : Refuse(context, decision, what!, new CompleteResult { Completion = new Completion { Values = [] } });
+        });
+
+        options.Filters.Message.IncomingFilters.Add(AuthorizeListenSubscriptions);
+        options.Filters.Message.OutgoingFilters.Add(SendRefusals);
     }
 
-    // Every call is audited, allowed or not, and its answer waits until the audit event is durable: a call the
-    // trail cannot record is never acknowledged.
-    private async ValueTask<CallToolResult> AuthorizeAndCallAsync(
-        McpRequestHandler<CallToolRequestParams, CallToolResult> next,
-        RequestContext<CallToolRequestParams> context,
-        string exposed,
-        string scope,
-        CancellationToken cancellationToken)
+    // Every call is decided and audited, whether or not its name resolves: one the caller may not make is refused the
+    // same way whether or not the tool exists; one it may make reaches the SDK, which answers an unknown name itself.
+    private async ValueTask<CallToolResult> CallToolAsync(McpRequestHandler<CallToolRequestParams, CallToolResult> next, RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
-        var (user, roles) = (context.User, context.User.Roles());
-        string actor = user.PrincipalId() ?? "anonymous";
-        long started = time.GetTimestamp();
-        var captured = arguments.Capture(context.Params?.Arguments);
-        var decision = policies.Current.Decide(roles, Actions.CallTool, scope);
-        if (!decision.Allowed)
+        string exposed = context.Params?.Name ?? string.Empty;
+        var grant = await guard.AuthorizeToolCallAsync(context.User.ToAccessPrincipal(), NameScope(exposed), context.Params?.Arguments, cancellationToken);
+        if (!grant.Allowed)
         {
-            await RecordAsync(actor, scope, "denied", decision.Describe(roles, Actions.CallTool, scope), captured, started, cancellationToken);
-            throw Forbidden(decision, user, roles, Actions.CallTool, scope, $"call the tool '{exposed}'");
+            return Refuse(context, grant, $"call the tool '{exposed}'", RefusedToolResult);
         }
 
-        var limit = await limiter.AcquireAsync(actor, roles, scope, cancellationToken);
-        if (!limit.Allowed)
-        {
-            await RecordAsync(actor, scope, "rate-limited", $"limit '{limit.Limit}'", captured, started, cancellationToken);
-            throw RateLimited(limit, exposed);
-        }
-
-        // While the database is away the call is refused before the tool runs: a tool with side effects must not act
-        // when its record cannot be written (nor run twice when the client retries).
-        await audit.EnsureWritableAsync(cancellationToken);
-        string outcome = "failed";
+        CallToolResult result;
         try
         {
-            var result = await next(context, cancellationToken);
-            outcome = result.IsError == true ? "tool-error" : "ok";
-            return result;
+            result = await next(context, cancellationToken);
         }
-        finally
+        catch (Exception e)
         {
-            await RecordAsync(actor, scope, outcome, decision.Describe(roles, Actions.CallTool, scope), captured, started, CancellationToken.None);
+            // The SDK matched the name before the filters ran: nothing matched means no such tool.
+            var outcome = e is McpProtocolException && context.MatchedPrimitive is null ? ToolCallOutcome.UnknownTool : ToolCallOutcome.Failed;
+            await guard.CompleteToolCallAsync(grant, outcome, CancellationToken.None);
+            throw;
         }
+
+        // The answer waits until the audit event is durable: a call the trail cannot record is never acknowledged.
+        var recorded = await guard.CompleteToolCallAsync(grant, result.IsError == true ? ToolCallOutcome.ToolError : ToolCallOutcome.Ok, CancellationToken.None);
+        return recorded.Allowed ? result : Refuse(context, recorded, $"call the tool '{exposed}'", RefusedToolResult);
     }
 
-    private PolicyDecision Decide(RoleSet roles, string action, string exposedName) =>
-        view.TryResolveName(exposedName, out var server, out var name) ? policies.Current.Decide(roles, action, $"{server}/{name}") : default;
+    private ValueTask<AccessDecision> AuthorizeResourceAsync<TParams>(RequestContext<TParams> context, string method, string uri, CancellationToken cancellationToken) =>
+        guard.AuthorizeAsync(context.User.ToAccessPrincipal(), method, Actions.ReadResource, ResourceScope(uri), cancellationToken);
 
-    private PolicyDecision DecideResource(RoleSet roles, string uri) =>
-        view.ServerOfResource(uri) is { } server ? policies.Current.Decide(roles, Actions.ReadResource, $"{server}/{uri}") : default;
-
-    private static void Require(PolicyDecision decision, ClaimsPrincipal? user, RoleSet roles, string action, string scope, string what)
+    // subscriptions/listen (2026-07-28) has no request filter: its resourceSubscriptions are decided here, before
+    // the SDK sees the request. Read with the SDK's own contract, so both see the same URIs.
+    private McpMessageHandler AuthorizeListenSubscriptions(McpMessageHandler next) => async (context, cancellationToken) =>
     {
-        if (!decision.Allowed)
+        if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.SubscriptionsListen } request && ListenedResources(request) is { Count: > 0 } uris)
         {
-            throw Forbidden(decision, user, roles, action, scope, what);
+            var principal = context.User.ToAccessPrincipal();
+            foreach (string uri in uris)
+            {
+                var decision = await guard.AuthorizeAsync(principal, RequestMethods.SubscriptionsListen, Actions.ReadResource, ResourceScope(uri), cancellationToken);
+                if (!decision.Allowed)
+                {
+                    context.JsonRpcMessage = new JsonRpcError { Id = request.Id, Error = Error(decision, $"subscribe to the resource '{uri}'"), Context = request.Context };
+                    await context.Server.SendMessageAsync(context.JsonRpcMessage, cancellationToken);
+                    return;
+                }
+            }
         }
-    }
 
-    private static McpProtocolException Forbidden(PolicyDecision decision, ClaimsPrincipal? user, RoleSet roles, string action, string scope, string what) =>
-        new($"Permission denied: {user.PrincipalId() ?? "an anonymous caller"} may not {what}; {decision.Describe(roles, action, scope)}.", GatewayErrorCodes.Forbidden);
+        await next(context, cancellationToken);
+    };
 
-    // Every tool call is audited, allowed or not. Arguments only when Audit:CaptureArguments is on, and redacted.
-    private async Task RecordAsync(string actor, string scope, string outcome, string decision, JsonNode? captured, long started, CancellationToken cancellationToken)
+    private static McpMessageHandler SendRefusals(McpMessageHandler next) => (context, cancellationToken) =>
     {
-        var details = new JsonObject { ["decision"] = decision, ["durationMs"] = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 3) };
-        if (captured is not null)
+        if (context.JsonRpcMessage is JsonRpcResponse { Context.Items: { } items } response && items.TryGetValue(RefusalKey, out var refusal) && refusal is JsonRpcErrorDetail error)
         {
-            details["arguments"] = captured;
+            context.JsonRpcMessage = new JsonRpcError { Id = response.Id, Error = error, Context = response.Context };
         }
 
-        await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), actor, "tools/call", scope, outcome, details.ToJsonString()), cancellationToken);
+        return next(context, cancellationToken);
+    };
+
+    private static IList<string>? ListenedResources(JsonRpcRequest request)
+    {
+        try
+        {
+            return request.Params is null ? null : JsonSerializer.Deserialize(request.Params, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(SubscriptionsListenRequestParams))) is SubscriptionsListenRequestParams { Notifications.ResourceSubscriptions: { } uris } ? uris : null;
+        }
+        catch (JsonException)
+        {
+            return null; // malformed: the SDK refuses it with the same contract
+        }
     }
 
-    // The SDK would turn any other exception from a tool-call filter into an isError result saying only "An error
-    // occurred", which reads like the tool failing. A protocol error says what happened and when to retry. It
-    // cannot be an HTTP 503: the SDK answers on the 200 event stream it opened for the request (its priming event,
-    // for resumability, is written first), so 503 with Retry-After is for what fails before the MCP handler runs.
-    private static McpProtocolException DatabaseUnavailable(string tool)
+    private static CallToolResult RefusedToolResult => new() { IsError = true, Content = [new TextContentBlock { Text = "Refused." }] };
+
+    // A name that resolves is decided on server/name; one that does not is decided as given, so permissions scoped
+    // to servers deny it and only unscoped (or '**') ones allow it.
+    private string NameScope(string exposedName) =>
+        view.TryResolveName(exposedName, out var server, out var name) ? $"{server}/{name}" : exposedName;
+
+    private string ResourceScope(string uri) =>
+        view.ServerOfResource(uri) is { } server ? $"{server}/{uri}" : uri;
+
+    private static TResult Refuse<TParams, TResult>(RequestContext<TParams> context, AccessDecision decision, string what, TResult standIn)
     {
-        var error = new McpProtocolException(
-            $"Switchboard's database is unavailable, so the call to the tool '{tool}' could not be written to the audit trail and no result is returned (a tool already running when it went away has its result withheld); retry in {StorageUnavailableHandler.RetryAfterSeconds} s.",
-            GatewayErrorCodes.StorageUnavailable);
-        error.Data["retryAfterSeconds"] = StorageUnavailableHandler.RetryAfterSeconds;
-        return error;
+        context.Items[RefusalKey] = Error(decision, what);
+        return standIn;
     }
 
-    private static McpProtocolException RateLimited(RateLimitDecision limit, string tool)
+    private static JsonRpcErrorDetail Error(AccessDecision decision, string what)
     {
-        double seconds = limit.RetryAfterSeconds;
-        var error = new McpProtocolException(
-            $"Rate limit '{limit.Limit}' reached for the tool '{tool}'; retry after {seconds.ToString(CultureInfo.InvariantCulture)} s.",
-            GatewayErrorCodes.RateLimited);
-        error.Data["retryAfterSeconds"] = seconds;
-        error.Data["limit"] = limit.Limit;
-        return error;
+        string caller = decision.Principal.Id == AccessPrincipal.AnonymousId ? "an anonymous caller" : decision.Principal.Id;
+        string seconds = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        var (message, data) = decision.Outcome switch
+        {
+            AccessOutcome.RateLimited => (
+                $"Rate limit '{decision.Limit}' reached: {caller} may not {what} now; retry after {seconds} s.",
+                new JsonObject { ["retryAfterSeconds"] = decision.RetryAfterSeconds, ["limit"] = decision.Limit }),
+            AccessOutcome.StorageUnavailable => (
+                $"Switchboard's database is unavailable, so the request to {what} could not be written to the audit trail and no result is returned (a tool already running when it went away has its result withheld); retry in {seconds} s.",
+                new JsonObject { ["retryAfterSeconds"] = decision.RetryAfterSeconds }),
+            _ => ($"Permission denied: {caller} may not {what}; {decision.Reason}.", null),
+        };
+        return new JsonRpcErrorDetail { Code = (int)decision.ErrorCode!.Value, Message = message, Data = data };
     }
 }

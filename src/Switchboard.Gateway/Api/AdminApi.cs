@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Access;
 using Switchboard.Access.Identity;
 using Switchboard.Gateway.Identity;
-using Switchboard.Policy.RateLimiting;
 
 namespace Switchboard.Gateway.Api;
 
@@ -41,7 +41,7 @@ internal static class AdminApi
 
         var api = endpoints.MapGroup($"{Prefix}/v1")
             .RequireSwitchboardAuthentication()
-            .AddEndpointFilter(LimitRequestsAsync);
+            .AddEndpointFilter(AuthorizeAsync);
         api.MapKeysApi();
         api.MapAuditApi();
         api.MapRolesApi();
@@ -50,7 +50,7 @@ internal static class AdminApi
 
     /// <summary>Adds the permission an endpoint needs.</summary>
     public static RouteHandlerBuilder Requires(this RouteHandlerBuilder endpoint, string action) =>
-        endpoint.RequireAuthorization(p => p.AddAuthenticationSchemes(SwitchboardIdentityExtensions.Scheme).AddRequirements(new PermissionRequirement(action)));
+        endpoint.WithMetadata(new RequiredPermission(action));
 
     /// <summary>Who an administrative change is attributed to in the audit trail.</summary>
     public static string Actor(HttpContext http) => http.User.PrincipalId() ?? ApiKeyService.OperatorActor;
@@ -63,24 +63,37 @@ internal static class AdminApi
     public static IResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    private static async ValueTask<object?> LimitRequestsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    // Every request is decided by AccessGuard: the endpoint's permission, then the caller's per-principal limit.
+    private static async ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var limiter = http.RequestServices.GetRequiredService<IToolCallRateLimiter>();
-        if (http.User.PrincipalId() is { } principal)
+        var endpoint = http.GetEndpoint();
+        string? action = endpoint?.Metadata.GetMetadata<RequiredPermission>()?.Action;
+        string operation = $"{http.Request.Method} {(endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value}";
+        var principal = http.User.ToAccessPrincipal();
+        var decision = await http.RequestServices.GetRequiredService<AccessGuard>().AuthorizeRequestAsync(principal, operation, action, http.RequestAborted);
+        if (decision.Allowed)
         {
-            var decision = await limiter.AcquireAsync(principal, http.User.Roles(), tool: null, http.RequestAborted);
-            if (!decision.Allowed)
-            {
-                double seconds = decision.RetryAfterSeconds;
-                http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                return TypedResults.Problem(
-                    $"Rate limit '{decision.Limit}' reached; retry after {seconds.ToString(CultureInfo.InvariantCulture)} s.",
-                    statusCode: StatusCodes.Status429TooManyRequests,
-                    title: "Too many requests");
-            }
+            return await next(context);
         }
 
-        return await next(context);
+        string seconds = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        if (decision.Outcome != AccessOutcome.Denied)
+        {
+            http.Response.Headers.RetryAfter = seconds;
+        }
+
+        return decision.Outcome switch
+        {
+            AccessOutcome.Denied => TypedResults.Problem(
+                $"{principal.Id} may not {action}; {decision.Reason}.", statusCode: StatusCodes.Status403Forbidden, title: "Permission denied"),
+            AccessOutcome.RateLimited => TypedResults.Problem(
+                $"Rate limit '{decision.Limit}' reached; retry after {seconds} s.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests"),
+            _ => TypedResults.Problem(
+                $"Switchboard's database is unavailable; retry in {seconds} s.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable"),
+        };
     }
+
+    /// <summary>The permission an endpoint needs; endpoints without one are open to every authenticated caller.</summary>
+    private sealed record RequiredPermission(string Action);
 }

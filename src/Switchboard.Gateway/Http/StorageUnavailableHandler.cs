@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Storage;
 
 namespace Switchboard.Gateway.Http;
@@ -11,9 +11,6 @@ namespace Switchboard.Gateway.Http;
 /// </summary>
 internal sealed class StorageUnavailableHandler : IExceptionHandler
 {
-    // How long clients are told to wait, here and in the JSON-RPC error of a tool call that could not be audited.
-    internal const int RetryAfterSeconds = 5;
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is not StorageUnavailableException)
@@ -21,12 +18,12 @@ internal sealed class StorageUnavailableHandler : IExceptionHandler
             return false;
         }
 
-        httpContext.Response.Headers.RetryAfter = $"{RetryAfterSeconds}";
+        httpContext.Response.Headers.RetryAfter = $"{SwitchboardErrorCodes.StorageRetryAfterSeconds}";
         await JsonRpcErrorResponse.WriteAsync(
             httpContext,
             StatusCodes.Status503ServiceUnavailable,
-            GatewayErrorCodes.StorageUnavailable,
-            $"Switchboard's database is unavailable; retry in {RetryAfterSeconds} s.");
+            SwitchboardErrorCodes.StorageUnavailable,
+            $"Switchboard's database is unavailable; retry in {SwitchboardErrorCodes.StorageRetryAfterSeconds} s.");
         return true;
     }
 }

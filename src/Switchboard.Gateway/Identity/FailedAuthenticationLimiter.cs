@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Switchboard.Access.Identity;
+using Switchboard.Errors;
 using Switchboard.Gateway.Http;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
@@ -112,7 +113,7 @@ internal sealed class FailedAuthenticationLimiter(
         await JsonRpcErrorResponse.WriteAsync(
             context,
             StatusCodes.Status429TooManyRequests,
-            Access.GatewayErrorCodes.RateLimited,
+            SwitchboardErrorCodes.RateLimited,
             $"Too many failed authentications from this address; retry after {seconds.ToString(CultureInfo.InvariantCulture)} s.");
     }
 

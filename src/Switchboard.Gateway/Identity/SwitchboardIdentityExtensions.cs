@@ -13,9 +13,8 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol.AspNetCore.Authentication;
 using ModelContextProtocol.Authentication;
-using Switchboard.Access.Authorization;
+using Switchboard.Access;
 using Switchboard.Access.Identity;
-using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Identity;
 
@@ -74,22 +73,7 @@ public static class SwitchboardIdentityExtensions
             };
         });
         services.AddAuthorization();
-        services.AddSwitchboardKeyManagement(configuration);
-        services.AddHostedService<BootstrapAdministrator>();
-        services.AddHostedService<PolicyRefresher>();
-        return services;
-    }
-
-    /// <summary>What managing API keys needs, without the HTTP side: the policy (to know the roles) and the key service.</summary>
-    public static IServiceCollection AddSwitchboardKeyManagement(this IServiceCollection services, IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<PolicyOptions>().Bind(configuration.GetSection(PolicyOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PolicyOptions>, PolicyOptionsValidator>());
-        services.TryAddSingleton<AccessPolicyProvider>();
-        services.TryAddSingleton<ApiKeyService>();
-        services.TryAddSingleton<RoleService>();
-        services.TryAddSingleton<ServiceTokenService>();
+        services.AddSwitchboardAccess(configuration).WithBootstrapAdministrator();
         return services;
     }
 

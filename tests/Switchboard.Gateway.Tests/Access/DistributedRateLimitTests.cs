@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Npgsql;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Testing;
 
@@ -107,7 +107,7 @@ public sealed class DistributedRateLimitTests
     private static void AssertRateLimited(JsonElement response)
     {
         var error = response.GetProperty("error");
-        Assert.Equal((int)GatewayErrorCodes.RateLimited, error.GetProperty("code").GetInt32());
+        Assert.Equal((int)SwitchboardErrorCodes.RateLimited, error.GetProperty("code").GetInt32());
         Assert.Equal("principal", error.GetProperty("data").GetProperty("limit").GetString());
 
         // The wait until the next token, at one token an hour, from a bucket drained less than a minute ago.
@@ -210,7 +210,7 @@ public sealed class DistributedRateLimitTests
                     AllowedB++;
                 }
             }
-            else if (response.TryGetProperty("error", out var rpcError) && rpcError.GetProperty("code").GetInt32() == (int)GatewayErrorCodes.RateLimited)
+            else if (response.TryGetProperty("error", out var rpcError) && rpcError.GetProperty("code").GetInt32() == (int)SwitchboardErrorCodes.RateLimited)
             {
                 Refusals.Add(response);
             }

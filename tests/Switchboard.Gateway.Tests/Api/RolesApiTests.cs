@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 using static Switchboard.Gateway.Tests.Api.AdminApiServer;
@@ -34,7 +34,7 @@ public sealed class RolesApiTests(AdminApiServer gateway) : IClassFixture<AdminA
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(["utilities__uuid_v4", "utilities__uuid_v7"], before);
-        Assert.Equal(GatewayErrorCodes.Forbidden, refused.ErrorCode);
+        Assert.Equal(SwitchboardErrorCodes.PermissionDenied, refused.ErrorCode);
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Equal(["utilities__slugify"], after);
         Assert.NotEqual(true, slug.IsError);

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 using static Switchboard.Gateway.Tests.Api.AdminApiServer;
@@ -35,7 +35,7 @@ public sealed class ServiceTokenTests(AdminApiServer gateway) : IClassFixture<Ad
         Assert.Equal(120, body.GetProperty("expires_in").GetInt32());
         Assert.Equal(3, token.Split('.').Length);
         Assert.Empty(tools); // viewer: no tools, although the key itself is also an agent
-        Assert.Equal(GatewayErrorCodes.Forbidden, refused.ErrorCode);
+        Assert.Equal(SwitchboardErrorCodes.PermissionDenied, refused.ErrorCode);
         Assert.Equal("denied", Assert.Single(audited).Outcome);
     }
 

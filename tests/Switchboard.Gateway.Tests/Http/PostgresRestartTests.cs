@@ -7,7 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Policy;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
@@ -267,7 +267,7 @@ public sealed class PostgresRestartTests
             }
 
             if (!message.TryGetProperty("error", out var error)
-                || error.GetProperty("code").GetInt32() != (int)GatewayErrorCodes.StorageUnavailable
+                || error.GetProperty("code").GetInt32() != (int)SwitchboardErrorCodes.StorageUnavailable
                 || error.GetProperty("message").GetString()?.Contains("database is unavailable", StringComparison.Ordinal) != true)
             {
                 return call;

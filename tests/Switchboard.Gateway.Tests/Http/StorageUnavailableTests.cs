@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Gateway.Http;
 using Switchboard.Storage;
 using Switchboard.Testing;
@@ -33,7 +33,7 @@ public sealed class StorageUnavailableTests
         Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         var error = body.RootElement.GetProperty("error");
-        Assert.Equal((int)GatewayErrorCodes.StorageUnavailable, error.GetProperty("code").GetInt32());
+        Assert.Equal((int)SwitchboardErrorCodes.StorageUnavailable, error.GetProperty("code").GetInt32());
         Assert.Contains("database is unavailable", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 }

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Gateway.Identity;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
@@ -45,7 +45,7 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
         var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await client.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct));
 
         Assert.Empty(tools);
-        Assert.Equal(GatewayErrorCodes.Forbidden, error.ErrorCode);
+        Assert.Equal(SwitchboardErrorCodes.PermissionDenied, error.ErrorCode);
         var audited = await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Actor: key.Info.Principal, Action: "tools/call"), Ct);
         var denied = Assert.Single(audited);
         Assert.Equal(("utilities/uuid_v4", "denied"), (denied.Target, denied.Outcome));

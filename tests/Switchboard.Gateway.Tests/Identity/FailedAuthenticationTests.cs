@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
@@ -63,7 +63,7 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
         Assert.All(failures, s => Assert.Equal(HttpStatusCode.Unauthorized, s));
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(21));
-        Assert.Equal((int)GatewayErrorCodes.RateLimited, error.GetProperty("code").GetInt32());
+        Assert.Equal((int)SwitchboardErrorCodes.RateLimited, error.GetProperty("code").GetInt32());
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         // Three failures within the budget, then one event for the block: the probes without credentials are not there.
         Assert.Equal(["auth.failed", "auth.failed", "auth.failed", "auth.blocked"], events.Select(e => e.Action));

@@ -1,5 +1,5 @@
 using ModelContextProtocol;
-using Switchboard.Gateway.Access;
+using Switchboard.Errors;
 
 namespace Switchboard.Gateway.Tests.Identity;
 
@@ -42,7 +42,7 @@ public sealed class RbacMatrixTests(AuthenticatedGatewayServer gateway) : IClass
         else
         {
             var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await client.CallToolAsync(tool, cancellationToken: Ct));
-            Assert.Equal(GatewayErrorCodes.Forbidden, error.ErrorCode);
+            Assert.Equal(SwitchboardErrorCodes.PermissionDenied, error.ErrorCode);
             Assert.Contains("Permission denied", error.Message, StringComparison.Ordinal);
         }
     }
@@ -80,7 +80,7 @@ public sealed class RbacMatrixTests(AuthenticatedGatewayServer gateway) : IClass
         var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await client.ReadResourceAsync("test://static-text", cancellationToken: Ct));
 
         Assert.Empty(resources);
-        Assert.Equal(GatewayErrorCodes.Forbidden, error.ErrorCode);
+        Assert.Equal(SwitchboardErrorCodes.PermissionDenied, error.ErrorCode);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed class RbacMatrixTests(AuthenticatedGatewayServer gateway) : IClass
         var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await client.CallToolAsync("everything__test_simple_text", cancellationToken: Ct));
         var otherTool = await client.CallToolAsync("everything__test_image_content", cancellationToken: Ct);
 
-        Assert.Equal(GatewayErrorCodes.RateLimited, error.ErrorCode);
+        Assert.Equal(SwitchboardErrorCodes.RateLimited, error.ErrorCode);
         Assert.Contains("retry after", error.Message, StringComparison.Ordinal);
         Assert.NotEqual(true, otherTool.IsError);
     }

@@ -100,11 +100,11 @@ public sealed class RedisFaultTests
         await connectionA.StartAsync(Ct);
         await connectionB.StartAsync(Ct);
         await Poll.UntilAsync(() => connectionA.IsAvailable && connectionB.IsAvailable, TimeSpan.FromSeconds(10), "Redis did not connect");
-        var replicaA = new TokenBucketRateLimiter(connectionA);
-        var replicaB = new TokenBucketRateLimiter(connectionB);
+        var replicaA = new RedisTokenBuckets(connectionA);
+        var replicaB = new RedisTokenBuckets(connectionB);
         var policy = new TokenBucketPolicy(Capacity: 5, TokensPerSecond: 0.01);
 
-        var decisions = new List<RateLimitDecision>();
+        var decisions = new List<TokenBucketDecision>();
         for (var i = 0; i < 6; i++)
         {
             decisions.Add(await (i % 2 == 0 ? replicaA : replicaB).TryAcquireAsync("principal:p1", policy, cancellationToken: Ct));

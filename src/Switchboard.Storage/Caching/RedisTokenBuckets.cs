@@ -20,7 +20,7 @@ public readonly record struct TokenBucketRequest(string Key, TokenBucketPolicy P
 /// <param name="Remaining">Tokens left after this request (in the refusing bucket when refused, else the fullest-drained one).</param>
 /// <param name="Shared">True when decided by Redis for all replicas; false when decided by this replica alone (Redis absent or down).</param>
 /// <param name="RefusedBy">When refused, the index of the first bucket that lacked tokens; -1 when allowed.</param>
-public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfter, double Remaining, bool Shared, int RefusedBy = -1);
+public readonly record struct TokenBucketDecision(bool Allowed, TimeSpan RetryAfter, double Remaining, bool Shared, int RefusedBy = -1);
 
 /// <summary>
 /// Token buckets shared by every replica through one atomic Redis script, falling back to per-replica buckets while
@@ -32,14 +32,14 @@ public interface IDistributedRateLimiter
     /// Takes <paramref name="tokens"/> from every bucket in <paramref name="buckets"/>, or from none of them: a request
     /// one bucket refuses spends nothing from the others. One round trip to Redis whatever the number of buckets.
     /// </summary>
-    ValueTask<RateLimitDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default);
+    ValueTask<TokenBucketDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Shorthands for <see cref="IDistributedRateLimiter"/>.</summary>
 public static class DistributedRateLimiterExtensions
 {
     /// <summary>Takes <paramref name="tokens"/> from the bucket named <paramref name="key"/>, or says how long to wait.</summary>
-    public static ValueTask<RateLimitDecision> TryAcquireAsync(this IDistributedRateLimiter limiter, string key, TokenBucketPolicy policy, int tokens = 1, CancellationToken cancellationToken = default)
+    public static ValueTask<TokenBucketDecision> TryAcquireAsync(this IDistributedRateLimiter limiter, string key, TokenBucketPolicy policy, int tokens = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(limiter);
         return limiter.TryAcquireAsync([new TokenBucketRequest(key, policy)], tokens, cancellationToken);
@@ -51,7 +51,7 @@ public static class DistributedRateLimiterExtensions
 /// The script touches several keys, so on a Redis Cluster a request's buckets would have to share a hash slot;
 /// Switchboard uses a single Redis (or a Sentinel-managed primary), where any keys may go together.
 /// </remarks>
-public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? timeProvider = null) : IDistributedRateLimiter
+public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeProvider = null) : IDistributedRateLimiter
 {
     // Redis time (not the caller's clock) so replicas with skewed clocks agree; µs since the epoch fit a double exactly.
     // ARGV: cost, then capacity and rate per key. Refills every bucket, and takes the cost from all of them only if
@@ -105,7 +105,7 @@ public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? 
     private readonly ConcurrentDictionary<string, LocalBucket> _local = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public async ValueTask<RateLimitDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default)
+    public async ValueTask<TokenBucketDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(buckets);
         ArgumentOutOfRangeException.ThrowIfZero(buckets.Count);
@@ -135,7 +135,7 @@ public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? 
                     [.. buckets.Select(b => (RedisKey)(redis.KeyPrefix + "rl:" + b.Key))],
                     arguments))!;
                 int refused = (int)result[0];
-                return new RateLimitDecision(
+                return new TokenBucketDecision(
                     refused == 0,
                     TimeSpan.FromTicks((long)(double.Parse((string)result[1]!, CultureInfo.InvariantCulture) * 10)),
                     double.Parse((string)result[2]!, CultureInfo.InvariantCulture),
@@ -155,7 +155,7 @@ public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? 
         return Local(buckets, tokens);
     }
 
-    private RateLimitDecision Local(IReadOnlyList<TokenBucketRequest> requests, int tokens)
+    private TokenBucketDecision Local(IReadOnlyList<TokenBucketRequest> requests, int tokens)
     {
         if (_local.Count > 100_000)
         {
@@ -190,7 +190,7 @@ public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? 
             if (refused >= 0)
             {
                 var empty = buckets[refused];
-                return new RateLimitDecision(false, TimeSpan.FromSeconds((tokens - empty.Tokens) / requests[refused].Policy.TokensPerSecond), empty.Tokens, Shared: false, RefusedBy: refused);
+                return new TokenBucketDecision(false, TimeSpan.FromSeconds((tokens - empty.Tokens) / requests[refused].Policy.TokensPerSecond), empty.Tokens, Shared: false, RefusedBy: refused);
             }
 
             foreach (var bucket in buckets)
@@ -198,7 +198,7 @@ public sealed class TokenBucketRateLimiter(RedisConnection redis, TimeProvider? 
                 bucket.Tokens -= tokens;
             }
 
-            return new RateLimitDecision(true, TimeSpan.Zero, buckets.Min(b => b.Tokens), Shared: false);
+            return new TokenBucketDecision(true, TimeSpan.Zero, buckets.Min(b => b.Tokens), Shared: false);
         }
         finally
         {

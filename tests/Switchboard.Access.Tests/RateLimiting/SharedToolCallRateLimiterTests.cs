@@ -6,9 +6,8 @@ using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Storage;
 using Switchboard.Storage.Caching;
-using RateLimitDecision = Switchboard.Policy.RateLimiting.RateLimitDecision;
 
-namespace Switchboard.Gateway.Tests.Access;
+namespace Switchboard.Access.Tests.RateLimiting;
 
 /// <summary>The limits' semantics, on the per-replica buckets the shared limiter keeps when no Redis is configured.</summary>
 public sealed class SharedToolCallRateLimiterTests : IAsyncDisposable
@@ -113,9 +112,9 @@ public sealed class SharedToolCallRateLimiterTests : IAsyncDisposable
     private SharedToolCallRateLimiter Limiter(RateLimitOptions options) =>
         new(_storage.GetRequiredService<IDistributedRateLimiter>(), new StaticOptionsMonitor(options));
 
-    private static async Task<RateLimitDecision[]> Calls(IToolCallRateLimiter limiter, string principal, string tool, int count, RoleSet? roles = null)
+    private static async Task<ToolCallLimitDecision[]> Calls(IToolCallRateLimiter limiter, string principal, string tool, int count, RoleSet? roles = null)
     {
-        var decisions = new RateLimitDecision[count];
+        var decisions = new ToolCallLimitDecision[count];
         for (int i = 0; i < count; i++)
         {
             decisions[i] = await limiter.AcquireAsync(principal, roles ?? Agent, tool, Ct);

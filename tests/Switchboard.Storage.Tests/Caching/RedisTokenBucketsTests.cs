@@ -21,10 +21,10 @@ public sealed class TokenBucketRateLimiterTests
         await using var redis = new RedisConnection(Options(shared));
         await redis.StartAsync(Ct);
         await Poll.UntilAsync(() => !shared || redis.IsAvailable, TimeSpan.FromSeconds(10), "Redis did not connect");
-        var limiter = new TokenBucketRateLimiter(redis);
+        var limiter = new RedisTokenBuckets(redis);
         TokenBucketRequest[] both = [new("wide", Wide), new("narrow", Narrow)];
 
-        var decisions = new List<RateLimitDecision>();
+        var decisions = new List<TokenBucketDecision>();
         for (int i = 0; i < 4; i++)
         {
             decisions.Add(await limiter.TryAcquireAsync(both, cancellationToken: Ct));

@@ -1,0 +1,53 @@
+using ModelContextProtocol;
+
+namespace Switchboard.Errors;
+
+/// <summary>
+/// Every JSON-RPC error code Switchboard itself puts in an answer, in one place. The standard ones are JSON-RPC 2.0
+/// §5.1's and MCP's; the others are Switchboard's own, in the range §5.1 leaves to implementations (-32000 to
+/// -32099), chosen to echo the HTTP status a REST client would get (-32003 ↔ 403, -32029 ↔ 429, -32053 ↔ 503).
+/// </summary>
+/// <remarks>
+/// The MCP SDK answers some requests itself, with codes not listed here: <c>-32601</c> for an unknown method,
+/// <c>-32602</c> for an unknown tool or prompt or malformed parameters, <c>-32022</c> for an unsupported protocol
+/// version. The README's "Errors you may see" table lists what a client meets, from either source.
+/// </remarks>
+public static class SwitchboardErrorCodes
+{
+    /// <summary>The request body is not JSON (HTTP 400).</summary>
+    public const McpErrorCode ParseError = McpErrorCode.ParseError;
+
+    /// <summary>
+    /// The body is JSON but not a JSON-RPC 2.0 request, is over <c>Gateway:MaxRequestBodyBytes</c> (HTTP 413), carries
+    /// a <c>Host</c> or <c>Origin</c> that is not allowed (HTTP 403), or belongs to a session opened on another endpoint.
+    /// </summary>
+    public const McpErrorCode InvalidRequest = McpErrorCode.InvalidRequest;
+
+    /// <summary>A request's parameters are missing or name nothing Switchboard serves (a completion's prompt, a subscription's URI).</summary>
+    public const McpErrorCode InvalidParams = McpErrorCode.InvalidParams;
+
+    /// <summary>A subscription names a resource no server in the view owns.</summary>
+    public const McpErrorCode ResourceNotFound = McpErrorCode.ResourceNotFound;
+
+    /// <summary>
+    /// Permission denied: the caller is authenticated but its roles do not grant the request (HTTP 403). The message
+    /// names what was missing. Also the answer for a tool, prompt or resource that does not exist when the caller's
+    /// roles would not grant it, so a refusal never tells whether it exists.
+    /// </summary>
+    public const McpErrorCode PermissionDenied = (McpErrorCode)(-32003);
+
+    /// <summary>
+    /// Rate limited: the caller is over a tool-call limit, or its address over the failed-authentication limit (HTTP
+    /// 429); <c>error.data.retryAfterSeconds</c> says when to try again, <c>error.data.limit</c> which limit it was.
+    /// </summary>
+    public const McpErrorCode RateLimited = (McpErrorCode)(-32029);
+
+    /// <summary>
+    /// Switchboard's database is unavailable, so the request could not be completed or its audit event written (HTTP
+    /// 503); <c>error.data.retryAfterSeconds</c> says when to try again.
+    /// </summary>
+    public const McpErrorCode StorageUnavailable = (McpErrorCode)(-32053);
+
+    /// <summary>How long clients are told to wait when the database is unavailable, in <c>Retry-After</c> and <c>retryAfterSeconds</c>.</summary>
+    public const int StorageRetryAfterSeconds = 5;
+}
