@@ -158,8 +158,8 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
                 var decision = await guard.AuthorizeAsync(principal, RequestMethods.SubscriptionsListen, Actions.ReadResource, ResourceScope(uri), cancellationToken);
                 if (!decision.Allowed)
                 {
-                    context.JsonRpcMessage = new JsonRpcError { Id = request.Id, Error = Error(decision, $"subscribe to the resource '{uri}'"), Context = request.Context };
-                    await context.Server.SendMessageAsync(context.JsonRpcMessage, cancellationToken);
+                    // The server is bound to the request's own response stream, which the error goes back on.
+                    await context.Server.SendMessageAsync(new JsonRpcError { Id = request.Id, Error = Error(decision, $"subscribe to the resource '{uri}'") }, cancellationToken);
                     return;
                 }
             }
