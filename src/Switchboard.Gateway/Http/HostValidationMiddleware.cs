@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
+using Switchboard.Text;
 
 namespace Switchboard.Gateway.Http;
 
@@ -55,7 +56,7 @@ internal sealed partial class HostValidationMiddleware(RequestDelegate next, IOp
 
     private Task RefuseAsync(HttpContext context, string header, string value)
     {
-        LogRefused(logger, header, value);
+        LogRefused(logger, header, PrintableText.Escape(value)!);
         return JsonRpcErrorResponse.WriteAsync(
             context,
             StatusCodes.Status403Forbidden,

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Switchboard.Gateway.Diagnostics;
+using Switchboard.Text;
 using Switchboard.Access.Identity;
 
 namespace Switchboard.Gateway.Identity;
@@ -44,7 +46,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         var (caller, failure) = await keys.AuthenticateAsync(key, Context.RequestAborted);
         if (caller is null)
         {
+            Log.ApiKeyRefused(Logger, failure!);
             return AuthenticateResult.Fail(failure!);
+        }
+
+        if (Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.ApiKeyAuthenticated(Logger, PrintableText.Escape(caller.Principal)!, caller.Prefix);
         }
 
         var identity = new ClaimsIdentity(

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Access.Identity;
+using Switchboard.Gateway.Diagnostics;
+using Switchboard.Text;
 
 namespace Switchboard.Gateway.Identity;
 
@@ -25,8 +27,18 @@ internal sealed class ServiceTokenAuthenticationHandler(
         }
 
         var (identity, failure) = await tokens.ValidateAsync(authorization["Bearer ".Length..].Trim(), Context.RequestAborted);
-        return identity is null
-            ? AuthenticateResult.Fail(failure!)
-            : AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        if (identity is null)
+        {
+            Log.ServiceTokenRefused(Logger, failure!);
+            return AuthenticateResult.Fail(failure!);
+        }
+
+        var user = new ClaimsPrincipal(identity);
+        if (Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.ServiceTokenAuthenticated(Logger, PrintableText.Escape(user.PrincipalId()));
+        }
+
+        return AuthenticateResult.Success(new AuthenticationTicket(user, SchemeName));
     }
 }
