@@ -5,12 +5,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Access;
 using Switchboard.Access.Authorization;
 using Switchboard.Access.Identity;
+using Switchboard.Access.RateLimiting;
 using Switchboard.Gateway;
 using Switchboard.Gateway.Identity;
 using Switchboard.Policy;
-using Switchboard.Policy.RateLimiting;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Maintenance;
 
@@ -29,8 +30,8 @@ public enum RateLimitStore
 /// <summary>
 /// What the gateway adds to one tool call before the tool runs, with every cache warm (issue 6; target under 50 µs
 /// in all): authenticating the API key, the policy decision and the rate limits, each alone and together the way
-/// <c>McpAccessFilters</c> runs them. Services come from <c>AddSwitchboardGateway</c> over a SQLite file, so these
-/// are the production types wired as the host wires them.
+/// <c>McpAccessFilters</c> runs them, through <see cref="AccessGuard"/>. Services come from <c>AddSwitchboardGateway</c>
+/// over a SQLite file, so these are the production types wired as the host wires them.
 /// </summary>
 [MemoryDiagnoser]
 public class ToolCallOverheadBenchmarks : IAsyncDisposable
@@ -41,9 +42,11 @@ public class ToolCallOverheadBenchmarks : IAsyncDisposable
     private ApiKeyService _keys = null!;
     private AccessPolicyProvider _policies = null!;
     private IToolCallRateLimiter _limiter = null!;
+    private AccessGuard _guard = null!;
     private string _key = null!;
     private string _principal = null!;
     private RoleSet _roles = null!;
+    private AccessPrincipal _caller = null!;
     private string? _directory;
 
     /// <summary>The bucket store under test.</summary>
@@ -100,11 +103,13 @@ public class ToolCallOverheadBenchmarks : IAsyncDisposable
         _keys = _services.GetRequiredService<ApiKeyService>();
         _policies = _services.GetRequiredService<AccessPolicyProvider>();
         _limiter = _services.GetRequiredService<IToolCallRateLimiter>();
+        _guard = _services.GetRequiredService<AccessGuard>();
         _key = (await _keys.CreateAsync("bench-agent", [BuiltInRoles.Agent], actor: "bench")).Key;
 
         var user = await AuthenticateRequest();
         _principal = user.PrincipalId()!;
         _roles = user.Roles();
+        _caller = user.ToAccessPrincipal();
         if (!await ToolCall())
         {
             throw new InvalidOperationException("The warm-up tool call was refused: the benchmark would measure a refusal.");
@@ -139,14 +144,19 @@ public class ToolCallOverheadBenchmarks : IAsyncDisposable
     [Benchmark]
     public async Task<bool> RateLimit() => (await _limiter.AcquireAsync(_principal, _roles, Scope)).Allowed;
 
-    /// <summary>All three in order, as a tool call meets them: authenticate, roles from the claims, decide, limit.</summary>
+    /// <summary>
+    /// The guard's decision for a tool call: the policy, the per-principal-and-tool and per-principal buckets, and the
+    /// check that the audit trail is writable (its event is written when the call completes, not measured here).
+    /// </summary>
+    [Benchmark]
+    public async Task<bool> Guard() => (await _guard.AuthorizeToolCallAsync(_caller, Scope, null)).Allowed;
+
+    /// <summary>All three in order, as a tool call meets them: authenticate, the caller from the claims, the guard's decision.</summary>
     [Benchmark]
     public async Task<bool> ToolCall()
     {
         var user = await AuthenticateRequest();
-        var roles = user.Roles();
-        return _policies.Current.Decide(roles, Actions.CallTool, Scope).Allowed
-            && (await _limiter.AcquireAsync(user.PrincipalId()!, roles, Scope)).Allowed;
+        return (await _guard.AuthorizeToolCallAsync(user.ToAccessPrincipal(), Scope, null)).Allowed;
     }
 
     /// <summary>Disposes the services and deletes the database file.</summary>

@@ -93,7 +93,7 @@ public sealed class AccessGuard(
         ArgumentNullException.ThrowIfNull(principal);
         long started = time.GetTimestamp();
         var captured = arguments.Capture(callArguments);
-        var decision = Decide(principal, RequestMethods.ToolsCall, Actions.CallTool, target);
+        var decision = Decide(principal, RequestMethods.ToolsCall, Actions.CallTool, target, started, captured);
         if (decision.Allowed)
         {
             decision = await LimitAsync(decision, target, cancellationToken);
@@ -115,7 +115,7 @@ public sealed class AccessGuard(
             return Unrecorded(decision);
         }
 
-        return Granted(new AccessDecision(decision.Outcome, principal, decision.Operation, decision.Action, target, decision.Policy) { StartedAt = started, Arguments = captured });
+        return Granted(decision);
     }
 
     /// <summary>
@@ -156,10 +156,10 @@ public sealed class AccessGuard(
         return grant;
     }
 
-    private AccessDecision Decide(AccessPrincipal principal, string operation, string action, string? target)
+    private AccessDecision Decide(AccessPrincipal principal, string operation, string action, string? target, long startedAt = 0, JsonNode? captured = null)
     {
         var policy = policies.Current.Decide(principal.Roles, action, target);
-        return new AccessDecision(policy.Allowed ? AccessOutcome.Allowed : AccessOutcome.Denied, principal, operation, action, target, policy);
+        return new AccessDecision(policy.Allowed ? AccessOutcome.Allowed : AccessOutcome.Denied, principal, operation, action, target, policy) { StartedAt = startedAt, Arguments = captured };
     }
 
     private async ValueTask<AccessDecision> LimitAsync(AccessDecision decision, string? tool, CancellationToken cancellationToken)

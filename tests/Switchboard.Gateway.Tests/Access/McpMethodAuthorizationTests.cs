@@ -62,6 +62,20 @@ public sealed class McpMethodAuthorizationTests(AuthenticatedGatewayServer gatew
         }
     }
 
+    // Sessionless (2026-07-28) requests are refused the same way as session-based ones.
+    [Fact]
+    public async Task Sessionless_RefusedCall_IsPermissionDenied()
+    {
+        await using var client = await gateway.ConnectAsync("/mcp", protocolVersion: null, bearerToken: gateway.TokenFor($"reader-{Guid.NewGuid():N}", "reader"));
+
+        var allowed = await client.CallToolAsync("everything__test_simple_text", cancellationToken: Ct);
+        var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await client.CallToolAsync("everything__test_image_content", cancellationToken: Ct));
+
+        Assert.Null(client.SessionId);
+        Assert.NotEqual(true, allowed.IsError);
+        Assert.Equal(SwitchboardErrorCodes.PermissionDenied, error.ErrorCode);
+    }
+
     // A caller may not learn whether a tool exists from a name it may not call.
     [Fact]
     public async Task CallTool_NameOfNoServer_NotGranted_IsPermissionDenied_AndAudited()
