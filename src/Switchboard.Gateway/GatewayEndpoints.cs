@@ -23,7 +23,8 @@ public static class GatewayEndpoints
     private static readonly PathString HealthPath = "/healthz";
 
     /// <summary>
-    /// Adds the guards (Host/Origin, body size) for everything but health probes, then maps <c>/mcp</c>,
+    /// Adds the guards (Host/Origin, body size) for everything but health probes, CORS when configured,
+    /// authentication, and the JSON-RPC check of authenticated MCP requests; then maps <c>/mcp</c>,
     /// <c>/servers/{server}/mcp</c> and the admin API <c>/api/v1</c> (both not for a standalone server) and
     /// <c>/healthz/live</c>, <c>/healthz/ready</c>.
     /// </summary>
@@ -31,7 +32,8 @@ public static class GatewayEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
 
-        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.TrustedProxies.Count > 0)
+        var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        if (options.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
         }
@@ -42,12 +44,17 @@ public static class GatewayEndpoints
             context => !context.Request.Path.StartsWithSegments(HealthPath),
             guarded => guarded
                 .UseMiddleware<HostValidationMiddleware>()
-                .UseMiddleware<RequestBodyLimitMiddleware>()
-                .UseWhen(context => !context.Request.Path.StartsWithSegments(AdminApi.Prefix), mcp => mcp.UseMiddleware<JsonRpcValidationMiddleware>()));
+                .UseMiddleware<RequestBodyLimitMiddleware>());
+
+        if (options.IsEnabled())
+        {
+            app.UseCors(); // answers preflights, which carry no credentials, before authentication
+        }
 
         app.UseMiddleware<FailedAuthenticationLimiter>();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<JsonRpcValidationMiddleware>();
 
         var endpoints = new List<IEndpointConventionBuilder> { app.MapMcp("/mcp") };
         if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)
@@ -56,7 +63,14 @@ public static class GatewayEndpoints
             app.MapAdminApi();
         }
 
-        endpoints.ForEach(e => e.RequireSwitchboardAuthentication());
+        foreach (var endpoint in endpoints)
+        {
+            endpoint.RequireSwitchboardAuthentication().WithMetadata(McpEndpointMetadata.Instance);
+            if (options.IsEnabled())
+            {
+                endpoint.RequireCors(GatewayCors.PolicyName);
+            }
+        }
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthResponseWriter.WriteAsync });

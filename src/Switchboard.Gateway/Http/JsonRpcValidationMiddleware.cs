@@ -1,67 +1,98 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 
 namespace Switchboard.Gateway.Http;
 
 /// <summary>
-/// Answers a POST body that is not JSON at all with JSON-RPC's Parse error (-32700, JSON-RPC 2.0 §5.1). The SDK
-/// reports every undecodable body as Invalid Request (-32600); a client deserves to know which of the two it sent.
-/// Well-formed JSON, valid JSON-RPC or not, goes on to the MCP handler untouched.
+/// Refuses, with a JSON-RPC error in Switchboard's own words, an MCP request the SDK would refuse in its words (or
+/// fail on): a body that is not one valid JSON-RPC message (<see cref="JsonRpcMessageCheck"/>), or a request that
+/// does not fit the session mode (<see cref="SessionRules"/>). Runs after authentication, so an anonymous caller
+/// learns nothing about parsing, and holds the body in memory only: it is capped by
+/// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only.
 /// </summary>
-internal sealed class JsonRpcValidationMiddleware(RequestDelegate next)
+internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options)
 {
+    private const int UnknownLengthCapacity = 16 * 1024;
+
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!HttpMethods.IsPost(context.Request.Method))
+        if (context.GetEndpoint()?.Metadata.GetMetadata<McpEndpointMetadata>() is null)
         {
             await next(context);
             return;
         }
 
-        // The body size is capped upstream (RequestBodyLimitMiddleware), so buffering it whole is bounded.
-        context.Request.EnableBuffering();
-        var reader = PipeReader.Create(context.Request.Body, new StreamPipeReaderOptions(leaveOpen: true));
-        ReadResult read;
-        while (!(read = await reader.ReadAsync(context.RequestAborted)).IsCompleted)
+        var sessions = options.CurrentValue.Sessions;
+        if (!HttpMethods.IsPost(context.Request.Method))
         {
-            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-        }
+            if (SessionRules.Refusal(context.Request, sessions, method: null) is { } refusal)
+            {
+                await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, McpErrorCode.InvalidRequest, refusal);
+                return;
+            }
 
-        string? error = FindSyntaxError(read.Buffer);
-        await reader.CompleteAsync();
-        context.Request.Body.Position = 0;
-
-        if (error is not null)
-        {
-            await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, McpErrorCode.ParseError, $"Parse error: the request body is not valid JSON ({error}).");
+            await next(context);
             return;
         }
 
-        await next(context);
-    }
-
-    private static string? FindSyntaxError(ReadOnlySequence<byte> body)
-    {
-        if (body.IsEmpty)
-        {
-            return "it is empty";
-        }
-
-        var json = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var (buffer, length) = await ReadBodyAsync(context.Request, context.RequestAborted);
         try
         {
-            while (json.Read())
+            var body = buffer.AsMemory(0, length);
+            var check = JsonRpcMessageCheck.Check(body.Span);
+            string? error = check.IsValid ? SessionRules.Refusal(context.Request, sessions, check.Method) : check.Error;
+            if (error is not null)
             {
+                var code = check.Code ?? McpErrorCode.InvalidRequest;
+                string prefix = code == McpErrorCode.ParseError ? "Parse error" : "Invalid request";
+                await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
+                return;
             }
 
-            return null;
+            context.Request.Body = new MemoryStream(buffer, 0, length, writable: false);
+            await next(context);
         }
-        catch (JsonException e)
+        finally
         {
-            return e.Message;
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    // The whole body, into pooled memory. Kestrel enforces the size limit as it streams (RequestBodyLimitMiddleware
+    // set it), so the buffer never grows past Gateway:MaxRequestBodyBytes.
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)(request.ContentLength ?? UnknownLengthCapacity) + 1);
+        int length = 0;
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            {
+                length += read;
+                if (length == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+            }
+
+            return (buffer, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+}
+
+/// <summary>Marks the MCP endpoints, whose requests <see cref="JsonRpcValidationMiddleware"/> checks.</summary>
+internal sealed class McpEndpointMetadata
+{
+    public static readonly McpEndpointMetadata Instance = new();
 }
