@@ -39,6 +39,7 @@ public static class GatewayEndpoints
         }
 
         app.UseExceptionHandler();
+        app.UseErrorBodies();
         // Probes come from kubelets and load balancers addressing the pod by IP, so they skip the Host check.
         app.UseWhen(
             context => !context.Request.Path.StartsWithSegments(HealthPath),
@@ -54,7 +55,9 @@ public static class GatewayEndpoints
         app.UseMiddleware<FailedAuthenticationLimiter>();
         app.UseAuthentication();
         app.UseAuthorization();
+        // Bodies are read only once the caller is known to be allowed in.
         app.UseMiddleware<JsonRpcValidationMiddleware>();
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(AdminApi.Prefix), api => api.Use(JsonRequestBody.BufferAsync));
 
         var endpoints = new List<IEndpointConventionBuilder> { app.MapMcp("/mcp") };
         if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)

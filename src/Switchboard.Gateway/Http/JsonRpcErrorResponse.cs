@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +32,7 @@ internal static class JsonRpcErrorResponse
         context.Response.ContentType = "application/json";
 
         // An id that is unknown (the body was not read, or could not be) is null (JSON-RPC 2.0 §5).
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteString("jsonrpc", "2.0");
         if (id.IsEmpty)

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 
 namespace Switchboard.Gateway.Http;
 
@@ -121,6 +122,35 @@ internal static class JsonRpcMessageCheck
         catch (InvalidOperationException)
         {
             throw new InvalidStringException($"{what} in the request body is not valid Unicode (an unpaired surrogate or invalid UTF-8)");
+        }
+    }
+
+    /// <summary>
+    /// Why an <c>initialize</c> request's params are not what the SDK's <see cref="InitializeRequestParams"/> needs,
+    /// or null. The SDK reads them while it creates the session, where a failure is a 500, not an error for the client.
+    /// </summary>
+    public static string? InitializeProblem(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        using var message = JsonDocument.ParseValue(ref reader);
+        if (!message.RootElement.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
+        {
+            return "initialize needs params with protocolVersion, capabilities and clientInfo";
+        }
+
+        try
+        {
+            var typed = parameters.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<InitializeRequestParams>());
+            return typed is { ProtocolVersion: not null, Capabilities: not null, ClientInfo: { Name: not null, Version: not null } }
+                ? null
+                : "initialize needs params with protocolVersion, capabilities and clientInfo (name and version)";
+        }
+        catch (JsonException e)
+        {
+            // A member of the wrong type has a path; missing members leave it at the root.
+            return e.Path is { Length: > 1 } path
+                ? $"initialize params do not match the MCP schema at {path}"
+                : "initialize needs params with protocolVersion, capabilities and clientInfo (name and version)";
         }
     }
 

@@ -14,8 +14,6 @@ namespace Switchboard.Gateway.Http;
 /// </summary>
 internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options)
 {
-    private const int UnknownLengthCapacity = 16 * 1024;
-
     public async Task InvokeAsync(HttpContext context)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<McpEndpointMetadata>() is null)
@@ -37,16 +35,21 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             return;
         }
 
-        var (buffer, length) = await ReadBodyAsync(context.Request, context.RequestAborted);
+        if (!JsonRequestBody.HasJsonContentType(context.Request))
+        {
+            await JsonRequestBody.RefuseMediaTypeAsync(context);
+            return;
+        }
+
+        var (buffer, length) = await JsonRequestBody.ReadAsync(context.Request, context.RequestAborted);
         try
         {
             var body = buffer.AsMemory(0, length);
             var check = JsonRpcMessageCheck.Check(body.Span);
-            string? error = check.IsValid ? SessionRules.Refusal(context.Request, sessions, check.Method) : check.Error;
+            var (code, error) = check.IsValid ? Refusal(context.Request, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
             if (error is not null)
             {
-                var code = check.Code ?? McpErrorCode.InvalidRequest;
-                string prefix = code == McpErrorCode.ParseError ? "Parse error" : "Invalid request";
+                string prefix = code switch { McpErrorCode.ParseError => "Parse error", McpErrorCode.InvalidParams => "Invalid params", _ => "Invalid request" };
                 await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
                 return;
             }
@@ -60,35 +63,10 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         }
     }
 
-    // The whole body, into pooled memory. Kestrel enforces the size limit as it streams (RequestBodyLimitMiddleware
-    // set it), so the buffer never grows past Gateway:MaxRequestBodyBytes.
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)(request.ContentLength ?? UnknownLengthCapacity) + 1);
-        int length = 0;
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-            {
-                length += read;
-                if (length == buffer.Length)
-                {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-            }
-
-            return (buffer, length);
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
-    }
+    private static (McpErrorCode Code, string? Error) Refusal(HttpRequest request, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
+        SessionRules.Refusal(request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
+        : method == "initialize" && JsonRpcMessageCheck.InitializeProblem(body) is { } problem ? (McpErrorCode.InvalidParams, problem)
+        : (default, null);
 }
 
 /// <summary>Marks the MCP endpoints, whose requests <see cref="JsonRpcValidationMiddleware"/> checks.</summary>
