@@ -126,6 +126,26 @@ internal static class JsonRpcMessageCheck
     }
 
     /// <summary>
+    /// Why the SDK cannot read <paramref name="body"/> as a <see cref="JsonRpcMessage"/> although it passed
+    /// <see cref="Check"/>, or null: the SDK's own reader is the final word, so nothing it refuses reaches it, and it
+    /// refuses in our words.
+    /// </summary>
+    public static string? ReaderProblem(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            JsonSerializer.Deserialize(body, McpJsonUtilities.DefaultOptions.GetTypeInfo<JsonRpcMessage>());
+            return null;
+        }
+        catch (JsonException e)
+        {
+            return e.Path is { Length: > 1 } path
+                ? $"the body is not a valid JSON-RPC 2.0 message: the member at {path} is not what the protocol allows there"
+                : "the body is not a valid JSON-RPC 2.0 message: only the members jsonrpc, id, method, params, result and error belong in it";
+        }
+    }
+
+    /// <summary>
     /// Why an <c>initialize</c> request's params are not what the SDK's <see cref="InitializeRequestParams"/> needs,
     /// or null. The SDK reads them while it creates the session, where a failure is a 500, not an error for the client.
     /// </summary>
@@ -171,6 +191,9 @@ internal static class JsonRpcMessageCheck
 
         public string? Method { get; private set; }
 
+        /// <summary>The first member JSON-RPC 2.0 does not define, if any.</summary>
+        public string? Unknown { get; private set; }
+
         /// <summary>Where the raw id token lies in the body, when it is a string or a number.</summary>
         public Range Id { get; private set; }
 
@@ -185,8 +208,9 @@ internal static class JsonRpcMessageCheck
                     (_hasMethod, Method) = (true, text);
                     break;
                 case "id":
-                    _id = reader.TokenType;
-                    if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                    // MCP ids are strings or integers (the SDK reads numbers as 64-bit integers only).
+                    _id = reader.TokenType == JsonTokenType.Number && !reader.TryGetInt64(out _) ? JsonTokenType.None : reader.TokenType;
+                    if (_id is JsonTokenType.String or JsonTokenType.Number)
                     {
                         Id = new Range((int)reader.TokenStartIndex, (int)reader.BytesConsumed);
                     }
@@ -201,6 +225,10 @@ internal static class JsonRpcMessageCheck
                 case "error":
                     _error = reader.TokenType;
                     break;
+                default:
+                    // The SDK's HTTP transport refuses any other member (with a message naming its types).
+                    Unknown ??= name;
+                    break;
             }
         }
 
@@ -210,7 +238,8 @@ internal static class JsonRpcMessageCheck
                 !_hasVersion ? "it has no \"jsonrpc\": \"2.0\" member"
                 : _version != "2.0" ? "its \"jsonrpc\" member must be the string \"2.0\""
                 : _id == JsonTokenType.Null ? "its \"id\" is null; MCP requests need a string or number id"
-                : _id is not (null or JsonTokenType.String or JsonTokenType.Number) ? "its \"id\" must be a string or a number"
+                : _id is not (null or JsonTokenType.String or JsonTokenType.Number) ? "its \"id\" must be a string or an integer"
+                : Unknown is not null ? $"'{Unknown}' is not a member of a JSON-RPC message (jsonrpc, id, method, params, result, error)"
                 : _hasMethod ? CallProblem()
                 : _id is null ? "it has no \"method\" (a request or notification) and no \"id\" (a response)"
                 : _hasResult == _error.HasValue ? "a response has exactly one of \"result\" and \"error\""
