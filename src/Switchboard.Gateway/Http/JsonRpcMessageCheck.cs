@@ -126,26 +126,6 @@ internal static class JsonRpcMessageCheck
     }
 
     /// <summary>
-    /// Why the SDK cannot read <paramref name="body"/> as a <see cref="JsonRpcMessage"/> although it passed
-    /// <see cref="Check"/>, or null: the SDK's own reader is the final word, so nothing it refuses reaches it, and it
-    /// refuses in our words.
-    /// </summary>
-    public static string? ReaderProblem(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            JsonSerializer.Deserialize(body, McpJsonUtilities.DefaultOptions.GetTypeInfo<JsonRpcMessage>());
-            return null;
-        }
-        catch (JsonException e)
-        {
-            return e.Path is { Length: > 1 } path
-                ? $"the body is not a valid JSON-RPC 2.0 message: the member at {path} is not what the protocol allows there"
-                : "the body is not a valid JSON-RPC 2.0 message: only the members jsonrpc, id, method, params, result and error belong in it";
-        }
-    }
-
-    /// <summary>
     /// Why an <c>initialize</c> request's params are not what the SDK's <see cref="InitializeRequestParams"/> needs,
     /// or null. The SDK reads them while it creates the session, where a failure is a 500, not an error for the client.
     /// </summary>

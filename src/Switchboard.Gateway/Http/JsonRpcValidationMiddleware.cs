@@ -66,7 +66,6 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
     private static (McpErrorCode Code, string? Error) Refusal(HttpRequest request, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
         SessionRules.Refusal(request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
         : method == "initialize" && JsonRpcMessageCheck.InitializeProblem(body) is { } problem ? (McpErrorCode.InvalidParams, problem)
-        : JsonRpcMessageCheck.ReaderProblem(body) is { } unreadable ? (McpErrorCode.InvalidRequest, unreadable)
         : (default, null);
 }
 
