@@ -71,6 +71,7 @@ public static class GatewayServiceCollectionExtensions
             }
         });
 
+        services.AddGatewayCors();
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();
         services.AddExceptionHandler<StorageUnavailableHandler>();
