@@ -23,7 +23,10 @@ public static class SwitchboardErrorCodes
     /// </summary>
     public const McpErrorCode InvalidRequest = McpErrorCode.InvalidRequest;
 
-    /// <summary>A request's parameters are missing or name nothing Switchboard serves (a completion's prompt, a subscription's URI).</summary>
+    /// <summary>
+    /// A request's parameters are missing or malformed (an <c>initialize</c> checked against the SDK's schema at the
+    /// edge), or name nothing Switchboard serves (a completion's prompt, a subscription's URI).
+    /// </summary>
     public const McpErrorCode InvalidParams = McpErrorCode.InvalidParams;
 
     /// <summary>A subscription names a resource no server in the view owns.</summary>

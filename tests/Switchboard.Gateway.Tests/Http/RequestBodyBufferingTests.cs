@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Cli;
 
 namespace Switchboard.Gateway.Tests.Http;
