@@ -5,7 +5,7 @@ using Switchboard.Testing;
 namespace Switchboard.Storage.Tests.Caching;
 
 /// <summary>Several buckets taken together: all or nothing, in Redis and in the local fallback alike.</summary>
-public sealed class TokenBucketRateLimiterTests
+public sealed class RedisTokenBucketsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
