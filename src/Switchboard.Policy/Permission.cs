@@ -37,13 +37,15 @@ public sealed class Permission
             return false;
         }
 
-        if (!parts[0].Contains(':', StringComparison.Ordinal) && parts[0] != "*")
+        // An action glob that matches no action grants nothing: almost always a typo ('tools:list', 'tool:call').
+        var action = Compile(parts[0]);
+        if (!Actions.All.Any(action.IsMatch))
         {
-            error = $"'{parts[0]}' is not an action: actions look like 'tools:call', 'resources:read', 'admin:keys', or '*' for all.";
+            error = $"'{parts[0]}' is not an action: use one of {string.Join(", ", Actions.All)}, or a glob over them such as 'tools:*' or '*'; e.g. 'tools:call filesystem/read_*'.";
             return false;
         }
 
-        permission = new Permission(text!.Trim(), Compile(parts[0]), parts.Length == 2 ? Compile(parts[1]) : null);
+        permission = new Permission(text!.Trim(), action, parts.Length == 2 ? Compile(parts[1]) : null);
         error = null;
         return true;
     }
@@ -81,6 +83,6 @@ public sealed class Permission
             }
         }
 
-        return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
+        return new Regex(pattern.Append(@"\z").ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
     }
 }
