@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
+using Switchboard.Access.Authorization;
+using Switchboard.Access.RateLimiting;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using ModelContextProtocol.Client;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Hosting;
-using Switchboard.Gateway.Identity;
 using Switchboard.Host;
 using Switchboard.Testing;
 

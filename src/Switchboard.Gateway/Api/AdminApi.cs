@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Identity;
 using Switchboard.Policy.RateLimiting;
 

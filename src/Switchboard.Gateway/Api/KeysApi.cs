@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
 using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Api;

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
-using Switchboard.Gateway.Access;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Authorization;
+using Switchboard.Access.Identity;
 
 namespace Switchboard.Gateway.Api;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Http;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;

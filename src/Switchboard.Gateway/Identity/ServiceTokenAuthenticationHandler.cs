@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Switchboard.Access.Identity;
 
 namespace Switchboard.Gateway.Identity;
 
@@ -13,7 +14,7 @@ internal sealed class ServiceTokenAuthenticationHandler(
     UrlEncoder encoder,
     ServiceTokenService tokens) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
-    public const string SchemeName = "service-token";
+    public const string SchemeName = ServiceTokenService.AuthenticationType;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {

@@ -13,7 +13,8 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol.AspNetCore.Authentication;
 using ModelContextProtocol.Authentication;
-using Switchboard.Gateway.Access;
+using Switchboard.Access.Authorization;
+using Switchboard.Access.Identity;
 using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Identity;

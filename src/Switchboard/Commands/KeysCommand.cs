@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
 
 namespace Switchboard.Host.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Switchboard.Gateway.Access;
+using Switchboard.Access.Authorization;
 
 namespace Switchboard.Host.Commands;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Npgsql;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Access;
-using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Testing;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Switchboard.Gateway.Access;
+using Switchboard.Access.RateLimiting;
 using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
 using Switchboard.Storage;

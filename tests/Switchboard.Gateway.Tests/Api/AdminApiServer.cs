@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
 
 namespace Switchboard.Gateway.Tests.Api;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Cli;

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Identity;
 using Switchboard.Storage.Model;

@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Access;
-using Switchboard.Gateway.Identity;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 

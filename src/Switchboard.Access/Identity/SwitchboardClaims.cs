@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Switchboard.Policy;
 
-namespace Switchboard.Gateway.Identity;
+namespace Switchboard.Access.Identity;
 
 /// <summary>The claims every authenticated Switchboard caller carries, whatever authenticated it.</summary>
 public static class SwitchboardClaims

@@ -7,7 +7,7 @@ using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
-namespace Switchboard.Gateway.Access;
+namespace Switchboard.Access.Authorization;
 
 /// <summary>Where a role is defined, which decides whether it can be changed at run time.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<RoleSource>))]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Switchboard.Storage;
 
-namespace Switchboard.Gateway.Access;
+namespace Switchboard.Access.Authorization;
 
 /// <summary>
 /// Loads the stored roles before the gateway takes requests, then looks again every few seconds, so a role changed

@@ -4,7 +4,7 @@ using Switchboard.Policy.RateLimiting;
 using Switchboard.Storage.Caching;
 using RateLimitDecision = Switchboard.Policy.RateLimiting.RateLimitDecision;
 
-namespace Switchboard.Gateway.Access;
+namespace Switchboard.Access.RateLimiting;
 
 /// <summary>
 /// Tool-call limits in token buckets every replica shares through Redis, and that each replica keeps on its own

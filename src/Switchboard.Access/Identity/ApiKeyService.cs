@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
-using Switchboard.Gateway.Access;
+using Switchboard.Access.Authorization;
 using Switchboard.Storage;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
-namespace Switchboard.Gateway.Identity;
+namespace Switchboard.Access.Identity;
 
 /// <summary>A key as an operator sees it: never its secret.</summary>
 public sealed record ApiKeyInfo(string Id, string Name, string Prefix, string Principal, IReadOnlyList<string> Roles, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);

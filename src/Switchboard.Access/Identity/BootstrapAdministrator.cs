@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Storage.Repositories;
 
-namespace Switchboard.Gateway.Identity;
+namespace Switchboard.Access.Identity;
 
 /// <summary>
 /// On the very first start (no principals at all) creates the <c>admin</c> principal and its API key, so a new

@@ -6,7 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
-namespace Switchboard.Gateway.Identity;
+namespace Switchboard.Access.Identity;
 
 /// <summary>A service token just issued, in the shape of an OAuth 2.0 token response (RFC 6749 §5.1).</summary>
 /// <param name="AccessToken">The token.</param>
@@ -29,6 +29,9 @@ public sealed class ServiceTokenService(ISigningKeyStore signingKeys, IApiKeySto
 {
     /// <summary>The <c>iss</c> and <c>aud</c> of every service token; the gateway routes tokens with this issuer here.</summary>
     public const string Issuer = "urn:switchboard";
+
+    /// <summary>The authentication type of the identities <see cref="ValidateAsync"/> makes; the gateway's scheme has this name.</summary>
+    public const string AuthenticationType = "service-token";
 
     private const string ClaimKeyPrefix = "kp";
     private const string ClaimRoles = "roles";
@@ -115,7 +118,7 @@ public sealed class ServiceTokenService(ISigningKeyStore signingKeys, IApiKeySto
                 new Claim(SwitchboardClaims.ServiceToken, claims.FindFirst("jti")?.Value ?? string.Empty),
                 .. claims.FindAll(ClaimRoles).Select(r => new Claim(SwitchboardClaims.Role, r.Value)),
             ],
-            ServiceTokenAuthenticationHandler.SchemeName,
+            AuthenticationType,
             SwitchboardClaims.Principal,
             SwitchboardClaims.Role), null);
     }

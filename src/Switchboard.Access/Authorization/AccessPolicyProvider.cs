@@ -3,7 +3,7 @@ using Switchboard.Policy;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Repositories;
 
-namespace Switchboard.Gateway.Access;
+namespace Switchboard.Access.Authorization;
 
 /// <summary>
 /// The policy in force: built-in roles, <see cref="PolicyOptions"/> and the roles made through the API. Rebuilt when

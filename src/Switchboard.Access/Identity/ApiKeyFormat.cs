@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Switchboard.Gateway.Identity;
+namespace Switchboard.Access.Identity;
 
 /// <summary>
 /// Switchboard API keys: <c>sbk_{id}_{secret}</c>. The <c>sbk_</c> start lets secret scanners recognise a leaked key;

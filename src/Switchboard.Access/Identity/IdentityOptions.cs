@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Switchboard.Policy.RateLimiting;
 
-namespace Switchboard.Gateway.Identity;
+namespace Switchboard.Access.Identity;
 
 /// <summary>Who may call the gateway. Section <c>Identity</c>.</summary>
 public sealed class IdentityOptions
