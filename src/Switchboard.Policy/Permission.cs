@@ -38,14 +38,13 @@ public sealed class Permission
         }
 
         // An action glob that matches no action grants nothing: almost always a typo ('tools:list', 'tool:call').
-        var action = Compile(parts[0]);
-        if (!Actions.All.Any(action.IsMatch))
+        if (!Actions.All.Any(a => MatchesAction(parts[0], a)))
         {
             error = $"'{parts[0]}' is not an action: use one of {string.Join(", ", Actions.All)}, or a glob over them such as 'tools:*' or '*'; e.g. 'tools:call filesystem/read_*'.";
             return false;
         }
 
-        permission = new Permission(text!.Trim(), action, parts.Length == 2 ? Compile(parts[1]) : null);
+        permission = new Permission(text!.Trim(), Compile(parts[0]), parts.Length == 2 ? Compile(parts[1]) : null);
         error = null;
         return true;
     }
@@ -60,6 +59,44 @@ public sealed class Permission
 
     /// <inheritdoc />
     public override string ToString() => Text;
+
+    // The glob rules above, for action names (which hold no '/', so '*' and '**' both match any run). Plain code rather
+    // than the compiled regex: parsing runs in cold processes (the CLI, start-up), where a regex's first match can
+    // overrun its timeout on a loaded machine.
+    private static bool MatchesAction(string glob, string action)
+    {
+        // The classic wildcard walk: on a mismatch, let the last '*' swallow one more character. O(glob × action).
+        int g = 0, a = 0, star = -1, resume = 0;
+        while (a < action.Length)
+        {
+            if (g < glob.Length && (glob[g] == '?' || glob[g] == action[a]))
+            {
+                g++;
+                a++;
+            }
+            else if (g < glob.Length && glob[g] == '*')
+            {
+                star = g++;
+                resume = a;
+            }
+            else if (star >= 0)
+            {
+                g = star + 1;
+                a = ++resume;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (g < glob.Length && glob[g] == '*')
+        {
+            g++;
+        }
+
+        return g == glob.Length;
+    }
 
     private static Regex Compile(string glob)
     {
