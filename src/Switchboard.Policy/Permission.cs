@@ -11,7 +11,9 @@ namespace Switchboard.Policy;
 /// </summary>
 public sealed class Permission
 {
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+    // A backstop only: NonBacktracking matching is linear in the input. A cold process's first match (JIT, building the
+    // automaton) overran 100 ms on a loaded machine and failed the request, so the bound is generous.
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
     private readonly Regex _action;
     private readonly Regex? _scope;
