@@ -22,6 +22,7 @@ public class ApiKeyLookupBenchmarks : IAsyncDisposable
     private RedisConnection _redis = null!;
     private TwoLevelCache _cache = null!;
     private SqlApiKeyStore _uncached = null!;
+    private IdentityVersion _identity = null!;
     private CachedApiKeyStore _cached = null!;
     private string? _pgDatabase;
     private string? _directory;
@@ -69,7 +70,8 @@ public class ApiKeyLookupBenchmarks : IAsyncDisposable
         var options = Options.Create(new StorageOptions());
         _redis = new RedisConnection(options);
         _cache = new TwoLevelCache(_redis, options);
-        _cached = new CachedApiKeyStore(_uncached, _cache);
+        _identity = new IdentityVersion(_database, _redis);
+        _cached = new CachedApiKeyStore(_uncached, _cache, _identity);
         for (var i = 0; i < Keys; i++)
         {
             await _cached.FindByPrefixAsync($"sb_{i:D6}");
@@ -89,6 +91,7 @@ public class ApiKeyLookupBenchmarks : IAsyncDisposable
     {
         GC.SuppressFinalize(this);
         _cache?.Dispose();
+        _identity?.Dispose();
         if (_redis is not null)
         {
             await _redis.DisposeAsync();

@@ -23,4 +23,7 @@ public static class Actions
 
     /// <summary>Create, change and delete custom roles: only the administrator has it, as it can grant anything.</summary>
     public const string ManageRoles = "admin:roles";
+
+    /// <summary>Every action; a permission's action glob must match at least one of them.</summary>
+    public static IReadOnlyList<string> All { get; } = [CallTool, ReadResource, GetPrompt, ManageKeys, ReadAudit, ManageServers, ManageRoles];
 }

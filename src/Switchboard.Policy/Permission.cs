@@ -11,7 +11,9 @@ namespace Switchboard.Policy;
 /// </summary>
 public sealed class Permission
 {
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+    // A backstop only: NonBacktracking matching is linear in the input. A cold process's first match (JIT, building the
+    // automaton) overran 100 ms on a loaded machine and failed the request, so the bound is generous.
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
 
     private readonly Regex _action;
     private readonly Regex? _scope;
@@ -37,9 +39,10 @@ public sealed class Permission
             return false;
         }
 
-        if (!parts[0].Contains(':', StringComparison.Ordinal) && parts[0] != "*")
+        // An action glob that matches no action grants nothing: almost always a typo ('tools:list', 'tool:call').
+        if (!Actions.All.Any(a => MatchesAction(parts[0], a)))
         {
-            error = $"'{parts[0]}' is not an action: actions look like 'tools:call', 'resources:read', 'admin:keys', or '*' for all.";
+            error = $"'{parts[0]}' is not an action: use one of {string.Join(", ", Actions.All)}, or a glob over them such as 'tools:*' or '*'; e.g. 'tools:call filesystem/read_*'.";
             return false;
         }
 
@@ -58,6 +61,44 @@ public sealed class Permission
 
     /// <inheritdoc />
     public override string ToString() => Text;
+
+    // The glob rules above, for action names (which hold no '/', so '*' and '**' both match any run). Plain code rather
+    // than the compiled regex: parsing runs in cold processes (the CLI, start-up), where a regex's first match can
+    // overrun its timeout on a loaded machine.
+    private static bool MatchesAction(string glob, string action)
+    {
+        // The classic wildcard walk: on a mismatch, let the last '*' swallow one more character. O(glob × action).
+        int g = 0, a = 0, star = -1, resume = 0;
+        while (a < action.Length)
+        {
+            if (g < glob.Length && (glob[g] == '?' || glob[g] == action[a]))
+            {
+                g++;
+                a++;
+            }
+            else if (g < glob.Length && glob[g] == '*')
+            {
+                star = g++;
+                resume = a;
+            }
+            else if (star >= 0)
+            {
+                g = star + 1;
+                a = ++resume;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (g < glob.Length && glob[g] == '*')
+        {
+            g++;
+        }
+
+        return g == glob.Length;
+    }
 
     private static Regex Compile(string glob)
     {
@@ -81,6 +122,6 @@ public sealed class Permission
             }
         }
 
-        return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
+        return new Regex(pattern.Append(@"\z").ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
     }
 }

@@ -24,7 +24,7 @@ public static class StorageServiceCollectionExtensions
     /// settings not given under <c>Storage:Redis</c>). Registers a hosted service that, at start, migrates
     /// (<c>Storage:MigrateOnStart</c>) or refuses a schema that is not this build's, then connects Redis; health
     /// checks <c>database</c> (Unhealthy when unreachable) and <c>redis</c> (Degraded while down), tagged
-    /// <see cref="ReadyTag"/>; and <see cref="StorageCommands"/> for the CLI. Services are added with TryAdd, so a
+    /// <see cref="ReadyTag"/>; <see cref="IdentityVersionWatcher"/>; and <see cref="StorageCommands"/> for the CLI. Services are added with TryAdd, so a
     /// host may replace any of them first.
     /// </summary>
     public static IServiceCollection AddSwitchboardStorage(this IServiceCollection services, IConfiguration configuration)
@@ -59,6 +59,7 @@ public static class StorageServiceCollectionExtensions
 
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<IHotCache, TwoLevelCache>();
+        services.TryAddSingleton<IdentityVersion>();
         services.TryAddSingleton<IDistributedRateLimiter, RedisTokenBuckets>();
 
         services.TryAddSingleton<IPrincipalStore, SqlPrincipalStore>();
@@ -74,6 +75,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<StorageCommands>();
 
         services.AddHostedService<StorageStartup>();
+        services.AddHostedService<IdentityVersionWatcher>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);

@@ -62,6 +62,35 @@ public class AccessPolicyTests
     public void RoleSet_IgnoresOrderAndDuplicates() =>
         Assert.Equal(new RoleSet(["b", "a", "a"]), new RoleSet(["a", "b"]));
 
+    [Theory]
+    [InlineData(new[] { "admin,viewer" }, new[] { "admin", "viewer" })]
+    [InlineData(new[] { "a,b", "c" }, new[] { "a", "b,c" })]
+    [InlineData(new[] { "a\\", "b" }, new[] { "a\\,b" })]
+    [InlineData(new[] { "a\\,b" }, new[] { "a\\", "b" })]
+    [InlineData(new[] { "a\\,", "b" }, new[] { "a", "\\,b" })]
+    public void RoleSet_DifferentSets_NeverShareAKey(string[] one, string[] other)
+    {
+        Assert.NotEqual(new RoleSet(one).Key, new RoleSet(other).Key);
+        Assert.NotEqual(new RoleSet(one), new RoleSet(other));
+    }
+
+    [Fact]
+    public void Decide_RoleNamedLikeTwoRoles_NeverSharesTheirCachedDecision()
+    {
+        // The attack: a token whose single role is "admin,viewer", asking before and after a real admin.
+        var policy = AccessPolicy.Create();
+        var forged = new RoleSet(["admin,viewer"]);
+        var admin = new RoleSet([BuiltInRoles.Admin, BuiltInRoles.Viewer]);
+
+        var forgedFirst = policy.Decide(forged, Actions.ManageKeys);
+        var adminAfter = policy.Decide(admin, Actions.ManageKeys);
+        var forgedAfter = policy.Decide(forged, Actions.ManageKeys);
+
+        Assert.False(forgedFirst.Allowed);
+        Assert.True(adminAfter.Allowed);
+        Assert.False(forgedAfter.Allowed);
+    }
+
     [Fact]
     public void Validator_CustomRoleRedefiningABuiltIn_IsRefused()
     {
@@ -78,6 +107,16 @@ public class AccessPolicyTests
 
         Assert.True(result.Failed);
         Assert.Contains("Policy:Roles:broken", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_UnknownAction_NamesTheRoleAndListsTheValidActions()
+    {
+        var result = new PolicyOptionsValidator().Validate(null, Custom(("lister", ["tools:list financial/*"])));
+
+        Assert.True(result.Failed);
+        Assert.Contains("Policy:Roles:lister: 'tools:list' is not an action", result.FailureMessage, StringComparison.Ordinal);
+        Assert.All(Actions.All, action => Assert.Contains(action, result.FailureMessage, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -32,4 +32,30 @@ public class PermissionTests
         Assert.False(Permission.TryParse(text, out _, out var error));
         Assert.Contains("tools:call", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("tools:list financial/*", "tools:list")]
+    [InlineData("tool:call", "tool:call")]
+    [InlineData("admin:everything", "admin:everything")]
+    public void TryParse_ActionMatchingNoAction_ListsTheValidActions(string text, string action)
+    {
+        Assert.False(Permission.TryParse(text, out _, out var error));
+        Assert.Contains($"'{action}' is not an action", error, StringComparison.Ordinal);
+        Assert.All(Actions.All, valid => Assert.Contains(valid, error, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("tools:*")]
+    [InlineData("admin:*")]
+    [InlineData("*:read")]
+    [InlineData("resources:read everything/**")]
+    public void TryParse_ActionGlobMatchingSomeAction_IsAccepted(string text) =>
+        Assert.True(Permission.TryParse(text, out _, out var error), error);
+
+    [Theory]
+    [InlineData("tools:call financial/pmt", "financial/pmt\n")]
+    [InlineData("tools:call financial/pmt", "financial/pmt\r\n")]
+    public void Grants_ScopeWithATrailingNewline_IsNotTheScope(string permission, string scope) =>
+        Assert.False(Permission.Parse(permission).Grants(Actions.CallTool, scope));
 }

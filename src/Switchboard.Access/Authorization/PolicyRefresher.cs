@@ -1,31 +1,42 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Switchboard.Storage;
+using Switchboard.Storage.Caching;
 
 namespace Switchboard.Access.Authorization;
 
 /// <summary>
-/// Loads the stored roles before the gateway takes requests, then looks again every few seconds, so a role changed
-/// on another replica is in force here soon after (at once from the hot cache when Redis carried the invalidation).
+/// Loads the stored roles before the gateway takes requests, then again as soon as the <see cref="IdentityVersion"/>
+/// moves (a role changed here, on another replica or with the CLI: within about a second), and every few seconds as a
+/// retry after a reload that failed.
 /// </summary>
-internal sealed partial class PolicyRefresher(AccessPolicyProvider policies, ILogger<PolicyRefresher> logger, TimeProvider time) : BackgroundService
+internal sealed partial class PolicyRefresher(AccessPolicyProvider policies, IdentityVersion identity, ILogger<PolicyRefresher> logger, TimeProvider time) : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await TryRefreshAsync(cancellationToken);
+        identity.Changed += OnIdentityChanged;
         await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        identity.Changed -= OnIdentityChanged;
+        await base.StopAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
+        using var timer = new PeriodicTimer(RetryInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             await TryRefreshAsync(stoppingToken);
         }
     }
+
+    private void OnIdentityChanged() => _ = TryRefreshAsync(CancellationToken.None);
 
     private async Task TryRefreshAsync(CancellationToken cancellationToken)
     {

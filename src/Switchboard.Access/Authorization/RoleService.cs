@@ -38,10 +38,10 @@ public sealed class RoleChangeException(string message, bool conflict = false) :
 }
 
 /// <summary>
-/// Custom roles made at run time: stored in the database, audited, and in force on every replica at their next policy
-/// refresh (at once on this one). Built-in and configured roles are listed but cannot be changed here.
+/// Custom roles made at run time: stored in the database, audited, and in force on every replica within about a second
+/// (at once on this one), whether made through the API or the CLI. Built-in and configured roles are listed but cannot be changed here.
 /// </summary>
-public sealed partial class RoleService(IPrincipalStore principals, IHotCache cache, AccessPolicyProvider policies, IOptionsMonitor<PolicyOptions> options, IAuditStore audit, TimeProvider time)
+public sealed partial class RoleService(IPrincipalStore principals, IdentityVersion identity, AccessPolicyProvider policies, IOptionsMonitor<PolicyOptions> options, IAuditStore audit, TimeProvider time)
 {
     /// <summary>Every role, built-in first, then configured, then stored, each by name.</summary>
     public async Task<IReadOnlyList<RoleInfo>> ListAsync(CancellationToken cancellationToken = default)
@@ -121,10 +121,11 @@ public sealed partial class RoleService(IPrincipalStore principals, IHotCache ca
     private async Task ChangedAsync(string actor, string action, string role, JsonObject? details, CancellationToken cancellationToken)
     {
         await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), actor, action, role, "ok", details?.ToJsonString()), cancellationToken);
-        await cache.InvalidateAsync(AccessPolicyProvider.StoredRolesCacheKey, cancellationToken);
+        // The change moved the identity version: every replica reloads its roles within about a second, this one now.
+        await identity.AnnounceChangeAsync(cancellationToken);
         await policies.RefreshAsync(cancellationToken);
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9_-]{0,63}\z")]
     private static partial Regex RoleName();
 }

@@ -24,7 +24,7 @@ public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal,
 /// Creates, lists, revokes, rotates and checks API keys. Each key acts for a principal of the same name holding the
 /// key's roles (a service account); the per-request check is two cached lookups and one hash.
 /// </summary>
-public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals, IHotCache cache, AccessPolicyProvider policies, IAuditStore audit, TimeProvider time)
+public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals, IHotCache cache, IdentityVersion identity, AccessPolicyProvider policies, IAuditStore audit, TimeProvider time)
 {
     /// <summary>Who an administrative change is attributed to in the audit trail when the caller does not say.</summary>
     public const string OperatorActor = "operator";
@@ -155,7 +155,9 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             return (null, "expired API key");
         }
 
-        var holder = await cache.GetOrCreateAsync($"principal-roles:{record.PrincipalId}", async ct =>
+        // Keyed by the identity version, like the key record: a grant changed anywhere is seen here within a second.
+        long version = await identity.CurrentAsync(cancellationToken);
+        var holder = await cache.GetOrCreateAsync($"principal-roles:{version}:{record.PrincipalId}", async ct =>
         {
             var principal = await principals.GetAsync(record.PrincipalId, ct);
             return principal is null || principal.DisabledAt is not null

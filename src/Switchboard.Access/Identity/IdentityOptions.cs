@@ -51,8 +51,8 @@ public sealed class JwtIssuerOptions
     public string RoleClaim { get; set; } = "roles";
 
     /// <summary>
-    /// Claim value → Switchboard role. When empty, claim values are taken as role names; when not, unmapped values
-    /// grant nothing.
+    /// Claim value → Switchboard role. When empty, claim values that name an existing role (built-in, configured or
+    /// stored) are taken as that role and the others grant nothing; when not, unmapped values grant nothing.
     /// </summary>
     public Dictionary<string, string> RoleMappings { get; } = new(StringComparer.Ordinal);
 

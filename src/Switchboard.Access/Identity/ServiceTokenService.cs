@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Switchboard.Access.Authorization;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
@@ -25,7 +27,13 @@ public sealed record IssuedServiceToken(
 /// A token is checked without the database on the hot path, and stops working when it expires or when the key that
 /// issued it is revoked.
 /// </summary>
-public sealed class ServiceTokenService(ISigningKeyStore signingKeys, IApiKeyStore apiKeys, IOptions<IdentityOptions> options, TimeProvider time)
+public sealed class ServiceTokenService(
+    ISigningKeyStore signingKeys,
+    IApiKeyStore apiKeys,
+    AccessPolicyProvider policies,
+    IOptions<IdentityOptions> options,
+    ILogger<ServiceTokenService> logger,
+    TimeProvider time)
 {
     /// <summary>The <c>iss</c> and <c>aud</c> of every service token; the gateway routes tokens with this issuer here.</summary>
     public const string Issuer = "urn:switchboard";
@@ -86,7 +94,10 @@ public sealed class ServiceTokenService(ISigningKeyStore signingKeys, IApiKeySto
         return new IssuedServiceToken(token, "Bearer", (int)ttl.TotalSeconds, granted);
     }
 
-    /// <summary>The caller a token speaks for, or why it speaks for no one.</summary>
+    /// <summary>
+    /// The caller a token speaks for, or why it speaks for no one. Every defect is a failure with a reason, never an
+    /// exception: a bad signature, algorithm, issuer, audience or lifetime, and claims missing or of the wrong type.
+    /// </summary>
     public async Task<(ClaimsIdentity? Identity, string? Failure)> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
         var result = await _handler.ValidateTokenAsync(token, await ParametersAsync(reload: false, cancellationToken));
@@ -101,22 +112,37 @@ public sealed class ServiceTokenService(ISigningKeyStore signingKeys, IApiKeySto
             return (null, $"invalid service token: {result.Exception?.GetType().Name ?? "rejected"}");
         }
 
+        // A valid signature only says we signed it; the claims are still checked for what this code relies on.
         var claims = result.ClaimsIdentity;
-        string? prefix = claims.FindFirst(ClaimKeyPrefix)?.Value;
-        var key = prefix is null ? null : await apiKeys.FindByPrefixAsync(prefix, cancellationToken);
+        if (result.SecurityToken is not JsonWebToken jwt || JwtClaims.Subject(jwt) is not { } subject)
+        {
+            return (null, "service token without a subject: 'sub' must be one non-empty string");
+        }
+
+        if (JwtClaims.SingleString(claims, ClaimKeyPrefix) is not { } prefix)
+        {
+            return (null, $"service token without its key: '{ClaimKeyPrefix}' must be one non-empty string");
+        }
+
+        var roles = claims.FindAll(ClaimRoles).ToList();
+        if (roles.Count == 0 || !roles.All(JwtClaims.IsString))
+        {
+            return (null, $"service token without roles: '{ClaimRoles}' must be a list of role names");
+        }
+
+        var key = await apiKeys.FindByPrefixAsync(prefix, cancellationToken);
         if (key is null || key.RevokedAt is not null || key.ExpiresAt <= time.GetUtcNow())
         {
             return (null, "the API key that issued this service token is revoked or expired");
         }
 
-        string subject = claims.FindFirst("sub")!.Value;
         return (new ClaimsIdentity(
             [
                 new Claim(SwitchboardClaims.Principal, subject),
                 new Claim(ClaimTypes.NameIdentifier, subject),
-                new Claim(SwitchboardClaims.ApiKey, prefix!),
-                new Claim(SwitchboardClaims.ServiceToken, claims.FindFirst("jti")?.Value ?? string.Empty),
-                .. claims.FindAll(ClaimRoles).Select(r => new Claim(SwitchboardClaims.Role, r.Value)),
+                new Claim(SwitchboardClaims.ApiKey, prefix),
+                new Claim(SwitchboardClaims.ServiceToken, JwtClaims.SingleString(claims, "jti") ?? string.Empty),
+                .. JwtClaims.KnownRoles(policies.Current, roles.Select(r => r.Value), logger, Issuer).Select(r => new Claim(SwitchboardClaims.Role, r)),
             ],
             AuthenticationType,
             SwitchboardClaims.Principal,

@@ -14,9 +14,11 @@ using Switchboard.Storage.Repositories;
 namespace Switchboard.Gateway.Identity;
 
 /// <summary>
-/// Counts failed authentications per client address, audits each, and refuses an address that has failed too often
-/// with 429 and <c>Retry-After</c> before its credentials are even looked at. Only requests that present a credential
-/// and are answered 401 count: a client probing without one is following the MCP authorization flow.
+/// Counts failed authentications per client address, audits each, and refuses further failing attempts from an address
+/// that has failed too often with 429 and <c>Retry-After</c> (instead of 401, and without an audit event each). Only
+/// failures are throttled: a valid credential from a blocked address still passes, so a guesser behind the same NAT
+/// cannot lock its neighbours out, and a request without a credential (the MCP authorization flow) gets its 401
+/// challenge. Only requests that present a credential and are answered 401 count.
 /// </summary>
 /// <remarks>
 /// The count is shared through Redis (a token bucket per address), so an attacker gains nothing by spreading guesses
@@ -39,8 +41,10 @@ internal sealed class FailedAuthenticationLimiter(
     public async Task InvokeAsync(HttpContext context)
     {
         string address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!context.Request.Path.StartsWithSegments(HealthPath) && IsBlocked(address, out var retryAfter))
+        if (!context.Request.Path.StartsWithSegments(HealthPath) && IsBlocked(address, out var retryAfter)
+            && PresentsCredential(context.Request) && !(await context.AuthenticateAsync()).Succeeded)
         {
+            // The handlers cache the result, so the request's own authentication later reuses this one.
             await RefuseAsync(context, retryAfter);
             return;
         }

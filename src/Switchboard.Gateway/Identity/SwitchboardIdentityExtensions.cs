@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
@@ -155,11 +156,34 @@ public static class SwitchboardIdentityExtensions
         {
             OnTokenValidated = context =>
             {
-                var token = context.Principal!;
-                string subject = token.FindFirst("sub")?.Value ?? token.FindFirst("client_id")?.Value ?? "unknown";
+                // The signature and lifetime are valid; a claim this code relies on that is missing or of the wrong
+                // type is still the token's defect: 401 with the challenge, never a 500 and never a shared "unknown".
+                var token = (ClaimsIdentity)context.Principal!.Identity!;
+                string? subject = !token.HasClaim(c => c.Type == "sub")
+                    ? JwtClaims.SingleString(token, "client_id") // client-credentials tokens of some issuers
+                    : context.SecurityToken is JsonWebToken jwt ? JwtClaims.Subject(jwt) : null;
+                if (subject is null)
+                {
+                    context.Fail("token without a subject: 'sub' (or, without it, 'client_id') must be one non-empty string");
+                    return Task.CompletedTask;
+                }
+
+                var values = token.FindAll(issuer.RoleClaim).ToList();
+                if (!values.All(JwtClaims.IsString))
+                {
+                    context.Fail($"the '{issuer.RoleClaim}' claim must hold role names (strings)");
+                    return Task.CompletedTask;
+                }
+
+                var services = context.HttpContext.RequestServices;
+                var roles = JwtClaims.KnownRoles(
+                    services.GetRequiredService<AccessPolicyProvider>().Current,
+                    MapRoles(issuer, values.Select(c => c.Value)),
+                    services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SwitchboardIdentityExtensions)),
+                    issuer.Issuer);
                 var claims = new List<Claim> { new(SwitchboardClaims.Principal, $"jwt:{issuer.Issuer}#{subject}") };
-                claims.AddRange(MapRoles(issuer, token.FindAll(issuer.RoleClaim).Select(c => c.Value)).Select(r => new Claim(SwitchboardClaims.Role, r)));
-                token.AddIdentity(new ClaimsIdentity(claims, "switchboard-jwt", SwitchboardClaims.Principal, SwitchboardClaims.Role));
+                claims.AddRange(roles.Select(r => new Claim(SwitchboardClaims.Role, r)));
+                context.Principal.AddIdentity(new ClaimsIdentity(claims, "switchboard-jwt", SwitchboardClaims.Principal, SwitchboardClaims.Role));
                 return Task.CompletedTask;
             },
         };

@@ -76,7 +76,7 @@ internal sealed partial class Glob
             needSlash = true;
         }
 
-        return regex.Append('$').ToString();
+        return regex.Append(@"\z").ToString();
     }
 
     private static string SegmentToRegex(string segment)
@@ -286,6 +286,6 @@ internal sealed partial class Glob
         yield return inner[start..];
     }
 
-    [GeneratedRegex(@"^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])\z", RegexOptions.CultureInvariant)]
     private static partial Regex RangePattern();
 }

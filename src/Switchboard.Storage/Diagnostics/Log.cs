@@ -28,4 +28,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5031, Level = LogLevel.Error, Message = "Audit pruning stopped after {Count} events; it retries at the next interval.")]
     public static partial void AuditPruneFailed(ILogger logger, long count, Exception exception);
+
+    [LoggerMessage(EventId = 5040, Level = LogLevel.Information, Message = "Identity data changed (version {Previous} -> {Current}); cached keys and roles are reloaded.")]
+    public static partial void IdentityVersionChanged(ILogger logger, long previous, long current);
+
+    [LoggerMessage(EventId = 5041, Level = LogLevel.Warning, Message = "Could not read the identity version; keys and roles stay as cached until the database answers: {Reason}")]
+    public static partial void IdentityVersionReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5042, Level = LogLevel.Information, Message = "The identity version can be read again.")]
+    public static partial void IdentityVersionReadRestored(ILogger logger);
 }

@@ -62,6 +62,6 @@ public static partial class MigrationCatalog
         return reader.ReadToEnd();
     }
 
-    [GeneratedRegex(@"^(\d{4})_([a-z0-9_]+)\.sql$")]
+    [GeneratedRegex(@"^(\d{4})_([a-z0-9_]+)\.sql\z")]
     private static partial Regex ScriptName();
 }

@@ -4,22 +4,24 @@ using Switchboard.Storage.Model;
 namespace Switchboard.Storage.Repositories;
 
 /// <summary>
-/// Caches <see cref="IApiKeyStore.FindByPrefixAsync"/>, the per-request lookup, and invalidates on create and revoke
-/// across replicas. <see cref="ApiKeyRecord.LastUsedAt"/> in a cached record may lag: read it from <see cref="GetAsync"/>.
+/// Caches <see cref="IApiKeyStore.FindByPrefixAsync"/>, the per-request lookup, under the current
+/// <see cref="IdentityVersion"/>: a create or revoke here, on another replica or from the CLI moves the version, and
+/// no entry read before it is served once this process has seen the new one. <see cref="ApiKeyRecord.LastUsedAt"/>
+/// in a cached record may lag: read it from <see cref="GetAsync"/>.
 /// </summary>
-internal sealed class CachedApiKeyStore(SqlApiKeyStore inner, IHotCache cache) : IApiKeyStore
+internal sealed class CachedApiKeyStore(SqlApiKeyStore inner, IHotCache cache, IdentityVersion identity) : IApiKeyStore
 {
-    private static string Key(string prefix) => "apikey:" + prefix;
-
     public async Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
         await inner.CreateAsync(key, cancellationToken);
-        await cache.InvalidateAsync(Key(key.Prefix), cancellationToken);
+        await identity.AnnounceChangeAsync(cancellationToken);
     }
 
-    public ValueTask<ApiKeyRecord?> FindByPrefixAsync(string prefix, CancellationToken cancellationToken = default) =>
-        cache.GetOrCreateAsync(Key(prefix), ct => inner.FindByPrefixAsync(prefix, ct), cancellationToken);
+    public async ValueTask<ApiKeyRecord?> FindByPrefixAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        long version = await identity.CurrentAsync(cancellationToken);
+        return await cache.GetOrCreateAsync($"apikey:{version}:{prefix}", ct => inner.FindByPrefixAsync(prefix, ct), cancellationToken);
+    }
 
     public Task<ApiKeyRecord?> GetAsync(string id, CancellationToken cancellationToken = default) => inner.GetAsync(id, cancellationToken);
 
@@ -28,13 +30,8 @@ internal sealed class CachedApiKeyStore(SqlApiKeyStore inner, IHotCache cache) :
 
     public async Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken = default)
     {
-        var existing = await inner.GetAsync(id, cancellationToken);
         var revoked = await inner.RevokeAsync(id, revokedAt, cancellationToken);
-        if (existing is not null)
-        {
-            await cache.InvalidateAsync(Key(existing.Prefix), cancellationToken);
-        }
-
+        await identity.AnnounceChangeAsync(cancellationToken);
         return revoked;
     }
 

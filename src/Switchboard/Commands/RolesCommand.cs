@@ -24,7 +24,7 @@ internal static class RolesCommand
         var name = new Argument<string>("name") { Description = "The role's name: 1 to 64 of a-z, 0-9, '-', '_'." };
         var permissions = new Option<string[]>("--permission") { Description = "A permission the role grants, e.g. \"tools:call utilities/*\"; repeat for several.", Required = true };
         var description = new Option<string?>("--description") { Description = "What the role is for." };
-        var set = new Command("set", "Create or replace a custom role; running gateways apply it within seconds (at once with Redis).") { name, permissions, description };
+        var set = new Command("set", "Create or replace a custom role; running gateways apply it within about a second.") { name, permissions, description };
         Configure(set, async (roles, result, ct) =>
         {
             var role = await roles.PutAsync(result.GetRequiredValue(name), result.GetRequiredValue(permissions), result.GetValue(description), CliActor, ct);

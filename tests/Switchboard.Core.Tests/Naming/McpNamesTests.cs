@@ -16,6 +16,8 @@ public class McpNamesTests
     [InlineData("double--hyphen", false)]
     [InlineData("has space", false)]
     [InlineData("abcdefghijklmnopqrstuvwxyz0123456", false)]
+    [InlineData("everything\n", false)]
+    [InlineData("everything\r\n", false)]
     public void IsValidServerName_FollowsTheServerNameRule(string name, bool expected) =>
         Assert.Equal(expected, McpNames.IsValidServerName(name));
 
@@ -28,6 +30,8 @@ public class McpNamesTests
     [InlineData("files/read", false)]
     [InlineData("tool name", false)]
     [InlineData("ünïcode", false)]
+    [InlineData("read_file\n", false)]
+    [InlineData("read_file\r\n", false)]
     public void IsValidExposedName_AcceptsOnlyThePortableSubset(string name, bool expected) =>
         Assert.Equal(expected, McpNames.IsValidExposedName(name));
 

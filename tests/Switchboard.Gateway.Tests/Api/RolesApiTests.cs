@@ -61,6 +61,9 @@ public sealed class RolesApiTests(AdminApiServer gateway) : IClassFixture<AdminA
     [InlineData("Bad Name", """{"permissions":["*"]}""", HttpStatusCode.BadRequest, "not a valid role name")]
     [InlineData("empty", """{"permissions":[]}""", HttpStatusCode.BadRequest, "at least one permission")]
     [InlineData("garbled", """{"permissions":["tools:call a b c"]}""", HttpStatusCode.BadRequest, "tools:call a b c")]
+    [InlineData("lister", """{"permissions":["tools:list financial/*"]}""", HttpStatusCode.BadRequest, "'tools:list' is not an action: use one of tools:call, resources:read, prompts:get, admin:keys, admin:audit, admin:servers, admin:roles")]
+    [InlineData("trailing\n", """{"permissions":["*"]}""", HttpStatusCode.BadRequest, "not a valid role name")]
+    [InlineData("trailing\r\n", """{"permissions":["*"]}""", HttpStatusCode.BadRequest, "not a valid role name")]
     public async Task Put_RefusesFixedRolesAndBadInput(string name, string json, HttpStatusCode status, string expected)
     {
         using var admin = gateway.Client();

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol;
 using Switchboard.Access.Identity;
 using Switchboard.Errors;
@@ -64,6 +68,96 @@ public sealed class ServiceTokenTests(AdminApiServer gateway) : IClassFixture<Ad
         Assert.Equal(HttpStatusCode.Unauthorized, await VerifyStatusAsync($"{parts[0]}.{escalated}.{parts[2]}"));
         Assert.Equal(HttpStatusCode.Unauthorized, await VerifyStatusAsync($"{none}.{escalated}."));
         Assert.Equal(HttpStatusCode.Unauthorized, await VerifyStatusAsync($"{parts[0]}.{parts[1]}.{parts[2][..^4]}AAAA"));
+    }
+
+    public static TheoryData<string, HttpStatusCode> Defects() => new()
+    {
+        { "none", HttpStatusCode.OK },
+        { "no sub", HttpStatusCode.Unauthorized },
+        { "empty sub", HttpStatusCode.Unauthorized },
+        { "blank sub", HttpStatusCode.Unauthorized },
+        { "numeric sub", HttpStatusCode.Unauthorized },
+        { "object sub", HttpStatusCode.Unauthorized },
+        { "null sub", HttpStatusCode.Unauthorized },
+        { "two subs", HttpStatusCode.Unauthorized },
+        { "no roles", HttpStatusCode.Unauthorized },
+        { "empty roles", HttpStatusCode.Unauthorized },
+        { "numeric role", HttpStatusCode.Unauthorized },
+        { "object roles", HttpStatusCode.Unauthorized },
+        { "no key", HttpStatusCode.Unauthorized },
+        { "numeric key", HttpStatusCode.Unauthorized },
+        { "unknown key", HttpStatusCode.Unauthorized },
+        { "no expiry", HttpStatusCode.Unauthorized },
+        { "expired", HttpStatusCode.Unauthorized },
+        { "not yet valid", HttpStatusCode.Unauthorized },
+        { "wrong audience", HttpStatusCode.Unauthorized },
+        { "no audience", HttpStatusCode.Unauthorized },
+        { "wrong issuer", HttpStatusCode.Unauthorized },
+        { "alg none", HttpStatusCode.Unauthorized },
+        { "signed with another secret", HttpStatusCode.Unauthorized },
+        { "garbage", HttpStatusCode.Unauthorized },
+        { "garbage with our issuer", HttpStatusCode.Unauthorized },
+    };
+
+    // Tokens signed with the gateway's real secret, so only the defect under test can make them fail.
+    [Theory]
+    [MemberData(nameof(Defects))]
+    public async Task SignedTokenWithADefect_Is401NeverA500(string defect, HttpStatusCode expected)
+    {
+        var key = await gateway.CreateKeyAsync("viewer");
+        await IssueAsync(key.Key); // the first token makes the signing secret
+        var secret = (await gateway.Services.GetRequiredService<ISigningKeyStore>().ListAsync(Ct))[0];
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var claims = new JsonObject
+        {
+            ["iss"] = ServiceTokenService.Issuer,
+            ["aud"] = ServiceTokenService.Issuer,
+            ["sub"] = key.Info.Principal,
+            ["jti"] = Guid.NewGuid().ToString("N"),
+            ["kp"] = key.Info.Prefix,
+            ["roles"] = new JsonArray("viewer"),
+            ["iat"] = now - 60,
+            ["nbf"] = now - 60,
+            ["exp"] = now + 600,
+        };
+        switch (defect)
+        {
+            case "no sub": claims.Remove("sub"); break;
+            case "empty sub": claims["sub"] = string.Empty; break;
+            case "blank sub": claims["sub"] = " "; break;
+            case "numeric sub": claims["sub"] = 42; break;
+            case "object sub": claims["sub"] = new JsonObject { ["name"] = key.Info.Principal }; break;
+            case "null sub": claims["sub"] = null; break;
+            case "two subs": claims["sub"] = new JsonArray(key.Info.Principal, "someone-else"); break;
+            case "no roles": claims.Remove("roles"); break;
+            case "empty roles": claims["roles"] = new JsonArray(); break;
+            case "numeric role": claims["roles"] = new JsonArray(7); break;
+            case "object roles": claims["roles"] = new JsonObject { ["viewer"] = true }; break;
+            case "no key": claims.Remove("kp"); break;
+            case "numeric key": claims["kp"] = 12345; break;
+            case "unknown key": claims["kp"] = ApiKeyFormat.Generate().Prefix; break;
+            case "no expiry": claims.Remove("exp"); break;
+            case "expired": (claims["nbf"], claims["exp"]) = (now - 7200, now - 3600); break;
+            case "not yet valid": (claims["nbf"], claims["exp"]) = (now + 3600, now + 7200); break;
+            case "wrong audience": claims["aud"] = "urn:someone-else"; break;
+            case "no audience": claims.Remove("aud"); break;
+            case "wrong issuer": claims["iss"] = "urn:someone-else"; break;
+        }
+
+        var signing = new SigningCredentials(
+            new SymmetricSecurityKey(defect == "signed with another secret" ? RandomNumberGenerator.GetBytes(32) : Convert.FromBase64String(secret.Secret)) { KeyId = secret.Id },
+            SecurityAlgorithms.HmacSha256);
+        string token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(claims.ToJsonString(), signing);
+        string none = Base64UrlEncoder.Encode("""{"alg":"none","typ":"JWT"}""");
+        token = defect switch
+        {
+            "alg none" => $"{none}.{token.Split('.')[1]}.",
+            "garbage" => "eyJhbGciOi.not-base64!.x",
+            "garbage with our issuer" => $"{token.Split('.')[0]}.{Base64UrlEncoder.Encode("""{"iss":"urn:switchboard","exp":"soon"}""")}.{token.Split('.')[2]}",
+            _ => token,
+        };
+
+        Assert.Equal(expected, await VerifyStatusAsync(token));
     }
 
     [Fact]

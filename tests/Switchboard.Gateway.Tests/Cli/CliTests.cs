@@ -59,6 +59,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--Audit:RetentionDays=-1", "Audit:RetentionDays is -1; set a number of days between 1 and")]
     [InlineData("--Gateway:TrustedProxies:0=proxy.internal", "Gateway:TrustedProxies contains 'proxy.internal'")]
     [InlineData("--Identity:FailedAuthenticationLimit:Permits=0", "Identity:FailedAuthenticationLimit needs Permits")]
+    [InlineData("--Policy:Roles:lister:0=tools:list financial/*", "Policy:Roles:lister: 'tools:list' is not an action: use one of tools:call, resources:read")]
     public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
     {
         var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), flag);
@@ -174,6 +175,7 @@ public sealed class CliTests : IDisposable
         var deleteHeld = await RunAsync("roles", "delete", "ids-only");
         var builtIn = await RunAsync("roles", "set", "admin", "--permission", "tools:call **");
         var badPermission = await RunAsync("roles", "set", "odd", "--permission", "tools:call a b");
+        var unknownAction = await RunAsync("roles", "set", "lister", "--permission", "tools:list financial/*");
 
         Assert.True(set.ExitCode == 0, set.Output);
         Assert.True(key.ExitCode == 0, key.Output);
@@ -184,6 +186,8 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, builtIn.ExitCode);
         Assert.Contains("built-in role", builtIn.StandardError, StringComparison.Ordinal);
         Assert.Equal(1, badPermission.ExitCode);
+        Assert.Equal(1, unknownAction.ExitCode);
+        Assert.Contains("'tools:list' is not an action: use one of tools:call, resources:read, prompts:get, admin:keys, admin:audit, admin:servers, admin:roles", unknownAction.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

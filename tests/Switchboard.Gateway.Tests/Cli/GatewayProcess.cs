@@ -121,6 +121,40 @@ public sealed class GatewayProcess : IAsyncDisposable
         return message.RootElement.Clone();
     }
 
+    /// <summary>
+    /// Sends one JSON-RPC request to <c>/mcp</c> with <paramref name="apiKey"/>: the HTTP status, and the response
+    /// message when the status is 200.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, JsonElement? Message)> RequestAsync(string apiKey, string method, JsonObject? parameters = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{Url}/mcp"))
+        {
+            Content = JsonContent.Create(new JsonObject
+            {
+                ["jsonrpc"] = "2.0",
+                ["id"] = Interlocked.Increment(ref _nextId),
+                ["method"] = method,
+                ["params"] = parameters ?? new JsonObject(),
+            }),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return (response.StatusCode, null);
+        }
+
+        string text = await response.Content.ReadAsStringAsync(cancellationToken);
+        string json = response.Content.Headers.ContentType?.MediaType == "text/event-stream"
+            ? string.Concat(text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()))
+            : text;
+        using var message = JsonDocument.Parse(json);
+        return (response.StatusCode, message.RootElement.Clone());
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

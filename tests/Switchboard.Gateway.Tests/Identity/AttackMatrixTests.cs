@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
+using Switchboard.Access.Identity;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Identity;
@@ -18,6 +20,7 @@ public sealed class AttackMatrixTests(AuthenticatedGatewayServer gateway) : ICla
     [
         "no credentials", "malformed header", "not a bearer scheme", "not a token", "expired", "not yet valid", "wrong audience",
         "wrong issuer", "alg none", "unknown kid", "tampered signature", "HS/RS key confusion",
+        "no sub", "empty sub", "numeric sub", "object sub", "two subs", "numeric role", "object role",
     ];
 
     [Theory]
@@ -39,6 +42,14 @@ public sealed class AttackMatrixTests(AuthenticatedGatewayServer gateway) : ICla
             "unknown kid" => Bearer(gateway.Issuer.CreateToken(AuthenticatedGatewayServer.Audience, Agent, key: new RsaSecurityKey(System.Security.Cryptography.RSA.Create(2048)) { KeyId = "not-published" })),
             "tampered signature" => Bearer(FakeOidcIssuer.Tamper(gateway.TokenFor("mallory", "agent"))),
             "HS/RS key confusion" => Bearer(gateway.Issuer.CreateKeyConfusionToken(AuthenticatedGatewayServer.Audience)),
+            // Validly signed by the trusted issuer, but with claims of the wrong shape.
+            "no sub" => Signed(new Claim("roles", "agent")),
+            "empty sub" => Signed(new Claim("sub", string.Empty), new Claim("roles", "agent")),
+            "numeric sub" => Signed(new Claim("sub", "42", ClaimValueTypes.Integer), new Claim("roles", "agent")),
+            "object sub" => Signed(new Claim("sub", """{"id":"mallory"}""", Microsoft.IdentityModel.JsonWebTokens.JsonClaimValueTypes.Json), new Claim("roles", "agent")),
+            "two subs" => Signed(new Claim("sub", "mallory"), new Claim("sub", "alice"), new Claim("roles", "agent")),
+            "numeric role" => Signed(new Claim("sub", "mallory"), new Claim("roles", "1", ClaimValueTypes.Integer)),
+            "object role" => Signed(new Claim("sub", "mallory"), new Claim("roles", """{"name":"admin"}""", Microsoft.IdentityModel.JsonWebTokens.JsonClaimValueTypes.Json)),
             _ => throw new ArgumentOutOfRangeException(nameof(attack)),
         };
 
@@ -126,7 +137,51 @@ public sealed class AttackMatrixTests(AuthenticatedGatewayServer gateway) : ICla
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task RoleNamedLikeTwoRoles_NeverGetsTheirPermissions_NorSpoilsTheRealHoldersDecision()
+    {
+        // The attack: one role value "admin,viewer" from a trusted issuer (no RoleMappings), against a key that
+        // really holds [admin, viewer], in both orders, on the two actions only those roles grant.
+        var key = await gateway.Services.GetRequiredService<ApiKeyService>().CreateAsync($"real-admin-{Guid.NewGuid():N}", ["admin", "viewer"], cancellationToken: Ct);
+        string forged = gateway.TokenFor("mallory", "admin,viewer");
+
+        var keysForgedFirst = await GetStatusAsync("/api/v1/keys", forged);
+        var keysAdminAfter = await GetStatusAsync("/api/v1/keys", key.Key);
+        var auditAdminFirst = await GetStatusAsync("/api/v1/audit/verify", key.Key);
+        var auditForgedAfter = await GetStatusAsync("/api/v1/audit/verify", forged);
+        var keysForgedAgain = await GetStatusAsync("/api/v1/keys", forged);
+
+        Assert.Equal(HttpStatusCode.Forbidden, keysForgedFirst);
+        Assert.Equal(HttpStatusCode.OK, keysAdminAfter);
+        Assert.Equal(HttpStatusCode.OK, auditAdminFirst);
+        Assert.Equal(HttpStatusCode.Forbidden, auditForgedAfter);
+        Assert.Equal(HttpStatusCode.Forbidden, keysForgedAgain);
+    }
+
+    [Fact]
+    public async Task UnknownRoleValues_AreDropped_KnownOnesKept()
+    {
+        string token = gateway.TokenFor("mixed", "no-such-role", "viewer");
+
+        var audit = await GetStatusAsync("/api/v1/audit/verify", token);
+        var keys = await GetStatusAsync("/api/v1/keys", token);
+
+        Assert.Equal(HttpStatusCode.OK, audit);
+        Assert.Equal(HttpStatusCode.Forbidden, keys);
+    }
+
     private static Claim[] Agent => [new("sub", "mallory"), new("roles", "agent")];
+
+    private string Signed(params Claim[] claims) => Bearer(gateway.Issuer.CreateToken(AuthenticatedGatewayServer.Audience, claims));
+
+    private async Task<HttpStatusCode> GetStatusAsync(string path, string token)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, gateway.Endpoint(path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, Ct);
+        return response.StatusCode;
+    }
 
     private static string Bearer(string token) => $"Bearer {token}";
 

@@ -22,6 +22,9 @@ public sealed class AuthenticatedGatewayServer : GatewayServer
         "--RateLimits:Roles:limited:PerPrincipalTool:Permits=2",
         "--RateLimits:Roles:limited:PerPrincipalTool:Burst=2",
         "--RateLimits:Roles:limited:PerPrincipalTool:Period=01:00:00",
+        // The attack matrix fails authentication dozens of times from 127.0.0.1 on purpose; each must stay a 401.
+        "--Identity:FailedAuthenticationLimit:Permits=1000",
+        "--Identity:FailedAuthenticationLimit:Burst=1000",
     ];
 
     public override async ValueTask InitializeAsync()

@@ -27,7 +27,7 @@ public sealed class ProxiedFailedAuthenticationServer : StrictFailedAuthenticati
     protected override string[] ExtraArguments => [.. base.ExtraArguments, "--Gateway:TrustedProxies:0=127.0.0.1"];
 }
 
-/// <summary>Failed authentications are audited and, past the limit, the address is refused before its credentials are checked.</summary>
+/// <summary>Failed authentications are audited and, past the limit, further failures from the address get 429; valid credentials still pass.</summary>
 public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer gateway) : IClassFixture<StrictFailedAuthenticationServer>
 {
     private const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"probe","version":"1"}}}""";
@@ -36,10 +36,11 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
 
     // One test: every request here comes from 127.0.0.1, so the steps share one budget and must run in order.
     [Fact]
-    public async Task FailuresAreAudited_ThenTheAddressIsRefusedWith429_EvenWithAValidKey_ButProbesWithoutCredentialsNeverCount()
+    public async Task FailuresAreAudited_ThenFurtherFailuresGet429_AValidKeyFromTheSameAddressStillPasses_ProbesNeverCount()
     {
         var audit = gateway.Services.GetRequiredService<IAuditStore>();
         var guesses = Enumerable.Range(0, 4).Select(_ => ApiKeyFormat.Generate().Key).ToArray();
+        var validKey = await gateway.Services.GetRequiredService<ApiKeyService>().CreateAsync("behind-the-same-nat", ["agent"], cancellationToken: Ct);
 
         var probes = new List<HttpStatusCode>();
         for (int i = 0; i < 5; i++)
@@ -53,8 +54,12 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
             failures.Add(await PostAsync(guess));
         }
 
-        using var refused = await SendAsync(gateway, gateway.AdminKey);
+        using var refused = await SendAsync(gateway, ApiKeyFormat.Generate().Key);
         var error = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("error");
+        using var admin = await SendAsync(gateway, gateway.AdminKey);
+        using var neighbour = await SendAsync(gateway, validKey.Key);
+        var probeWhileBlocked = await PostAsync(key: null);
+        using var refusedAgain = await SendAsync(gateway, ApiKeyFormat.Generate().Key);
         using var http = new HttpClient();
         using var health = await http.GetAsync(gateway.Endpoint("/healthz/live"), Ct);
         var events = await audit.QueryAsync(new AuditQuery(Actor: "anonymous:127.0.0.1", Limit: 1000), Ct);
@@ -64,8 +69,13 @@ public sealed class FailedAuthenticationTests(StrictFailedAuthenticationServer g
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(21));
         Assert.Equal((int)SwitchboardErrorCodes.RateLimited, error.GetProperty("code").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, neighbour.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, probeWhileBlocked);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refusedAgain.StatusCode);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        // Three failures within the budget, then one event for the block: the probes without credentials are not there.
+        // Three failures within the budget, then one event for the block: neither the probes without credentials nor
+        // the guesses refused while blocked are there.
         Assert.Equal(["auth.failed", "auth.failed", "auth.failed", "auth.blocked"], events.Select(e => e.Action));
         Assert.All(events, e => Assert.Equal("denied", e.Outcome));
         Assert.Equal(guesses.Select(Prefix), events.Select(e => e.Target));
@@ -118,12 +128,14 @@ public sealed class ProxiedFailedAuthenticationTests(ProxiedFailedAuthentication
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
         }
 
-        using var attacker = await FailedAuthenticationTests.Send(gateway, gateway.AdminKey, Attacker);
-        using var neighbour = await FailedAuthenticationTests.Send(gateway, gateway.AdminKey, Neighbour);
+        using var attacker = await FailedAuthenticationTests.Send(gateway, ApiKeyFormat.Generate().Key, Attacker);
+        using var attackerWithAValidKey = await FailedAuthenticationTests.Send(gateway, gateway.AdminKey, Attacker);
+        using var neighbour = await FailedAuthenticationTests.Send(gateway, ApiKeyFormat.Generate().Key, Neighbour);
         var events = await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Action: "auth.blocked"), Ct);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, attacker.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, neighbour.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, attackerWithAValidKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, neighbour.StatusCode);
         Assert.Equal($"anonymous:{Attacker}", Assert.Single(events).Actor);
     }
 }
