@@ -15,6 +15,7 @@ using Microsoft.IdentityModel.Tokens;
 using ModelContextProtocol.AspNetCore.Authentication;
 using ModelContextProtocol.Authentication;
 using Switchboard.Access;
+using Switchboard.Access.Authorization;
 using Switchboard.Access.Identity;
 
 namespace Switchboard.Gateway.Identity;
