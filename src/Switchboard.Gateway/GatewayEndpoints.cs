@@ -39,11 +39,11 @@ public static class GatewayEndpoints
         app.UseExceptionHandler();
         // Probes come from kubelets and load balancers addressing the pod by IP, so they skip the Host check.
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments(HealthPath),
+            context => !context.Request.Path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase),
             guarded => guarded
                 .UseMiddleware<HostValidationMiddleware>()
                 .UseMiddleware<RequestBodyLimitMiddleware>()
-                .UseWhen(context => !context.Request.Path.StartsWithSegments(AdminApi.Prefix), mcp => mcp.UseMiddleware<JsonRpcValidationMiddleware>()));
+                .UseWhen(context => !context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase), mcp => mcp.UseMiddleware<JsonRpcValidationMiddleware>()));
 
         app.UseMiddleware<FailedAuthenticationLimiter>();
         app.UseAuthentication();

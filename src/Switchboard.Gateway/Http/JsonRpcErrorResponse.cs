@@ -15,7 +15,7 @@ internal static class JsonRpcErrorResponse
     public static async Task WriteAsync(HttpContext context, int statusCode, McpErrorCode code, string message)
     {
         context.Response.StatusCode = statusCode;
-        if (context.Request.Path.StartsWithSegments(AdminApi.Prefix))
+        if (context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase))
         {
             await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
             {

@@ -37,7 +37,7 @@ internal sealed class FailedAuthenticationLimiter(
     public async Task InvokeAsync(HttpContext context)
     {
         string address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!context.Request.Path.StartsWithSegments(HealthPath) && IsBlocked(address, out var retryAfter))
+        if (!context.Request.Path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase) && IsBlocked(address, out var retryAfter))
         {
             await RefuseAsync(context, retryAfter);
             return;

@@ -250,7 +250,7 @@ internal sealed partial class Glob
         if (commas.Count == 0)
         {
             var match = RangePattern().Match(inner);
-            if (int.TryParse(match.Groups[1].Value, out int from) && int.TryParse(match.Groups[2].Value, out int to))
+            if (int.TryParse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out int from) && int.TryParse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture, out int to))
             {
                 int step = from <= to ? 1 : -1;
                 if (Math.Abs(to - from) >= MaxBraceExpansions)
