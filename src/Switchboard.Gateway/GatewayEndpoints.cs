@@ -23,7 +23,8 @@ public static class GatewayEndpoints
     private static readonly PathString HealthPath = "/healthz";
 
     /// <summary>
-    /// Adds the guards (Host/Origin, body size) for everything but health probes, then maps <c>/mcp</c>,
+    /// Adds the guards (Host/Origin, body size) for everything but health probes, CORS when configured,
+    /// authentication, and the JSON-RPC check of authenticated MCP requests; then maps <c>/mcp</c>,
     /// <c>/servers/{server}/mcp</c> and the admin API <c>/api/v1</c> (both not for a standalone server) and
     /// <c>/healthz/live</c>, <c>/healthz/ready</c>.
     /// </summary>
@@ -31,23 +32,32 @@ public static class GatewayEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
 
-        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.TrustedProxies.Count > 0)
+        var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        if (options.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
         }
 
         app.UseExceptionHandler();
+        app.UseErrorBodies();
         // Probes come from kubelets and load balancers addressing the pod by IP, so they skip the Host check.
         app.UseWhen(
             context => !context.Request.Path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase),
             guarded => guarded
                 .UseMiddleware<HostValidationMiddleware>()
-                .UseMiddleware<RequestBodyLimitMiddleware>()
-                .UseWhen(context => !context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase), mcp => mcp.UseMiddleware<JsonRpcValidationMiddleware>()));
+                .UseMiddleware<RequestBodyLimitMiddleware>());
+
+        if (options.IsEnabled())
+        {
+            app.UseCors(); // answers preflights, which carry no credentials, before authentication
+        }
 
         app.UseMiddleware<FailedAuthenticationLimiter>();
         app.UseAuthentication();
         app.UseAuthorization();
+        // Bodies are read only once the caller is known to be allowed in.
+        app.UseMiddleware<JsonRpcValidationMiddleware>();
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase), api => api.Use(JsonRequestBody.BufferAsync));
 
         var endpoints = new List<IEndpointConventionBuilder> { app.MapMcp("/mcp") };
         if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)
@@ -56,7 +66,14 @@ public static class GatewayEndpoints
             app.MapAdminApi();
         }
 
-        endpoints.ForEach(e => e.RequireSwitchboardAuthentication());
+        foreach (var endpoint in endpoints)
+        {
+            endpoint.RequireSwitchboardAuthentication().WithMetadata(McpEndpointMetadata.Instance);
+            if (options.IsEnabled())
+            {
+                endpoint.RequireCors(GatewayCors.PolicyName);
+            }
+        }
 
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthResponseWriter.WriteAsync });

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Switchboard.Gateway.Http;
 
 namespace Switchboard.Gateway;
 
@@ -26,6 +27,9 @@ public sealed class GatewayOptions
     /// </summary>
     public IList<string> TrustedProxies { get; } = [];
 
+    /// <summary>Cross-origin access for browser-based MCP clients; off until origins are listed.</summary>
+    public GatewayCorsOptions Cors { get; } = new();
+
     /// <summary>The largest JSON-RPC request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
@@ -34,6 +38,16 @@ public sealed class GatewayOptions
 
     /// <summary>The hosts actually in force.</summary>
     public IReadOnlyList<string> EffectiveAllowedHosts => AllowedHosts.Count > 0 ? [.. AllowedHosts] : LoopbackHosts;
+}
+
+/// <summary>Which web pages may call the MCP endpoints from a browser. Section <c>Gateway:Cors</c>.</summary>
+public sealed class GatewayCorsOptions
+{
+    /// <summary>
+    /// Origins (<c>https://app.example.com</c>: scheme, host and port, no path) whose pages may call <c>/mcp</c> and
+    /// <c>/servers/{name}/mcp</c>. Their requests also pass the <c>Origin</c> check of <see cref="GatewayOptions.AllowedHosts"/>.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
 }
 
 /// <summary>Whether the gateway keeps MCP sessions.</summary>
@@ -79,6 +93,14 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             if (!System.Net.IPNetwork.TryParse(proxy, out _) && !System.Net.IPAddress.TryParse(proxy, out _))
             {
                 failures.Add($"Gateway:TrustedProxies contains '{proxy}', which is not an address or network; list addresses such as '10.0.0.7' or networks such as '10.0.0.0/8'.");
+            }
+        }
+
+        foreach (var origin in options.Cors.AllowedOrigins)
+        {
+            if (!GatewayCors.IsOrigin(origin))
+            {
+                failures.Add($"Gateway:Cors:AllowedOrigins contains '{origin}', which is not an origin; list origins such as 'https://app.example.com' or 'http://localhost:6274' (scheme, host and port; no path, no '*').");
             }
         }
 

@@ -80,6 +80,7 @@ public static class GatewayServiceCollectionExtensions
             }
         });
 
+        services.AddGatewayCors();
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();
         services.AddExceptionHandler<StorageUnavailableHandler>();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using ModelContextProtocol;
 
 namespace Switchboard.Gateway.Http;
 
@@ -7,7 +8,7 @@ namespace Switchboard.Gateway.Http;
 /// A request ASP.NET Core could not bind (malformed JSON, a query value of the wrong type) is the client's error:
 /// answer with its 4xx status and what was wrong, not a 500.
 /// </summary>
-internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class BadRequestHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -16,12 +17,7 @@ internal sealed class BadRequestHandler(IProblemDetailsService problems) : IExce
             return false;
         }
 
-        httpContext.Response.StatusCode = bad.StatusCode;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails = { Status = bad.StatusCode, Title = "Invalid request", Detail = bad.Message },
-        });
+        await JsonRpcErrorResponse.WriteAsync(httpContext, bad.StatusCode, McpErrorCode.InvalidRequest, bad.Message);
+        return true;
     }
 }

@@ -14,7 +14,8 @@ internal sealed partial class HostValidationMiddleware(RequestDelegate next, IOp
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var allowed = options.CurrentValue.EffectiveAllowedHosts;
+        var settings = options.CurrentValue;
+        var allowed = settings.EffectiveAllowedHosts;
         if (allowed.Contains("*"))
         {
             return next(context);
@@ -27,7 +28,7 @@ internal sealed partial class HostValidationMiddleware(RequestDelegate next, IOp
         }
 
         string? origin = context.Request.Headers.Origin;
-        if (!string.IsNullOrEmpty(origin) && !IsAllowedOrigin(origin, allowed))
+        if (!string.IsNullOrEmpty(origin) && !IsAllowedOrigin(origin, allowed) && !settings.AllowsOrigin(origin))
         {
             return RefuseAsync(context, "Origin", origin);
         }

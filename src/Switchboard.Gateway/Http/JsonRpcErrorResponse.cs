@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,10 @@ namespace Switchboard.Gateway.Http;
 /// </summary>
 internal static class JsonRpcErrorResponse
 {
-    public static async Task WriteAsync(HttpContext context, int statusCode, McpErrorCode code, string message)
+    /// <summary>Writes <paramref name="statusCode"/> and the error <paramref name="code"/> with <paramref name="message"/>
+    /// to <paramref name="context"/>'s response; <paramref name="id"/> is the request's id as raw JSON when it could be
+    /// read (empty writes null).</summary>
+    public static async Task WriteAsync(HttpContext context, int statusCode, McpErrorCode code, string message, ReadOnlyMemory<byte> id = default)
     {
         context.Response.StatusCode = statusCode;
         if (context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase))
@@ -27,11 +31,20 @@ internal static class JsonRpcErrorResponse
 
         context.Response.ContentType = "application/json";
 
-        // The request id is unknown (the body was not read, or could not be), which JSON-RPC 2.0 §5 spells as null.
-        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        // An id that is unknown (the body was not read, or could not be) is null (JSON-RPC 2.0 §5).
+        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteString("jsonrpc", "2.0");
-        writer.WriteNull("id");
+        if (id.IsEmpty)
+        {
+            writer.WriteNull("id");
+        }
+        else
+        {
+            writer.WritePropertyName("id");
+            writer.WriteRawValue(id.Span, skipInputValidation: true); // a string or number token the check has read
+        }
+
         writer.WriteStartObject("error");
         writer.WriteNumber("code", (int)code);
         writer.WriteString("message", message);

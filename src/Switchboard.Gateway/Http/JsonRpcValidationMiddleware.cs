@@ -1,67 +1,76 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 using ModelContextProtocol;
 
 namespace Switchboard.Gateway.Http;
 
 /// <summary>
-/// Answers a POST body that is not JSON at all with JSON-RPC's Parse error (-32700, JSON-RPC 2.0 §5.1). The SDK
-/// reports every undecodable body as Invalid Request (-32600); a client deserves to know which of the two it sent.
-/// Well-formed JSON, valid JSON-RPC or not, goes on to the MCP handler untouched.
+/// Refuses, with a JSON-RPC error in Switchboard's own words, an MCP request the SDK would refuse in its words (or
+/// fail on): a body that is not one valid JSON-RPC message (<see cref="JsonRpcMessageCheck"/>), or a request that
+/// does not fit the session mode (<see cref="SessionRules"/>). Runs after authentication, so an anonymous caller
+/// learns nothing about parsing, and holds the body in memory only: it is capped by
+/// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only.
 /// </summary>
-internal sealed class JsonRpcValidationMiddleware(RequestDelegate next)
+internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!HttpMethods.IsPost(context.Request.Method))
+        if (context.GetEndpoint()?.Metadata.GetMetadata<McpEndpointMetadata>() is null)
         {
             await next(context);
             return;
         }
 
-        // The body size is capped upstream (RequestBodyLimitMiddleware), so buffering it whole is bounded.
-        context.Request.EnableBuffering();
-        var reader = PipeReader.Create(context.Request.Body, new StreamPipeReaderOptions(leaveOpen: true));
-        ReadResult read;
-        while (!(read = await reader.ReadAsync(context.RequestAborted)).IsCompleted)
+        var sessions = options.CurrentValue.Sessions;
+        if (!HttpMethods.IsPost(context.Request.Method))
         {
-            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-        }
+            if (SessionRules.Refusal(context.Request, sessions, method: null) is { } refusal)
+            {
+                await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, McpErrorCode.InvalidRequest, refusal);
+                return;
+            }
 
-        string? error = FindSyntaxError(read.Buffer);
-        await reader.CompleteAsync();
-        context.Request.Body.Position = 0;
-
-        if (error is not null)
-        {
-            await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, McpErrorCode.ParseError, $"Parse error: the request body is not valid JSON ({error}).");
+            await next(context);
             return;
         }
 
-        await next(context);
-    }
-
-    private static string? FindSyntaxError(ReadOnlySequence<byte> body)
-    {
-        if (body.IsEmpty)
+        if (!JsonRequestBody.HasJsonContentType(context.Request))
         {
-            return "it is empty";
+            await JsonRequestBody.RefuseMediaTypeAsync(context);
+            return;
         }
 
-        var json = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var (buffer, length) = await JsonRequestBody.ReadAsync(context.Request, context.RequestAborted);
         try
         {
-            while (json.Read())
+            var body = buffer.AsMemory(0, length);
+            var check = JsonRpcMessageCheck.Check(body.Span);
+            var (code, error) = check.IsValid ? Refusal(context.Request, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
+            if (error is not null)
             {
+                string prefix = code switch { McpErrorCode.ParseError => "Parse error", McpErrorCode.InvalidParams => "Invalid params", _ => "Invalid request" };
+                await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
+                return;
             }
 
-            return null;
+            context.Request.Body = new MemoryStream(buffer, 0, length, writable: false);
+            await next(context);
         }
-        catch (JsonException e)
+        finally
         {
-            return e.Message;
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static (McpErrorCode Code, string? Error) Refusal(HttpRequest request, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
+        SessionRules.Refusal(request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
+        : method == "initialize" && JsonRpcMessageCheck.InitializeProblem(body) is { } problem ? (McpErrorCode.InvalidParams, problem)
+        : (default, null);
+}
+
+/// <summary>Marks the MCP endpoints, whose requests <see cref="JsonRpcValidationMiddleware"/> checks.</summary>
+internal sealed class McpEndpointMetadata
+{
+    public static readonly McpEndpointMetadata Instance = new();
 }

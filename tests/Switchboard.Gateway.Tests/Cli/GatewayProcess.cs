@@ -23,10 +23,10 @@ public sealed class GatewayProcess : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private int _nextId;
 
-    private GatewayProcess(string url, IEnumerable<string> flags, string workingDirectory)
+    private GatewayProcess(string url, IEnumerable<string> flags, string workingDirectory, IReadOnlyDictionary<string, string>? environment)
     {
         Url = url;
-        _process = ProcessRunner.Start(Executable, ["serve", "--urls", url, "--Gateway:Sessions=Stateless", .. flags], workingDirectory);
+        _process = ProcessRunner.Start(Executable, ["serve", "--urls", url, "--Gateway:Sessions=Stateless", .. flags], workingDirectory, environment);
         // Drained always: a full pipe would block the gateway's logging and so its requests.
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -49,10 +49,13 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the gateway with configuration <paramref name="flags"/> and waits until <c>/healthz/ready</c> answers 200.</summary>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> flags, string workingDirectory, TimeSpan timeout)
+    /// <summary>
+    /// Starts the gateway with configuration <paramref name="flags"/> (and <paramref name="environment"/> variables)
+    /// and waits until <c>/healthz/ready</c> answers 200.
+    /// </summary>
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> flags, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var gateway = new GatewayProcess(LoopbackPort.NextUrl(), flags, workingDirectory);
+        var gateway = new GatewayProcess(LoopbackPort.NextUrl(), flags, workingDirectory, environment);
         try
         {
             await Poll.UntilAsync(

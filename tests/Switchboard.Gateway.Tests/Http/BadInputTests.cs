@@ -26,6 +26,23 @@ public sealed class BadInputTests(GatewayServer gateway) : IClassFixture<Gateway
         new BadRequest("unsupported MCP-Protocol-Version", Ping, HttpStatusCode.BadRequest, McpErrorCode.UnsupportedProtocolVersion, ProtocolVersion: "1999-01-01"),
         new BadRequest("garbage MCP-Protocol-Version", Ping, HttpStatusCode.BadRequest, McpErrorCode.UnsupportedProtocolVersion, ProtocolVersion: "not-a-version"),
         new BadRequest("foreign Host on a server endpoint", Initialize, HttpStatusCode.Forbidden, McpErrorCode.InvalidRequest, Path: "/servers/everything/mcp", Host: "evil.example"),
+        new BadRequest("no jsonrpc member", """{"id":1,"method":"ping"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("a batch", $"[{Ping}]", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("null id", """{"jsonrpc":"2.0","id":null,"method":"ping"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("object id", """{"jsonrpc":"2.0","id":{},"method":"ping"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("method is a number", """{"jsonrpc":"2.0","id":1,"method":7}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("neither method nor result", """{"jsonrpc":"2.0","id":1}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("result and error", """{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"m"}}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("initialize with params a string", """{"jsonrpc":"2.0","id":1,"method":"initialize","params":"x"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("initialize with params an array", """{"jsonrpc":"2.0","id":1,"method":"initialize","params":[]}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("initialize with params a number", """{"jsonrpc":"2.0","id":1,"method":"initialize","params":5}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("duplicate key in params", """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","name":"b"}}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest, ProtocolVersion: "2026-07-28"),
+        new BadRequest("duplicate key in _meta", """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"a":1,"\u0061":2}}}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest, ProtocolVersion: "2026-07-28"),
+        new BadRequest("duplicate top-level key", """{"jsonrpc":"2.0","id":1,"method":"ping","method":"ping"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("lone surrogate in a tool name", """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\ud800"}}""", HttpStatusCode.BadRequest, McpErrorCode.ParseError, ProtocolVersion: "2026-07-28"),
+        new BadRequest("lone surrogate in a key", """{"jsonrpc":"2.0","id":1,"method":"ping","params":{"\udc00":1}}""", HttpStatusCode.BadRequest, McpErrorCode.ParseError),
+        new BadRequest("trailing garbage", Ping + "x", HttpStatusCode.BadRequest, McpErrorCode.ParseError),
+        new BadRequest("a request without a session", """{"jsonrpc":"2.0","id":4,"method":"tools/list"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
     ];
 
     [Theory]
@@ -39,7 +56,68 @@ public sealed class BadInputTests(GatewayServer gateway) : IClassFixture<Gateway
         Assert.Equal(request.Status, response.StatusCode);
         var error = await ReadErrorAsync(response);
         Assert.Equal((int)request.Code, error.GetProperty("code").GetInt32());
-        Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+        string message = error.GetProperty("message").GetString()!;
+        Assert.False(string.IsNullOrWhiteSpace(message));
+        Assert.DoesNotContain("ModelContextProtocol", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("HttpServerTransportOptions", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidUtf8InAString_IsAParseError()
+    {
+        byte[] body = [.. Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":" """), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\"}}")];
+        using var http = new HttpClient();
+        using var request = new BadRequest("bytes", "", 0, 0, ProtocolVersion: "2026-07-28").ToHttpRequest(gateway);
+        request.Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await ReadErrorAsync(response);
+        Assert.Equal((int)McpErrorCode.ParseError, error.GetProperty("code").GetInt32());
+        Assert.Contains("UTF-8", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvalidRequest_EchoesTheRequestId()
+    {
+        using var http = new HttpClient();
+        var request = new BadRequest("no session", """{"jsonrpc":"2.0","id":"abc-1","method":"tools/list"}""", 0, 0);
+
+        using var response = await http.SendAsync(request.ToHttpRequest(gateway), TestContext.Current.CancellationToken);
+
+        string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("abc-1", json.RootElement.GetProperty("id").GetString());
+        Assert.Contains("initialize", json.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetWithoutASession_SaysWhatIsMissing_InSwitchboardTerms()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, gateway.Endpoint("/mcp"));
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", gateway.AdminKey);
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        string message = (await ReadErrorAsync(response)).GetProperty("message").GetString()!;
+        Assert.Contains("Mcp-Session-Id", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("HttpServerTransportOptions", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MalformedBody_WithoutCredentials_IsRefusedBeforeItIsParsed()
+    {
+        using var http = new HttpClient();
+        using var request = new BadRequest("anonymous garbage", "{not json", 0, 0).ToHttpRequest(gateway);
+        request.Headers.Authorization = null;
+
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [Fact]

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Switchboard.Gateway.Http;
+
+/// <summary>
+/// The requests the SDK's Streamable HTTP handler refuses for the session mode, refused first with a message in
+/// Switchboard's terms (<c>Gateway:Sessions</c>): the SDK's own texts name its types and settings, which a gateway
+/// client cannot change. The conditions mirror the SDK's (<c>StreamableHttpHandler.GetOrCreateSessionAsync</c>).
+/// </summary>
+internal static class SessionRules
+{
+    private const string SessionHeader = "Mcp-Session-Id";
+    private const string ProtocolVersionHeader = "MCP-Protocol-Version";
+
+    // The first revision without sessions, and the ones before it that open sessions with initialize.
+    private const string FirstSessionlessRevision = "2026-07-28";
+    private static readonly string[] SessionRevisions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+    /// <summary>
+    /// Why <paramref name="request"/> cannot be served in <paramref name="mode"/>, or null when it can;
+    /// <paramref name="method"/> is the JSON-RPC method of a POST body, null for GET and DELETE.
+    /// </summary>
+    public static string? Refusal(HttpRequest request, GatewaySessionMode mode, string? method)
+    {
+        bool hasSession = !string.IsNullOrEmpty(request.Headers[SessionHeader]);
+        if (mode == GatewaySessionMode.Stateless)
+        {
+            return hasSession
+                ? "this gateway keeps no sessions (Gateway:Sessions is Stateless); send requests without an Mcp-Session-Id header"
+                : null;
+        }
+
+        if (hasSession || !IsSessionRevision(request) || !AcceptsBoth(request))
+        {
+            // A session for the SDK to look up, a sessionless (or unsupported) revision the SDK serves (or refuses
+            // with the supported list), or a client the SDK answers 406 first.
+            return null;
+        }
+
+        if (method is null)
+        {
+            return $"{request.Method} needs the Mcp-Session-Id of a session opened with initialize; clients of protocol {FirstSessionlessRevision} only POST";
+        }
+
+        return method == "initialize"
+            ? null
+            : $"'{method}' came without an Mcp-Session-Id: open a session with initialize first, or send {ProtocolVersionHeader}: {FirstSessionlessRevision} to be served without one";
+    }
+
+    // No header means a session-based client (they send it only after initialize).
+    private static bool IsSessionRevision(HttpRequest request) =>
+        request.Headers[ProtocolVersionHeader].ToString() is var version && (version.Length == 0 || SessionRevisions.Contains(version));
+
+    private static bool AcceptsBoth(HttpRequest request)
+    {
+        if (HttpMethods.IsDelete(request.Method))
+        {
+            return true;
+        }
+
+        var accept = request.GetTypedHeaders().Accept;
+        bool json = accept.Any(a => a.MatchesMediaType("application/json"));
+        bool events = accept.Any(a => a.MatchesMediaType("text/event-stream"));
+        return HttpMethods.IsGet(request.Method) ? events : json && events;
+    }
+
+    private static bool MatchesMediaType(this MediaTypeHeaderValue accepted, string mediaType) =>
+        new MediaTypeHeaderValue(mediaType).IsSubsetOf(accepted);
+}
