@@ -42,7 +42,7 @@ public static class GatewayEndpoints
         app.UseErrorBodies();
         // Probes come from kubelets and load balancers addressing the pod by IP, so they skip the Host check.
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments(HealthPath),
+            context => !context.Request.Path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase),
             guarded => guarded
                 .UseMiddleware<HostValidationMiddleware>()
                 .UseMiddleware<RequestBodyLimitMiddleware>());
@@ -57,7 +57,7 @@ public static class GatewayEndpoints
         app.UseAuthorization();
         // Bodies are read only once the caller is known to be allowed in.
         app.UseMiddleware<JsonRpcValidationMiddleware>();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments(AdminApi.Prefix), api => api.Use(JsonRequestBody.BufferAsync));
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase), api => api.Use(JsonRequestBody.BufferAsync));
 
         var endpoints = new List<IEndpointConventionBuilder> { app.MapMcp("/mcp") };
         if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)

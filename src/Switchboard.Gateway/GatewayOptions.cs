@@ -77,7 +77,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         var failures = new List<string>();
         if (options.MaxRequestBodyBytes is < MinBody or > MaxBody)
         {
-            failures.Add($"Gateway:MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; set it between {MinBody} and {MaxBody} bytes.");
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Gateway:MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; set it between {MinBody} and {MaxBody} bytes."));
         }
 
         foreach (var host in options.AllowedHosts)

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Switchboard.Tools;
 
 namespace Switchboard.Servers.Everything;
 
@@ -25,7 +26,7 @@ internal sealed class EverythingResources(EverythingState state)
     {
         Uri = $"test://template/{id}/data",
         MimeType = "application/json",
-        Text = JsonSerializer.Serialize(new TemplateDocument(id, true, $"Data for ID: {id}"), EverythingJson.Default.TemplateDocument),
+        Text = JsonSerializer.Serialize(new TemplateDocument(id, true, $"Data for ID: {id}"), ToolJson.Options),
     };
 
     [McpServerResource(UriTemplate = EverythingState.WatchedResourceUri, Name = "watched-resource", MimeType = "text/plain")]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Switchboard.Tools;
 using static ModelContextProtocol.Protocol.ElicitRequestParams;
 
 namespace Switchboard.Servers.Everything;
@@ -197,7 +198,7 @@ internal sealed class EverythingTools(EverythingState state)
         }
 
         var result = await server.ElicitAsync(new ElicitRequestParams { Message = message, RequestedSchema = schema }, cancellationToken);
-        string content = result.Content is null ? "{}" : JsonSerializer.Serialize(result.Content, EverythingJson.Default.IDictionaryStringJsonElement);
+        string content = result.Content is null ? "{}" : JsonSerializer.Serialize(result.Content, ToolJson.Options);
         return Text($"{label}: action={result.Action}, content={content}");
     }
 

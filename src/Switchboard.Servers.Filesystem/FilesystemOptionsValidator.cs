@@ -44,7 +44,7 @@ public sealed class FilesystemOptionsValidator : IValidateOptions<FilesystemOpti
     {
         if (value <= 0)
         {
-            failures.Add($"Servers:filesystem:{name} must be a positive number; got {value}.");
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Servers:filesystem:{name} must be a positive number; got {value}."));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using ModelContextProtocol;
+using Switchboard.Tools;
 
 namespace Switchboard.Servers.Filesystem;
 
@@ -13,8 +14,15 @@ internal static class ToolFailure
     [DoesNotReturn]
     public static void Throw(string message) => throw new McpException(message);
 
+    /// <summary>Fails the tool call with <paramref name="message"/>, its numbers formatted invariantly.</summary>
+    [DoesNotReturn]
+    public static void Throw(ref InvariantInterpolatedStringHandler message) => throw new McpException(message.ToStringAndClear());
+
     [DoesNotReturn]
     public static T Throw<T>(string message) => throw new McpException(message);
+
+    [DoesNotReturn]
+    public static T Throw<T>(ref InvariantInterpolatedStringHandler message) => throw new McpException(message.ToStringAndClear());
 
     /// <summary>ENOENT in Node's words.</summary>
     [DoesNotReturn]

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Switchboard.Tools;
 
 namespace Switchboard.Servers.Financial;
 
@@ -29,6 +30,10 @@ public sealed class FinancialException : Exception
 
     [DoesNotReturn]
     internal static void Throw(string message) => throw new FinancialException(message);
+
+    /// <summary>Throws with <paramref name="message"/>, its numbers and dates formatted invariantly.</summary>
+    [DoesNotReturn]
+    internal static void Throw(ref InvariantInterpolatedStringHandler message) => throw new FinancialException(message.ToStringAndClear());
 
     internal static void ThrowIfNotFinite(double value, string name)
     {

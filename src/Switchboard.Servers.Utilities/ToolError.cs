@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using ModelContextProtocol;
+using Switchboard.Tools;
 
 namespace Switchboard.Servers.Utilities;
 
@@ -14,14 +15,22 @@ internal static class ToolError
     [DoesNotReturn]
     public static void Throw(string message) => throw new McpException(message);
 
+    /// <summary>Fails the tool call with <paramref name="message"/>, its numbers and dates formatted invariantly.</summary>
+    [DoesNotReturn]
+    public static void Throw(ref InvariantInterpolatedStringHandler message) => throw new McpException(message.ToStringAndClear());
+
     /// <summary>Fails the tool call with <paramref name="message"/>; typed so it can end an expression.</summary>
     [DoesNotReturn]
     public static T Throw<T>(string message) => throw new McpException(message);
 
+    /// <summary>Fails the tool call with <paramref name="message"/>, formatted invariantly; typed so it can end an expression.</summary>
+    [DoesNotReturn]
+    public static T Throw<T>(ref InvariantInterpolatedStringHandler message) => throw new McpException(message.ToStringAndClear());
+
     /// <summary>Fails the call when a regular expression ran past its time limit.</summary>
     [DoesNotReturn]
     public static void RegexTimedOut(TimeSpan limit) =>
-        throw new McpException(
+        Throw(
             $"The regular expression ran longer than its {limit.TotalMilliseconds:0} ms limit and was stopped. " +
-            "It probably backtracks catastrophically (nested quantifiers such as (a+)+): simplify it, anchor it, or use a shorter input.");
+            $"It probably backtracks catastrophically (nested quantifiers such as (a+)+): simplify it, anchor it, or use a shorter input.");
 }

@@ -64,7 +64,7 @@ public sealed class ServiceTokenService(
         var ttl = lifetime ?? settings.DefaultLifetime;
         if (ttl < TimeSpan.FromMinutes(1) || ttl > settings.MaxLifetime)
         {
-            throw new ArgumentException($"A service token lives between 60 and {settings.MaxLifetime.TotalSeconds:0} seconds (Identity:ServiceTokens:MaxLifetime).");
+            throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"A service token lives between 60 and {settings.MaxLifetime.TotalSeconds:0} seconds (Identity:ServiceTokens:MaxLifetime)."));
         }
 
         if (roles.FirstOrDefault(r => !keyRoles.Contains(r, StringComparer.Ordinal)) is { } missing)

@@ -1,5 +1,6 @@
 using System.Reflection;
 using ModelContextProtocol.Server;
+using Switchboard.Tools;
 
 namespace Switchboard.Registry;
 
@@ -15,7 +16,8 @@ public static class McpServerCatalogExtensions
 
     /// <summary>
     /// Adds every attributed method of <paramref name="type"/>: static ones as they are, instance ones bound to
-    /// <paramref name="target"/>. <paramref name="services"/> resolves tool parameters that come from DI.
+    /// <paramref name="target"/>. <paramref name="services"/> resolves tool parameters that come from DI. Return
+    /// values are serialized with <see cref="ToolJson.Options"/>, so their text reads as the model expects.
     /// </summary>
     public static McpServerCatalog AddPrimitivesFrom(this McpServerCatalog catalog, Type type, object? target = null, IServiceProvider? services = null)
     {
@@ -29,15 +31,15 @@ public static class McpServerCatalogExtensions
 
             if (method.IsDefined(typeof(McpServerToolAttribute)))
             {
-                catalog.Tools.Add(McpServerTool.Create(method, instance, new McpServerToolCreateOptions { Services = services }));
+                catalog.Tools.Add(McpServerTool.Create(method, instance, new McpServerToolCreateOptions { Services = services, SerializerOptions = ToolJson.Options }));
             }
             else if (method.IsDefined(typeof(McpServerResourceAttribute)))
             {
-                catalog.Resources.Add(McpServerResource.Create(method, instance, new McpServerResourceCreateOptions { Services = services }));
+                catalog.Resources.Add(McpServerResource.Create(method, instance, new McpServerResourceCreateOptions { Services = services, SerializerOptions = ToolJson.Options }));
             }
             else if (method.IsDefined(typeof(McpServerPromptAttribute)))
             {
-                catalog.Prompts.Add(McpServerPrompt.Create(method, instance, new McpServerPromptCreateOptions { Services = services }));
+                catalog.Prompts.Add(McpServerPrompt.Create(method, instance, new McpServerPromptCreateOptions { Services = services, SerializerOptions = ToolJson.Options }));
             }
         }
 

@@ -19,7 +19,7 @@ internal static class JsonRpcErrorResponse
     public static async Task WriteAsync(HttpContext context, int statusCode, McpErrorCode code, string message, ReadOnlyMemory<byte> id = default)
     {
         context.Response.StatusCode = statusCode;
-        if (context.Request.Path.StartsWithSegments(AdminApi.Prefix))
+        if (context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase))
         {
             await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
             {

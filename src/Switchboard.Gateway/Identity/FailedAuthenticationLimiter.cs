@@ -41,7 +41,7 @@ internal sealed class FailedAuthenticationLimiter(
     public async Task InvokeAsync(HttpContext context)
     {
         string address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!context.Request.Path.StartsWithSegments(HealthPath) && IsBlocked(address, out var retryAfter)
+        if (!context.Request.Path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase) && IsBlocked(address, out var retryAfter)
             && PresentsCredential(context.Request) && !(await context.AuthenticateAsync()).Succeeded)
         {
             // The handlers cache the result, so the request's own authentication later reuses this one.

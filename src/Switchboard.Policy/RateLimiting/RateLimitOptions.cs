@@ -98,7 +98,7 @@ public sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOption
 
         if (bucket.Permits < 1 || bucket.Burst < 1)
         {
-            failures.Add($"{path} needs Permits and Burst of at least 1 (got Permits={bucket.Permits}, Burst={bucket.Burst}); remove the entry for no limit.");
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{path} needs Permits and Burst of at least 1 (got Permits={bucket.Permits}, Burst={bucket.Burst}); remove the entry for no limit."));
         }
 
         if (bucket.Period <= TimeSpan.Zero)

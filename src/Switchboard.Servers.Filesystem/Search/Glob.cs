@@ -5,15 +5,16 @@ namespace Switchboard.Servers.Filesystem.Search;
 
 /// <summary>
 /// A glob matched against a relative path the way the reference server's <c>minimatch(path, pattern, { dot: true })</c>
-/// does: <c>*</c> and <c>?</c> stay within one segment, <c>**</c> as a whole segment spans any number of them (none
-/// included), <c>[...]</c> classes (<c>!</c> or <c>^</c> negates), <c>{a,b}</c> and <c>{1..3}</c> braces, <c>\</c>
-/// escapes, a leading <c>!</c> negates, and dot files match like any other. Extglobs (<c>+(a|b)</c>) are not supported:
-/// their characters match literally.
+/// (minimatch 10) does: a leading <c>#</c> makes a comment that matches nothing, leading <c>!</c>s negate, braces
+/// expand (<see cref="BraceExpansion"/>), runs of <c>/</c> count as one, <c>x/..</c> cancels out, a segment that is
+/// exactly <c>**</c> spans any number of segments (at least one when it ends the pattern: <c>docs/**</c> matches what
+/// is below <c>docs</c>, not <c>docs</c> itself), and every other segment is matched on its own
+/// (<see cref="GlobSegment"/>). Dot files match like any other.
 /// </summary>
 internal sealed partial class Glob
 {
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
-    private const int MaxBraceExpansions = 1024;
+    private const int MaxRegexLength = 64 * 1024; // extglob negations copy what follows them, so size can grow fast
     private readonly Regex[] _alternatives;
     private readonly bool _negated;
 
@@ -25,6 +26,11 @@ internal sealed partial class Glob
 
     public static Glob Parse(string pattern)
     {
+        if (pattern.StartsWith('#'))
+        {
+            return new Glob([], negated: false);
+        }
+
         bool negated = false;
         int start = 0;
         while (start < pattern.Length && pattern[start] == '!')
@@ -33,8 +39,10 @@ internal sealed partial class Glob
             start++;
         }
 
-        string body = pattern[start..];
-        var alternatives = ExpandBraces(body).Select(alternative => new Regex(ToRegex(alternative), RegexOptions.CultureInvariant | RegexOptions.Singleline, MatchTimeout)).ToArray();
+        var alternatives = BraceExpansion.Expand(pattern[start..])
+            .Distinct(StringComparer.Ordinal)
+            .Select(alternative => new Regex(ToRegex(alternative, pattern), RegexOptions.CultureInvariant | RegexOptions.Singleline, MatchTimeout))
+            .ToArray();
         return new Glob(alternatives, negated);
     }
 
@@ -44,248 +52,61 @@ internal sealed partial class Glob
         return matched != _negated;
     }
 
-    private static string ToRegex(string pattern)
+    private static string ToRegex(string alternative, string pattern)
     {
-        string[] segments = pattern.Split('/');
+        var segments = Simplify(MultipleSlashes().Split(alternative));
         var regex = new StringBuilder("^");
         bool needSlash = false;
-        for (int i = 0; i < segments.Length; i++)
+        for (int i = 0; i < segments.Count; i++)
         {
-            bool last = i == segments.Length - 1;
-            if (segments[i] == "**")
+            if (segments[i] != "**")
             {
-                if (last)
-                {
-                    regex.Append(needSlash ? "(?:/.*)?" : ".*");
-                }
-                else
-                {
-                    regex.Append(needSlash ? "/" : "").Append("(?:[^/]+/)*");
-                    needSlash = false;
-                }
-
-                continue;
+                regex.Append(needSlash ? "/" : "").Append(GlobSegment.ToRegex(segments[i]));
+                needSlash = true;
             }
-
-            if (needSlash)
+            else if (i < segments.Count - 1)
             {
-                regex.Append('/');
+                regex.Append(needSlash ? "/" : "").Append("(?:[^/]+/)*");
+                needSlash = false;
             }
+            else
+            {
+                regex.Append(needSlash ? "/.*" : ".*");
+            }
+        }
 
-            regex.Append(SegmentToRegex(segments[i]));
-            needSlash = true;
+        if (regex.Length > MaxRegexLength)
+        {
+            ToolFailure.Throw($"The pattern '{pattern}' is too complex to match (its extglob negations multiply): simplify it.");
         }
 
         return regex.Append(@"\z").ToString();
     }
 
-    private static string SegmentToRegex(string segment)
+    /// <summary>minimatch's first optimization: <c>**/**</c> is <c>**</c>, and <c>a/..</c> cancels out unless <c>a</c> is <c>.</c>, <c>..</c> or <c>**</c>.</summary>
+    private static List<string> Simplify(string[] segments)
     {
-        var regex = new StringBuilder();
-        for (int i = 0; i < segment.Length; i++)
+        var simplified = new List<string>();
+        foreach (string segment in segments)
         {
-            char c = segment[i];
-            switch (c)
-            {
-                case '\\' when i + 1 < segment.Length:
-                    regex.Append(Regex.Escape(segment[++i].ToString()));
-                    break;
-                case '*':
-                    while (i + 1 < segment.Length && segment[i + 1] == '*')
-                    {
-                        i++; // "a**b" is a plain star inside a segment
-                    }
-
-                    regex.Append("[^/]*");
-                    break;
-                case '?':
-                    regex.Append("[^/]");
-                    break;
-                case '[':
-                    int close = ClassEnd(segment, i);
-                    if (close < 0)
-                    {
-                        regex.Append(@"\[");
-                        break;
-                    }
-
-                    string inner = segment[(i + 1)..close];
-                    bool negate = inner.Length > 0 && inner[0] is '!' or '^';
-                    if (negate)
-                    {
-                        inner = inner[1..];
-                    }
-
-                    regex.Append('[').Append(negate ? "^/" : "").Append(EscapeClass(inner)).Append(']');
-                    i = close;
-                    break;
-                default:
-                    regex.Append(Regex.Escape(c.ToString()));
-                    break;
-            }
-        }
-
-        return regex.ToString();
-    }
-
-    private static int ClassEnd(string segment, int open)
-    {
-        int i = open + 1;
-        if (i < segment.Length && segment[i] is '!' or '^')
-        {
-            i++;
-        }
-
-        if (i < segment.Length && segment[i] == ']')
-        {
-            i++; // a leading ']' is a member
-        }
-
-        for (; i < segment.Length; i++)
-        {
-            if (segment[i] == '\\')
-            {
-                i++;
-            }
-            else if (segment[i] == ']')
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    private static string EscapeClass(string inner)
-    {
-        var escaped = new StringBuilder();
-        foreach (char c in inner)
-        {
-            escaped.Append(c is '\\' or ']' or '[' or '^' ? "\\" + c : c.ToString());
-        }
-
-        return escaped.ToString();
-    }
-
-    /// <summary>Brace expansion as minimatch does it (bash style): <c>a{b,c}d</c> → abd, acd; <c>{1..3}</c> → 1, 2, 3.</summary>
-    internal static List<string> ExpandBraces(string pattern)
-    {
-        var results = new List<string>();
-        var queue = new Queue<string>([pattern]);
-        while (queue.Count > 0)
-        {
-            string current = queue.Dequeue();
-            var (open, close, commas) = FindBraces(current);
-            if (open < 0)
-            {
-                results.Add(current);
-            }
-            else
-            {
-                string prefix = current[..open], suffix = current[(close + 1)..];
-                foreach (string option in BraceOptions(current[(open + 1)..close], commas.Select(c => c - open - 1).ToList()))
-                {
-                    queue.Enqueue(prefix + option + suffix);
-                }
-            }
-
-            if (results.Count + queue.Count > MaxBraceExpansions)
-            {
-                ToolFailure.Throw($"The pattern '{pattern}' expands to more than {MaxBraceExpansions} alternatives: use fewer braces.");
-            }
-        }
-
-        return results;
-    }
-
-    private static (int Open, int Close, List<int> Commas) FindBraces(string text)
-    {
-        for (int open = 0; open < text.Length; open++)
-        {
-            if (text[open] == '\\')
-            {
-                open++;
-                continue;
-            }
-
-            if (text[open] != '{')
+            string? previous = simplified.Count > 0 ? simplified[^1] : null;
+            if (segment == "**" && previous == "**")
             {
                 continue;
             }
 
-            int depth = 0;
-            var commas = new List<int>();
-            for (int i = open; i < text.Length; i++)
+            if (segment == ".." && previous is { Length: > 0 } and not ("." or ".." or "**"))
             {
-                if (text[i] == '\\')
-                {
-                    i++;
-                }
-                else if (text[i] == '{')
-                {
-                    depth++;
-                }
-                else if (text[i] == '}' && --depth == 0)
-                {
-                    string inner = text[(open + 1)..i];
-                    if (commas.Count > 0 || RangePattern().IsMatch(inner))
-                    {
-                        return (open, i, commas);
-                    }
-
-                    break; // "{a}" is literal; keep looking after this brace
-                }
-                else if (text[i] == ',' && depth == 1)
-                {
-                    commas.Add(i);
-                }
+                simplified.RemoveAt(simplified.Count - 1);
+                continue;
             }
+
+            simplified.Add(segment);
         }
 
-        return (-1, -1, []);
+        return simplified.Count == 0 ? [""] : simplified;
     }
 
-    private static IEnumerable<string> BraceOptions(string inner, List<int> commas)
-    {
-        if (commas.Count == 0)
-        {
-            var match = RangePattern().Match(inner);
-            if (int.TryParse(match.Groups[1].Value, out int from) && int.TryParse(match.Groups[2].Value, out int to))
-            {
-                int step = from <= to ? 1 : -1;
-                if (Math.Abs(to - from) >= MaxBraceExpansions)
-                {
-                    ToolFailure.Throw($"The range {{{inner}}} has more than {MaxBraceExpansions} values: use a smaller range.");
-                }
-
-                for (int value = from; value != to + step; value += step)
-                {
-                    yield return value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
-            else
-            {
-                char a = match.Groups[1].Value[0], b = match.Groups[2].Value[0];
-                int step = a <= b ? 1 : -1;
-                for (int value = a; value != b + step; value += step)
-                {
-                    yield return ((char)value).ToString();
-                }
-            }
-
-            yield break;
-        }
-
-        int start = 0;
-        foreach (int comma in commas)
-        {
-            yield return inner[start..comma];
-            start = comma + 1;
-        }
-
-        yield return inner[start..];
-    }
-
-    [GeneratedRegex(@"^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])\z", RegexOptions.CultureInvariant)]
-    private static partial Regex RangePattern();
+    [GeneratedRegex("/+", RegexOptions.CultureInvariant)]
+    private static partial Regex MultipleSlashes();
 }

@@ -1,13 +1,13 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Servers.Filesystem.Sandbox;
 using Switchboard.Servers.Filesystem.Search;
+using Switchboard.Tools;
 
 namespace Switchboard.Servers.Filesystem.Tools;
 
@@ -15,7 +15,7 @@ namespace Switchboard.Servers.Filesystem.Tools;
 [JsonConverter(typeof(JsonStringEnumConverter<ListingOrder>))]
 public enum ListingOrder
 {
-    /// <summary>By name, as the locale sorts.</summary>
+    /// <summary>By name, as JavaScript's localeCompare sorts.</summary>
     [JsonStringEnumMemberName("name")] Name,
 
     /// <summary>Largest first.</summary>
@@ -32,13 +32,6 @@ internal sealed record TreeEntry(
 [McpServerToolType]
 internal sealed class DirectoryTools(FileSandbox sandbox)
 {
-    private static readonly JsonSerializerOptions TreeJson = new(FilesystemJsonContext.Default.Options)
-    {
-        WriteIndented = true,
-        NewLine = "\n",
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // JSON.stringify leaves non-ASCII and <>& as they are
-    };
-
     [McpServerTool(Name = "list_directory", Title = "List Directory", ReadOnly = true, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TextOutput))]
     [Description("Get a detailed listing of all files and directories in a specified path. Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is essential for understanding directory structure and finding specific files within a directory. Only works within allowed directories.")]
     public async Task<CallToolResult> ListDirectoryAsync(McpServer server, string path, CancellationToken cancellationToken = default)
@@ -61,13 +54,14 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
             .Select(e => (e.Name, e.IsDirectory, Size: SizeOf(e.FullPath)))
             .ToList();
 
-        // Array.prototype.sort is stable; so is OrderBy. Names compare as the locale does (localeCompare).
+        // Array.prototype.sort is stable; so is OrderBy. Names compare as localeCompare does: by ICU's root collation,
+        // which the invariant culture uses too (the product ships ICU), whatever the host's culture.
         var sorted = sortBy == ListingOrder.Size
             ? entries.OrderByDescending(e => e.Size).ToList()
-            : [.. entries.OrderBy(e => e.Name, StringComparer.Create(CultureInfo.GetCultureInfo("en-US"), ignoreCase: false))];
+            : [.. entries.OrderBy(e => e.Name, StringComparer.InvariantCulture)];
         var lines = sorted.Select(e => $"{(e.IsDirectory ? "[DIR]" : "[FILE]")} {e.Name.PadRight(30)} {(e.IsDirectory ? "" : FormatSize(e.Size).PadLeft(10))}").ToList();
         lines.Add("");
-        lines.Add($"Total: {entries.Count(e => !e.IsDirectory)} files, {entries.Count(e => e.IsDirectory)} directories");
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"Total: {entries.Count(e => !e.IsDirectory)} files, {entries.Count(e => e.IsDirectory)} directories"));
         lines.Add($"Combined size: {FormatSize(entries.Where(e => !e.IsDirectory).Sum(e => e.Size))}");
         return ToolOutput.Text(string.Join('\n', lines));
     }
@@ -84,7 +78,7 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         var excludes = (excludePatterns ?? []).Select(TreeExclude.Parse).ToList();
         var budget = new WalkBudget(sandbox, path, limitEntries: true, cancellationToken);
         var tree = Build(resolved.FullPath, "", excludes, depth: 0, budget);
-        return ToolOutput.Text(JsonSerializer.Serialize(tree.ToArray(), TreeJson));
+        return ToolOutput.Text(JsonSerializer.Serialize(tree.ToArray(), ToolJson.Indented));
     }
 
     private List<TreeEntry> Build(string directory, string relative, List<TreeExclude> excludes, int depth, WalkBudget budget)
@@ -138,7 +132,7 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         int i = (int)Math.Floor(Math.Log(bytes) / Math.Log(1024));
         if (i <= 0)
         {
-            return $"{bytes} B";
+            return bytes.ToString(CultureInfo.InvariantCulture) + " B";
         }
 
         int unit = Math.Min(i, units.Length - 1);

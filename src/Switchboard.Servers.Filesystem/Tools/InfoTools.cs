@@ -22,7 +22,7 @@ internal sealed class InfoTools(FileSandbox sandbox)
         }
 
         string text = string.Join('\n',
-            $"size: {stat.Size}",
+            "size: " + stat.Size.ToString(CultureInfo.InvariantCulture),
             $"created: {JsDate(stat.Created)}",
             $"modified: {JsDate(stat.Modified)}",
             $"accessed: {JsDate(stat.Accessed)}",

@@ -84,7 +84,7 @@ public static class BlackScholes
         {
             FinancialException.Throw(
                 $"A {type.ToString().ToLowerInvariant()} price of {price} is outside the no-arbitrage range ({lower:G8}, {upper:G8}) for these inputs, so no volatility reproduces it. "
-                + "Check the price, the option type, and that rates and dividend yield are annual fractions.");
+                + $"Check the price, the option type, and that rates and dividend yield are annual fractions.");
         }
 
         const double MinVolatility = 1e-6;

@@ -1,8 +1,8 @@
 using System.ComponentModel;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ModelContextProtocol.Server;
+using Switchboard.Tools;
 
 namespace Switchboard.Servers.Utilities.Data;
 
@@ -19,8 +19,6 @@ internal enum DataFormat
 [McpServerToolType]
 internal static class ConvertTools
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     [McpServerTool(Name = "data_convert", ReadOnly = true, Idempotent = true, OpenWorld = false, Destructive = false)]
     [Description("Converts between JSON, YAML and CSV and returns the converted text. YAML is read as one YAML 1.2 document (core schema: unquoted true/false/null/numbers are typed, quoted values are strings; anchors and aliases are expanded) and written in block style. CSV (RFC 4180) is read with its first row as the header into an array of objects, and written from an array of objects (columns = union of keys in first-seen order; nested values as JSON text). Also pretty-prints JSON (json to json).")]
     public static async Task<string> Convert(
@@ -49,7 +47,7 @@ internal static class ConvertTools
 
                 return to switch
                 {
-                    DataFormat.Json => document?.ToJsonString(Indented) ?? "null",
+                    DataFormat.Json => document?.ToJsonString(ToolJson.Indented) ?? "null",
                     DataFormat.Yaml => YamlJson.Write(document),
                     _ => CsvJson.Write(document, csvDelimiter),
                 };

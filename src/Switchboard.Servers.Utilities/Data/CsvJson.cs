@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsvHelper;
 using CsvHelper.Configuration;
+using Switchboard.Tools;
 
 namespace Switchboard.Servers.Utilities.Data;
 
@@ -106,7 +107,7 @@ internal static class CsvJson
         null => string.Empty,
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
         // Nested objects and arrays keep their JSON text in one cell.
-        _ => value.ToJsonString(),
+        _ => value.ToJsonString(ToolJson.Options),
     };
 
     private static JsonNode? Infer(string field)

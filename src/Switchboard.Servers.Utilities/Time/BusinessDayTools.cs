@@ -103,7 +103,7 @@ internal static class BusinessDayTools
         var days = new HashSet<DayOfWeek>();
         foreach (string name in weekend)
         {
-            if (!Enum.TryParse<DayOfWeek>(name?.Trim(), ignoreCase: true, out var day) || !Enum.IsDefined(day) || int.TryParse(name, out _))
+            if (!Enum.TryParse<DayOfWeek>(name?.Trim(), ignoreCase: true, out var day) || !Enum.IsDefined(day) || int.TryParse(name, CultureInfo.InvariantCulture, out _))
             {
                 ToolError.Throw($"'{name}' in 'weekend' is not a day name. Use monday, tuesday, wednesday, thursday, friday, saturday or sunday.");
             }

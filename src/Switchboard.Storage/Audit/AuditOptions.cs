@@ -54,12 +54,12 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
         var failures = new List<string>();
         if (options.MaxArgumentBytes is < MinArgumentBytes or > MaxArgumentBytes)
         {
-            failures.Add($"Audit:MaxArgumentBytes is {options.MaxArgumentBytes}; set it between {MinArgumentBytes} and {MaxArgumentBytes} bytes.");
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Audit:MaxArgumentBytes is {options.MaxArgumentBytes}; set it between {MinArgumentBytes} and {MaxArgumentBytes} bytes."));
         }
 
         if (options.RetentionDays is < 0 or > MaxRetentionDays)
         {
-            failures.Add($"Audit:RetentionDays is {options.RetentionDays}; set a number of days between 1 and {MaxRetentionDays}, or 0 to keep every event.");
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Audit:RetentionDays is {options.RetentionDays}; set a number of days between 1 and {MaxRetentionDays}, or 0 to keep every event."));
         }
 
         if (options.PruneInterval < TimeSpan.FromSeconds(1) || options.PruneInterval > TimeSpan.FromDays(1))
@@ -69,7 +69,7 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
 
         if (options.PruneBatchSize is < 1 or > MaxBatch)
         {
-            failures.Add($"Audit:PruneBatchSize is {options.PruneBatchSize}; set it between 1 and {MaxBatch} events.");
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Audit:PruneBatchSize is {options.PruneBatchSize}; set it between 1 and {MaxBatch} events."));
         }
 
         foreach (var redacted in options.RedactedNames)

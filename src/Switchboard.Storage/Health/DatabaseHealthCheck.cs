@@ -20,7 +20,7 @@ public sealed class DatabaseHealthCheck(StorageDatabase database, IOptions<Stora
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy($"The {database.Description} did not answer within {options.Value.HealthCheckTimeout.TotalSeconds:0.#} s.", data: data);
+            return HealthCheckResult.Unhealthy(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The {database.Description} did not answer within {options.Value.HealthCheckTimeout.TotalSeconds:0.#} s."), data: data);
         }
         catch (Exception ex) when (ex is StorageException or System.Data.Common.DbException or TimeoutException)
         {

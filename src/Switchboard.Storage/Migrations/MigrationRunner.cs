@@ -145,7 +145,7 @@ public sealed class MigrationRunner(StorageDatabase database, ILogger<MigrationR
             if (tables.Count > 0)
             {
                 throw new StorageException(
-                    $"The {database.Description} holds tables ({string.Join(", ", tables.Order().Take(5))}) but no {HistoryTable} table: it is not a Switchboard database. Nothing was changed. Point Storage:ConnectionString at an empty database or an existing Switchboard one.");
+                    $"The {database.Description} holds tables ({string.Join(", ", tables.Order(StringComparer.Ordinal).Take(5))}) but no {HistoryTable} table: it is not a Switchboard database. Nothing was changed. Point Storage:ConnectionString at an empty database or an existing Switchboard one.");
             }
 
             return 0;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -96,10 +97,10 @@ public sealed class EdgeErrorTests(GatewayServer gateway) : IClassFixture<Gatewa
         request.Append("Accept: application/json, text/event-stream\r\n");
         foreach (string contentType in contentTypes)
         {
-            request.Append($"Content-Type: {contentType}\r\n");
+            request.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
         }
 
-        request.Append($"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}");
+        request.Append(CultureInfo.InvariantCulture, $"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}");
         return ExchangeAsync(request.ToString());
     }
 

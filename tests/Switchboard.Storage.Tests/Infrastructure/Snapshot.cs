@@ -36,7 +36,7 @@ public static class Snapshot
 
     public static void Equal(Dictionary<string, List<string>> expected, Dictionary<string, List<string>> actual)
     {
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
         foreach (var (table, rows) in expected)
         {
             Assert.True(rows.SequenceEqual(actual[table]), $"Table {table} differs:\nexpected:\n{string.Join("\n", rows)}\nactual:\n{string.Join("\n", actual[table])}");

@@ -147,8 +147,8 @@ public sealed class MigrationRunnerTests
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT * FROM {table.Name} LIMIT 0";
             await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-            var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).Order();
-            Assert.Equal(table.Columns.Select(c => c.Name).Order(), columns);
+            var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).Order(StringComparer.Ordinal);
+            Assert.Equal(table.Columns.Select(c => c.Name).Order(StringComparer.Ordinal), columns);
         }
     }
 
