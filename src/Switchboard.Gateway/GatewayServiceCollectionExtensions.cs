@@ -20,6 +20,7 @@ using Switchboard.Storage;
 using Switchboard.Storage.Audit;
 using Switchboard.Storage.Hosting;
 using Switchboard.Storage.Repositories;
+using Switchboard.Text;
 
 namespace Switchboard.Gateway;
 
@@ -81,7 +82,13 @@ public static class GatewayServiceCollectionExtensions
         });
 
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
-        services.AddProblemDetails();
+        // A problem's title and detail are plain text that often quotes what the caller sent (a role or key name):
+        // control characters in them are escaped, so a client that prints them cannot be made to show forged lines.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = static context =>
+        {
+            var problem = context.ProblemDetails;
+            (problem.Title, problem.Detail) = (problem.Title is null ? null : PrintableText.Escape(problem.Title), problem.Detail is null ? null : PrintableText.Escape(problem.Detail));
+        });
         services.AddExceptionHandler<StorageUnavailableHandler>();
         services.AddExceptionHandler<BadRequestHandler>();
         // Binding failures throw in every environment (by default only in Development), so BadRequestHandler can
