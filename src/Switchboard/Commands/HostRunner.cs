@@ -10,12 +10,20 @@ internal static class HostRunner
         try
         {
             using var host = build();
+            // The checks Host.StartAsync would run, run first: its failure would be logged with a stack trace, while a
+            // wrong setting is the operator's to fix and deserves only the message below.
+            host.Services.GetService<IStartupValidator>()?.Validate();
             await host.RunAsync(cancellationToken);
             return 0;
         }
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync($"switchboard: invalid configuration:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}");
+            return 1;
+        }
+        catch (InvalidOperationException e) when (ConfigurationErrors.Explain(e) is { } explained)
+        {
+            await Console.Error.WriteLineAsync($"switchboard: invalid configuration:{Environment.NewLine}  {explained}");
             return 1;
         }
         catch (Exception e) when (e is InvalidOperationException or IOException)
