@@ -33,7 +33,8 @@ echo "==> README run command: dotnet run --project src/Switchboard -c Release"
 # Its own process group, so that stopping it also stops the app `dotnet run` starts.
 setsid dotnet run --project src/Switchboard -c Release >"$work/gateway.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
+deadline=$((SECONDS + 900)) # `dotnet run` builds first: a fresh clone's first build takes minutes
+while [ $SECONDS -lt $deadline ]; do
   if curl -fsS "$url/healthz/ready" >/dev/null 2>&1; then break; fi
   kill -0 "$pid" 2>/dev/null || fail "the gateway exited before it was ready"
   sleep 0.5

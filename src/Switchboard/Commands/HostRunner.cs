@@ -10,9 +10,6 @@ internal static class HostRunner
         try
         {
             using var host = build();
-            // The checks Host.StartAsync would run, run first: its failure would be logged with a stack trace, while a
-            // wrong setting is the operator's to fix and deserves only the message below.
-            host.Services.GetService<IStartupValidator>()?.Validate();
             await host.RunAsync(cancellationToken);
             return 0;
         }

@@ -173,6 +173,7 @@ public sealed class CliTests : IDisposable
 
         Assert.True(result.ExitCode == 1, result.Output);
         Assert.Contains("Roots", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
