@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Puts `switchboard` on the PATH: packs src/Switchboard (Release) as a .NET tool into artifacts/packages and
-# installs it from there, or updates an installed one, globally (~/.dotnet/tools). Any arguments replace
-# `--global`, e.g. `scripts/install-tool.sh --tool-path /opt/switchboard`.
+# installs it from there, replacing an installed one, globally (~/.dotnet/tools). Any arguments replace `--global`,
+# e.g. `scripts/install-tool.sh --tool-path /opt/switchboard`.
 # Only this repository's package is considered: a package of the same name on a public feed is never installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +25,10 @@ cat >"$config" <<XML
 XML
 
 echo "==> Installing switchboard $version (${where[*]})"
-# `update` installs when the tool is missing and reinstalls over an installed one, whatever its version.
-dotnet tool update Switchboard "${where[@]}" --configfile "$config" --version "$version" --allow-downgrade
+# Out with an installed one first: `dotnet tool update` keeps an installed tool of the same version, and a rebuilt
+# package keeps its version.
+dotnet tool uninstall Switchboard "${where[@]}" >/dev/null 2>&1 || true
+dotnet tool install Switchboard "${where[@]}" --configfile "$config" --version "$version"
 
 if [ "${where[*]}" = --global ] && ! command -v switchboard >/dev/null; then
   echo "Add ~/.dotnet/tools to your PATH to run 'switchboard' (export PATH=\"\$PATH:\$HOME/.dotnet/tools\")." >&2
