@@ -87,7 +87,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddProblemDetails(o => o.CustomizeProblemDetails = static context =>
         {
             var problem = context.ProblemDetails;
-            (problem.Title, problem.Detail) = (problem.Title is null ? null : PrintableText.Escape(problem.Title), problem.Detail is null ? null : PrintableText.Escape(problem.Detail));
+            (problem.Title, problem.Detail) = (PrintableText.Escape(problem.Title, int.MaxValue), PrintableText.Escape(problem.Detail, int.MaxValue));
         });
         services.AddExceptionHandler<StorageUnavailableHandler>();
         services.AddExceptionHandler<BadRequestHandler>();

@@ -4,65 +4,69 @@ using System.Text;
 namespace Switchboard.Text;
 
 /// <summary>
-/// Makes stored text safe to show on a terminal or in a line-oriented listing. Switchboard stores what callers
-/// sent faithfully (a tool name with a newline is audited as sent), so everything that prints stored text goes
-/// through <see cref="Escape"/>: a newline, tab or escape sequence in a name must not forge a line, a column or a
-/// terminal command.
+/// Makes client-supplied text (a tool name, a resource URI, a subject claim) safe to put in a log line: a name with a
+/// newline must not forge a second line, nor a bidirectional override reorder what a reader sees. Store such text
+/// faithfully; escape it only where it is shown.
 /// </summary>
 public static class PrintableText
 {
+    /// <summary>What marks text cut at the length bound.</summary>
+    public const string Ellipsis = "…";
+
     /// <summary>
-    /// Returns <paramref name="text"/> with every control character written visibly: <c>\n</c>, <c>\r</c>,
-    /// <c>\t</c>, and <c>\uXXXX</c> for the rest (C0, DEL, C1), for the line and paragraph separators, and for the
-    /// bidirectional overrides that can make text display in another order than it is stored. Everything else,
-    /// backslashes included, is kept: JSON details stay readable, and a literal <c>\n</c> cannot break a line.
+    /// <paramref name="text"/> with control and invisible formatting characters written as escapes (<c>\n</c>, <c>\t</c>,
+    /// <c>\u202E</c>) and backslashes doubled, so the result is one line and reads back unambiguously; cut to
+    /// <paramref name="maxLength"/> characters of input, marked with <see cref="Ellipsis"/>. Null stays null.
     /// </summary>
-    public static string Escape(string text)
+    public static string? Escape(string? text, int maxLength = 256)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        int first = text.AsSpan().IndexOfAny(Unsafe);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
+        if (text is null)
+        {
+            return null;
+        }
+
+        bool cut = text.Length > maxLength;
+        // Never keep half of a surrogate pair.
+        var span = !cut ? text.AsSpan() : text.AsSpan(0, char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength);
+        int first = IndexOfUnsafe(span);
         if (first < 0)
         {
-            return text;
+            return cut ? string.Concat(span, Ellipsis) : text;
         }
 
-        var escaped = new StringBuilder(text.Length + 16).Append(text, 0, first);
-        foreach (char c in text.AsSpan(first))
+        var escaped = new StringBuilder(span.Length + 16).Append(span[..first]);
+        foreach (char c in span[first..])
         {
-            if (!Unsafe.Contains(c))
+            _ = c switch
             {
-                escaped.Append(c);
-                continue;
-            }
-
-            escaped.Append(c switch
-            {
-                '\n' => @"\n",
-                '\r' => @"\r",
-                '\t' => @"\t",
-                _ => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
-            });
+                '\\' => escaped.Append(@"\\"),
+                '\n' => escaped.Append(@"\n"),
+                '\r' => escaped.Append(@"\r"),
+                '\t' => escaped.Append(@"\t"),
+                _ when NeedsEscape(c) => escaped.Append(@"\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture)),
+                _ => escaped.Append(c),
+            };
         }
 
-        return escaped.ToString();
+        return (cut ? escaped.Append(Ellipsis) : escaped).ToString();
     }
 
-    private static readonly System.Buffers.SearchValues<char> Unsafe = System.Buffers.SearchValues.Create(UnsafeCharacters());
-
-    private static string UnsafeCharacters()
+    private static int IndexOfUnsafe(ReadOnlySpan<char> text)
     {
-        var characters = new StringBuilder();
-        for (char c = '\0'; c < ' '; c++)
+        for (int i = 0; i < text.Length; i++)
         {
-            characters.Append(c);
+            if (text[i] == '\\' || NeedsEscape(text[i]))
+            {
+                return i;
+            }
         }
 
-        for (char c = '\u007F'; c <= '\u009F'; c++)
-        {
-            characters.Append(c);
-        }
-
-        // Line and paragraph separators; the bidirectional marks, embeddings, overrides and isolates ("Trojan Source").
-        return characters.Append("\u2028\u2029\u200E\u200F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069").ToString();
+        return -1;
     }
+
+    // Control characters (C0, DEL, C1), the Unicode line and paragraph separators, and format characters such as the
+    // bidirectional overrides and zero-width joiners, which change what a reader sees without being seen.
+    private static bool NeedsEscape(char c) =>
+        char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format;
 }

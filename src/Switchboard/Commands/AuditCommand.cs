@@ -5,7 +5,6 @@ using Switchboard.Storage;
 using Switchboard.Storage.Audit;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
-using Switchboard.Text;
 
 namespace Switchboard.Host.Commands;
 
@@ -44,11 +43,11 @@ internal static class AuditCommand
                     '\t',
                     e.Seq.ToString(CultureInfo.InvariantCulture),
                     e.OccurredAt.ToString("o", CultureInfo.InvariantCulture),
-                    PrintableText.Escape(e.Actor),
-                    PrintableText.Escape(e.Action),
-                    e.Target is null ? "-" : PrintableText.Escape(e.Target),
-                    PrintableText.Escape(e.Outcome),
-                    e.Details is null ? "-" : PrintableText.Escape(e.Details)));
+                    Shown.Text(e.Actor),
+                    Shown.Text(e.Action),
+                    Shown.Text(e.Target),
+                    Shown.Text(e.Outcome),
+                    Shown.Text(e.Details)));
             }
 
             return 0;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Switchboard.Gateway.Identity;
-using Switchboard.Text;
 
 namespace Switchboard.Host.Commands;
 
@@ -21,7 +20,7 @@ internal static class KeysCommand
         {
             var created = await keys.CreateAsync(result.GetRequiredValue(name), result.GetRequiredValue(roles), result.GetValue(expires), actor: CliActor, cancellationToken: ct);
             Console.WriteLine(created.Key);
-            await Console.Error.WriteLineAsync($"Created key {created.Info.Prefix} for '{PrintableText.Escape(created.Info.Principal)}' with roles {PrintableText.Escape(string.Join(", ", created.Info.Roles))}. It is shown only this once.");
+            await Console.Error.WriteLineAsync($"Created key {created.Info.Prefix} for '{Shown.Text(created.Info.Principal)}' with roles {Shown.Text(string.Join(", ", created.Info.Roles))}. It is shown only this once.");
             return 0;
         });
 
@@ -32,7 +31,7 @@ internal static class KeysCommand
             foreach (var key in await keys.ListAsync(ct))
             {
                 // Names and roles may have been stored through the admin API: shown escaped, they cannot forge a row.
-                Console.WriteLine(string.Join('\t', key.Id, key.Prefix, PrintableText.Escape(key.Principal), PrintableText.Escape(string.Join(',', key.Roles)), Stamp(key.CreatedAt), Stamp(key.ExpiresAt), Stamp(key.RevokedAt), Stamp(key.LastUsedAt)));
+                Console.WriteLine(string.Join('\t', key.Id, key.Prefix, Shown.Text(key.Principal), Shown.Text(string.Join(',', key.Roles)), Stamp(key.CreatedAt), Stamp(key.ExpiresAt), Stamp(key.RevokedAt), Stamp(key.LastUsedAt)));
             }
 
             return 0;
@@ -43,7 +42,7 @@ internal static class KeysCommand
         Configure(revoke, async (keys, result, ct) =>
         {
             var revoked = await keys.RevokeAsync(result.GetRequiredValue(target), ct, CliActor);
-            return Report(revoked is not null, $"Revoked {revoked?.Prefix} ('{PrintableText.Escape(revoked?.Principal ?? "")}').", result.GetRequiredValue(target));
+            return Report(revoked is not null, $"Revoked {revoked?.Prefix} ('{Shown.Text(revoked?.Principal)}').", result.GetRequiredValue(target));
         });
 
         var rotate = new Command("rotate", "Issue a new key for the same principal and roles, print it once, and revoke the old one.") { target };
@@ -63,7 +62,7 @@ internal static class KeysCommand
 
     private static int Report(bool found, string message, string target)
     {
-        Console.Error.WriteLine(found ? message : $"No key with id or prefix '{PrintableText.Escape(target)}'.");
+        Console.Error.WriteLine(found ? message : $"No key with id or prefix '{Shown.Text(target)}'.");
         return found ? 0 : 1;
     }
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Switchboard.Gateway.Access;
-using Switchboard.Text;
 
 namespace Switchboard.Host.Commands;
 
@@ -17,7 +16,7 @@ internal static class RolesCommand
             Console.WriteLine(string.Join('\t', "NAME", "SOURCE", "PERMISSIONS"));
             foreach (var role in await roles.ListAsync(ct))
             {
-                Console.WriteLine(string.Join('\t', PrintableText.Escape(role.Name), role.Source, PrintableText.Escape(string.Join(", ", role.Permissions))));
+                Console.WriteLine(string.Join('\t', Shown.Text(role.Name), role.Source, Shown.Text(string.Join(", ", role.Permissions))));
             }
 
             return 0;
@@ -30,7 +29,7 @@ internal static class RolesCommand
         Configure(set, async (roles, result, ct) =>
         {
             var role = await roles.PutAsync(result.GetRequiredValue(name), result.GetRequiredValue(permissions), result.GetValue(description), CliActor, ct);
-            await Console.Error.WriteLineAsync($"Role '{PrintableText.Escape(role.Name)}' grants {PrintableText.Escape(string.Join(", ", role.Permissions))}.");
+            await Console.Error.WriteLineAsync($"Role '{Shown.Text(role.Name)}' grants {Shown.Text(string.Join(", ", role.Permissions))}.");
             return 0;
         });
 
@@ -38,7 +37,7 @@ internal static class RolesCommand
         Configure(delete, async (roles, result, ct) =>
         {
             bool deleted = await roles.DeleteAsync(result.GetRequiredValue(name), CliActor, ct);
-            string shown = PrintableText.Escape(result.GetRequiredValue(name));
+            string shown = Shown.Text(result.GetRequiredValue(name));
             await Console.Error.WriteLineAsync(deleted ? $"Deleted the role '{shown}'." : $"There is no stored role '{shown}'.");
             return deleted ? 0 : 1;
         });
