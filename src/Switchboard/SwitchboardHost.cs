@@ -77,8 +77,8 @@ public static class SwitchboardHost
 
     // The generic host logs a failed start (a setting to fix, such as a filesystem root that does not exist) at Error
     // with the whole stack trace, before HostRunner prints the operator's message. Its Critical entries stay: a
-    // background service that crashes still stops the host with one, and any failure HostRunner does not explain
-    // (a bug) still ends the process as an unhandled exception, trace included.
+    // background service that crashes still stops the host with one, and a start failure HostRunner does not catch
+    // still ends the process as an unhandled exception, trace included.
     private static void QuietStartFailures(ILoggingBuilder logging) =>
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 

@@ -80,6 +80,16 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("Exception", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_UnmigratedDatabaseWithoutMigrateOnStart_ExitsOneSayingToMigrate_WithoutAStackTrace()
+    {
+        var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), "--Storage:MigrateOnStart=false");
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("Run `switchboard migrate`", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("keys", "list", "--Storage:Provider=Mysql")]
     [InlineData("audit", "verify", "--Gateway:Sessions=Sometimes", "--Storage:Provider=Mysql")]
