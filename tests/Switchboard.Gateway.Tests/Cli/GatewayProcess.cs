@@ -53,9 +53,12 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts stateless <c>serve</c> with configuration <paramref name="flags"/> and waits until <c>/healthz/ready</c> answers 200.</summary>
-    public static Task<GatewayProcess> StartAsync(IEnumerable<string> flags, string workingDirectory, TimeSpan timeout) =>
-        StartCommandAsync(url => ["serve", "--urls", url, "--Gateway:Sessions=Stateless", .. flags], workingDirectory, timeout);
+    /// <summary>
+    /// Starts the gateway with configuration <paramref name="flags"/> (and <paramref name="environment"/> variables)
+    /// and waits until <c>/healthz/ready</c> answers 200.
+    /// </summary>
+    public static Task<GatewayProcess> StartAsync(IEnumerable<string> flags, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartCommandAsync(url => ["serve", "--urls", url, "--Gateway:Sessions=Stateless", .. flags], workingDirectory, timeout, environment);
 
     /// <summary>
     /// Starts the executable with the <paramref name="arguments"/> made for a free loopback URL (a command that
