@@ -3,7 +3,9 @@
 #   - installs and starts throwaway PostgreSQL 15 and Redis 7 on private loopback ports (scripts/services.sh),
 #     and stops them again on exit;
 #   - installs the Node toolchain the interop tests drive (Node 22 and the official MCP packages, from npm);
-#   - builds, and runs `dotnet test` over the whole solution.
+#   - builds; publishes the executable (artifacts/publish/switchboard, what the container image ships), which the
+#     end-to-end suites (CLI, conformance, TypeScript interop, filesystem differential) start, and packs the .NET
+#     tool (artifacts/packages); then runs `dotnet test` over the whole solution.
 # Needs: the .NET 10 SDK, Node.js with npm (any version: Node 22 itself comes from npm), and root or the Debian
 # packages postgresql and redis-server already installed.
 set -euo pipefail
@@ -23,6 +25,13 @@ done
 
 echo "==> Building ($configuration)"
 dotnet build Switchboard.slnx -c "$configuration" -warnaserror
+
+echo "==> Publishing the executable the end-to-end tests run, and packing the .NET tool (Release)"
+no_build=()
+[ "$configuration" = Release ] && no_build=(--no-build)
+rm -rf artifacts/publish/switchboard # nothing left over from an older publish
+dotnet publish src/Switchboard -c Release -o artifacts/publish/switchboard "${no_build[@]}"
+dotnet pack src/Switchboard -c Release "${no_build[@]}"
 
 echo "==> Testing"
 dotnet test --solution Switchboard.slnx -c "$configuration" --no-build "$@"

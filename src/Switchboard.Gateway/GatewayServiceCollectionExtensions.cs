@@ -17,6 +17,7 @@ using Switchboard.Gateway.Hosting;
 using Switchboard.Registry;
 using Switchboard.Storage;
 using Switchboard.Storage.Hosting;
+using Switchboard.Text;
 
 namespace Switchboard.Gateway;
 
@@ -73,7 +74,13 @@ public static class GatewayServiceCollectionExtensions
 
         services.AddGatewayCors();
         services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
-        services.AddProblemDetails();
+        // A problem's title and detail are plain text that often quotes what the caller sent (a role or key name):
+        // control characters in them are escaped, so a client that prints them cannot be made to show forged lines.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = static context =>
+        {
+            var problem = context.ProblemDetails;
+            (problem.Title, problem.Detail) = (PrintableText.Escape(problem.Title, int.MaxValue), PrintableText.Escape(problem.Detail, int.MaxValue));
+        });
         services.AddExceptionHandler<StorageUnavailableHandler>();
         services.AddExceptionHandler<BadRequestHandler>();
         // Binding failures throw in every environment (by default only in Development), so BadRequestHandler can

@@ -6,15 +6,24 @@ public sealed class StorageOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Storage";
 
-    /// <summary>The SQLite file used when no connection string is configured, relative to the working directory.</summary>
-    public const string DefaultSqlitePath = "data/switchboard.db";
+    /// <summary>The SQLite file's name inside <see cref="DataDirectory"/>.</summary>
+    public const string SqliteFileName = "switchboard.db";
 
     /// <summary>Which database engine holds the data.</summary>
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
     /// <summary>
-    /// The ADO.NET connection string. Empty with <see cref="StorageProvider.Sqlite"/> means
-    /// <c>Data Source=data/switchboard.db</c>; PostgreSQL needs one (see docs/storage.md for pooling settings).
+    /// The folder that holds Switchboard's state: the SQLite file <c>switchboard.db</c> when no connection string is
+    /// set. Empty means <see cref="DefaultDataDirectory"/>, the same for every command whatever the working directory,
+    /// so <c>switchboard keys create</c> finds the database <c>switchboard serve</c> made. A relative path is taken
+    /// from the working directory. The container image sets it to its <c>/data</c> volume.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// The ADO.NET connection string; when set it wins over <see cref="DataDirectory"/>. Empty with
+    /// <see cref="StorageProvider.Sqlite"/> means <c>Data Source={DataDirectory}/switchboard.db</c>; PostgreSQL needs
+    /// one (see docs/storage.md for pooling settings).
     /// </summary>
     public string? ConnectionString { get; set; }
 
@@ -35,10 +44,33 @@ public sealed class StorageOptions
     /// <summary>Why the configuration could not be bound, if it could not.</summary>
     internal string? BindingError { get; set; }
 
-    /// <summary>The connection string actually used: the configured one, or the default SQLite file.</summary>
+    /// <summary>
+    /// The per-user data folder: <c>switchboard</c> under the local application data folder
+    /// (<c>~/.local/share/switchboard</c> on Linux, <c>$XDG_DATA_HOME/switchboard</c> when that is set); empty when
+    /// the account has no home folder, and then <see cref="DataDirectory"/> must be set.
+    /// </summary>
+    public static string DefaultDataDirectory
+    {
+        get
+        {
+            string local = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+            return string.IsNullOrEmpty(local) ? string.Empty : Path.Combine(local, "switchboard");
+        }
+    }
+
+    /// <summary>The data folder in force, as a full path: <see cref="DataDirectory"/>, or the per-user default.</summary>
+    public string EffectiveDataDirectory =>
+        string.IsNullOrWhiteSpace(DataDirectory)
+            ? DefaultDataDirectory
+            : Path.GetFullPath(DataDirectory);
+
+    /// <summary>Whether the database is the SQLite file in the data folder, rather than one a connection string names.</summary>
+    public bool UsesDataDirectory => string.IsNullOrWhiteSpace(ConnectionString) && Provider == StorageProvider.Sqlite;
+
+    /// <summary>The connection string actually used: the configured one, or the SQLite file in the data folder.</summary>
     public string EffectiveConnectionString =>
-        string.IsNullOrWhiteSpace(ConnectionString) && Provider == StorageProvider.Sqlite
-            ? $"Data Source={DefaultSqlitePath}"
+        UsesDataDirectory
+            ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(EffectiveDataDirectory, SqliteFileName) }.ToString()
             : ConnectionString ?? string.Empty;
 }
 

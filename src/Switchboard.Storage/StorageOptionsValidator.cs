@@ -25,6 +25,10 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             ValidatePostgreSql(options.ConnectionString, failures);
         }
+        else if (options.UsesDataDirectory && string.IsNullOrEmpty(options.EffectiveDataDirectory))
+        {
+            failures.Add("Storage:DataDirectory is not set and this account has no home folder for the default (~/.local/share/switchboard); set Storage:DataDirectory (environment SWITCHBOARD__Storage__DataDirectory) to the folder that holds the database.");
+        }
         else
         {
             ValidateSqlite(options.EffectiveConnectionString, failures);
@@ -68,7 +72,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             var builder = new SqliteConnectionStringBuilder(connectionString);
             if (string.IsNullOrWhiteSpace(builder.DataSource))
             {
-                failures.Add("Storage:ConnectionString names no Data Source; use 'Data Source=data/switchboard.db' or leave it empty for that default.");
+                failures.Add("Storage:ConnectionString names no Data Source; use 'Data Source=/path/to/switchboard.db', or leave it empty for the file in Storage:DataDirectory.");
             }
             else if (builder.Mode != SqliteOpenMode.Memory && builder.DataSource != ":memory:" && Directory.Exists(builder.DataSource))
             {
@@ -77,7 +81,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         }
         catch (ArgumentException ex)
         {
-            failures.Add($"Storage:ConnectionString is not a valid SQLite connection string ({ex.Message}); use 'Data Source=<file>' or leave it empty for data/switchboard.db.");
+            failures.Add($"Storage:ConnectionString is not a valid SQLite connection string ({ex.Message}); use 'Data Source=<file>', or leave it empty for the file in Storage:DataDirectory.");
         }
     }
 

@@ -24,6 +24,7 @@ public static class SwitchboardHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         AddSwitchboardConfiguration(builder.Configuration, args);
+        QuietStartFailures(builder.Logging);
 
         if (urls is not null)
         {
@@ -48,6 +49,7 @@ public static class SwitchboardHost
         AddSwitchboardConfiguration(builder.Configuration, args);
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        QuietStartFailures(builder.Logging);
 
         builder.Services.AddBuiltInServerOptions();
         var registration = BuiltInServers.All.Single(s => s.Name == serverName);
@@ -72,6 +74,13 @@ public static class SwitchboardHost
         builder.Services.AddSwitchboardAccess(builder.Configuration);
         return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
+
+    // The generic host logs a failed start (a setting to fix, such as a filesystem root that does not exist) at Error
+    // with the whole stack trace, before HostRunner prints the operator's message. Its Critical entries stay: a
+    // background service that crashes still stops the host with one, and a start failure HostRunner does not catch
+    // still ends the process as an unhandled exception, trace included.
+    private static void QuietStartFailures(ILoggingBuilder logging) =>
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 
     private static void AddSwitchboardConfiguration(IConfigurationManager configuration, string[] args)
     {

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using ModelContextProtocol.Client;
 using Switchboard.Access.Identity;
-using Switchboard.Gateway.Hosting;
 using Switchboard.Host;
 using Switchboard.Testing;
 
@@ -21,8 +20,6 @@ public class GatewayServer : IAsyncLifetime
     /// <summary>The administrator key the gateway creates on its first start; clients use it unless told otherwise.</summary>
     public string AdminKey { get; } = ApiKeyFormat.Generate().Key;
 
-    protected virtual GatewayTopology? Topology => null;
-
     /// <summary>The gateway's SQLite file, which a fixture may fill before the gateway starts.</summary>
     protected string DatabasePath => Path.Combine(_dataDirectory, "switchboard.db");
 
@@ -39,7 +36,6 @@ public class GatewayServer : IAsyncLifetime
                 $"--Identity:BootstrapAdminKey={AdminKey}",
                 .. ExtraArguments,
             ],
-            Topology,
             urls: LoopbackPort.NextUrl());
         await _app.StartAsync(TestContext.Current.CancellationToken);
         BaseAddress = new Uri(_app.Urls.First());
@@ -79,16 +75,4 @@ public class GatewayServer : IAsyncLifetime
 
         GC.SuppressFinalize(this);
     }
-}
-
-/// <summary><c>switchboard mcp everything</c>: the everything server alone at /mcp.</summary>
-public sealed class StandaloneEverythingServer : GatewayServer
-{
-    protected override GatewayTopology? Topology => new("everything");
-}
-
-/// <summary>The gateway with <c>Gateway:Sessions=Stateless</c>: no client gets a session.</summary>
-public sealed class StatelessGatewayServer : GatewayServer
-{
-    protected override string[] ExtraArguments => ["--Gateway:Sessions=Stateless"];
 }

@@ -65,7 +65,7 @@ public static class AuditChain
 
         if (anchor is null)
         {
-            return new AuditVerification(true, walk.Checked, null, $"Audit chain intact: {walk.Checked} events verified.");
+            return new AuditVerification(true, walk.Checked, null, $"Audit chain intact: {Events(walk.Checked)} verified.");
         }
 
         if (CheckAnchor(anchor, lastPrune) is { } mismatch)
@@ -77,9 +77,11 @@ public static class AuditChain
             true,
             walk.Checked,
             null,
-            $"Audit chain intact: {walk.Checked} events verified since event {anchor.Seq + 1}; events through {anchor.Seq} (up to {Stamp(anchor.OccurredAt)}) were pruned, {anchor.PrunedCount} in all, last on {Stamp(anchor.PrunedAt)}.",
+            $"Audit chain intact: {Events(walk.Checked)} verified since event {anchor.Seq + 1}; events through {anchor.Seq} (up to {Stamp(anchor.OccurredAt)}) were pruned, {anchor.PrunedCount} in all, last on {Stamp(anchor.PrunedAt)}.",
             anchor);
     }
+
+    private static string Events(long count) => count == 1 ? "1 event" : $"{count} events";
 
     private static string? CheckAnchor(AuditAnchor anchor, AuditEvent? lastPrune)
     {

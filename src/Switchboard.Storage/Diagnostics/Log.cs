@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "The {Provider} database {Database} is at schema version {Version}, the latest this build knows.")]
     public static partial void SchemaCurrent(ILogger logger, StorageProvider provider, string database, int version);
 
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Switchboard's state is in the {Database}.")]
+    public static partial void UsingDatabase(ILogger logger, string database);
+
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Lost the connection to Redis ({Endpoint}, {FailureType}); serving from local memory and reconnecting in the background.")]
     public static partial void RedisLost(ILogger logger, string endpoint, string failureType, Exception? exception);
 

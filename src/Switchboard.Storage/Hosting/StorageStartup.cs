@@ -1,6 +1,10 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Switchboard.Storage.Caching;
+using Switchboard.Storage.Database;
+using Switchboard.Storage.Diagnostics;
 using Switchboard.Storage.Migrations;
 
 namespace Switchboard.Storage.Hosting;
@@ -9,11 +13,13 @@ namespace Switchboard.Storage.Hosting;
 /// At host start: migrates when <see cref="StorageOptions.MigrateOnStart"/> is set, otherwise refuses to start unless
 /// the schema is exactly this build's; then connects Redis (without waiting for it). A foreign, corrupt, unreachable
 /// or newer database stops the host with a <see cref="StorageException"/> saying why, before anything is written.
+/// Says first which database it is (never a password), so an operator can tell which file a gateway uses.
 /// </summary>
-internal sealed class StorageStartup(MigrationRunner runner, IOptions<StorageOptions> options, RedisConnection redis) : IHostedService
+internal sealed class StorageStartup(StorageDatabase database, MigrationRunner runner, IOptions<StorageOptions> options, RedisConnection redis, ILogger<StorageStartup>? logger = null) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        Log.UsingDatabase(logger ?? NullLogger<StorageStartup>.Instance, database.Description);
         if (options.Value.MigrateOnStart)
         {
             await runner.MigrateAsync(cancellationToken: cancellationToken);

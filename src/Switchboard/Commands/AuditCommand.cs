@@ -30,7 +30,7 @@ internal static class AuditCommand
         var outcome = new Option<string?>("--outcome") { Description = "Only this outcome, e.g. ok, denied, rate-limited." };
         var after = new Option<long?>("--after") { Description = "Only events after this sequence number (for paging)." };
         var limit = new Option<int>("--limit") { Description = "At most this many events.", DefaultValueFactory = _ => 100 };
-        var list = new Command("list", "Print audit events, oldest first, one per line: seq, time, actor, action, target, outcome, details.") { actor, action, target, outcome, after, limit };
+        var list = new Command("list", "Print audit events, oldest first, one per line: seq, time, actor, action, target, outcome, details; control characters in stored text are shown escaped (\\n, \\t, \\u001B).") { actor, action, target, outcome, after, limit };
         Configure(list, async (services, result, ct) =>
         {
             var query = new AuditQuery(
@@ -38,7 +38,16 @@ internal static class AuditCommand
                 Target: result.GetValue(target), Outcome: result.GetValue(outcome));
             foreach (var e in await services.GetRequiredService<IAuditStore>().QueryAsync(query, ct))
             {
-                Console.WriteLine(string.Join('\t', e.Seq.ToString(CultureInfo.InvariantCulture), e.OccurredAt.ToString("o", CultureInfo.InvariantCulture), e.Actor, e.Action, e.Target ?? "-", e.Outcome, e.Details ?? "-"));
+                // Stored as the caller sent it; a tool name with a newline and tabs must not print as a forged event.
+                Console.WriteLine(string.Join(
+                    '\t',
+                    e.Seq.ToString(CultureInfo.InvariantCulture),
+                    e.OccurredAt.ToString("o", CultureInfo.InvariantCulture),
+                    Shown.Text(e.Actor),
+                    Shown.Text(e.Action),
+                    Shown.Text(e.Target),
+                    Shown.Text(e.Outcome),
+                    Shown.Text(e.Details)));
             }
 
             return 0;
@@ -80,16 +89,18 @@ internal static class AuditCommand
         }
         catch (StorageException e)
         {
-            await Console.Error.WriteLineAsync(pruned > 0 ? $"Pruned {pruned} events, then stopped: {e.Message}" : e.Message);
+            await Console.Error.WriteLineAsync(pruned > 0 ? $"Pruned {Events(pruned)}, then stopped: {e.Message}" : e.Message);
             return 1;
         }
 
         var at = cutoff.ToString("u", CultureInfo.InvariantCulture);
         Console.WriteLine(pruned == 0
             ? $"Nothing to prune: no event at the start of the chain is older than {at}."
-            : $"Pruned {pruned} events older than {at}, through event {batch.Anchor!.Seq} ({batch.Anchor.OccurredAt.ToString("u", CultureInfo.InvariantCulture)}); the chain now starts at event {batch.Anchor.Seq + 1}, {batch.Anchor.PrunedCount} pruned in all.");
+            : $"Pruned {Events(pruned)} older than {at}, through event {batch.Anchor!.Seq} ({batch.Anchor.OccurredAt.ToString("u", CultureInfo.InvariantCulture)}); the chain now starts at event {batch.Anchor.Seq + 1}, {batch.Anchor.PrunedCount} pruned in all.");
         return 0;
     }
+
+    private static string Events(long count) => count == 1 ? "1 event" : $"{count} events";
 
     private static void Configure(Command command, Func<IServiceProvider, ParseResult, CancellationToken, Task<int>> run)
     {

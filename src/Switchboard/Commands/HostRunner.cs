@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Switchboard.Storage;
 
 namespace Switchboard.Host.Commands;
 
@@ -18,7 +19,12 @@ internal static class HostRunner
             await Console.Error.WriteLineAsync($"switchboard: invalid configuration:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}");
             return 1;
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException)
+        catch (InvalidOperationException e) when (ConfigurationErrors.Explain(e) is { } explained)
+        {
+            await Console.Error.WriteLineAsync($"switchboard: invalid configuration:{Environment.NewLine}  {explained}");
+            return 1;
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or StorageException)
         {
             await Console.Error.WriteLineAsync($"switchboard: cannot start: {e.Message}");
             return 1;

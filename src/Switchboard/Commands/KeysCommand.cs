@@ -20,16 +20,18 @@ internal static class KeysCommand
         {
             var created = await keys.CreateAsync(result.GetRequiredValue(name), result.GetRequiredValue(roles), result.GetValue(expires), actor: CliActor, cancellationToken: ct);
             Console.WriteLine(created.Key);
-            await Console.Error.WriteLineAsync($"Created key {created.Info.Prefix} for '{created.Info.Principal}' with roles {string.Join(", ", created.Info.Roles)}. It is shown only this once.");
+            await Console.Error.WriteLineAsync($"Created key {created.Info.Prefix} for '{Shown.Text(created.Info.Principal)}' with roles {Shown.Text(string.Join(", ", created.Info.Roles))}. It is shown only this once.");
             return 0;
         });
 
-        var list = new Command("list", "List keys: prefix, principal, roles, created, expires, revoked, last used. Never the secrets.");
+        var list = new Command("list", "List keys under a header row, one per line: id, prefix, principal, roles, created, expires, revoked, last used. Never the secrets.");
         Configure(list, async (keys, _, ct) =>
         {
+            Console.WriteLine(string.Join('\t', "ID", "PREFIX", "PRINCIPAL", "ROLES", "CREATED", "EXPIRES", "REVOKED", "LAST USED"));
             foreach (var key in await keys.ListAsync(ct))
             {
-                Console.WriteLine(string.Join('\t', key.Id, key.Prefix, key.Principal, string.Join(',', key.Roles), Stamp(key.CreatedAt), Stamp(key.ExpiresAt), Stamp(key.RevokedAt), Stamp(key.LastUsedAt)));
+                // Names and roles may have been stored through the admin API: shown escaped, they cannot forge a row.
+                Console.WriteLine(string.Join('\t', key.Id, key.Prefix, Shown.Text(key.Principal), Shown.Text(string.Join(',', key.Roles)), Stamp(key.CreatedAt), Stamp(key.ExpiresAt), Stamp(key.RevokedAt), Stamp(key.LastUsedAt)));
             }
 
             return 0;
@@ -40,7 +42,7 @@ internal static class KeysCommand
         Configure(revoke, async (keys, result, ct) =>
         {
             var revoked = await keys.RevokeAsync(result.GetRequiredValue(target), ct, CliActor);
-            return Report(revoked is not null, $"Revoked {revoked?.Prefix} ('{revoked?.Principal}').", result.GetRequiredValue(target));
+            return Report(revoked is not null, $"Revoked {revoked?.Prefix} ('{Shown.Text(revoked?.Principal)}').", result.GetRequiredValue(target));
         });
 
         var rotate = new Command("rotate", "Issue a new key for the same principal and roles, print it once, and revoke the old one.") { target };
@@ -60,7 +62,7 @@ internal static class KeysCommand
 
     private static int Report(bool found, string message, string target)
     {
-        Console.Error.WriteLine(found ? message : $"No key with id or prefix '{target}'.");
+        Console.Error.WriteLine(found ? message : $"No key with id or prefix '{Shown.Text(target)}'.");
         return found ? 0 : 1;
     }
 

@@ -10,12 +10,13 @@ internal static class RolesCommand
 
     public static Command Create()
     {
-        var list = new Command("list", "List every role: name, where it is defined (BuiltIn, Configuration, Stored), permissions.");
+        var list = new Command("list", "List every role under a header row, one per line: name, where it is defined (BuiltIn, Configuration, Stored), permissions.");
         Configure(list, async (roles, _, ct) =>
         {
+            Console.WriteLine(string.Join('\t', "NAME", "SOURCE", "PERMISSIONS"));
             foreach (var role in await roles.ListAsync(ct))
             {
-                Console.WriteLine(string.Join('\t', role.Name, role.Source, string.Join(", ", role.Permissions)));
+                Console.WriteLine(string.Join('\t', Shown.Text(role.Name), role.Source, Shown.Text(string.Join(", ", role.Permissions))));
             }
 
             return 0;
@@ -28,7 +29,7 @@ internal static class RolesCommand
         Configure(set, async (roles, result, ct) =>
         {
             var role = await roles.PutAsync(result.GetRequiredValue(name), result.GetRequiredValue(permissions), result.GetValue(description), CliActor, ct);
-            await Console.Error.WriteLineAsync($"Role '{role.Name}' grants {string.Join(", ", role.Permissions)}.");
+            await Console.Error.WriteLineAsync($"Role '{Shown.Text(role.Name)}' grants {Shown.Text(string.Join(", ", role.Permissions))}.");
             return 0;
         });
 
@@ -36,7 +37,8 @@ internal static class RolesCommand
         Configure(delete, async (roles, result, ct) =>
         {
             bool deleted = await roles.DeleteAsync(result.GetRequiredValue(name), CliActor, ct);
-            await Console.Error.WriteLineAsync(deleted ? $"Deleted the role '{result.GetRequiredValue(name)}'." : $"There is no stored role '{result.GetRequiredValue(name)}'.");
+            string shown = Shown.Text(result.GetRequiredValue(name));
+            await Console.Error.WriteLineAsync(deleted ? $"Deleted the role '{shown}'." : $"There is no stored role '{shown}'.");
             return deleted ? 0 : 1;
         });
 

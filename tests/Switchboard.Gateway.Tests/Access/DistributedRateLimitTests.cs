@@ -57,9 +57,11 @@ public sealed class DistributedRateLimitTests
             ];
 
             // Migrates and makes the one caller both replicas know; the replicas then start as a fleet does.
+            var migrated = await ProcessRunner.RunAsync(GatewayProcess.Executable, ["migrate", .. flags], Timeout, workingDirectory, cancellationToken: Ct);
+            Assert.True(migrated.ExitCode == 0, migrated.Output);
             var created = await ProcessRunner.RunAsync(
                 GatewayProcess.Executable,
-                ["keys", "create", "--name", "fleet-agent", "--role", "agent", "--Storage:MigrateOnStart=true", .. flags],
+                ["keys", "create", "--name", "fleet-agent", "--role", "agent", .. flags],
                 Timeout,
                 workingDirectory,
                 cancellationToken: Ct);

@@ -6,16 +6,24 @@ using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Cli;
 
-/// <summary>The real <c>switchboard</c> executable, as an operator or a desktop client runs it.</summary>
+/// <summary>The published <c>switchboard</c> executable, as an operator or a desktop client runs it.</summary>
 public sealed class CliTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static readonly string Executable = Path.Combine(AppContext.BaseDirectory, "switchboard");
 
-    // Each test runs the executable in a directory of its own, where the embedded database (./data) is created.
+    // Each test runs the executable in a directory of its own, with its data folder (Storage:DataDirectory) inside.
     private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-cli-").FullName;
 
+    private static string Executable => PublishedSwitchboard.Path;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string DataDirectory => Path.Combine(_workingDirectory, "data");
+
+    private string DatabasePath => Path.Combine(DataDirectory, "switchboard.db");
+
+    // Every run gets the test's data folder, as the container's environment gives it /data: none touches the user's.
+    private Dictionary<string, string> RunEnvironment => new() { ["SWITCHBOARD__Storage__DataDirectory"] = DataDirectory };
 
     public void Dispose() => Directory.Delete(_workingDirectory, recursive: true);
 
@@ -55,7 +63,9 @@ public sealed class CliTests : IDisposable
     [InlineData("--Gateway:MaxRequestBodyBytes=5", "Gateway:MaxRequestBodyBytes is 5; set it between")]
     [InlineData("--Gateway:AllowedHosts:0=http://bad/", "Gateway:AllowedHosts contains 'http://bad/'")]
     [InlineData("--Servers:evrything:Enabled=true", "Servers:evrything names no server this build has")]
-    [InlineData("--Gateway:Sessions=Sometimes", "Sometimes")]
+    [InlineData("--Gateway:Sessions=Sometimes", "Gateway:Sessions is 'Sometimes'; set it to one of: Hybrid, Stateless.")]
+    [InlineData("--Gateway:MaxRequestBodyBytes=lots", "Gateway:MaxRequestBodyBytes is 'lots'; set it to a whole number.")]
+    [InlineData("--Storage:Provider=Mysql", "Storage:Provider must be 'Sqlite' (the default) or 'PostgreSql'")]
     [InlineData("--Audit:RetentionDays=-1", "Audit:RetentionDays is -1; set a number of days between 1 and")]
     [InlineData("--Gateway:TrustedProxies:0=proxy.internal", "Gateway:TrustedProxies contains 'proxy.internal'")]
     [InlineData("--Identity:FailedAuthenticationLimit:Permits=0", "Identity:FailedAuthenticationLimit needs Permits")]
@@ -66,6 +76,31 @@ public sealed class CliTests : IDisposable
 
         Assert.True(result.ExitCode == 1, result.Output);
         Assert.Contains(message, result.StandardError, StringComparison.Ordinal);
+        // A setting to fix is not a bug: the message alone, no stack trace.
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_UnmigratedDatabaseWithoutMigrateOnStart_ExitsOneSayingToMigrate_WithoutAStackTrace()
+    {
+        var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), "--Storage:MigrateOnStart=false");
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("Run `switchboard migrate`", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("keys", "list", "--Storage:Provider=Mysql")]
+    [InlineData("audit", "verify", "--Gateway:Sessions=Sometimes", "--Storage:Provider=Mysql")]
+    public async Task OperatorCommand_InvalidConfiguration_ExitsOneWithOnlyTheMessage(params string[] command)
+    {
+        var result = await RunAsync(command);
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("Storage:Provider must be 'Sqlite' (the default) or 'PostgreSql'", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -81,7 +116,7 @@ public sealed class CliTests : IDisposable
     {
         string url = LoopbackPort.NextUrl();
         string key = ApiKeyFormat.Generate().Key;
-        using var server = ProcessRunner.Start(Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}"], _workingDirectory);
+        using var server = ProcessRunner.Start(Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}"], _workingDirectory, RunEnvironment);
         try
         {
             await WaitUntilReadyAsync(url);
@@ -149,6 +184,7 @@ public sealed class CliTests : IDisposable
 
         Assert.True(result.ExitCode == 1, result.Output);
         Assert.Contains("Roots", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -169,6 +205,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Roles_SetThenAKeyUsesIt_DeleteRefusedWhileHeld_FixedRolesRefused()
     {
+        await CreateDatabaseAsync();
         var set = await RunAsync("roles", "set", "ids-only", "--permission", "tools:call utilities/uuid_*", "--description", "identifiers");
         var key = await RunAsync("keys", "create", "--name", "id-maker", "--role", "ids-only");
         var list = await RunAsync("roles", "list");
@@ -179,6 +216,7 @@ public sealed class CliTests : IDisposable
 
         Assert.True(set.ExitCode == 0, set.Output);
         Assert.True(key.ExitCode == 0, key.Output);
+        Assert.StartsWith("NAME\tSOURCE\tPERMISSIONS\n", list.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("ids-only\tStored\ttools:call utilities/uuid_*", list.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("admin\tBuiltIn\t*", list.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(1, deleteHeld.ExitCode);
@@ -193,6 +231,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Keys_CreateListRotateRevoke_NeverShowTheSecretAgain()
     {
+        await CreateDatabaseAsync();
         var created = await RunAsync("keys", "create", "--name", "ci-agent", "--role", "agent");
         string key = created.StandardOutput.Trim();
         string prefix = key[..16];
@@ -205,14 +244,17 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, unknownRole.ExitCode);
         Assert.Contains("There is no role 'no-such-role'", unknownRole.StandardError, StringComparison.Ordinal);
         Assert.True(rotated.ExitCode == 0 && revoked.ExitCode == 0, rotated.Output + revoked.Output);
-        Assert.Equal(2, list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var rows = list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("ID\tPREFIX\tPRINCIPAL\tROLES\tCREATED\tEXPIRES\tREVOKED\tLAST USED", rows[0]);
+        Assert.Equal(2, rows.Length - 1);
         Assert.DoesNotContain(key, list.StandardOutput, StringComparison.Ordinal);
-        Assert.All(list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.NotEqual("-", line.Split('\t')[6]));
+        Assert.All(rows[1..], line => Assert.NotEqual("-", line.Split('\t')[6]));
     }
 
     [Fact]
     public async Task AuditVerify_AfterOneStoredEventIsEdited_ReportsExactlyWhereTheChainBreaks()
     {
+        await CreateDatabaseAsync();
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal(0, (await RunAsync("keys", "create", "--name", $"agent-{i}", "--role", "agent")).ExitCode);
@@ -220,7 +262,7 @@ public sealed class CliTests : IDisposable
 
         var intact = await RunAsync("audit", "verify");
         var listed = await RunAsync("audit", "list", "--action", "keys.create");
-        await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_workingDirectory, "data", "switchboard.db")};Pooling=false"))
+        await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
         {
             await database.OpenAsync(Ct);
             await using var tamper = database.CreateCommand();
@@ -239,6 +281,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task AuditPrune_LeavesAVerifiableChain_AndTamperingWithTheAnchorIsCaught()
     {
+        await CreateDatabaseAsync();
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal(0, (await RunAsync("keys", "create", "--name", $"agent-{i}", "--role", "agent")).ExitCode);
@@ -250,7 +293,7 @@ public sealed class CliTests : IDisposable
         var pruned = await RunAsync("audit", "prune", "--older-than", "00:00:00");
         var verified = await RunAsync("audit", "verify");
         var prunes = await RunAsync("audit", "list", "--action", "audit.prune");
-        await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_workingDirectory, "data", "switchboard.db")};Pooling=false"))
+        await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
         {
             await database.OpenAsync(Ct);
             await using var tamper = database.CreateCommand();
@@ -269,7 +312,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains($"Pruned {events} events older than", pruned.StandardOutput, StringComparison.Ordinal);
         Assert.Contains($"the chain now starts at event {events + 1}", pruned.StandardOutput, StringComparison.Ordinal);
         Assert.True(verified.ExitCode == 0, verified.Output);
-        Assert.Contains($"1 events verified since event {events + 1}; events through {events}", verified.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"1 event verified since event {events + 1}; events through {events}", verified.StandardOutput, StringComparison.Ordinal);
         Assert.StartsWith($"{events + 1}\t", prunes.StandardOutput, StringComparison.Ordinal);
         Assert.Contains($"\tcli:{Environment.UserName}\taudit.prune\t", prunes.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(1, broken.ExitCode);
@@ -283,6 +326,115 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("Cannot reach the PostgreSQL database", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("keys", "list")]
+    [InlineData("keys", "create", "--name", "early", "--role", "agent")]
+    [InlineData("roles", "list")]
+    [InlineData("audit", "verify")]
+    [InlineData("audit", "list")]
+    [InlineData("migrate", "--status")]
+    [InlineData("backup", "backup.db")]
+    [InlineData("export", "export.jsonl")]
+    public async Task OperatorCommand_NoDatabaseYet_RefusesToCreateOne_AndSaysWhereItLookedAndHowToPointElsewhere(params string[] command)
+    {
+        var result = await RunAsync(command);
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains($"there is no database at {DatabasePath}, and this command does not create one", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--Storage:DataDirectory=DIR (environment SWITCHBOARD__Storage__DataDirectory)", result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(DatabasePath), "the refused command created the database");
+    }
+
+    [Fact]
+    public async Task DefaultDataFolder_IsTheSameFromEveryWorkingDirectory_AndEveryCommandSaysWhichDatabaseItUses()
+    {
+        // No Storage setting at all: the per-user data folder, which XDG_DATA_HOME moves into this test's directory.
+        string userData = Path.Combine(_workingDirectory, "user-data");
+        string database = Path.Combine(userData, "switchboard", "switchboard.db");
+        var environment = new Dictionary<string, string> { ["XDG_DATA_HOME"] = userData };
+        string[] folders = [.. new[] { "a", "b", "c" }.Select(name => Directory.CreateDirectory(Path.Combine(_workingDirectory, name)).FullName)];
+
+        var migrate = await ProcessRunner.RunAsync(Executable, ["migrate"], Timeout, folders[0], environment, Ct);
+        var create = await ProcessRunner.RunAsync(Executable, ["keys", "create", "--name", "anywhere", "--role", "agent"], Timeout, folders[1], environment, Ct);
+        var list = await ProcessRunner.RunAsync(Executable, ["keys", "list"], Timeout, folders[2], environment, Ct);
+
+        Assert.All(new[] { migrate, create, list }, result =>
+        {
+            Assert.True(result.ExitCode == 0, result.Output);
+            Assert.Contains($"switchboard: using the SQLite file {database} (the default data folder; Storage:DataDirectory changes it)", result.StandardError, StringComparison.Ordinal);
+        });
+        Assert.Contains("\tanywhere\tagent\t", list.StandardOutput, StringComparison.Ordinal);
+        Assert.All(folders, folder => Assert.Empty(Directory.EnumerateFileSystemEntries(folder)));
+    }
+
+    [Fact]
+    public async Task AuditList_ToolNameWithNewlineAndTabs_IsStoredAsSent_ButListedOnOneLineWithEscapes()
+    {
+        await CreateDatabaseAsync();
+        string key = ApiKeyFormat.Generate().Key;
+        // What a caller would send to make 'audit list' show a revocation that never happened.
+        string forged = "uuid_v4\n999\t2026-01-01T00:00:00.0000000+00:00\tadmin\tkeys.revoke\tsbk_AAAAAAAAAAAA\tok";
+        string output;
+        await using (var gateway = await GatewayProcess.StartAsync([$"--Identity:BootstrapAdminKey={key}", $"--Storage:DataDirectory={DataDirectory}"], _workingDirectory, Timeout))
+        {
+            var answer = await gateway.CallToolAsync(key, $"utilities__{forged}", Ct);
+            Assert.True(answer.TryGetProperty("error", out _) || answer.GetProperty("result").GetProperty("isError").GetBoolean(), answer.ToString());
+            output = gateway.Output;
+        }
+
+        var list = await RunAsync("audit", "list", "--action", "tools/call");
+        string stored;
+        await using (var database = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            await database.OpenAsync(Ct);
+            await using var query = database.CreateCommand();
+            query.CommandText = "SELECT target FROM audit_events WHERE action = 'tools/call'";
+            stored = (string)(await query.ExecuteScalarAsync(Ct))!;
+        }
+
+        Assert.Contains($"Switchboard's state is in the SQLite file {DatabasePath}.", output, StringComparison.Ordinal);
+        Assert.Equal($"utilities/{forged}", stored);
+        Assert.True(list.ExitCode == 0, list.Output);
+        string line = Assert.Single(list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(7, line.Split('\t').Length);
+        // The target column holds the whole name, its newline and tabs written out; the real columns follow.
+        Assert.Contains("\t" + @"utilities/uuid_v4\n999\t2026-01-01T00:00:00.0000000+00:00\tadmin\tkeys.revoke\tsbk_AAAAAAAAAAAA\tok" + "\t", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_RunsThePublishedExecutableAndItsAssemblies()
+    {
+        await CreateDatabaseAsync();
+        await using var gateway = await GatewayProcess.StartAsync([$"--Storage:DataDirectory={DataDirectory}"], _workingDirectory, Timeout);
+
+        // Linux: the process's image, and the managed assembly it mapped, are the publish folder's.
+        string image = new FileInfo($"/proc/{gateway.ProcessId}/exe").LinkTarget!;
+        string maps = await File.ReadAllTextAsync($"/proc/{gateway.ProcessId}/maps", Ct);
+
+        Assert.Equal(PublishedSwitchboard.Path, image);
+        Assert.Contains(Path.Combine(PublishedSwitchboard.Directory, "switchboard.dll"), maps, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.Combine(AppContext.BaseDirectory, "switchboard.dll"), maps, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ToolPackage_InstallsIntoAToolPath_AndRuns()
+    {
+        string packages = Path.Combine(Repository.Root, "artifacts", "packages");
+        string package = Path.Combine(packages, $"Switchboard.{ProductInfo.Version}.nupkg");
+        Assert.True(File.Exists(package), $"No tool package at {package}: make it with 'dotnet pack src/Switchboard -c Release' (scripts/test.sh and scripts/install-tool.sh do).");
+        string toolPath = Path.Combine(_workingDirectory, "tools");
+        // Only the repository's package: a package of the same name elsewhere must not be what gets installed.
+        string config = Path.Combine(_workingDirectory, "nuget.config");
+        await File.WriteAllTextAsync(config, $"""<configuration><packageSources><clear /><add key="switchboard" value="{packages}" /></packageSources></configuration>""", Ct);
+
+        var install = await ProcessRunner.RunAsync("dotnet", ["tool", "install", "Switchboard", "--tool-path", toolPath, "--configfile", config, "--version", ProductInfo.Version], TimeSpan.FromMinutes(3), _workingDirectory, cancellationToken: Ct);
+        var version = await ProcessRunner.RunAsync(Path.Combine(toolPath, "switchboard"), ["version"], Timeout, _workingDirectory, cancellationToken: Ct);
+
+        Assert.True(install.ExitCode == 0, install.Output);
+        Assert.True(version.ExitCode == 0, version.Output);
+        Assert.Equal($"switchboard {ProductInfo.Version}", version.StandardOutput.Trim());
     }
 
     private async Task WaitUntilReadyAsync(string url)
@@ -301,6 +453,13 @@ public sealed class CliTests : IDisposable
         }
     }
 
+    // Operator commands use an existing database only: made here as an operator would, with 'migrate'.
+    private async Task CreateDatabaseAsync()
+    {
+        var migrate = await RunAsync("migrate");
+        Assert.True(migrate.ExitCode == 0, migrate.Output);
+    }
+
     private static int Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
 
     private static void Stop(Process process)
@@ -313,5 +472,5 @@ public sealed class CliTests : IDisposable
     }
 
     private Task<ProcessResult> RunAsync(params string[] arguments) =>
-        ProcessRunner.RunAsync(Executable, arguments, Timeout, _workingDirectory, cancellationToken: Ct);
+        ProcessRunner.RunAsync(Executable, arguments, Timeout, _workingDirectory, RunEnvironment, Ct);
 }

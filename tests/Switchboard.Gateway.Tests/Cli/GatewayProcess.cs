@@ -10,23 +10,24 @@ using Switchboard.Testing;
 namespace Switchboard.Gateway.Tests.Cli;
 
 /// <summary>
-/// One <c>switchboard serve</c> process on its own loopback port, as a replica of a fleet runs: stateless MCP, so
-/// every request stands alone. Killed by PID on dispose; its output is kept for failure messages.
+/// One published <c>switchboard</c> process serving HTTP on its own loopback port; by default <c>serve</c> as a
+/// replica of a fleet runs it: stateless MCP, so every request stands alone. Killed by PID on dispose; its output is
+/// kept for failure messages.
 /// </summary>
 public sealed class GatewayProcess : IAsyncDisposable
 {
-    /// <summary>The built executable, copied beside the tests by the project reference.</summary>
-    public static readonly string Executable = Path.Combine(AppContext.BaseDirectory, "switchboard");
+    /// <summary>The executable: the <c>dotnet publish</c> output, as the container image ships it.</summary>
+    public static string Executable => PublishedSwitchboard.Path;
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private int _nextId;
 
-    private GatewayProcess(string url, IEnumerable<string> flags, string workingDirectory, IReadOnlyDictionary<string, string>? environment)
+    private GatewayProcess(string url, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment)
     {
         Url = url;
-        _process = ProcessRunner.Start(Executable, ["serve", "--urls", url, "--Gateway:Sessions=Stateless", .. flags], workingDirectory, environment);
+        _process = ProcessRunner.Start(Executable, arguments, workingDirectory, environment);
         // Drained always: a full pipe would block the gateway's logging and so its requests.
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -36,6 +37,9 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     /// <summary>Where it listens.</summary>
     public string Url { get; }
+
+    /// <summary>The operating system's id of the process.</summary>
+    public int ProcessId => _process.Id;
 
     /// <summary>What it printed so far, for assertion messages.</summary>
     public string Output
@@ -53,14 +57,23 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// Starts the gateway with configuration <paramref name="flags"/> (and <paramref name="environment"/> variables)
     /// and waits until <c>/healthz/ready</c> answers 200.
     /// </summary>
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<string> flags, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<GatewayProcess> StartAsync(IEnumerable<string> flags, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartCommandAsync(url => ["serve", "--urls", url, "--Gateway:Sessions=Stateless", .. flags], workingDirectory, timeout, environment);
+
+    /// <summary>
+    /// Starts the executable with the <paramref name="arguments"/> made for a free loopback URL (a command that
+    /// serves HTTP there) and waits until <c>/healthz/ready</c> answers 200.
+    /// </summary>
+    public static async Task<GatewayProcess> StartCommandAsync(
+        Func<string, IEnumerable<string>> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var gateway = new GatewayProcess(LoopbackPort.NextUrl(), flags, workingDirectory, environment);
+        string url = LoopbackPort.NextUrl();
+        var gateway = new GatewayProcess(url, arguments(url), workingDirectory, environment);
         try
         {
             await Poll.UntilAsync(
                 async () => gateway._process.HasExited
-                    ? throw new InvalidOperationException($"switchboard serve exited with {gateway._process.ExitCode}:{Environment.NewLine}{gateway.Output}")
+                    ? throw new InvalidOperationException($"switchboard exited with {gateway._process.ExitCode}:{Environment.NewLine}{gateway.Output}")
                     : (await gateway.TryGetReadinessAsync()).Status == HttpStatusCode.OK,
                 timeout,
                 $"{gateway.Url} was not ready");

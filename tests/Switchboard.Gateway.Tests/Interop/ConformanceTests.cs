@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace Switchboard.Gateway.Tests.Interop;
 
 /// <summary>
-/// The official MCP conformance suite (<c>@modelcontextprotocol/conformance</c>) against Switchboard. Its
+/// The official MCP conformance suite (<c>@modelcontextprotocol/conformance</c>) against the published Switchboard
+/// executable (<see cref="PublishedGateway"/>), as the container image runs it. Its
 /// expected-failures baseline is empty: every scenario must pass. The suite's CLI cannot send headers, so it talks
 /// through <c>tests/interop/auth-proxy.mjs</c>, which adds an API key and changes nothing else.
 /// </summary>
@@ -34,8 +35,7 @@ public sealed partial class ConformanceTests
     [Fact]
     public async Task StandaloneEverythingServer_PassesEveryScenario()
     {
-        await using var server = new StandaloneEverythingServer();
-        await server.InitializeAsync();
+        await using var server = await PublishedGateway.StartEverythingAloneAsync();
         using var proxy = await NodeInterop.StartAuthProxyAsync(server);
 
         var outcome = await RunSuiteAsync(proxy.Endpoint("/mcp"));
@@ -46,8 +46,7 @@ public sealed partial class ConformanceTests
     [Fact]
     public async Task GatewayServerEndpoint_PassesEveryScenario()
     {
-        await using var gateway = new GatewayServer();
-        await gateway.InitializeAsync();
+        await using var gateway = await PublishedGateway.StartServeAsync();
         using var proxy = await NodeInterop.StartAuthProxyAsync(gateway);
 
         var outcome = await RunSuiteAsync(proxy.Endpoint("/servers/everything/mcp"));
@@ -58,8 +57,7 @@ public sealed partial class ConformanceTests
     [Fact]
     public async Task GatewayAggregate_PassesEveryNameIndependentScenario()
     {
-        await using var gateway = new GatewayServer();
-        await gateway.InitializeAsync();
+        await using var gateway = await PublishedGateway.StartServeAsync();
         using var proxy = await NodeInterop.StartAuthProxyAsync(gateway);
 
         var outcome = await RunSuiteAsync(proxy.Endpoint("/mcp"));
@@ -72,8 +70,7 @@ public sealed partial class ConformanceTests
     [InlineData("utilities")]
     public async Task BuiltInServerEndpoint_PassesTheGenericScenarios(string server)
     {
-        await using var gateway = new GatewayServer();
-        await gateway.InitializeAsync();
+        await using var gateway = await PublishedGateway.StartServeAsync();
         using var proxy = await NodeInterop.StartAuthProxyAsync(gateway);
 
         var outcome = await RunSuiteAsync(proxy.Endpoint($"/servers/{server}/mcp"));

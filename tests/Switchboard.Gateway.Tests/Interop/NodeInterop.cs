@@ -5,7 +5,7 @@ namespace Switchboard.Gateway.Tests.Interop;
 /// <summary>The Node 22 toolchain and the official MCP packages installed in <c>tests/interop</c> by the test script.</summary>
 internal static class NodeInterop
 {
-    public static string Directory { get; } = Path.Combine(RepositoryRoot(), "tests", "interop");
+    public static string Directory { get; } = Path.Combine(Repository.Root, "tests", "interop");
 
     private static string Bin => Path.Combine(Directory, "node_modules", ".bin");
 
@@ -38,7 +38,7 @@ internal static class NodeInterop
     /// Starts <c>auth-proxy.mjs</c> in front of <paramref name="gateway"/>, adding its administrator key to every
     /// request, for Node clients that cannot send headers. Dispose the result to stop it.
     /// </summary>
-    public static async Task<AuthProxy> StartAuthProxyAsync(GatewayServer gateway)
+    public static async Task<AuthProxy> StartAuthProxyAsync(PublishedGateway gateway)
     {
         int port = LoopbackPort.Next();
         var process = ProcessRunner.Start(Node, ["auth-proxy.mjs", "--target", gateway.BaseAddress.ToString(), "--port", $"{port}", "--key", gateway.AdminKey], Directory, Environment);
@@ -75,18 +75,5 @@ internal static class NodeInterop
 
             process.Dispose();
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Switchboard.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Switchboard.slnx above {AppContext.BaseDirectory}.");
     }
 }

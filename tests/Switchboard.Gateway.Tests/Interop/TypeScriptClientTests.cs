@@ -1,6 +1,6 @@
 namespace Switchboard.Gateway.Tests.Interop;
 
-/// <summary>The official TypeScript SDK client (<c>StreamableHTTPClientTransport</c>) through the gateway, in both session modes.</summary>
+/// <summary>The official TypeScript SDK client (<c>StreamableHTTPClientTransport</c>) through the published gateway, in both session modes.</summary>
 public sealed class TypeScriptClientTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
@@ -10,8 +10,7 @@ public sealed class TypeScriptClientTests
     [InlineData("/servers/everything/mcp", "")]
     public async Task SessionClient_ListsAndCallsToolsWithEveryServerToClientPath(string path, string prefix)
     {
-        await using var gateway = new GatewayServer();
-        await gateway.InitializeAsync();
+        await using var gateway = await PublishedGateway.StartServeAsync();
 
         var result = await RunClientAsync(gateway, path, prefix, "session");
 
@@ -21,14 +20,13 @@ public sealed class TypeScriptClientTests
     [Fact]
     public async Task SessionlessClient_ListsAndCallsTools()
     {
-        await using var gateway = new StatelessGatewayServer();
-        await gateway.InitializeAsync();
+        await using var gateway = await PublishedGateway.StartServeAsync("--Gateway:Sessions=Stateless");
 
         var result = await RunClientAsync(gateway, "/mcp", "everything__", "stateless");
 
         Assert.True(result.ExitCode == 0, result.Output);
     }
 
-    private static Task<Switchboard.Testing.ProcessResult> RunClientAsync(GatewayServer gateway, string path, string prefix, string mode) =>
+    private static Task<Switchboard.Testing.ProcessResult> RunClientAsync(PublishedGateway gateway, string path, string prefix, string mode) =>
         NodeInterop.RunAsync("ts-client.mjs", ["--url", gateway.Endpoint(path).ToString(), "--key", gateway.AdminKey, "--prefix", prefix, "--mode", mode], Timeout);
 }

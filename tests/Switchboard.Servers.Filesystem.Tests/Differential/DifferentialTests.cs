@@ -1,13 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ModelContextProtocol.Client;
+using Switchboard.Testing;
 
 namespace Switchboard.Servers.Filesystem.Tests.Differential;
 
 /// <summary>
 /// The same scripted tool calls (<c>tests/interop-filesystem/differential-script.json</c>) against the reference
 /// server over stdio, driven by the official TypeScript SDK client, and against ours through the C# SDK, on two
-/// identical trees. Results must match after normalizing only what must differ: the two temporary directories and
+/// identical trees; ours is the published executable over stdio (<c>switchboard mcp filesystem --root … --stdio</c>),
+/// as it ships. Results must match after normalizing only what must differ: the two temporary directories and
 /// the timestamps of get_file_info. Steps marked <c>"compare": "isError"</c> are schema-validation failures whose
 /// wording comes from each SDK (docs/servers/filesystem.md lists them).
 /// </summary>
@@ -35,14 +38,14 @@ public sealed partial class DifferentialTests : IDisposable
         var reference = JsonNode.Parse(await File.ReadAllTextAsync(referenceOut, TestContext.Current.CancellationToken))!;
         var referenceResults = reference["results"]!.AsArray();
 
-        await using var mcp = await _ourTree.ConnectAsync();
+        await using var published = await ConnectToPublishedAsync(_ourTree);
         var differences = new List<string>();
         for (int i = 0; i < steps.Count; i++)
         {
             var step = steps[i]!;
             string tool = step["tool"]!.GetValue<string>();
             var arguments = Substitute(step["arguments"]!, _ourTree).Deserialize<Dictionary<string, object?>>();
-            var ours = await mcp.Client.CallToolAsync(tool, arguments, cancellationToken: TestContext.Current.CancellationToken);
+            var ours = await published.CallToolAsync(tool, arguments, cancellationToken: TestContext.Current.CancellationToken);
             var oursNode = JsonSerializer.SerializeToNode(new
             {
                 isError = ours.IsError == true,
@@ -73,8 +76,8 @@ public sealed partial class DifferentialTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Output);
         var referenceTools = JsonNode.Parse(await File.ReadAllTextAsync(referenceOut, TestContext.Current.CancellationToken))!["tools"]!.AsArray();
 
-        await using var mcp = await _ourTree.ConnectAsync();
-        var ourTools = (await mcp.Client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).ToDictionary(t => t.Name);
+        await using var published = await ConnectToPublishedAsync(_ourTree);
+        var ourTools = (await published.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).ToDictionary(t => t.Name);
         var differences = new List<string>();
         foreach (var referenceTool in referenceTools)
         {
@@ -116,6 +119,18 @@ public sealed partial class DifferentialTests : IDisposable
         Assert.Equal(referenceTools.Count, ourTools.Count);
         Assert.True(differences.Count == 0, string.Join("\n", differences));
     }
+
+    // The server as a desktop client runs it: the published executable over stdio, serving the tree's root.
+    private static Task<McpClient> ConnectToPublishedAsync(FilesystemTree tree) =>
+        McpClient.CreateAsync(
+            new StdioClientTransport(new StdioClientTransportOptions
+            {
+                Command = PublishedSwitchboard.Path,
+                Arguments = ["mcp", "filesystem", "--root", tree.Root, "--stdio"],
+                WorkingDirectory = tree.Base,
+                Name = "switchboard-filesystem",
+            }),
+            cancellationToken: TestContext.Current.CancellationToken);
 
     // Argument names, their JSON types, whether required, defaults and enums: what a client's call depends on.
     private static string Arguments(JsonNode schema)

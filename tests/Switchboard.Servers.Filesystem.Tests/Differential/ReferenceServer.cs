@@ -5,7 +5,7 @@ namespace Switchboard.Servers.Filesystem.Tests.Differential;
 /// <summary>The reference server and Node 22, installed in <c>tests/interop-filesystem</c> by <c>npm ci</c>.</summary>
 internal static class ReferenceServer
 {
-    public static string Directory { get; } = Path.Combine(RepositoryRoot(), "tests", "interop-filesystem");
+    public static string Directory { get; } = Path.Combine(Repository.Root, "tests", "interop-filesystem");
 
     public static string ScriptPath => Path.Combine(Directory, "differential-script.json");
 
@@ -22,18 +22,5 @@ internal static class ReferenceServer
 
         var environment = new Dictionary<string, string> { ["PATH"] = $"{Bin}:{Environment.GetEnvironmentVariable("PATH")}" };
         return ProcessRunner.RunAsync(node, [script, .. arguments], timeout, Directory, environment, TestContext.Current.CancellationToken);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Switchboard.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Switchboard.slnx above {AppContext.BaseDirectory}.");
     }
 }

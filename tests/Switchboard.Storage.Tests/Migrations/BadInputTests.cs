@@ -101,16 +101,30 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public void Options_Defaults_AreSqliteUnderData()
+    public void Options_Defaults_AreSqliteInThePerUserDataFolder_WhateverTheWorkingDirectory()
     {
         var configuration = new ConfigurationBuilder().Build();
         using var services = new ServiceCollection().AddSwitchboardStorage(configuration).BuildServiceProvider();
 
         var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
 
+        string expected = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "switchboard", "switchboard.db");
         Assert.Equal(StorageProvider.Sqlite, options.Provider);
-        Assert.Equal("Data Source=data/switchboard.db", options.EffectiveConnectionString);
+        Assert.True(Path.IsPathRooted(expected), expected);
+        Assert.Equal($"Data Source={expected}", options.EffectiveConnectionString);
         Assert.False(options.Redis.Enabled);
+    }
+
+    [Theory]
+    [InlineData(new[] { "Storage:DataDirectory=/srv/switchboard" }, "Data Source=/srv/switchboard/switchboard.db")]
+    [InlineData(new[] { "Storage:DataDirectory=/srv/switchboard", "Storage:ConnectionString=Data Source=/elsewhere/x.db" }, "Data Source=/elsewhere/x.db")]
+    [InlineData(new[] { "Storage:DataDirectory=/srv/with;semicolon" }, "Data Source=\"/srv/with;semicolon/switchboard.db\"")]
+    public void Options_DataDirectory_HoldsTheSqliteFile_AnExplicitConnectionStringWins(string[] settings, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => s.Split('=', 2)).Select(p => KeyValuePair.Create(p[0], (string?)p[1]))).Build();
+        using var services = new ServiceCollection().AddSwitchboardStorage(configuration).BuildServiceProvider();
+
+        Assert.Equal(expected, services.GetRequiredService<IOptions<StorageOptions>>().Value.EffectiveConnectionString);
     }
 
     [Theory]
