@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "The {Provider} database {Database} is at schema version {Version}, the latest this build knows.")]
     public static partial void SchemaCurrent(ILogger logger, StorageProvider provider, string database, int version);
 
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Database schema version {Version} is ahead of this build's {BuildVersion} ({Database}): a newer release migrated it. Serving it within the compatibility window; finish the upgrade or the rollback (docs/storage.md).")]
+    public static partial void SchemaAhead(ILogger logger, int version, int buildVersion, string database);
+
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Lost the connection to Redis ({Endpoint}, {FailureType}); serving from local memory and reconnecting in the background.")]
     public static partial void RedisLost(ILogger logger, string endpoint, string failureType, Exception? exception);
 
@@ -28,4 +31,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5031, Level = LogLevel.Error, Message = "Audit pruning stopped after {Count} events; it retries at the next interval.")]
     public static partial void AuditPruneFailed(ILogger logger, long count, Exception exception);
+
+    [LoggerMessage(EventId = 5040, Level = LogLevel.Information, Message = "This replica now holds the cluster lease '{Lease}' and runs its work for the whole cluster.")]
+    public static partial void LeaseTaken(ILogger logger, string lease);
+
+    [LoggerMessage(EventId = 5041, Level = LogLevel.Warning, Message = "Lost the cluster lease '{Lease}' ({Reason}); another replica may take it over.")]
+    public static partial void LeaseLost(ILogger logger, string lease, string reason);
+
+    [LoggerMessage(EventId = 5042, Level = LogLevel.Warning, Message = "Could not try the cluster lease '{Lease}' ({Reason}); trying again at the next interval.")]
+    public static partial void LeaseUnavailable(ILogger logger, string lease, string reason);
+
+    [LoggerMessage(EventId = Hosting.ClusterLease.HeldElsewhereEvent, Level = LogLevel.Debug, Message = "The cluster lease '{Lease}' is held by another replica; its work runs there.")]
+    public static partial void LeaseHeldElsewhere(ILogger logger, string lease);
 }

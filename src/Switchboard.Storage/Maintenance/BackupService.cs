@@ -134,6 +134,12 @@ public sealed class BackupService(StorageDatabase database, MigrationRunner runn
             throw new StorageException($"{path} holds no Switchboard schema; it is not a Switchboard backup. Nothing was changed.");
         }
 
+        if (backupVersion > MigrationCatalog.LatestVersion)
+        {
+            throw new StorageException(
+                $"{path} is at schema version {backupVersion}, newer than this build ({MigrationCatalog.LatestVersion}); restore it with the release that wrote it. Nothing was changed.");
+        }
+
         if (backupVersion < currentVersion)
         {
             throw new StorageException(
