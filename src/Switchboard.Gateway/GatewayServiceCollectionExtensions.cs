@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using Switchboard.Gateway.Access;
@@ -80,7 +81,22 @@ public static class GatewayServiceCollectionExtensions
             }
         });
 
-        services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
+        // SIGTERM: readiness fails first, the replica keeps serving while load balancers notice, then drains.
+        services.AddOptions<ShutdownOptions>().Bind(configuration.GetSection(ShutdownOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ShutdownOptions>, ShutdownOptionsValidator>());
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
+        {
+            if (shutdown.Value.Total > TimeSpan.Zero)
+            {
+                host.ShutdownTimeout = shutdown.Value.Total;
+            }
+        });
+        services.TryAddSingleton<GracefulShutdown>();
+        services.AddHostedService(sp => sp.GetRequiredService<GracefulShutdown>());
+
+        services.AddHealthChecks()
+            .AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag])
+            .AddCheck<GracefulShutdown>("shutdown", tags: [GatewayEndpoints.ReadyTag]);
         services.AddProblemDetails();
         services.AddExceptionHandler<StorageUnavailableHandler>();
         services.AddExceptionHandler<BadRequestHandler>();

@@ -58,6 +58,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--Gateway:Sessions=Sometimes", "Sometimes")]
     [InlineData("--Audit:RetentionDays=-1", "Audit:RetentionDays is -1; set a number of days between 1 and")]
     [InlineData("--Gateway:TrustedProxies:0=proxy.internal", "Gateway:TrustedProxies contains 'proxy.internal'")]
+    [InlineData("--Shutdown:NotReadyDelay=-00:00:01", "Shutdown:NotReadyDelay is -00:00:01; set it between 00:00:00 and 00:05:00")]
+    [InlineData("--Shutdown:DrainTimeout=00:00:00", "Shutdown:DrainTimeout is 00:00:00; set it above 00:00:00")]
     [InlineData("--Identity:FailedAuthenticationLimit:Permits=0", "Identity:FailedAuthenticationLimit needs Permits")]
     public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
     {
