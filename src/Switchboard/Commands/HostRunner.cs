@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
+using Switchboard.Storage;
 
 namespace Switchboard.Host.Commands;
 
@@ -23,7 +24,7 @@ internal static class HostRunner
             await Console.Error.WriteLineAsync($"switchboard: invalid configuration:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", e.Failures)}");
             return 1;
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or StorageException)
         {
             await Console.Error.WriteLineAsync($"switchboard: cannot start: {e.Message}");
             return 1;

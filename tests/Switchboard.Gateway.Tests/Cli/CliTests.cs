@@ -26,6 +26,7 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("switchboard ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"(database schema {Storage.Migrations.MigrationCatalog.LatestVersion}; also serves {Storage.Migrations.MigrationCatalog.LatestVersion + 1}, the next release's)", result.StandardOutput, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -308,6 +309,16 @@ public sealed class CliTests : IDisposable
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
+    }
+
+    [Fact]
+    public async Task Serve_UnreachableDatabase_ExitsOneWithAClearErrorNotACrash()
+    {
+        var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), "--Storage:Provider=PostgreSql", "--Storage:ConnectionString=Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("switchboard: cannot start: Cannot reach the PostgreSQL database", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Output, StringComparison.Ordinal);
     }
 
     private Task<ProcessResult> RunAsync(params string[] arguments) =>
