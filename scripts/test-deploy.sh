@@ -115,10 +115,15 @@ build_image() {
 
 revision() { git rev-parse HEAD 2>/dev/null || echo unknown; }
 
+put() { printf 'export %s=%q\n' "$1" "$2"; }
+
 run() {
   local started=$SECONDS step status=0
   work="$(mktemp -d /tmp/switchboard-deploy.XXXXXX)"
-  trap 'rm -rf "$work"' EXIT
+  # SWITCHBOARD_DEPLOY_KEEP=1 keeps the builds, to rerun the tests alone (the command is printed at the end).
+  if [[ "${SWITCHBOARD_DEPLOY_KEEP:-}" != 1 ]]; then
+    trap 'rm -rf "$work"' EXIT
+  fi
   report="$work/report.txt"
   touch "$report"
 
@@ -150,26 +155,46 @@ run() {
 
   echo "==> tests/Switchboard.Deploy.Tests"
   step=$SECONDS
-  local pg_bin
+  local pg_bin env_file
   pg_bin="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin | sort -V | tail -n 1)"
-  SWITCHBOARD_DEPLOY_PUBLISHED="$work/tree/artifacts/publish/switchboard" \
-    SWITCHBOARD_DEPLOY_NEXT="$work/tree/artifacts/publish/switchboard-next" \
-    SWITCHBOARD_DEPLOY_IMAGE="$image" \
-    SWITCHBOARD_DEPLOY_PGTOOLS_IMAGE="$image-pgtools" \
-    SWITCHBOARD_DEPLOY_IMAGE_VERSION="$(version)" \
-    SWITCHBOARD_DEPLOY_IMAGE_REVISION="$(revision)" \
-    SWITCHBOARD_DEPLOY_PODMAN_UNAVAILABLE="$podman_note" \
-    SWITCHBOARD_DEPLOY_INTEROP="$work/tree/tests/interop" \
-    SWITCHBOARD_DEPLOY_REPORT="$report" \
-    SWITCHBOARD_TEST_PG_BIN="$pg_bin" \
-    SWITCHBOARD_TEST_REDIS_SERVER="$(command -v redis-server)" \
-    CONTAINERS_CONF="$repo/scripts/containers.conf" \
-    "$work/tree/tests/Switchboard.Deploy.Tests/bin/Release/net10.0/Switchboard.Deploy.Tests" "$@" || status=$?
+  env_file="$work/tests.env"
+  {
+    put SWITCHBOARD_DEPLOY_PUBLISHED "$work/tree/artifacts/publish/switchboard"
+    put SWITCHBOARD_DEPLOY_NEXT "$work/tree/artifacts/publish/switchboard-next"
+    put SWITCHBOARD_DEPLOY_IMAGE "$image"
+    put SWITCHBOARD_DEPLOY_PGTOOLS_IMAGE "$image-pgtools"
+    put SWITCHBOARD_DEPLOY_IMAGE_VERSION "$(version)"
+    put SWITCHBOARD_DEPLOY_IMAGE_REVISION "$(revision)"
+    put SWITCHBOARD_DEPLOY_PODMAN_UNAVAILABLE "$podman_note"
+    put SWITCHBOARD_DEPLOY_INTEROP "$work/tree/tests/interop"
+    put SWITCHBOARD_DEPLOY_REPORT "$report"
+    put SWITCHBOARD_TEST_PG_BIN "$pg_bin"
+    put SWITCHBOARD_TEST_REDIS_SERVER "$(command -v redis-server)"
+    put CONTAINERS_CONF "$repo/scripts/containers.conf"
+  } >"$env_file"
+export SWITCHBOARD_DEPLOY_PUBLISHED='$work/tree/artifacts/publish/switchboard'
+export SWITCHBOARD_DEPLOY_NEXT='$work/tree/artifacts/publish/switchboard-next'
+export SWITCHBOARD_DEPLOY_IMAGE='$image'
+export SWITCHBOARD_DEPLOY_PGTOOLS_IMAGE='$image-pgtools'
+export SWITCHBOARD_DEPLOY_IMAGE_VERSION='$(version)'
+export SWITCHBOARD_DEPLOY_IMAGE_REVISION='$(revision)'
+export SWITCHBOARD_DEPLOY_PODMAN_UNAVAILABLE='$podman_note'
+export SWITCHBOARD_DEPLOY_INTEROP='$work/tree/tests/interop'
+export SWITCHBOARD_DEPLOY_REPORT='$report'
+export SWITCHBOARD_TEST_PG_BIN='$pg_bin'
+export SWITCHBOARD_TEST_REDIS_SERVER='$(command -v redis-server)'
+export CONTAINERS_CONF='$repo/scripts/containers.conf'
+ENV
+  # shellcheck source=/dev/null
+  (source "$env_file" && "$work/tree/tests/Switchboard.Deploy.Tests/bin/Release/net10.0/Switchboard.Deploy.Tests" "$@") || status=$?
   log "tests took $(seconds "$step") s"
 
   echo "==> Deployment numbers"
   cat "$report"
   log "all deployment suites took $(seconds "$started") s"
+  if [[ "${SWITCHBOARD_DEPLOY_KEEP:-}" == 1 ]]; then
+    log "kept $work; rerun the tests with: (source $env_file && $work/tree/tests/Switchboard.Deploy.Tests/bin/Release/net10.0/Switchboard.Deploy.Tests)"
+  fi
   return "$status"
 }
 
