@@ -172,19 +172,6 @@ run() {
     put SWITCHBOARD_TEST_REDIS_SERVER "$(command -v redis-server)"
     put CONTAINERS_CONF "$repo/scripts/containers.conf"
   } >"$env_file"
-export SWITCHBOARD_DEPLOY_PUBLISHED='$work/tree/artifacts/publish/switchboard'
-export SWITCHBOARD_DEPLOY_NEXT='$work/tree/artifacts/publish/switchboard-next'
-export SWITCHBOARD_DEPLOY_IMAGE='$image'
-export SWITCHBOARD_DEPLOY_PGTOOLS_IMAGE='$image-pgtools'
-export SWITCHBOARD_DEPLOY_IMAGE_VERSION='$(version)'
-export SWITCHBOARD_DEPLOY_IMAGE_REVISION='$(revision)'
-export SWITCHBOARD_DEPLOY_PODMAN_UNAVAILABLE='$podman_note'
-export SWITCHBOARD_DEPLOY_INTEROP='$work/tree/tests/interop'
-export SWITCHBOARD_DEPLOY_REPORT='$report'
-export SWITCHBOARD_TEST_PG_BIN='$pg_bin'
-export SWITCHBOARD_TEST_REDIS_SERVER='$(command -v redis-server)'
-export CONTAINERS_CONF='$repo/scripts/containers.conf'
-ENV
   # shellcheck source=/dev/null
   (source "$env_file" && "$work/tree/tests/Switchboard.Deploy.Tests/bin/Release/net10.0/Switchboard.Deploy.Tests" "$@") || status=$?
   log "tests took $(seconds "$step") s"
