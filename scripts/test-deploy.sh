@@ -96,6 +96,10 @@ version() { sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props;
 build_image() {
   local tree="$1"
   export CONTAINERS_CONF="$repo/scripts/containers.conf"
+  if ! podman info >"$work/podman-check.log" 2>&1; then
+    echo "podman info failed: $(tail -n 3 "$work/podman-check.log" | tr '\n' ' ')" >"$work/podman-unavailable"
+    return
+  fi
   scripts/standin-images.sh
   if ! podman run --rm --entrypoint dotnet mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled-extra --list-runtimes >"$work/podman-check.log" 2>&1; then
     echo "podman run failed: $(tail -n 3 "$work/podman-check.log" | tr '\n' ' ')" >"$work/podman-unavailable"

@@ -105,7 +105,9 @@ public static class GatewayServiceCollectionExtensions
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHttpContextAccessor();
 
-        // Resumable SSE streams (SEP-1699) need an event store; in-memory per replica until Redis is configured.
+        // Resumable SSE streams (SEP-1699) of sessions need an event store. It is in memory, per replica, like the
+        // sessions themselves: load balancers route by Mcp-Session-Id (docs/deploy.md, "Load balancer"). Sessionless
+        // requests are not resumable and go to any replica.
         services.AddDistributedMemoryCache();
         services
             .AddMcpServer()

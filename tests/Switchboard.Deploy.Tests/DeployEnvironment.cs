@@ -1,4 +1,8 @@
 using System.Globalization;
+using System.Runtime.Versioning;
+
+// Containers, HAProxy, signals and PostgreSQL run as its user: these suites are Linux-only, as the images are.
+[assembly: SupportedOSPlatform("linux")]
 
 namespace Switchboard.Deploy.Tests;
 
