@@ -19,7 +19,7 @@ log() { echo "services.sh: $*" >&2; }
 
 pg_bin() {
   local dir
-  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  dir="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1 || true)"
   [[ -n "$dir" && -x "$dir/initdb" ]] && echo "$dir"
 }
 

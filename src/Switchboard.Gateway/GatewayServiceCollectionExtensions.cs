@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using Switchboard.Access;
@@ -72,8 +73,23 @@ public static class GatewayServiceCollectionExtensions
             }
         });
 
+        // SIGTERM: readiness fails first, the replica keeps serving while load balancers notice, then drains.
+        services.AddOptions<ShutdownOptions>().Bind(configuration.GetSection(ShutdownOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ShutdownOptions>, ShutdownOptionsValidator>());
+        services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown) =>
+        {
+            if (shutdown.Value.Total > TimeSpan.Zero)
+            {
+                host.ShutdownTimeout = shutdown.Value.Total;
+            }
+        });
+        services.TryAddSingleton<GracefulShutdown>();
+        services.AddHostedService(sp => sp.GetRequiredService<GracefulShutdown>());
+
         services.AddGatewayCors();
-        services.AddHealthChecks().AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<RegistryHealthCheck>("registry", tags: [GatewayEndpoints.ReadyTag])
+            .AddCheck<GracefulShutdown>("shutdown", tags: [GatewayEndpoints.ReadyTag]);
         // A problem's title and detail are plain text that often quotes what the caller sent (a role or key name):
         // control characters in them are escaped, so a client that prints them cannot be made to show forged lines.
         services.AddProblemDetails(o => o.CustomizeProblemDetails = static context =>
@@ -88,7 +104,9 @@ public static class GatewayServiceCollectionExtensions
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddHttpContextAccessor();
 
-        // Resumable SSE streams (SEP-1699) need an event store; in-memory per replica until Redis is configured.
+        // Resumable SSE streams (SEP-1699) of sessions need an event store. It is in memory, per replica, like the
+        // sessions themselves: load balancers route by Mcp-Session-Id (docs/deploy.md, "Load balancer"). Sessionless
+        // requests are not resumable and go to any replica.
         services.AddDistributedMemoryCache();
         services
             .AddMcpServer()

@@ -56,6 +56,7 @@ public static class StorageServiceCollectionExtensions
                 : new SqliteStorageDatabase(options.EffectiveConnectionString);
         });
         services.TryAddSingleton<MigrationRunner>();
+        services.TryAddSingleton<ClusterLeases>();
 
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<IHotCache, TwoLevelCache>();

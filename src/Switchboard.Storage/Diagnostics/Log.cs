@@ -14,6 +14,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Switchboard's state is in the {Database}.")]
     public static partial void UsingDatabase(ILogger logger, string database);
 
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Database schema version {Version} is ahead of this build's {BuildVersion} ({Database}): a newer release migrated it. Serving it within the compatibility window; finish the upgrade or the rollback (docs/storage.md).")]
+    public static partial void SchemaAhead(ILogger logger, int version, int buildVersion, string database);
+
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Lost the connection to Redis ({Endpoint}, {FailureType}); serving from local memory and reconnecting in the background.")]
     public static partial void RedisLost(ILogger logger, string endpoint, string failureType, Exception? exception);
 
@@ -40,4 +43,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5042, Level = LogLevel.Information, Message = "The identity version can be read again.")]
     public static partial void IdentityVersionReadRestored(ILogger logger);
+
+    [LoggerMessage(EventId = 5050, Level = LogLevel.Information, Message = "This replica now holds the cluster lease '{Lease}' and runs its work for the whole cluster.")]
+    public static partial void LeaseTaken(ILogger logger, string lease);
+
+    [LoggerMessage(EventId = 5051, Level = LogLevel.Warning, Message = "Lost the cluster lease '{Lease}' ({Reason}); another replica may take it over.")]
+    public static partial void LeaseLost(ILogger logger, string lease, string reason);
+
+    [LoggerMessage(EventId = 5052, Level = LogLevel.Warning, Message = "Could not try the cluster lease '{Lease}' ({Reason}); trying again at the next interval.")]
+    public static partial void LeaseUnavailable(ILogger logger, string lease, string reason);
+
+    [LoggerMessage(EventId = Hosting.ClusterLease.HeldElsewhereEvent, Level = LogLevel.Debug, Message = "The cluster lease '{Lease}' is held by another replica; its work runs there.")]
+    public static partial void LeaseHeldElsewhere(ILogger logger, string lease);
 }

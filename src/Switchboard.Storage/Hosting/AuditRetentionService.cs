@@ -11,14 +11,23 @@ namespace Switchboard.Storage.Hosting;
 /// <summary>
 /// Prunes audit events older than <see cref="AuditOptions.RetentionDays"/>: once at start, then every
 /// <see cref="AuditOptions.PruneInterval"/>, in batches of <see cref="AuditOptions.PruneBatchSize"/>, each its own
-/// short transaction under the audit lock. Every replica may run it: a second pruner simply finds nothing left.
+/// short transaction under the audit lock. Every replica runs this service, but only the holder of the cluster lease
+/// <see cref="LeaseName"/> prunes; another replica takes over at its next interval when the holder stops or dies.
 /// Does nothing when retention is 0. A failure (database down, a broken chain) is logged and retried next time.
 /// </summary>
-public sealed class AuditRetentionService(IAuditStore audit, IOptions<AuditOptions> options, TimeProvider time, ILogger<AuditRetentionService> logger)
+public sealed class AuditRetentionService(
+    IAuditStore audit,
+    ClusterLeases leases,
+    IOptions<AuditOptions> options,
+    TimeProvider time,
+    ILogger<AuditRetentionService> logger)
     : BackgroundService
 {
     /// <summary>The actor the pruning is attributed to in the audit trail.</summary>
     public const string Actor = "system:retention";
+
+    /// <summary>The cluster lease that picks the one replica that prunes.</summary>
+    public const string LeaseName = "audit-retention";
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -29,10 +38,14 @@ public sealed class AuditRetentionService(IAuditStore audit, IOptions<AuditOptio
             return;
         }
 
+        await using var lease = leases.Create(LeaseName);
         using var timer = new PeriodicTimer(settings.PruneInterval, time);
         do
         {
-            await PruneAsync(settings, stoppingToken);
+            if (await lease.TryHoldAsync(stoppingToken))
+            {
+                await PruneAsync(settings, stoppingToken);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }

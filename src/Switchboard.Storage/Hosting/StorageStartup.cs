@@ -11,8 +11,9 @@ namespace Switchboard.Storage.Hosting;
 
 /// <summary>
 /// At host start: migrates when <see cref="StorageOptions.MigrateOnStart"/> is set, otherwise refuses to start unless
-/// the schema is exactly this build's; then connects Redis (without waiting for it). A foreign, corrupt, unreachable
-/// or newer database stops the host with a <see cref="StorageException"/> saying why, before anything is written.
+/// this build can serve the schema (its own version or the next release's); then connects Redis (without waiting for
+/// it). A foreign, corrupt, unreachable, older or too new database stops the host with a
+/// <see cref="StorageException"/> saying why, before anything is written.
 /// Says first which database it is (never a password), so an operator can tell which file a gateway uses.
 /// </summary>
 internal sealed class StorageStartup(StorageDatabase database, MigrationRunner runner, IOptions<StorageOptions> options, RedisConnection redis, ILogger<StorageStartup>? logger = null) : IHostedService
@@ -26,7 +27,7 @@ internal sealed class StorageStartup(StorageDatabase database, MigrationRunner r
         }
         else
         {
-            await runner.EnsureCurrentAsync(cancellationToken);
+            await runner.EnsureServableAsync(cancellationToken);
         }
 
         await redis.StartAsync(cancellationToken);

@@ -134,6 +134,12 @@ public sealed class BackupService(StorageDatabase database, MigrationRunner runn
             throw new StorageException($"{path} holds no Switchboard schema; it is not a Switchboard backup. Nothing was changed.");
         }
 
+        if (backupVersion > MigrationCatalog.LatestVersion)
+        {
+            throw new StorageException(
+                $"{path} is at schema version {backupVersion}, newer than this build ({MigrationCatalog.LatestVersion}); restore it with the release that wrote it. Nothing was changed.");
+        }
+
         if (backupVersion < currentVersion)
         {
             throw new StorageException(
@@ -204,7 +210,7 @@ public sealed class BackupService(StorageDatabase database, MigrationRunner runn
         catch (Win32Exception ex)
         {
             throw new StorageException(
-                $"Cannot run {tool} ({ex.Message}). Install the PostgreSQL client tools matching the server's major version (Debian: postgresql-client), or set Storage:PostgreSqlToolsPath to their folder.", ex);
+                $"Cannot run {tool} ({ex.Message}). Install the PostgreSQL client tools matching the server's major version (Debian: postgresql-client), or set Storage:PostgreSqlToolsPath to their folder. The switchboard container image has none: run backup and restore from its -pgtools image (docs/deploy.md).", ex);
         }
     }
 }

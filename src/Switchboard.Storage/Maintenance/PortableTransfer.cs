@@ -35,6 +35,11 @@ public sealed class PortableTransfer(StorageDatabase database, MigrationRunner r
         try
         {
             var status = await runner.GetStatusAsync(cancellationToken);
+            if (status.IsAhead)
+            {
+                return StorageCommandResult.Fail($"The {database.Description} is at schema version {status.CurrentVersion}, written by a newer release; this build exports version {status.LatestVersion}. Export with that release.");
+            }
+
             if (!status.IsCurrent)
             {
                 return StorageCommandResult.Fail($"The {database.Description} is at schema version {status.CurrentVersion}; this build exports version {status.LatestVersion}. Run `switchboard migrate` first.");

@@ -26,7 +26,9 @@ public sealed class StorageCommands(
         try
         {
             var report = await runner.MigrateAsync(cancellationToken: cancellationToken);
-            var message = report.Applied.Count == 0
+            var message = report.ToVersion > MigrationCatalog.LatestVersion
+                ? Ahead(report.ToVersion)
+                : report.Applied.Count == 0
                 ? $"The {database.Description} is at schema version {report.ToVersion}, the latest; nothing to apply."
                 : $"Migrated the {database.Description} from schema version {report.FromVersion} to {report.ToVersion}:{Environment.NewLine}"
                   + string.Join(Environment.NewLine, report.Applied.Select(m => $"  applied {m.Version:D4}_{m.Name}"));
@@ -46,6 +48,8 @@ public sealed class StorageCommands(
             var status = await runner.GetStatusAsync(cancellationToken);
             return status.IsCurrent
                 ? StorageCommandResult.Ok($"The {database.Description} is at schema version {status.CurrentVersion}, the latest.")
+                : status.IsAhead
+                ? StorageCommandResult.Ok(Ahead(status.CurrentVersion))
                 : StorageCommandResult.Fail(
                     $"The {database.Description} is at schema version {status.CurrentVersion}; {status.Pending.Count} migration(s) pending ({string.Join(", ", status.Pending.Select(m => $"{m.Version:D4}_{m.Name}"))}). Run `switchboard migrate`.");
         }
@@ -70,6 +74,9 @@ public sealed class StorageCommands(
     /// <summary>See <see cref="PortableTransfer.ImportAsync"/>.</summary>
     public async Task<StorageCommandResult> ImportAsync(string path, CancellationToken cancellationToken = default) =>
         Finish("import", await transfer.ImportAsync(path, cancellationToken));
+
+    private string Ahead(int version) =>
+        $"The {database.Description} is at schema version {version}, written by a newer release; this build ({MigrationCatalog.LatestVersion}) has nothing to apply and still serves it (the compatibility window, docs/storage.md).";
 
     private StorageCommandResult Finish(string operation, StorageCommandResult result)
     {

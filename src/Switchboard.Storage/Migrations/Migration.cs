@@ -21,6 +21,14 @@ public static partial class MigrationCatalog
     /// <summary>The schema version this build expects: the highest migration it carries.</summary>
     public static int LatestVersion => For(StorageProvider.Sqlite)[^1].Version;
 
+    /// <summary>
+    /// How many schema versions past its own a build still serves. Expand/contract (docs/storage.md): the migration
+    /// of release N+1 only adds (tables, nullable or defaulted columns, indexes) and drops only what release N no
+    /// longer uses, so release N runs on it unchanged. That is what lets replicas of N keep serving while
+    /// <c>switchboard migrate</c> of N+1 runs, during the rolling restart, and after a rollback to N.
+    /// </summary>
+    public const int ForwardCompatibleVersions = 1;
+
     /// <summary>The migrations for <paramref name="provider"/>, in order.</summary>
     public static IReadOnlyList<Migration> For(StorageProvider provider) =>
         provider == StorageProvider.PostgreSql ? PostgreSql.Value : Sqlite.Value;

@@ -15,6 +15,15 @@ public sealed record SchemaStatus(int CurrentVersion, int LatestVersion, IReadOn
 {
     /// <summary>Whether the database is exactly at the version this build expects.</summary>
     public bool IsCurrent => CurrentVersion == LatestVersion;
+
+    /// <summary>Whether a newer release has already migrated the database past this build's version.</summary>
+    public bool IsAhead => CurrentVersion > LatestVersion;
+
+    /// <summary>
+    /// Whether this build can serve the database: at its own version, or ahead by no more than
+    /// <see cref="MigrationCatalog.ForwardCompatibleVersions"/> (the next release's additive migration).
+    /// </summary>
+    public bool IsServable => CurrentVersion >= LatestVersion && CurrentVersion <= LatestVersion + MigrationCatalog.ForwardCompatibleVersions;
 }
 
 /// <summary>The outcome of <see cref="MigrationRunner.MigrateAsync"/>.</summary>
@@ -26,8 +35,9 @@ public sealed record MigrationReport(int FromVersion, int ToVersion, IReadOnlyLi
 /// <summary>
 /// Applies the embedded forward-only migrations, each in its own transaction together with its
 /// <c>schema_history</c> row, under the database's write lock so replicas starting together apply each step once.
-/// Before touching anything it checks that the database is empty or Switchboard's, not newer than this build,
-/// and that applied scripts were not edited since.
+/// Before touching anything it checks that the database is empty or Switchboard's, not newer than this build can
+/// serve (its own version plus <see cref="MigrationCatalog.ForwardCompatibleVersions"/>), and that the applied scripts
+/// this build carries were not edited since.
 /// </summary>
 public sealed class MigrationRunner(StorageDatabase database, ILogger<MigrationRunner>? logger = null)
 {
@@ -39,7 +49,7 @@ public sealed class MigrationRunner(StorageDatabase database, ILogger<MigrationR
     private readonly ILogger _logger = logger ?? NullLogger<MigrationRunner>.Instance;
 
     /// <summary>Reads the schema version without changing anything.</summary>
-    /// <exception cref="StorageException">The database is foreign, corrupt, unreachable, or newer than this build.</exception>
+    /// <exception cref="StorageException">The database is foreign, corrupt, unreachable, or newer than this build can serve.</exception>
     public Task<SchemaStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
         database.RunAsync(async (connection, ct) =>
         {
@@ -47,19 +57,30 @@ public sealed class MigrationRunner(StorageDatabase database, ILogger<MigrationR
             return Status(current);
         }, cancellationToken);
 
-    /// <summary>Throws unless the database is at exactly the version this build expects (the start-up check).</summary>
-    public async Task EnsureCurrentAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The start-up check without <c>MigrateOnStart</c>: returns the status when this build can serve the database (its
+    /// own version, or one newer release's additive migration: a rolling upgrade or a rollback), throws otherwise.
+    /// </summary>
+    /// <exception cref="StorageException">The database is older than this build, or out of reach as for <see cref="GetStatusAsync"/>.</exception>
+    public async Task<SchemaStatus> EnsureServableAsync(CancellationToken cancellationToken = default)
     {
         var status = await GetStatusAsync(cancellationToken);
-        if (!status.IsCurrent)
+        if (status.CurrentVersion < status.LatestVersion)
         {
             throw new StorageException(
                 $"Database schema version {status.CurrentVersion} is older than this build expects ({status.LatestVersion}) in the {database.Description}. Run `switchboard migrate`, or set Storage:MigrateOnStart=true.");
         }
+
+        if (status.IsAhead)
+        {
+            Log.SchemaAhead(_logger, status.CurrentVersion, status.LatestVersion, database.Description);
+        }
+
+        return status;
     }
 
     /// <summary>Applies pending migrations up to <paramref name="targetVersion"/> (default: the latest).</summary>
-    /// <exception cref="StorageException">The database is foreign, corrupt, unreachable, newer than this build, or a script failed (that script's changes are rolled back).</exception>
+    /// <exception cref="StorageException">The database is foreign, corrupt, unreachable, newer than this build can serve, or a script failed (that script's changes are rolled back).</exception>
     public Task<MigrationReport> MigrateAsync(int? targetVersion = null, CancellationToken cancellationToken = default)
     {
         var migrations = MigrationCatalog.For(database.Provider);
@@ -88,7 +109,11 @@ public sealed class MigrationRunner(StorageDatabase database, ILogger<MigrationR
             }
 
             var to = await InspectAsync(connection, null, ct);
-            if (applied.Count == 0)
+            if (to > migrations[^1].Version)
+            {
+                Log.SchemaAhead(_logger, to, migrations[^1].Version, database.Description);
+            }
+            else if (applied.Count == 0)
             {
                 Log.SchemaCurrent(_logger, database.Provider, database.Description, to);
             }
@@ -136,7 +161,7 @@ public sealed class MigrationRunner(StorageDatabase database, ILogger<MigrationR
         ? $"CREATE TABLE IF NOT EXISTS {HistoryTable} (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
         : $"CREATE TABLE IF NOT EXISTS {HistoryTable} (version integer NOT NULL PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL)";
 
-    /// <summary>Returns the applied version after checking the database is Switchboard's and not newer than this build.</summary>
+    /// <summary>Returns the applied version after checking the database is Switchboard's and not newer than this build can serve.</summary>
     private async Task<int> InspectAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         var tables = await ListTablesAsync(connection, transaction, cancellationToken);
@@ -162,14 +187,16 @@ public sealed class MigrationRunner(StorageDatabase database, ILogger<MigrationR
         }
 
         var known = MigrationCatalog.For(database.Provider);
+        var latest = known[^1].Version;
         var current = applied.Count == 0 ? 0 : applied[^1].Version;
-        if (current > known[^1].Version)
+        if (current > latest + MigrationCatalog.ForwardCompatibleVersions)
         {
             throw new StorageException(
-                $"Database schema version {current} is newer than this build supports ({known[^1].Version}); upgrade Switchboard. ({database.Description}; nothing was changed.)");
+                $"Database schema version {current} is newer than this build can serve (schema {latest}, and {latest + MigrationCatalog.ForwardCompatibleVersions} written by the next release); upgrade Switchboard to a release of schema {current - MigrationCatalog.ForwardCompatibleVersions} or later (`switchboard version` shows it). ({database.Description}; nothing was changed.)");
         }
 
-        foreach (var (version, name, checksum) in applied)
+        // Scripts of a newer release are not in this build; those it carries must be the ones that ran.
+        foreach (var (version, name, checksum) in applied.Where(a => a.Version <= latest))
         {
             var script = known[version - 1];
             if (script.Checksum != checksum)

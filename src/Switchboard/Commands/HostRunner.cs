@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Switchboard.Storage;
 
@@ -6,8 +7,12 @@ namespace Switchboard.Host.Commands;
 /// <summary>Runs a host and turns a start-up failure into an operator-readable message and exit code 1.</summary>
 internal static class HostRunner
 {
-    public static async Task<int> RunAsync(Func<IHost> build, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parseResult, Func<IHost> build, CancellationToken cancellationToken)
     {
+        // The host handles SIGTERM and SIGINT itself and drains within Shutdown:NotReadyDelay + DrainTimeout;
+        // System.CommandLine would otherwise end the process 2 s after the signal with exit code 143. Read before the
+        // action's first await, as System.CommandLine.Hosting does.
+        parseResult.InvocationConfiguration.ProcessTerminationTimeout = null;
         try
         {
             using var host = build();

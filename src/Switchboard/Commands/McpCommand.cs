@@ -35,8 +35,8 @@ internal static class McpCommand
                 .. result.GetValue(readOnly) ? ["--Servers:filesystem:ReadOnly=true"] : Array.Empty<string>(),
             ];
             return result.GetValue(stdio)
-                ? HostRunner.RunAsync(() => SwitchboardHost.BuildStdioServer(args, name), cancellationToken)
-                : HostRunner.RunAsync(() => SwitchboardHost.BuildGateway(args, new GatewayTopology(name), result.GetValue(urls)), cancellationToken);
+                ? HostRunner.RunAsync(result, () => SwitchboardHost.BuildStdioServer(args, name), cancellationToken)
+                : HostRunner.RunAsync(result, () => SwitchboardHost.BuildGateway(args, new GatewayTopology(name), result.GetValue(urls)), cancellationToken);
         });
         return command;
     }

@@ -20,7 +20,7 @@ internal static class ServeCommand
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction((result, cancellationToken) =>
-            HostRunner.RunAsync(() => SwitchboardHost.BuildGateway([.. result.UnmatchedTokens], urls: result.GetValue(urls)), cancellationToken));
+            HostRunner.RunAsync(result, () => SwitchboardHost.BuildGateway([.. result.UnmatchedTokens], urls: result.GetValue(urls)), cancellationToken));
         return command;
     }
 }

@@ -34,6 +34,7 @@ public sealed class CliTests : IDisposable
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("switchboard ", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"(database schema {Storage.Migrations.MigrationCatalog.LatestVersion}; also serves {Storage.Migrations.MigrationCatalog.LatestVersion + 1}, the next release's)", result.StandardOutput, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -68,6 +69,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--Storage:Provider=Mysql", "Storage:Provider must be 'Sqlite' (the default) or 'PostgreSql'")]
     [InlineData("--Audit:RetentionDays=-1", "Audit:RetentionDays is -1; set a number of days between 1 and")]
     [InlineData("--Gateway:TrustedProxies:0=proxy.internal", "Gateway:TrustedProxies contains 'proxy.internal'")]
+    [InlineData("--Shutdown:NotReadyDelay=-00:00:01", "Shutdown:NotReadyDelay is -00:00:01; set it between 00:00:00 and 00:05:00")]
+    [InlineData("--Shutdown:DrainTimeout=00:00:00", "Shutdown:DrainTimeout is 00:00:00; set it above 00:00:00")]
     [InlineData("--Identity:FailedAuthenticationLimit:Permits=0", "Identity:FailedAuthenticationLimit needs Permits")]
     [InlineData("--Policy:Roles:lister:0=tools:list financial/*", "Policy:Roles:lister: 'tools:list' is not an action: use one of tools:call, resources:read")]
     public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
@@ -469,6 +472,16 @@ public sealed class CliTests : IDisposable
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
+    }
+
+    [Fact]
+    public async Task Serve_UnreachableDatabase_ExitsOneWithAClearErrorNotACrash()
+    {
+        var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), "--Storage:Provider=PostgreSql", "--Storage:ConnectionString=Host=127.0.0.1;Port=1;Username=x;Password=y;Timeout=2");
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains("switchboard: cannot start: Cannot reach the PostgreSQL database", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", result.Output, StringComparison.Ordinal);
     }
 
     private Task<ProcessResult> RunAsync(params string[] arguments) =>

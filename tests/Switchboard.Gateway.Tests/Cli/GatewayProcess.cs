@@ -41,6 +41,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>The operating system's id of the process.</summary>
     public int ProcessId => _process.Id;
 
+    /// <summary>The port it listens on, on 127.0.0.1.</summary>
+    public int Port => new Uri(Url).Port;
+
     /// <summary>What it printed so far, for assertion messages.</summary>
     public string Output
     {
@@ -166,6 +169,30 @@ public sealed class GatewayProcess : IAsyncDisposable
             : text;
         using var message = JsonDocument.Parse(json);
         return (response.StatusCode, message.RootElement.Clone());
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (e.g. <c>TERM</c>) to the process, as an orchestrator stopping it does.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        var result = await ProcessRunner.RunAsync("kill", ["-s", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code; fails the test after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"switchboard serve did not exit within {timeout.TotalSeconds:0} s.{Environment.NewLine}{Output}");
+        }
+
+        _process.WaitForExit(); // flushes the output readers
+        return _process.ExitCode;
     }
 
     /// <inheritdoc />

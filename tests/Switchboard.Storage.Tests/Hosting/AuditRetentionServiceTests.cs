@@ -32,7 +32,7 @@ public sealed class AuditRetentionServiceTests
         await AppendAsync(store, 5, now.AddDays(-40));
         await AppendAsync(store, 3, now.AddDays(-10));
         var options = Options.Create(new AuditOptions { RetentionDays = 30, PruneInterval = TimeSpan.FromHours(1), PruneBatchSize = 2 });
-        using var service = new AuditRetentionService(store, options, time, NullLogger<AuditRetentionService>.Instance);
+        using var service = new AuditRetentionService(store, new ClusterLeases(db.Database), options, time, NullLogger<AuditRetentionService>.Instance);
 
         await service.StartAsync(Ct);
         await Poll.UntilAsync(async () => (await store.VerifyAsync(Ct)).Anchor?.Seq == 5, TimeSpan.FromSeconds(30), "The events older than 30 days were not pruned at start");
@@ -50,13 +50,43 @@ public sealed class AuditRetentionServiceTests
     }
 
     [Fact]
+    public async Task LeaseHeldByAnotherReplica_DoesNotPrune_ThenTakesOverWhenItIsReleased()
+    {
+        await using var db = await TestDatabase.CreateAsync(StorageProvider.PostgreSql, migrate: true);
+        var now = T0.AddDays(100);
+        var time = new FakeTimeProvider(now);
+        var store = new SqlAuditStore(db.Database, time);
+        await AppendAsync(store, 4, now.AddDays(-40));
+        var options = Options.Create(new AuditOptions { RetentionDays = 30, PruneInterval = TimeSpan.FromHours(1) });
+
+        // The other replica: its own connection pool, as another process has.
+        await using var otherReplica = new Database.PostgreSqlStorageDatabase(db.ConnectionString);
+        await using var otherLease = new ClusterLeases(otherReplica).Create(AuditRetentionService.LeaseName);
+        Assert.True(await otherLease.TryHoldAsync(Ct));
+        var logs = new RecordingLoggerFactory();
+        using var service = new AuditRetentionService(store, new ClusterLeases(db.Database, logs), options, time, NullLogger<AuditRetentionService>.Instance);
+        int HeldElsewhere() => logs.Count(ClusterLease.HeldElsewhereEvent);
+
+        await service.StartAsync(Ct);
+        await Poll.UntilAsync(() => HeldElsewhere() == 1, TimeSpan.FromSeconds(30), "The service never found the lease held elsewhere");
+        time.Advance(options.Value.PruneInterval);
+        await Poll.UntilAsync(() => HeldElsewhere() == 2, TimeSpan.FromSeconds(30), "The service did not try the lease again at the next interval");
+        Assert.Null((await store.VerifyAsync(Ct)).Anchor);
+
+        await otherLease.ReleaseAsync();
+        time.Advance(options.Value.PruneInterval);
+        await Poll.UntilAsync(async () => (await store.VerifyAsync(Ct)).Anchor?.Seq == 4, TimeSpan.FromSeconds(30), "The service did not take over once the lease was free");
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task RetentionZero_NeverPrunes()
     {
         await using var db = await TestDatabase.CreateAsync(StorageProvider.Sqlite, migrate: true);
         var time = new FakeTimeProvider(T0.AddDays(1000));
         var store = new SqlAuditStore(db.Database, time);
         await AppendAsync(store, 3, T0);
-        using var service = new AuditRetentionService(store, Options.Create(new AuditOptions()), time, NullLogger<AuditRetentionService>.Instance);
+        using var service = new AuditRetentionService(store, new ClusterLeases(db.Database), Options.Create(new AuditOptions()), time, NullLogger<AuditRetentionService>.Instance);
 
         await service.StartAsync(Ct);
         await service.ExecuteTask!;
@@ -65,4 +95,5 @@ public sealed class AuditRetentionServiceTests
         Assert.Null(verification.Anchor);
         Assert.Equal(3, verification.Checked);
     }
+
 }

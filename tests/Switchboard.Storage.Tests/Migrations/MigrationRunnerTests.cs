@@ -1,10 +1,11 @@
+using System.Text.RegularExpressions;
 using Switchboard.Storage.Maintenance;
 using Switchboard.Storage.Migrations;
 using Switchboard.Storage.Tests.Infrastructure;
 
 namespace Switchboard.Storage.Tests.Migrations;
 
-public sealed class MigrationRunnerTests
+public sealed partial class MigrationRunnerTests
 {
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
@@ -70,22 +71,59 @@ public sealed class MigrationRunnerTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.PostgreSql)]
-    public async Task Migrate_SchemaNewerThanBuild_RefusesWithUpgradeMessageAndChangesNothing(StorageProvider provider)
+    [InlineData(StorageProvider.Sqlite, 2)]
+    [InlineData(StorageProvider.PostgreSql, 2)]
+    [InlineData(StorageProvider.Sqlite, 7)]
+    public async Task Migrate_SchemaBeyondTheCompatibilityWindow_RefusesWithUpgradeMessageAndChangesNothing(StorageProvider provider, int ahead)
     {
         await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
-        var newer = MigrationCatalog.LatestVersion + 7;
+        var latest = MigrationCatalog.LatestVersion;
+        var newer = latest + ahead;
         await Exec(db, $"INSERT INTO schema_history (version, name, checksum, applied_at) VALUES ({newer}, 'future', 'x', {Now(db)})");
         var before = await Snapshot.TakeAsync(db.Database);
 
         var result = await db.Commands.MigrateAsync(TestContext.Current.CancellationToken);
+        var refused = await Assert.ThrowsAsync<StorageException>(() => db.Runner.EnsureServableAsync(TestContext.Current.CancellationToken));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"Database schema version {newer} is newer than this build supports ({MigrationCatalog.LatestVersion}); upgrade Switchboard", result.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<StorageException>(() => db.Runner.EnsureCurrentAsync(TestContext.Current.CancellationToken));
+        Assert.Contains($"Database schema version {newer} is newer than this build can serve (schema {latest}, and {latest + 1} written by the next release); upgrade Switchboard to a release of schema {newer - 1} or later", result.Message, StringComparison.Ordinal);
+        Assert.Equal(result.Message, refused.Message);
         Snapshot.Equal(before, await Snapshot.TakeAsync(db.Database));
         Assert.Equal(newer, await Scalar(db, "SELECT MAX(version) FROM schema_history"));
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
+    public async Task SchemaOneNewer_TheNextReleasesAdditiveMigration_IsServedAndUsable(StorageProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
+        var next = MigrationCatalog.LatestVersion + 1;
+        // What the next release's expand step may do: a new table, a nullable column on a hot table, an index.
+        await Exec(db, "CREATE TABLE future_things (id TEXT NOT NULL PRIMARY KEY, note TEXT NULL)");
+        await Exec(db, "ALTER TABLE audit_events ADD COLUMN region TEXT NULL");
+        await Exec(db, "CREATE INDEX ix_audit_events_region ON audit_events (region)");
+        await Exec(db, $"INSERT INTO schema_history (version, name, checksum, applied_at) VALUES ({next}, 'future_things', 'checksum-of-a-script-this-build-lacks', {Now(db)})");
+
+        var status = await db.Runner.EnsureServableAsync(TestContext.Current.CancellationToken);
+        var migrate = await db.Commands.MigrateAsync(TestContext.Current.CancellationToken);
+        var report = await db.Commands.StatusAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(status.IsAhead && status.IsServable, $"{status}");
+        Assert.Empty(status.Pending);
+        Assert.Equal(0, migrate.ExitCode);
+        Assert.Contains($"is at schema version {next}, written by a newer release; this build ({next - 1}) has nothing to apply and still serves it", migrate.Message, StringComparison.Ordinal);
+        Assert.Equal(0, report.ExitCode);
+        Assert.Equal(next, await Scalar(db, "SELECT MAX(version) FROM schema_history"));
+
+        // This build's code keeps working on the expanded schema: keys, the audit chain, pruning.
+        await db.Principals.CreateAsync(new Model.Principal("p", "n", "service", null, Seed.T0), TestContext.Current.CancellationToken);
+        await db.Audit.AppendAsync(new Model.AuditEventDraft(Seed.T0, "p", "tools/call", null, "ok", null), TestContext.Current.CancellationToken);
+        await db.Audit.AppendAsync(new Model.AuditEventDraft(Seed.T0.AddSeconds(5), "p", "tools/call", null, "ok", null), TestContext.Current.CancellationToken);
+        await db.Audit.PruneAsync(Seed.T0.AddSeconds(1), 100, "test", TestContext.Current.CancellationToken);
+        var verification = await db.Audit.VerifyAsync(TestContext.Current.CancellationToken);
+        Assert.True(verification.Intact, verification.Message);
+        Assert.Equal("n", (await db.Principals.GetAsync("p", TestContext.Current.CancellationToken))!.Name);
     }
 
     [Theory]
@@ -124,12 +162,12 @@ public sealed class MigrationRunnerTests
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.PostgreSql)]
-    public async Task EnsureCurrent_OlderSchema_TellsOperatorToMigrate(StorageProvider provider)
+    public async Task EnsureServable_OlderSchema_TellsOperatorToMigrate(StorageProvider provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
         await db.Runner.MigrateAsync(1, TestContext.Current.CancellationToken);
 
-        var ex = await Assert.ThrowsAsync<StorageException>(() => db.Runner.EnsureCurrentAsync(TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<StorageException>(() => db.Runner.EnsureServableAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains("switchboard migrate", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, (await db.Commands.StatusAsync(TestContext.Current.CancellationToken)).ExitCode);
@@ -151,6 +189,36 @@ public sealed class MigrationRunnerTests
             Assert.Equal(table.Columns.Select(c => c.Name).Order(StringComparer.Ordinal), columns);
         }
     }
+
+    /// <summary>
+    /// Expand/contract: a build serves the next release's schema (<see cref="MigrationCatalog.ForwardCompatibleVersions"/>),
+    /// so a migration may only add what older code can ignore. A statement that removes or changes what exists must
+    /// say, on a <c>-- contract:</c> line, what it drops and which earlier release stopped using it.
+    /// </summary>
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
+    public void Catalog_EveryMigrationIsAdditive_OrSaysWhatItContracts(StorageProvider provider)
+    {
+        foreach (var migration in MigrationCatalog.For(provider))
+        {
+            var contracts = migration.Sql.Contains("-- contract:", StringComparison.Ordinal);
+            var code = string.Join('\n', migration.Sql.Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal)));
+            foreach (var statement in code.Split(';').Select(s => string.Join(' ', s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))))
+            {
+                var destructive = DestructiveStatement().IsMatch(statement);
+                var breaksOldWriters = AddsRequiredColumn().IsMatch(statement) && !statement.Contains(" DEFAULT ", StringComparison.OrdinalIgnoreCase);
+                Assert.False(breaksOldWriters, $"{migration.Version:D4}_{migration.Name} adds a NOT NULL column without a DEFAULT, which the previous release's INSERTs would fail on: '{statement}'. Add a DEFAULT, or make it nullable and tighten it a release later.");
+                Assert.False(destructive && !contracts, $"{migration.Version:D4}_{migration.Name} removes or changes existing schema ('{statement}') without a '-- contract:' line naming what the previous release no longer uses (docs/storage.md, the compatibility window).");
+            }
+        }
+    }
+
+    [GeneratedRegex(@"\b(DROP\s+(TABLE|COLUMN|VIEW)|RENAME\b|ALTER\s+COLUMN\s+\S+\s+(TYPE|SET\s+NOT\s+NULL)|ALTER\s+TABLE\s+\S+\s+ALTER\s+\S+\s+TYPE)", RegexOptions.IgnoreCase)]
+    private static partial Regex DestructiveStatement();
+
+    [GeneratedRegex(@"\bADD\s+(COLUMN\s+)?\S+\s+[^,]*\bNOT\s+NULL\b", RegexOptions.IgnoreCase)]
+    private static partial Regex AddsRequiredColumn();
 
     [Fact]
     public void Catalog_BothProvidersCarryTheSameVersionsAndNames()
