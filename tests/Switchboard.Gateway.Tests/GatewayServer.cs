@@ -76,3 +76,9 @@ public class GatewayServer : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>The gateway with <c>Gateway:Sessions=Stateless</c>: no client gets a session.</summary>
+public sealed class StatelessGatewayServer : GatewayServer
+{
+    protected override string[] ExtraArguments => ["--Gateway:Sessions=Stateless"];
+}
