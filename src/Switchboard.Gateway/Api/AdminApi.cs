@@ -69,7 +69,8 @@ internal static class AdminApi
         var http = context.HttpContext;
         var endpoint = http.GetEndpoint();
         string? action = endpoint?.Metadata.GetMetadata<RequiredPermission>()?.Action;
-        string operation = $"{http.Request.Method} {(endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value}";
+        // The route, not the path: the audit trail groups refusals by endpoint (POST /api/v1/keys, GET /api/v1/keys/{id}).
+        string operation = $"{http.Request.Method} {((endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value)?.TrimEnd('/')}";
         var principal = http.User.ToAccessPrincipal();
         var decision = await http.RequestServices.GetRequiredService<AccessGuard>().AuthorizeRequestAsync(principal, operation, action, http.RequestAborted);
         if (decision.Allowed)

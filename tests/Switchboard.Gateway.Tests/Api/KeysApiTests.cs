@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
 using static Switchboard.Gateway.Tests.Api.AdminApiServer;
 
 namespace Switchboard.Gateway.Tests.Api;
@@ -139,7 +142,7 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
     }
 
     [Fact]
-    public async Task WithoutThePermission_Is403NamingIt()
+    public async Task WithoutThePermission_Is403NamingIt_AndTheRefusalIsAudited()
     {
         var viewer = await gateway.CreateKeyAsync("viewer");
         using var client = gateway.Client(viewer.Key);
@@ -149,6 +152,8 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("admin:keys", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var refused = Assert.Single(await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Actor: viewer.Info.Principal), Ct));
+        Assert.Equal(("POST /api/v1/keys", "denied"), (refused.Action, refused.Outcome));
     }
 
     private async Task<HttpStatusCode> AuditStatusAsync(string key)
