@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Cli;

@@ -1,4 +1,4 @@
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Cli;
 
 namespace Switchboard.Gateway.Tests.Interop;
