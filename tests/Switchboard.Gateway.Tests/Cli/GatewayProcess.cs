@@ -37,6 +37,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Where it listens.</summary>
     public string Url { get; }
 
+    /// <summary>The gateway's process id, to find the processes it started.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>What it printed so far, for assertion messages.</summary>
     public string Output
     {
