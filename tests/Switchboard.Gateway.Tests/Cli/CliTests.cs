@@ -59,6 +59,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--Audit:RetentionDays=-1", "Audit:RetentionDays is -1; set a number of days between 1 and")]
     [InlineData("--Gateway:TrustedProxies:0=proxy.internal", "Gateway:TrustedProxies contains 'proxy.internal'")]
     [InlineData("--Identity:FailedAuthenticationLimit:Permits=0", "Identity:FailedAuthenticationLimit needs Permits")]
+    [InlineData("--Servers:remote:Url=ftp://files.internal/mcp", "Servers:remote:Url must be an absolute http:// or https:// URL")]
+    [InlineData("--Servers:remote:Command=", "Servers:remote:Command is empty")]
     public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
     {
         var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), flag);
