@@ -18,7 +18,10 @@ public sealed class UpstreamOptions
     /// <summary>Arguments for <see cref="Command"/>.</summary>
     public List<string> Args { get; set; } = [];
 
-    /// <summary>Environment variables for <see cref="Command"/>, on top of the gateway's own.</summary>
+    /// <summary>
+    /// Environment variables for <see cref="Command"/>. The process does not inherit the gateway's environment, only
+    /// a short allowlist (<c>PATH</c>, <c>HOME</c>, <c>USER</c>, <c>LOGNAME</c>, <c>SHELL</c>, <c>TERM</c>) and these.
+    /// </summary>
     public Dictionary<string, string> Env { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The working directory of <see cref="Command"/>; the gateway's when unset.</summary>
