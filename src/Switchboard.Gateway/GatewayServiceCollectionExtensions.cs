@@ -19,6 +19,7 @@ using Switchboard.Registry;
 using Switchboard.Storage;
 using Switchboard.Storage.Hosting;
 using Switchboard.Text;
+using Switchboard.Upstreams;
 
 namespace Switchboard.Gateway;
 
@@ -41,11 +42,23 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
 
-        var registrations = servers.ToArray();
+        // Remote servers come from configuration; one may take a built-in server's name and replace it.
+        var serversSection = configuration.GetSection(ServersOptions.SectionName);
+        string[] remoteNames = topology?.StandaloneServer is null ? [.. UpstreamsOptions.MountedNames(serversSection)] : [];
+        ServerRegistration[] registrations =
+        [
+            .. servers.Where(s => !remoteNames.Contains(s.Name, StringComparer.Ordinal)),
+            .. remoteNames.Select(n => new ServerRegistration(n, sp => sp.GetRequiredService<UpstreamServers>()[n].Catalog, Remote: true)),
+        ];
         services.AddOptions<ServersOptions>()
-            .Configure(o => Bind(o, configuration.GetSection(ServersOptions.SectionName)))
+            .Configure(o => Bind(o, serversSection))
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServersOptions>>(new ServersOptionsValidator(registrations)));
+        string[] configuredRemote = [.. serversSection.GetChildren().Where(UpstreamsOptions.IsRemote).Select(s => s.Key)];
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServersOptions>>(new ServersOptionsValidator(registrations, configuredRemote)));
+        if (topology?.StandaloneServer is null)
+        {
+            services.AddSwitchboardUpstreams(configuration, GatewayEndpoints.ReadyTag);
+        }
 
         services.TryAddSingleton(topology ?? new GatewayTopology());
         services.TryAddSingleton(sp => CreateRegistry(sp, registrations));
@@ -149,7 +162,7 @@ public static class GatewayServiceCollectionExtensions
         var settings = services.GetRequiredService<IOptions<ServersOptions>>().Value;
         var mounted = standalone is not null
             ? registrations.Where(r => r.Name == standalone)
-            : registrations.Where(r => settings.Servers.TryGetValue(r.Name, out var s) && s.Enabled);
+            : registrations.Where(r => r.Remote || (settings.Servers.TryGetValue(r.Name, out var s) && s.Enabled));
         return new McpServerRegistry(mounted.Select(r => r.Create(services)));
     }
 

@@ -5,7 +5,11 @@ namespace Switchboard.Gateway.Hosting;
 /// <summary>A server the host knows how to create; configuration decides whether it is mounted.</summary>
 /// <param name="Name">The server's registry name.</param>
 /// <param name="Create">Creates the server's catalog.</param>
-public sealed record ServerRegistration(string Name, Func<IServiceProvider, McpServerCatalog> Create);
+/// <param name="Remote">
+/// A remote server from configuration (<c>Servers:{name}:Url</c> or <c>Command</c>): mounted without
+/// <c>Enabled</c>, since configuring its address already says to mount it.
+/// </param>
+public sealed record ServerRegistration(string Name, Func<IServiceProvider, McpServerCatalog> Create, bool Remote = false);
 
 /// <summary>Per-server settings. Section <c>Servers:{name}</c>.</summary>
 public sealed class ServerOptions

@@ -73,6 +73,8 @@ public sealed class CliTests : IDisposable
     [InlineData("--Shutdown:DrainTimeout=00:00:00", "Shutdown:DrainTimeout is 00:00:00; set it above 00:00:00")]
     [InlineData("--Identity:FailedAuthenticationLimit:Permits=0", "Identity:FailedAuthenticationLimit needs Permits")]
     [InlineData("--Policy:Roles:lister:0=tools:list financial/*", "Policy:Roles:lister: 'tools:list' is not an action: use one of tools:call, resources:read")]
+    [InlineData("--Servers:remote:Url=ftp://files.internal/mcp", "Servers:remote:Url must be an absolute http:// or https:// URL")]
+    [InlineData("--Servers:remote:Command=", "Servers:remote:Command is empty")]
     public async Task Serve_InvalidConfiguration_ExitsOneAndSaysWhatToFix(string flag, string message)
     {
         var result = await RunAsync("serve", "--urls", LoopbackPort.NextUrl(), flag);

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Client;
+
+namespace Switchboard.Upstreams.Http;
+
+/// <summary>Streamable HTTP to an upstream, over one connection pool that lives as long as the upstream.</summary>
+internal static class HttpUpstreamTransport
+{
+    public static HttpClient CreateHttpClient() =>
+        new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) })
+        {
+            // The resilience pipeline bounds each request; a stream of server events may outlive any fixed limit.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+
+    public static IClientTransport Create(string name, UpstreamOptions options, HttpClient httpClient, ILoggerFactory loggerFactory) =>
+        new HttpClientTransport(
+            new HttpClientTransportOptions
+            {
+                Name = name,
+                Endpoint = options.Url!,
+                TransportMode = HttpTransportMode.StreamableHttp,
+                // The upstream's own credentials, from configuration; a caller's token never reaches here.
+                AdditionalHeaders = options.Headers,
+            },
+            httpClient,
+            loggerFactory,
+            ownsHttpClient: false);
+}

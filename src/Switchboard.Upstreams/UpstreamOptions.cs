@@ -1,0 +1,71 @@
+namespace Switchboard.Upstreams;
+
+/// <summary>
+/// One remote MCP server, from section <c>Servers:{name}</c>. Exactly one of <see cref="Url"/> (Streamable HTTP) or
+/// <see cref="Command"/> (stdio) makes a server remote.
+/// </summary>
+public sealed class UpstreamOptions
+{
+    /// <summary>The upstream's Streamable HTTP endpoint, e.g. <c>https://mcp.internal/mcp</c>.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>HTTP headers sent with every request to <see cref="Url"/>: the upstream's own credentials. Never logged.</summary>
+    public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The executable of a stdio upstream; the gateway starts it and speaks MCP over its stdin and stdout.</summary>
+    public string? Command { get; set; }
+
+    /// <summary>Arguments for <see cref="Command"/>.</summary>
+    public List<string> Args { get; set; } = [];
+
+    /// <summary>
+    /// Environment variables for <see cref="Command"/>. The process does not inherit the gateway's environment, only
+    /// a short allowlist (<c>PATH</c>, <c>HOME</c>, <c>USER</c>, <c>LOGNAME</c>, <c>SHELL</c>, <c>TERM</c>) and these.
+    /// </summary>
+    public Dictionary<string, string> Env { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The working directory of <see cref="Command"/>; the gateway's when unset.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>How long one request to the upstream may take, connecting included, before it fails with a timeout error.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the gateway tries to connect while the upstream is unreachable, so its tools appear once it is up.</summary>
+    public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>When calls stop reaching the upstream for a while.</summary>
+    public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
+
+    /// <summary>The transport this configuration selects.</summary>
+    public UpstreamTransport Transport => Url is not null ? UpstreamTransport.Http : UpstreamTransport.Stdio;
+}
+
+/// <summary>How an upstream is reached.</summary>
+public enum UpstreamTransport
+{
+    /// <summary>Streamable HTTP at <see cref="UpstreamOptions.Url"/>.</summary>
+    Http,
+
+    /// <summary>A child process started from <see cref="UpstreamOptions.Command"/>.</summary>
+    Stdio,
+}
+
+/// <summary>
+/// The circuit breaker of one upstream (Polly's): once at least <see cref="MinimumThroughput"/> calls in
+/// <see cref="SamplingDuration"/> failed at a ratio of <see cref="FailureRatio"/> or more, calls fail at once for
+/// <see cref="BreakDuration"/>; then one trial call decides whether it closes again.
+/// </summary>
+public sealed class CircuitBreakerSettings
+{
+    /// <summary>The share of failed calls (0 to 1) that opens the circuit.</summary>
+    public double FailureRatio { get; set; } = 0.5;
+
+    /// <summary>How many calls the sampling window needs before the ratio counts; at least 2.</summary>
+    public int MinimumThroughput { get; set; } = 5;
+
+    /// <summary>The window in which failures are counted; at least 0.5 s.</summary>
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long calls fail at once before a trial call; at least 0.5 s.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+}

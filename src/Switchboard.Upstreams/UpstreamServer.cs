@@ -1,0 +1,260 @@
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Polly;
+using Polly.CircuitBreaker;
+using Switchboard.Registry;
+using Switchboard.Upstreams.Catalog;
+using Switchboard.Upstreams.Http;
+using Switchboard.Upstreams.Resilience;
+using Switchboard.Upstreams.Stdio;
+
+namespace Switchboard.Upstreams;
+
+/// <summary>
+/// One remote MCP server: a lazily (re)connected SDK client, the catalog the registry shows for it, and the
+/// resilience pipeline every request to it passes.
+/// </summary>
+/// <remarks>
+/// The catalog keeps the last tool list it got while the upstream is away, so its tools answer with a clear
+/// upstream error instead of disappearing; a new connection lists them again.
+/// </remarks>
+public sealed partial class UpstreamServer : IAsyncDisposable
+{
+    private readonly UpstreamOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly HttpClient? _httpClient;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly CircuitBreakerStateProvider _circuit = new();
+    private readonly ResiliencePipeline _pipeline;
+    private McpClient? _client;
+    private string? _lastFailure;
+
+    internal UpstreamServer(string name, UpstreamOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        Name = name;
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<UpstreamServer>();
+        _httpClient = options.Transport == UpstreamTransport.Http ? HttpUpstreamTransport.CreateHttpClient() : null;
+        _pipeline = UpstreamPipeline.Create(
+            options,
+            _circuit,
+            timeProvider,
+            opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
+            closed: () => LogCircuitClosed(_logger, Name));
+        Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).");
+    }
+
+    /// <summary>The server's registry name.</summary>
+    public string Name { get; }
+
+    /// <summary>What the registry shows for this server; filled once the upstream answers.</summary>
+    public McpServerCatalog Catalog { get; }
+
+    /// <summary>How the upstream is reached.</summary>
+    public UpstreamTransport Transport => _options.Transport;
+
+    /// <summary>How often to try again while it is unreachable.</summary>
+    internal TimeSpan ReconnectInterval => _options.ReconnectInterval;
+
+    /// <summary>Whether a connection is open now (for HTTP: the last handshake worked and no request failed since).</summary>
+    public bool IsConnected => Volatile.Read(ref _client) is { } client && !client.Completion.IsCompleted;
+
+    /// <summary>The circuit's state: <see cref="CircuitState.Closed"/> while calls go through.</summary>
+    public CircuitState CircuitState => _circuit.CircuitState;
+
+    /// <summary>Why the last connection attempt or call failed (a reason word such as <c>unreachable</c>), or null.</summary>
+    public string? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>The protocol revision agreed with the upstream, while connected.</summary>
+    public string? ProtocolVersion => Volatile.Read(ref _client)?.NegotiatedProtocolVersion;
+
+    /// <summary>Forwards a <c>tools/call</c> through the resilience pipeline, with the caller's cancellation.</summary>
+    /// <exception cref="McpProtocolException">The upstream's own error, or one of <see cref="UpstreamErrorCodes"/>.</exception>
+    public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _pipeline.ExecuteAsync(
+                static async (state, token) =>
+                {
+                    var client = await state.Self.ConnectAsync(token);
+                    try
+                    {
+                        return await client.CallToolAsync(state.Request, token);
+                    }
+                    catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
+                    {
+                        await state.Self.DropAsync(client);
+                        throw;
+                    }
+                },
+                (Self: this, Request: request),
+                cancellationToken);
+        }
+        catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e) || e is BrokenCircuitException)
+        {
+            // Our pipeline's timeout is a TimeoutRejectedException; an OperationCanceledException is the caller's own.
+            string reason = UpstreamFailure.ReasonFor(e);
+            if (reason != UpstreamFailure.CircuitOpen)
+            {
+                // Refusals by the open circuit are not logged one by one: its opening was, once.
+                Volatile.Write(ref _lastFailure, reason);
+                LogCallFailed(_logger, Name, request.Name, reason);
+            }
+
+            throw UpstreamFailure.ToClientError(Name, e);
+        }
+    }
+
+    /// <summary>Connects if no connection is open, and lists the upstream's tools into <see cref="Catalog"/>.</summary>
+    /// <returns>False when the upstream could not be reached; the reason is in <see cref="LastFailure"/>.</returns>
+    internal async Task<bool> TryConnectAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            await ConnectAsync(timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            string reason = e is OperationCanceledException ? UpstreamFailure.Timeout : UpstreamFailure.ReasonFor(e);
+            Volatile.Write(ref _lastFailure, reason);
+            LogConnectFailed(_logger, Name, reason, e.GetType().Name);
+            return false;
+        }
+    }
+
+    private async ValueTask<McpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _client) is { Completion.IsCompleted: false } open)
+        {
+            return open;
+        }
+
+        await _connectLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (Volatile.Read(ref _client) is { Completion.IsCompleted: false } raced)
+            {
+                return raced;
+            }
+
+            if (Volatile.Read(ref _client) is { } ended)
+            {
+                await DropAsync(ended);
+            }
+
+            var transport = _options.Transport == UpstreamTransport.Http
+                ? HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory)
+                : StdioUpstreamTransport.Create(Name, _options, _loggerFactory);
+            var client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, cancellationToken);
+            try
+            {
+                await RefreshToolsAsync(client, cancellationToken);
+            }
+            catch
+            {
+                await client.DisposeAsync();
+                throw;
+            }
+
+            client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+            {
+                // Not awaited here: the listing's answer arrives through the loop that is running this handler.
+                _ = RefreshAfterChangeAsync(client);
+                return ValueTask.CompletedTask;
+            });
+            Volatile.Write(ref _client, client);
+            Volatile.Write(ref _lastFailure, null);
+            LogConnected(_logger, Name, client.NegotiatedProtocolVersion, Catalog.Tools.Count);
+            return client;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private async Task RefreshToolsAsync(McpClient client, CancellationToken cancellationToken)
+    {
+        var (tools, rejected) = await UpstreamToolList.ListAsync(client, cancellationToken);
+        foreach (string name in rejected)
+        {
+            LogToolRejected(_logger, Name, name);
+        }
+
+        // The SDK client sends Mcp-Param-* headers only for tools it knows.
+        client.ClearKnownTools();
+        client.AddKnownTools(tools);
+        using (Catalog.Tools.DeferChangedEvents())
+        {
+            Catalog.Tools.Clear();
+            foreach (var tool in tools)
+            {
+                Catalog.Tools.TryAdd(new ForwardedTool(this, tool));
+            }
+        }
+    }
+
+    private async Task RefreshAfterChangeAsync(McpClient client)
+    {
+        using var timeout = new CancellationTokenSource(_options.Timeout);
+        try
+        {
+            await RefreshToolsAsync(client, timeout.Token);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogRefreshFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
+        }
+    }
+
+    // Forgets a connection that failed, so the next request or reconnect attempt opens a new one (a stdio upstream
+    // is started again). Only the connection that failed: another request may already have replaced it.
+    private async ValueTask DropAsync(McpClient client)
+    {
+        if (Interlocked.CompareExchange(ref _client, null, client) == client)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _client, null) is { } client)
+        {
+            await client.DisposeAsync();
+        }
+
+        _httpClient?.Dispose();
+        _connectLock.Dispose();
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Connected to remote MCP server '{Server}' (protocol {ProtocolVersion}): {Tools} tools.")]
+    private static partial void LogConnected(ILogger logger, string server, string? protocolVersion, int tools);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}' could not be connected: {Reason} ({ExceptionType}); its tools answer with an upstream error until it is back.")]
+    private static partial void LogConnectFailed(ILogger logger, string server, string reason, string exceptionType);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': the tool '{Tool}' is left out: its definition is not a valid MCP tool (an input schema needs a top-level \"type\":\"object\").")]
+    private static partial void LogToolRejected(ILogger logger, string server, string tool);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': call to '{Tool}' failed: {Reason}.")]
+    private static partial void LogCallFailed(ILogger logger, string server, string tool, string reason);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': circuit opened for {Seconds} s after failures ({Reason}); its calls fail at once meanwhile.")]
+    private static partial void LogCircuitOpened(ILogger logger, string server, double seconds, string reason);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': circuit closed, calls go through again.")]
+    private static partial void LogCircuitClosed(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': its tool list changed but could not be listed again: {Reason}.")]
+    private static partial void LogRefreshFailed(ILogger logger, string server, string reason);
+}

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Switchboard.Naming;
+
+namespace Switchboard.Upstreams;
+
+/// <summary>Every remote server in section <c>Servers</c>: those with a <c>Url</c> or a <c>Command</c>.</summary>
+public sealed class UpstreamsOptions
+{
+    /// <summary>The configuration section shared with built-in servers.</summary>
+    public const string SectionName = "Servers";
+
+    /// <summary>Remote servers keyed by server name, in configuration order.</summary>
+    public Dictionary<string, UpstreamOptions> Servers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether <paramref name="server"/> (a <c>Servers:{name}</c> section) describes a remote server.</summary>
+    public static bool IsRemote(IConfigurationSection server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return server["Url"] is not null || server["Command"] is not null;
+    }
+
+    /// <summary>
+    /// The remote servers that are mounted: a remote server is, unless its <c>Enabled</c> is <c>false</c>. A remote
+    /// server may carry the name of a built-in one, and then replaces it.
+    /// </summary>
+    public static IEnumerable<string> MountedNames(IConfigurationSection servers)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
+        return servers.GetChildren()
+            .Where(s => IsRemote(s) && !string.Equals(s["Enabled"], "false", StringComparison.OrdinalIgnoreCase))
+            .Select(s => s.Key);
+    }
+
+    internal static void Bind(UpstreamsOptions options, IConfigurationSection servers)
+    {
+        foreach (string name in MountedNames(servers))
+        {
+            var upstream = new UpstreamOptions();
+            servers.GetSection(name).Bind(upstream);
+            options.Servers[name] = upstream;
+        }
+    }
+}
+
+/// <summary>Checks every remote server's settings, and says which key to fix.</summary>
+internal sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOptions>
+{
+    private static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaximumTimeout = TimeSpan.FromDays(1);
+
+    public ValidateOptionsResult Validate(string? name, UpstreamsOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (server, upstream) in options.Servers)
+        {
+            string key = $"{UpstreamsOptions.SectionName}:{server}";
+            if (!McpNames.IsValidServerName(server))
+            {
+                failures.Add($"{key} is not a valid server name: use lower-case letters, digits and single hyphens, at most {McpNames.MaxServerNameLength} characters.");
+            }
+
+            if (upstream.Url is not null && upstream.Command is not null)
+            {
+                failures.Add($"{key} sets both Url and Command: a remote server is reached over HTTP or over stdio, not both.");
+            }
+            else if (upstream.Url is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+            {
+                failures.Add($"{key}:Url must be an absolute http:// or https:// URL.");
+            }
+            else if (upstream.Url is null && string.IsNullOrWhiteSpace(upstream.Command))
+            {
+                failures.Add($"{key}:Command is empty: name the executable that serves MCP over stdio.");
+            }
+
+            if (upstream.Url is null && upstream.Headers.Count > 0)
+            {
+                failures.Add($"{key}:Headers apply to an HTTP upstream only; a stdio upstream takes its credentials from Env.");
+            }
+
+            if (upstream.Timeout < MinimumTimeout || upstream.Timeout > MaximumTimeout)
+            {
+                failures.Add($"{key}:Timeout is {upstream.Timeout}; set it between {MinimumTimeout} and {MaximumTimeout}.");
+            }
+
+            if (upstream.ReconnectInterval < MinimumWindow)
+            {
+                failures.Add($"{key}:ReconnectInterval is {upstream.ReconnectInterval}; set it to {MinimumWindow} or more.");
+            }
+
+            var breaker = upstream.CircuitBreaker;
+            if (breaker.FailureRatio is <= 0 or > 1)
+            {
+                failures.Add($"{key}:CircuitBreaker:FailureRatio is {breaker.FailureRatio}; set it above 0 and at most 1.");
+            }
+
+            if (breaker.MinimumThroughput < 2)
+            {
+                failures.Add($"{key}:CircuitBreaker:MinimumThroughput is {breaker.MinimumThroughput}; set it to 2 or more.");
+            }
+
+            if (breaker.SamplingDuration < MinimumWindow || breaker.BreakDuration < MinimumWindow)
+            {
+                failures.Add($"{key}:CircuitBreaker:SamplingDuration and BreakDuration must each be {MinimumWindow} or more.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Switchboard.Gateway.Identity;
+using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Testing;
+using Switchboard.Upstreams;
+
+namespace Switchboard.Gateway.Tests.Federation;
+
+/// <summary>
+/// <c>switchboard mcp everything</c> as a remote server of a <c>switchboard serve</c> gateway, once over Streamable
+/// HTTP and once over stdio: its tools are listed and called through <c>/mcp</c>, a dead upstream fails fast with the
+/// documented error while the other servers and readiness stay up, and it recovers when it is back.
+/// </summary>
+public sealed class RemoteServerTests : IDisposable
+{
+    private const string Tool = "remote__test_simple_text";
+    private const string ToolText = "This is a simple text response for testing.";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-federation-").FullName;
+    private readonly string _gatewayKey = ApiKeyFormat.Generate().Key;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_workingDirectory, recursive: true);
+
+    [Fact]
+    public async Task HttpUpstream_ListedAndCalled_FailsFastWhenKilled_RecoversWhenRestarted()
+    {
+        string upstreamUrl = LoopbackPort.NextUrl();
+        // The upstream has a key of its own: the gateway must present it, never the caller's.
+        string upstreamKey = ApiKeyFormat.Generate().Key;
+        var upstream = await StartHttpUpstreamAsync(upstreamUrl, upstreamKey);
+        try
+        {
+            await using var gateway = await StartGatewayAsync(
+                $"--Servers:remote:Url={upstreamUrl}/mcp",
+                $"--Servers:remote:Headers:Authorization=Bearer {upstreamKey}");
+
+            await AssertServedThroughGatewayAsync(gateway);
+
+            Stop(upstream);
+            await AssertFailsFastWhileOtherServersWorkAsync(gateway);
+
+            upstream = await StartHttpUpstreamAsync(upstreamUrl, upstreamKey);
+            await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} did not recover after the upstream restarted");
+            await AssertReadinessAsync(gateway, "Healthy");
+            Assert.DoesNotContain(upstreamKey, gateway.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Stop(upstream);
+        }
+    }
+
+    [Fact]
+    public async Task StdioUpstream_ListedAndCalled_IsStartedAgainWhenKilled()
+    {
+        await using var gateway = await StartGatewayAsync(
+            $"--Servers:remote:Command={GatewayProcess.Executable}",
+            "--Servers:remote:Args:0=mcp",
+            "--Servers:remote:Args:1=everything",
+            "--Servers:remote:Args:2=--stdio",
+            $"--Servers:remote:WorkingDirectory={_workingDirectory}");
+
+        await AssertServedThroughGatewayAsync(gateway);
+        int child = Assert.Single(ChildProcesses(gateway.ProcessId));
+
+        using (var process = Process.GetProcessById(child))
+        {
+            process.Kill();
+            await process.WaitForExitAsync(Ct);
+        }
+
+        // The next call starts the process again: at once if the gateway already saw it exit, otherwise after this
+        // call fails with the documented error.
+        var next = await gateway.CallToolAsync(_gatewayKey, Tool, Ct);
+        if (!IsText(next))
+        {
+            AssertUpstreamError(next, UpstreamErrorCodes.UpstreamUnavailable);
+        }
+
+        await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} did not recover after its process was killed");
+        Assert.True(IsText(await gateway.CallToolAsync(_gatewayKey, "utilities__uuid_v4", Ct), text: null));
+        Assert.NotEqual(child, Assert.Single(ChildProcesses(gateway.ProcessId)));
+    }
+
+    [Fact]
+    public async Task HttpUpstream_Paused_TimesOutWithTheDocumentedError_OthersUnaffected()
+    {
+        string upstreamUrl = LoopbackPort.NextUrl();
+        string upstreamKey = ApiKeyFormat.Generate().Key;
+        var upstream = await StartHttpUpstreamAsync(upstreamUrl, upstreamKey);
+        try
+        {
+            await using var gateway = await StartGatewayAsync(
+                $"--Servers:remote:Url={upstreamUrl}/mcp",
+                $"--Servers:remote:Headers:Authorization=Bearer {upstreamKey}",
+                "--Servers:remote:Timeout=00:00:02");
+            await AssertServedThroughGatewayAsync(gateway);
+
+            // SIGSTOP: the upstream keeps its port open and accepts connections but answers nothing.
+            await SignalAsync(upstream, "STOP");
+            var stopwatch = Stopwatch.StartNew();
+            var slow = await gateway.CallToolAsync(_gatewayKey, Tool, Ct);
+            var elapsed = stopwatch.Elapsed;
+            var other = await gateway.CallToolAsync(_gatewayKey, "utilities__uuid_v4", Ct);
+            await SignalAsync(upstream, "CONT");
+
+            AssertUpstreamError(slow, UpstreamErrorCodes.UpstreamTimeout);
+            Assert.Equal("timeout", slow.GetProperty("error").GetProperty("data").GetProperty("reason").GetString());
+            Assert.InRange(elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(20));
+            Assert.True(IsText(other, text: null));
+            await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} did not recover after the upstream resumed");
+        }
+        finally
+        {
+            Stop(upstream);
+        }
+    }
+
+    [Fact]
+    public async Task UnreachableUpstream_GatewayStartsReady_AndReportsItDegraded()
+    {
+        await using var gateway = await StartGatewayAsync($"--Servers:remote:Url={LoopbackPort.NextUrl()}/mcp");
+
+        var report = await AssertReadinessAsync(gateway, "Degraded");
+        Assert.Contains("'remote' not connected (unreachable)", report.GetProperty("checks").GetProperty("upstreams").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.True(IsText(await gateway.CallToolAsync(_gatewayKey, "utilities__uuid_v4", Ct), text: null));
+    }
+
+    private async Task AssertServedThroughGatewayAsync(GatewayProcess gateway)
+    {
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri($"{gateway.Url}/mcp"),
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {_gatewayKey}" },
+        });
+        await using var client = await McpClient.CreateAsync(transport, cancellationToken: Ct);
+
+        // The gateway connects its upstreams in the background; their tools appear once they answer.
+        IList<McpClientTool> tools = [];
+        await Poll.UntilAsync(async () => (tools = await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == Tool), Timeout, $"{Tool} was not listed");
+        var result = await client.CallToolAsync(Tool, cancellationToken: Ct);
+        // The upstream's own tool error comes back as a result the model can read, not as an upstream failure.
+        var toolError = await client.CallToolAsync("remote__test_error_handling", cancellationToken: Ct);
+
+        Assert.Contains(tools, t => t.Name == "utilities__uuid_v4");
+        Assert.Equal(ToolText, Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        Assert.True(toolError.IsError);
+    }
+
+    private async Task AssertFailsFastWhileOtherServersWorkAsync(GatewayProcess gateway)
+    {
+        // Failures count against the circuit (MinimumThroughput 2), which then refuses at once with retryAfterSeconds.
+        var first = await gateway.CallToolAsync(_gatewayKey, Tool, Ct);
+        AssertUpstreamError(first, UpstreamErrorCodes.UpstreamUnavailable);
+        JsonElement refused = default;
+        await Poll.UntilAsync(
+            async () => (refused = await gateway.CallToolAsync(_gatewayKey, Tool, Ct)).GetProperty("error").GetProperty("data").GetProperty("reason").GetString() == "circuit-open",
+            Timeout,
+            "the circuit did not open");
+        Assert.True(refused.GetProperty("error").GetProperty("data").GetProperty("retryAfterSeconds").GetInt32() >= 1);
+        AssertUpstreamError(refused, UpstreamErrorCodes.UpstreamUnavailable);
+
+        Assert.True(IsText(await gateway.CallToolAsync(_gatewayKey, "utilities__uuid_v4", Ct), text: null), "another server's tool failed while the upstream was down");
+        var report = await AssertReadinessAsync(gateway, "Degraded");
+        Assert.Contains("'remote' circuit open", report.GetProperty("checks").GetProperty("upstreams").GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    private static void AssertUpstreamError(JsonElement response, ModelContextProtocol.McpErrorCode code)
+    {
+        Assert.True(response.TryGetProperty("error", out var error), response.ToString());
+        Assert.Equal((int)code, error.GetProperty("code").GetInt32());
+        Assert.Equal("remote", error.GetProperty("data").GetProperty("server").GetString());
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("data").GetProperty("reason").GetString()));
+    }
+
+    private static async Task<JsonElement> AssertReadinessAsync(GatewayProcess gateway, string upstreamsStatus)
+    {
+        var (status, report) = await gateway.TryGetReadinessAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(upstreamsStatus, report!.Value.GetProperty("checks").GetProperty("upstreams").GetProperty("status").GetString());
+        return report.Value;
+    }
+
+    private static bool IsText(JsonElement response, string? text = ToolText) =>
+        response.TryGetProperty("result", out var result)
+        && !(result.TryGetProperty("isError", out var isError) && isError.GetBoolean())
+        && (text is null || result.GetProperty("content")[0].GetProperty("text").GetString() == text);
+
+    private Task<GatewayProcess> StartGatewayAsync(params string[] flags) =>
+        GatewayProcess.StartAsync(
+            [
+                $"--Identity:BootstrapAdminKey={_gatewayKey}",
+                "--Servers:utilities:Enabled=true",
+                "--Servers:remote:Timeout=00:00:10",
+                "--Servers:remote:ReconnectInterval=00:00:00.500",
+                "--Servers:remote:CircuitBreaker:MinimumThroughput=2",
+                "--Servers:remote:CircuitBreaker:BreakDuration=00:00:01",
+                .. flags,
+            ],
+            Directory.CreateDirectory(Path.Combine(_workingDirectory, "gateway")).FullName,
+            Timeout);
+
+    private async Task<Process> StartHttpUpstreamAsync(string url, string key)
+    {
+        string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "upstream")).FullName;
+        var process = ProcessRunner.Start(GatewayProcess.Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}"], directory);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await http.GetAsync(new Uri($"{url}/healthz/ready"), Ct)).IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            Timeout,
+            $"the upstream at {url} was not ready");
+        return process;
+    }
+
+    private static async Task SignalAsync(Process process, string signal)
+    {
+        var result = await ProcessRunner.RunAsync("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10), cancellationToken: Ct);
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    private static void Stop(Process process)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        process.Dispose();
+    }
+
+    private static int[] ChildProcesses(int parent) =>
+        [.. Directory.GetDirectories($"/proc/{parent}/task")
+            .SelectMany(thread => File.ReadAllText(Path.Combine(thread, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(int.Parse)];
+}
