@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
-using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using Polly;
+using ModelContextProtocol;
 using Polly.CircuitBreaker;
+using Polly;
+using Switchboard.Errors;
 using Switchboard.Registry;
 using Switchboard.Upstreams.Catalog;
 using Switchboard.Upstreams.Http;
@@ -73,7 +74,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     public string? ProtocolVersion => Volatile.Read(ref _client)?.NegotiatedProtocolVersion;
 
     /// <summary>Forwards a <c>tools/call</c> through the resilience pipeline, with the caller's cancellation.</summary>
-    /// <exception cref="McpProtocolException">The upstream's own error, or one of <see cref="UpstreamErrorCodes"/>.</exception>
+    /// <exception cref="McpProtocolException">The upstream's own error, or one of <see cref="SwitchboardErrorCodes"/>.</exception>
     public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, CancellationToken cancellationToken)
     {
         try

@@ -51,6 +51,19 @@ public static class SwitchboardErrorCodes
     /// </summary>
     public const McpErrorCode StorageUnavailable = (McpErrorCode)(-32053);
 
+    /// <summary>
+    /// A remote server could not be reached or failed to answer (HTTP 502's counterpart): <c>error.data.server</c>
+    /// names it, <c>error.data.reason</c> says why (<c>unreachable</c>, <c>circuit-open</c>, <c>failed</c>), and a
+    /// refusal by an open circuit carries <c>error.data.retryAfterSeconds</c>. See <c>docs/federation.md</c>.
+    /// </summary>
+    public const McpErrorCode UpstreamUnavailable = (McpErrorCode)(-32052);
+
+    /// <summary>
+    /// A remote server did not answer within its <c>Servers:{name}:Timeout</c> (HTTP 504's counterpart);
+    /// <c>error.data.reason</c> is <c>timeout</c>.
+    /// </summary>
+    public const McpErrorCode UpstreamTimeout = (McpErrorCode)(-32054);
+
     /// <summary>How long clients are told to wait when the database is unavailable, in <c>Retry-After</c> and <c>retryAfterSeconds</c>.</summary>
     public const int StorageRetryAfterSeconds = 5;
 }

@@ -1,6 +1,7 @@
 using ModelContextProtocol;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Switchboard.Errors;
 
 namespace Switchboard.Upstreams.Resilience;
 
@@ -34,10 +35,10 @@ internal static class UpstreamFailure
         string reason = ReasonFor(exception);
         var error = reason switch
         {
-            Timeout => new McpProtocolException($"Server '{server}' did not answer in time.", UpstreamErrorCodes.UpstreamTimeout),
-            CircuitOpen => new McpProtocolException($"Server '{server}' is unavailable: recent calls failed, so calls are paused.", UpstreamErrorCodes.UpstreamUnavailable),
-            Unreachable => new McpProtocolException($"Server '{server}' is unavailable: it could not be reached.", UpstreamErrorCodes.UpstreamUnavailable),
-            _ => new McpProtocolException($"Server '{server}' is unavailable: the request to it failed.", UpstreamErrorCodes.UpstreamUnavailable),
+            Timeout => new McpProtocolException($"Server '{server}' did not answer in time.", SwitchboardErrorCodes.UpstreamTimeout),
+            CircuitOpen => new McpProtocolException($"Server '{server}' is unavailable: recent calls failed, so calls are paused.", SwitchboardErrorCodes.UpstreamUnavailable),
+            Unreachable => new McpProtocolException($"Server '{server}' is unavailable: it could not be reached.", SwitchboardErrorCodes.UpstreamUnavailable),
+            _ => new McpProtocolException($"Server '{server}' is unavailable: the request to it failed.", SwitchboardErrorCodes.UpstreamUnavailable),
         };
         error.Data["server"] = server;
         error.Data["reason"] = reason;

@@ -3,10 +3,10 @@ using System.Net;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using Switchboard.Gateway.Identity;
+using Switchboard.Access.Identity;
+using Switchboard.Errors;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Testing;
-using Switchboard.Upstreams;
 
 namespace Switchboard.Gateway.Tests.Federation;
 
@@ -81,7 +81,7 @@ public sealed class RemoteServerTests : IDisposable
         var next = await gateway.CallToolAsync(_gatewayKey, Tool, Ct);
         if (!IsText(next))
         {
-            AssertUpstreamError(next, UpstreamErrorCodes.UpstreamUnavailable);
+            AssertUpstreamError(next, SwitchboardErrorCodes.UpstreamUnavailable);
         }
 
         await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} did not recover after its process was killed");
@@ -111,7 +111,7 @@ public sealed class RemoteServerTests : IDisposable
             var other = await gateway.CallToolAsync(_gatewayKey, "utilities__uuid_v4", Ct);
             await SignalAsync(upstream, "CONT");
 
-            AssertUpstreamError(slow, UpstreamErrorCodes.UpstreamTimeout);
+            AssertUpstreamError(slow, SwitchboardErrorCodes.UpstreamTimeout);
             Assert.Equal("timeout", slow.GetProperty("error").GetProperty("data").GetProperty("reason").GetString());
             Assert.InRange(elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(20));
             Assert.True(IsText(other, text: null));
@@ -158,14 +158,14 @@ public sealed class RemoteServerTests : IDisposable
     {
         // Failures count against the circuit (MinimumThroughput 2), which then refuses at once with retryAfterSeconds.
         var first = await gateway.CallToolAsync(_gatewayKey, Tool, Ct);
-        AssertUpstreamError(first, UpstreamErrorCodes.UpstreamUnavailable);
+        AssertUpstreamError(first, SwitchboardErrorCodes.UpstreamUnavailable);
         JsonElement refused = default;
         await Poll.UntilAsync(
             async () => (refused = await gateway.CallToolAsync(_gatewayKey, Tool, Ct)).GetProperty("error").GetProperty("data").GetProperty("reason").GetString() == "circuit-open",
             Timeout,
             "the circuit did not open");
         Assert.True(refused.GetProperty("error").GetProperty("data").GetProperty("retryAfterSeconds").GetInt32() >= 1);
-        AssertUpstreamError(refused, UpstreamErrorCodes.UpstreamUnavailable);
+        AssertUpstreamError(refused, SwitchboardErrorCodes.UpstreamUnavailable);
 
         Assert.True(IsText(await gateway.CallToolAsync(_gatewayKey, "utilities__uuid_v4", Ct), text: null), "another server's tool failed while the upstream was down");
         var report = await AssertReadinessAsync(gateway, "Degraded");
