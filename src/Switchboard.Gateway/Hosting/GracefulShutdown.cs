@@ -73,9 +73,6 @@ internal sealed partial class GracefulShutdown(
     private volatile bool _terminated;
     private volatile bool _draining;
 
-    /// <summary>Whether the replica is on its way out.</summary>
-    public bool IsDraining => _draining;
-
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         try

@@ -24,6 +24,9 @@ namespace Switchboard.Storage.Hosting;
 /// </remarks>
 public sealed class ClusterLease : IAsyncDisposable
 {
+    /// <summary>The event id of the (debug) entry logged when a try finds the lease held by another replica.</summary>
+    public const int HeldElsewhereEvent = 5053;
+
     private readonly StorageDatabase _database;
     private readonly long _lockId;
     private readonly ILogger _logger;
@@ -41,14 +44,8 @@ public sealed class ClusterLease : IAsyncDisposable
         _lockId = BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes($"switchboard:lease:{name}")), 0);
     }
 
-    /// <summary>The event id of the (debug) entry logged when a try finds the lease held by another replica.</summary>
-    public const int HeldElsewhereEvent = 5053;
-
     /// <summary>The lease's name, e.g. <c>audit-retention</c>.</summary>
     public string Name { get; }
-
-    /// <summary>Whether this replica held the lease at the last <see cref="TryHoldAsync"/>.</summary>
-    public bool IsHeld => _database.Provider == StorageProvider.Sqlite || _transaction is not null;
 
     /// <summary>
     /// Makes sure this replica holds the lease: confirms a lease it holds is still alive, or takes it when no one

@@ -26,8 +26,6 @@ public sealed class ClusterLeaseTests
         Assert.False(await b.TryHoldAsync(Ct));
         Assert.True(await a.TryHoldAsync(Ct)); // confirmed, still held
         Assert.False(await b.TryHoldAsync(Ct));
-        Assert.True(a.IsHeld);
-        Assert.False(b.IsHeld);
 
         await a.ReleaseAsync();
 
@@ -93,6 +91,5 @@ public sealed class ClusterLeaseTests
         await using var lease = new ClusterLease(db.Database, "job");
 
         Assert.True(await lease.TryHoldAsync(Ct));
-        Assert.True(lease.IsHeld);
     }
 }
