@@ -72,7 +72,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         }
 
         await principals.SetRolesAsync(principal.Id, [.. roles], cancellationToken);
-        var record = new ApiKeyRecord(NewId(), principal.Id, name, prefix, hash, now, expiresIn is { } ttl ? now + ttl : null);
+        var record = new ApiKeyRecord(NewId(), principal.Id, name, prefix, hash, now, ExpiryAfter(now, expiresIn));
         await keys.CreateAsync(record, cancellationToken);
         await RecordAsync(actor, "keys.create", prefix, $"for '{name}' with roles {string.Join(", ", roles)}", cancellationToken);
         return new CreatedApiKey(text, Describe(record, name, [.. roles]));
@@ -122,13 +122,19 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
 
         var (text, prefix, hash) = ApiKeyFormat.Generate();
         var now = time.GetUtcNow();
-        var record = new ApiKeyRecord(NewId(), old.PrincipalId, old.Name, prefix, hash, now, old.ExpiresAt is { } expires ? now + (expires - old.CreatedAt) : null);
+        var record = new ApiKeyRecord(NewId(), old.PrincipalId, old.Name, prefix, hash, now, ExpiryAfter(now, old.ExpiresAt - old.CreatedAt));
         await keys.CreateAsync(record, cancellationToken);
         await keys.RevokeAsync(old.Id, now, cancellationToken);
         await RecordAsync(actor, "keys.rotate", old.Prefix, $"replaced by {prefix}", cancellationToken);
         var principal = await principals.GetAsync(old.PrincipalId, cancellationToken);
         return new CreatedApiKey(text, Describe(record, principal?.Name ?? old.PrincipalId, await principals.GetRoleNamesAsync(old.PrincipalId, cancellationToken)));
     }
+
+    // A lifetime that reaches past the calendar's end (a key "until 9999-12-31") ends there instead of overflowing.
+    private static DateTimeOffset? ExpiryAfter(DateTimeOffset now, TimeSpan? lifetime) =>
+        lifetime is not { } span ? null
+        : span >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue
+        : now + span;
 
     /// <summary>The caller a presented key speaks for, or the reason it does not speak for anyone.</summary>
     public async ValueTask<(ApiKeyCaller? Caller, string? Failure)> AuthenticateAsync(string presented, CancellationToken cancellationToken = default)

@@ -63,6 +63,26 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
         Assert.Equal(HttpStatusCode.Unauthorized, await AuditStatusAsync(newKey));
     }
 
+    [Theory]
+    [InlineData("9999-12-31T23:59:59.9999999+00:00")]
+    [InlineData("9999-12-31T23:59:59Z")]
+    public async Task KeyUntilTheEndOfTheCalendar_CanBeCreatedAndRotated(string expiresAt)
+    {
+        using var admin = gateway.Client();
+        using var created = await admin.PostAsync(
+            new Uri("/api/v1/keys", UriKind.Relative),
+            new StringContent($$"""{"name":"forever-{{Guid.NewGuid():N}}","roles":["viewer"],"expiresAt":"{{expiresAt}}"}""", System.Text.Encoding.UTF8, "application/json"),
+            Ct);
+        string id = (await ReadJsonAsync(created)).GetProperty("info").GetProperty("id").GetString()!;
+
+        using var rotated = await admin.PostAsync(new Uri($"/api/v1/keys/{id}/rotate", UriKind.Relative), null, Ct);
+        var replacement = await ReadJsonAsync(rotated);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        Assert.StartsWith("9999-12-31", replacement.GetProperty("info").GetProperty("expiresAt").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task KeyChangesThroughTheApi_AreAuditedAsTheCaller()
     {
