@@ -439,7 +439,7 @@ public sealed class CliTests : IDisposable
 
         Assert.True(install.ExitCode == 0, install.Output);
         Assert.True(version.ExitCode == 0, version.Output);
-        Assert.Equal($"switchboard {ProductInfo.Version}", version.StandardOutput.Trim());
+        Assert.StartsWith($"switchboard {ProductInfo.Version} ", version.StandardOutput, StringComparison.Ordinal);
     }
 
     private async Task WaitUntilReadyAsync(string url)

@@ -91,7 +91,7 @@ public sealed class GracefulShutdownTests : IDisposable
     }
 
     private Task<GatewayProcess> StartAsync(params string[] flags) => GatewayProcess.StartAsync(
-        [$"--Identity:BootstrapAdminKey={_key}", $"--Shutdown:NotReadyDelay={NotReadyDelay:c}", "--Storage:MigrateOnStart=true", .. flags],
+        [$"--Identity:BootstrapAdminKey={_key}", $"--Storage:DataDirectory={_workingDirectory}", $"--Shutdown:NotReadyDelay={NotReadyDelay:c}", "--Storage:MigrateOnStart=true", .. flags],
         _workingDirectory,
         Timeout);
 

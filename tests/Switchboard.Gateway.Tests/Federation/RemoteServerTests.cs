@@ -193,10 +193,13 @@ public sealed class RemoteServerTests : IDisposable
         && !(result.TryGetProperty("isError", out var isError) && isError.GetBoolean())
         && (text is null || result.GetProperty("content")[0].GetProperty("text").GetString() == text);
 
-    private Task<GatewayProcess> StartGatewayAsync(params string[] flags) =>
-        GatewayProcess.StartAsync(
+    private Task<GatewayProcess> StartGatewayAsync(params string[] flags)
+    {
+        string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "gateway")).FullName;
+        return GatewayProcess.StartAsync(
             [
                 $"--Identity:BootstrapAdminKey={_gatewayKey}",
+                $"--Storage:DataDirectory={directory}",
                 "--Servers:utilities:Enabled=true",
                 "--Servers:remote:Timeout=00:00:10",
                 "--Servers:remote:ReconnectInterval=00:00:00.500",
@@ -204,13 +207,14 @@ public sealed class RemoteServerTests : IDisposable
                 "--Servers:remote:CircuitBreaker:BreakDuration=00:00:01",
                 .. flags,
             ],
-            Directory.CreateDirectory(Path.Combine(_workingDirectory, "gateway")).FullName,
+            directory,
             Timeout);
+    }
 
     private async Task<Process> StartHttpUpstreamAsync(string url, string key)
     {
         string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "upstream")).FullName;
-        var process = ProcessRunner.Start(GatewayProcess.Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}"], directory);
+        var process = ProcessRunner.Start(GatewayProcess.Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}", $"--Storage:DataDirectory={directory}"], directory);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
