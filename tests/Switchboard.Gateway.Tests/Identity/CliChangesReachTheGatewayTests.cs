@@ -29,7 +29,8 @@ public sealed class CliChangesReachTheGatewayTests
     {
         string workingDirectory = Directory.CreateTempSubdirectory("switchboard-cli-changes-").FullName;
         string database = "sb_cli_" + Guid.NewGuid().ToString("N")[..12];
-        List<string> flags = ["--Logging:LogLevel:Default=Warning"];
+        // Its own folder: the default data folder is per user and outlives the test.
+        List<string> flags = ["--Logging:LogLevel:Default=Warning", $"--Storage:DataDirectory={workingDirectory}"];
         if (provider == StorageProvider.PostgreSql)
         {
             await CreateDatabaseAsync(database);
