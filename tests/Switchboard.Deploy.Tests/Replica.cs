@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using Switchboard.Testing;
@@ -74,11 +73,7 @@ internal sealed class Replica : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> (<c>TERM</c>, <c>KILL</c>) to the process.</summary>
-    public async Task SignalAsync(string signal)
-    {
-        var result = await ProcessRunner.RunAsync("kill", ["-s", signal, _process.Id.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
-        Assert.True(result.ExitCode == 0, result.Output);
-    }
+    public Task SignalAsync(string signal) => ProcessRunner.SignalAsync(_process, signal);
 
     /// <summary>Waits for the process to exit; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -45,6 +45,17 @@ public static class ProcessRunner
         return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Sends <paramref name="signal"/> (<c>TERM</c>, <c>KILL</c>, <c>STOP</c>, <c>CONT</c>) to <paramref name="process"/>, as an orchestrator or an operator does.</summary>
+    public static async Task SignalAsync(Process process, string signal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        var result = await RunAsync("kill", ["-s", signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10), cancellationToken: cancellationToken);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -s {signal} {process.Id} failed: {result.Output}");
+        }
+    }
+
     /// <summary>Starts a process with redirected streams; the caller owns and must stop it.</summary>
     public static Process Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {

@@ -172,11 +172,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> (e.g. <c>TERM</c>) to the process, as an orchestrator stopping it does.</summary>
-    public async Task SignalAsync(string signal)
-    {
-        var result = await ProcessRunner.RunAsync("kill", ["-s", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
-        Assert.True(result.ExitCode == 0, result.Output);
-    }
+    public Task SignalAsync(string signal) => ProcessRunner.SignalAsync(_process, signal);
 
     /// <summary>Waits for the process to exit and returns its exit code; fails the test after <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -248,11 +248,7 @@ public sealed class RemoteServerTests : IDisposable
         return process;
     }
 
-    private static async Task SignalAsync(Process process, string signal)
-    {
-        var result = await ProcessRunner.RunAsync("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10), cancellationToken: Ct);
-        Assert.True(result.ExitCode == 0, result.Output);
-    }
+    private static Task SignalAsync(Process process, string signal) => ProcessRunner.SignalAsync(process, signal, Ct);
 
     private static void Stop(Process process)
     {
