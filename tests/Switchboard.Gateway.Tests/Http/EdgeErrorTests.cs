@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using ModelContextProtocol;
 
@@ -91,31 +88,15 @@ public sealed class EdgeErrorTests(GatewayServer gateway) : IClassFixture<Gatewa
         Assert.True(problemDetails ? root.TryGetProperty("status", out _) : root.TryGetProperty("error", out _), body);
     }
 
-    private Task<(int Status, string Body)> SendRawAsync(string method, string path, string[] contentTypes, string body)
+    private async Task<(int Status, string Body)> SendRawAsync(string method, string path, string[] contentTypes, string body)
     {
-        var request = new StringBuilder($"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {gateway.AdminKey}\r\n");
-        request.Append("Accept: application/json, text/event-stream\r\n");
-        foreach (string contentType in contentTypes)
-        {
-            request.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
-        }
-
-        request.Append(CultureInfo.InvariantCulture, $"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}");
-        return ExchangeAsync(request.ToString());
+        var response = await RawHttp.SendAsync(gateway.BaseAddress, method, path, gateway.AdminKey, contentTypes, body, TestContext.Current.CancellationToken);
+        return (response.Status, response.Body);
     }
 
-    // Raw HTTP/1.1, because HttpClient will not send some of these requests (a repeated or malformed Content-Type).
     private async Task<(int Status, string Body)> ExchangeAsync(string request)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port, TestContext.Current.CancellationToken);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), TestContext.Current.CancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        string response = await reader.ReadToEndAsync(TestContext.Current.CancellationToken);
-        int status = int.Parse(response.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
-        string body = response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
-        // Chunked: keep the JSON between the first '{' and the last '}'.
-        return (status, body.Contains('{', StringComparison.Ordinal) ? body[body.IndexOf('{', StringComparison.Ordinal)..(body.LastIndexOf('}') + 1)] : body);
+        var response = await RawHttp.ExchangeAsync(gateway.BaseAddress, request, TestContext.Current.CancellationToken);
+        return (response.Status, response.Body);
     }
 }
