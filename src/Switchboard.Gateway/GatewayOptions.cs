@@ -33,6 +33,18 @@ public sealed class GatewayOptions
     /// <summary>The largest JSON-RPC request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// How long a session-based client may stay silent before its session is ended; it then gets 404 and starts a
+    /// new one, as the MCP transport specifies. The SDK's default is two hours.
+    /// </summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How many idle sessions a replica keeps; past it, the longest idle are ended first. About 25 KB each.</summary>
+    public int MaxIdleSessions { get; set; } = 10_000;
+
+    /// <summary>What a replica keeps so that session clients can resume a broken SSE stream (SEP-1699).</summary>
+    public GatewayResumableStreamOptions ResumableStreams { get; } = new();
+
     /// <summary>Hosts allowed when the configuration names none: the loopback names.</summary>
     public static IReadOnlyList<string> LoopbackHosts { get; } = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -48,6 +60,20 @@ public sealed class GatewayCorsOptions
     /// <c>/servers/{name}/mcp</c>. Their requests also pass the <c>Origin</c> check of <see cref="GatewayOptions.AllowedHosts"/>.
     /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
+}
+
+/// <summary>
+/// The in-memory store of sent SSE events that a session client may ask for again after reconnecting
+/// (<c>Last-Event-ID</c>). Section <c>Gateway:ResumableStreams</c>. Bounded in bytes and time, so that responses do
+/// not pile up in memory under load.
+/// </summary>
+public sealed class GatewayResumableStreamOptions
+{
+    /// <summary>How long a sent event can be asked for again.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most bytes of events a replica keeps; past it, the store compacts, dropping the least recently used.</summary>
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 }
 
 /// <summary>Whether the gateway keeps MCP sessions.</summary>
@@ -78,6 +104,21 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.MaxRequestBodyBytes is < MinBody or > MaxBody)
         {
             failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Gateway:MaxRequestBodyBytes is {options.MaxRequestBodyBytes}; set it between {MinBody} and {MaxBody} bytes."));
+        }
+
+        if (options.SessionIdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Gateway:SessionIdleTimeout is {options.SessionIdleTimeout}; set a positive duration such as '00:30:00'.");
+        }
+
+        if (options.MaxIdleSessions < 1)
+        {
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Gateway:MaxIdleSessions is {options.MaxIdleSessions}; set it to 1 or more."));
+        }
+
+        if (options.ResumableStreams.Retention <= TimeSpan.Zero || options.ResumableStreams.MaxBytes < 1)
+        {
+            failures.Add("Gateway:ResumableStreams needs a positive Retention (such as '00:05:00') and MaxBytes.");
         }
 
         foreach (var host in options.AllowedHosts)

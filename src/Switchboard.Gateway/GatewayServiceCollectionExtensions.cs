@@ -2,12 +2,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Server;
 using Switchboard.Access;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Api;
@@ -119,8 +121,19 @@ public static class GatewayServiceCollectionExtensions
 
         // Resumable SSE streams (SEP-1699) of sessions need an event store. It is in memory, per replica, like the
         // sessions themselves: load balancers route by Mcp-Session-Id (docs/deploy.md, "Load balancer"). Sessionless
-        // requests are not resumable and go to any replica.
+        // requests are not resumable and go to any replica. Every response a session gets is stored, so the store is
+        // bounded in bytes (an entry's size is its length) and in time.
         services.AddDistributedMemoryCache();
+        services.AddOptions<MemoryDistributedCacheOptions>().Configure<IOptions<GatewayOptions>>((cache, gateway) =>
+            cache.SizeLimit = gateway.Value.ResumableStreams.MaxBytes);
+        services.AddOptions<DistributedCacheEventStreamStoreOptions>().Configure<IOptions<GatewayOptions>>((store, gateway) =>
+        {
+            var retention = gateway.Value.ResumableStreams.Retention;
+            store.EventSlidingExpiration = retention;
+            store.EventAbsoluteExpiration = retention;
+            store.MetadataSlidingExpiration = retention;
+            store.MetadataAbsoluteExpiration = retention;
+        });
         services
             .AddMcpServer()
             .WithHttpTransport(o =>
@@ -137,9 +150,13 @@ public static class GatewayServiceCollectionExtensions
             })
             .WithDistributedCacheEventStreamStore();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>
+        {
             transport.SessionMode = gateway.Value.Sessions == GatewaySessionMode.Stateless
                 ? HttpServerSessionMode.Stateless
-                : HttpServerSessionMode.StatefulForInitializeClients);
+                : HttpServerSessionMode.StatefulForInitializeClients;
+            transport.IdleTimeout = gateway.Value.SessionIdleTimeout;
+            transport.MaxIdleSessionCount = gateway.Value.MaxIdleSessions;
+        });
 
         return services;
     }

@@ -82,3 +82,9 @@ public sealed class StatelessGatewayServer : GatewayServer
 {
     protected override string[] ExtraArguments => ["--Gateway:Sessions=Stateless"];
 }
+
+/// <summary>The gateway ending sessions after one silent second (<c>Gateway:SessionIdleTimeout</c>).</summary>
+public sealed class ShortSessionGatewayServer : GatewayServer
+{
+    protected override string[] ExtraArguments => ["--Gateway:SessionIdleTimeout=00:00:01"];
+}

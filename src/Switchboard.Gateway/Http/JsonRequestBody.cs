@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using ModelContextProtocol;
@@ -7,7 +6,7 @@ namespace Switchboard.Gateway.Http;
 
 /// <summary>
 /// How the gateway takes a JSON request body: declared as <c>application/json</c> in UTF-8 (RFC 8259 §8.1) exactly
-/// once, and read whole into pooled memory, never to disk. Kestrel enforces <c>Gateway:MaxRequestBodyBytes</c> as it
+/// once, and read whole into memory (pooled for all but large bodies), never to disk. Kestrel enforces <c>Gateway:MaxRequestBodyBytes</c> as it
 /// streams (<see cref="RequestBodyLimitMiddleware"/>), so the buffer never grows past it.
 /// </summary>
 internal static class JsonRequestBody
@@ -47,39 +46,31 @@ internal static class JsonRequestBody
             "Unsupported media type: send the body as JSON in UTF-8, with one header Content-Type: application/json.");
 
     /// <summary>
-    /// The whole body in a buffer rented from <see cref="ArrayPool{T}.Shared"/>, which the caller returns. A body that
-    /// cannot be read because of what the client sent (a malformed chunk size, which Kestrel reports as a plain
-    /// <see cref="IOException"/>) is a <see cref="BadHttpRequestException"/>, answered 400 by <see cref="BadRequestHandler"/>.
+    /// The whole body in a <see cref="BodyBuffer"/>, which the caller disposes. A body that cannot be read because of
+    /// what the client sent (a malformed chunk size, which Kestrel reports as a plain <see cref="IOException"/>) is a
+    /// <see cref="BadHttpRequestException"/>, answered 400 by <see cref="BadRequestHandler"/>.
     /// </summary>
-    public static async Task<(byte[] Buffer, int Length)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<BodyBuffer> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)(request.ContentLength ?? UnknownLengthCapacity) + 1);
-        int length = 0;
+        var body = new BodyBuffer((int)(request.ContentLength ?? UnknownLengthCapacity) + 1);
         try
         {
             int read;
-            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            while ((read = await request.Body.ReadAsync(body.FreeSpace, cancellationToken)) > 0)
             {
-                length += read;
-                if (length == buffer.Length)
-                {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
+                body.Advance(read);
             }
 
-            return (buffer, length);
+            return body;
         }
         catch (IOException e) when (e is not BadHttpRequestException && !cancellationToken.IsCancellationRequested)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            body.Dispose();
             throw new BadHttpRequestException($"The request body could not be read: {e.Message}", StatusCodes.Status400BadRequest, e);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            body.Dispose();
             throw;
         }
     }
@@ -103,15 +94,8 @@ internal static class JsonRequestBody
             return;
         }
 
-        var (buffer, length) = await ReadAsync(request, context.RequestAborted);
-        try
-        {
-            request.Body = new MemoryStream(buffer, 0, length, writable: false);
-            await next(context);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var body = await ReadAsync(request, context.RequestAborted);
+        request.Body = body.AsStream();
+        await next(context);
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
@@ -41,26 +40,19 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             return;
         }
 
-        var (buffer, length) = await JsonRequestBody.ReadAsync(context.Request, context.RequestAborted);
-        try
+        using var buffer = await JsonRequestBody.ReadAsync(context.Request, context.RequestAborted);
+        var body = buffer.Content;
+        var check = JsonRpcMessageCheck.Check(body.Span);
+        var (code, error) = check.IsValid ? Refusal(context.Request, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
+        if (error is not null)
         {
-            var body = buffer.AsMemory(0, length);
-            var check = JsonRpcMessageCheck.Check(body.Span);
-            var (code, error) = check.IsValid ? Refusal(context.Request, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
-            if (error is not null)
-            {
-                string prefix = code switch { McpErrorCode.ParseError => "Parse error", McpErrorCode.InvalidParams => "Invalid params", _ => "Invalid request" };
-                await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
-                return;
-            }
+            string prefix = code switch { McpErrorCode.ParseError => "Parse error", McpErrorCode.InvalidParams => "Invalid params", _ => "Invalid request" };
+            await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
+            return;
+        }
 
-            context.Request.Body = new MemoryStream(buffer, 0, length, writable: false);
-            await next(context);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        context.Request.Body = buffer.AsStream();
+        await next(context);
     }
 
     private static (McpErrorCode Code, string? Error) Refusal(HttpRequest request, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
