@@ -56,7 +56,8 @@ for (const [name, breakIt, wanted] of policyCases) {
 // --- chart values ---
 const valuesCases = [
   ['unknown key (typo)', { replicas: 3 }, 'unknown key "replicas"'],
-  ['image tag latest', { image: { tag: 'latest' } }, "values.image.tag: must match pattern"],
+  ['image tag latest', { image: { tag: 'latest' } }, `values.image.tag: "latest" is not allowed`],
+  ['tag with a space', { image: { tag: '1.0 beta' } }, 'values.image.tag: must match pattern'],
   ['digest not sha256', { image: { digest: 'md5:abc' } }, 'values.image.digest'],
   ['unknown storage provider', { storage: { provider: 'Postgres' } }, 'values.storage.provider: must be one of "Sqlite", "PostgreSql"'],
   ['SQLite with 3 replicas', { replicaCount: 3 }, 'storage.provider=Sqlite allows exactly one replica'],
@@ -75,6 +76,9 @@ const valuesCases = [
 ];
 for (const file of fs.readdirSync(chart).filter(f => /^values(-[a-z]+)?\.yaml$/.test(f)))
   expect(`values: ${file}`, validateValues(chart, [yaml.load(fs.readFileSync(path.join(chart, file), 'utf8'))]), null);
+// Helm checks the schema with Go's regexp (RE2): no lookaround, no backreferences.
+const patterns = [...fs.readFileSync(path.join(chart, 'values.schema.json'), 'utf8').matchAll(/"pattern": ("(?:[^"\\]|\\.)*")/g)].map(m => JSON.parse(m[1]));
+expect('values.schema.json: patterns Go can compile', patterns.filter(p => /\(\?[=!<]|\\[1-9]/.test(p)).map(p => `RE2 cannot compile ${p}`), null);
 for (const [name, override, wanted] of valuesCases) expect(`values: ${name}`, validateValues(chart, [override]), wanted);
 
 console.log(failures ? `${failures} fixtures not handled as expected` : `all ${policyCases.length + valuesCases.length} negative fixtures rejected`);

@@ -35,6 +35,8 @@ function explain(error) {
       return `${where}: "${error.params.missingProperty}" is required${why}`;
     case 'enum':
       return `${where}: must be one of ${error.params.allowedValues.map(v => JSON.stringify(v)).join(', ')}, not ${JSON.stringify(error.data)}`;
+    case 'not':
+      return `${where}: ${JSON.stringify(error.data)} is not allowed${why}`;
     case 'const':
       return `${where}: must be ${JSON.stringify(error.params.allowedValue)}, not ${JSON.stringify(error.data)}${why}`;
     default:
