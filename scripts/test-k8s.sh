@@ -7,9 +7,10 @@
 #   2. `kubectl kustomize` of every overlay, of deploy/istio and of deploy/argo;
 #   3. every rendered document against the Kubernetes, Istio, Argo Rollouts/CD, Prometheus Operator, cert-manager,
 #      External Secrets, Gateway API and VPA schemas (scripts/k8s/validate-k8s.mjs; none may be skipped);
-#   4. the policy (scripts/k8s/policy-check.mjs: resources, probes, non-root, read-only root FS, pinned images,
-#      default-deny per namespace, a PDB per Deployment), the cross-references between chart, mesh and Argo, and the
-#      negative fixtures that each policy rule and the values schema must reject (scripts/k8s/self-test.mjs);
+#   4. the canary analysis queries parsed by promtool; the policy (scripts/k8s/policy-check.mjs: resources, probes,
+#      non-root, read-only root FS, pinned images, default-deny per namespace, a PDB per Deployment); the
+#      cross-references between chart, mesh and Argo; the negative fixtures that each policy rule and the values
+#      schema must reject (scripts/k8s/self-test.mjs);
 #   5. the chart's copy of the Prometheus rules against deploy/monitoring's (they must not drift);
 #   6. actionlint (and a broken workflow it must reject) and yamllint on .github, yamllint on deploy/'s plain YAML,
 #      and every script in scripts/, .ci/run and the workflows' `run:` steps through shellcheck.
@@ -19,7 +20,8 @@
 #   scripts/test-k8s.sh           both
 #
 # Needs kubectl (1.27+, for its built-in kustomize), Node.js 20+ with npm, and root for apt-get on Debian when
-# yamllint, shellcheck or (without helm) Go are missing. SHARED_TOOLS overrides where minihelm is (../shared/tools).
+# yamllint, shellcheck, promtool (Debian prometheus) or (without helm) Go are missing. SHARED_TOOLS overrides where
+# minihelm is (../shared/tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -34,7 +36,7 @@ log() { echo "test-k8s.sh: $*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
 install() {
-  local packages=(yamllint shellcheck) missing=()
+  local packages=(yamllint shellcheck prometheus) missing=()
   command -v helm >/dev/null || packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
   for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -146,6 +148,9 @@ run() {
   node "$checks/policy-check.mjs" --namespace switchboard "${chart_renders[@]}" \
     "$work"/kustomize-{dev,staging,prod}.yaml "$work/kustomize-istio.yaml"
   node "$checks/cross-check.mjs" "$work/chart-production.yaml" "$work/kustomize-istio.yaml" "$work/kustomize-argo.yaml" "$chart"
+  node "$checks/analysis-rules.mjs" "$work/chart-production.yaml" "$work/chart-production-bluegreen.yaml" >"$work/analysis-rules.yml"
+  promtool check rules "$work/analysis-rules.yml" >/dev/null || { promtool check rules "$work/analysis-rules.yml"; fail "the canary analysis queries are not valid PromQL"; }
+  log "canary analysis: $(grep -c 'record:' "$work/analysis-rules.yml") Prometheus queries parse (promtool)"
   node "$checks/self-test.mjs" "$chart" >"$work/self-test.log" || { cat "$work/self-test.log"; fail "negative fixtures"; }
   log "negative fixtures: $(tail -n 1 "$work/self-test.log")"
 
