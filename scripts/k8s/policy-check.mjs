@@ -6,7 +6,8 @@
 //   filesystem, no privilege escalation, all capabilities dropped, an image pinned by tag or digest and not :latest;
 //   every long-running container: readiness and liveness probes;
 //   every namespace with workloads: a default-deny NetworkPolicy (all pods, Ingress and Egress, no rules);
-//   every Deployment, StatefulSet and Rollout: a PodDisruptionBudget selecting its pods;
+//   every Deployment, StatefulSet and Rollout: a PodDisruptionBudget selecting its pods, and a selector that matches
+//   no other workload's pods;
 //   every Service and HorizontalPodAutoscaler: a workload it points at.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +85,8 @@ export function check(docs, defaultNamespace = 'default') {
     const labels = podLabelsOf(doc);
     if (!docs.some(d => d.kind === 'PodDisruptionBudget' && ns(d) === ns(doc) && selects(d.spec?.selector, labels)))
       findings.push(`${id(doc)}: no PodDisruptionBudget selects its pods`);
+    for (const other of workloads.filter(w => w !== doc && ns(w) === ns(doc) && selects(doc.spec?.selector, podLabelsOf(w))))
+      findings.push(`${id(doc)}: its selector also matches the pods of ${other.kind}/${other.metadata?.name}`);
   }
 
   for (const svc of docs.filter(d => d.kind === 'Service' && d.spec?.selector)) {

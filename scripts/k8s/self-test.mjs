@@ -43,6 +43,7 @@ const policyCases = [
   ['default deny in another namespace', d => { kind(d, 'NetworkPolicy').metadata.namespace = 'other'; }, 'namespace shop: no default-deny'],
   ['Deployment without a PDB', d => { d.splice(d.indexOf(kind(d, 'PodDisruptionBudget')), 1); }, 'no PodDisruptionBudget'],
   ['PDB selecting other pods', d => { kind(d, 'PodDisruptionBudget').spec.selector.matchLabels = { app: 'api' }; }, 'no PodDisruptionBudget'],
+  ['Deployment selecting the Job\'s pods too', d => { kind(d, 'Job').spec.template.metadata = { labels: { app: 'web', role: 'migrate' } }; }, 'its selector also matches the pods of Job/migrate'],
   ['Service selecting no pods', d => { kind(d, 'Service').spec.selector = { app: 'wbe' }; }, 'matches no workload'],
   ['HPA scaling a missing Deployment', d => { kind(d, 'HorizontalPodAutoscaler').spec.scaleTargetRef.name = 'webb'; }, 'is not in the manifests'],
 ];

@@ -21,6 +21,12 @@ app.kubernetes.io/name: {{ include "switchboard.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The gateway's pods only (not the migration Job's): what its Deployment, Service and PDB select. */}}
+{{- define "switchboard.gatewaySelectorLabels" -}}
+{{ include "switchboard.selectorLabels" . }}
+app.kubernetes.io/component: gateway
+{{- end }}
+
 {{- define "switchboard.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{ include "switchboard.selectorLabels" . }}

@@ -2,8 +2,7 @@
 {{- define "switchboard.podTemplate" -}}
 metadata:
   labels:
-    {{- include "switchboard.selectorLabels" . | nindent 4 }}
-    app.kubernetes.io/component: gateway
+    {{- include "switchboard.gatewaySelectorLabels" . | nindent 4 }}
     {{- with .Values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -84,7 +83,7 @@ spec:
     - {{- toYaml . | nindent 6 }}
       labelSelector:
         matchLabels:
-          {{- include "switchboard.selectorLabels" $ | nindent 10 }}
+          {{- include "switchboard.gatewaySelectorLabels" $ | nindent 10 }}
       {{- if $.Values.rollout.enabled }}
       # Spread each revision on its own: a canary's few pods must not count against the stable ones.
       matchLabelKeys: [rollouts-pod-template-hash]
@@ -101,7 +100,7 @@ spec:
         - topologyKey: kubernetes.io/hostname
           labelSelector:
             matchLabels:
-              {{- include "switchboard.selectorLabels" . | nindent 14 }}
+              {{- include "switchboard.gatewaySelectorLabels" . | nindent 14 }}
       {{- else }}
       preferredDuringSchedulingIgnoredDuringExecution:
         - weight: 100
@@ -109,7 +108,7 @@ spec:
             topologyKey: kubernetes.io/hostname
             labelSelector:
               matchLabels:
-                {{- include "switchboard.selectorLabels" . | nindent 16 }}
+                {{- include "switchboard.gatewaySelectorLabels" . | nindent 16 }}
       {{- end }}
   {{- end }}
   {{- with .Values.nodeSelector }}
