@@ -147,7 +147,8 @@ run() {
 
   node "$checks/policy-check.mjs" --namespace switchboard "${chart_renders[@]}" \
     "$work"/kustomize-{dev,staging,prod}.yaml "$work/kustomize-istio.yaml"
-  node "$checks/cross-check.mjs" "$work/chart-production.yaml" "$work/kustomize-istio.yaml" "$work/kustomize-argo.yaml" "$chart"
+  node "$checks/cross-check.mjs" "$work/chart-production.yaml" "$work/kustomize-istio.yaml" "$work/kustomize-argo.yaml" \
+    "$chart" "$work/chart/files/switchboard.rules.yml"
   node "$checks/analysis-rules.mjs" "$work/chart-production.yaml" "$work/chart-production-bluegreen.yaml" >"$work/analysis-rules.yml"
   promtool check rules "$work/analysis-rules.yml" >/dev/null || { promtool check rules "$work/analysis-rules.yml"; fail "the canary analysis queries are not valid PromQL"; }
   # Prometheus's engine evaluates them on series shaped like the gateway's: a failing canary must measure as failing.

@@ -1,14 +1,16 @@
-// Usage: node cross-check.mjs CHART_RENDER ISTIO_RENDER ARGO_RENDER CHART_DIR
+// Usage: node cross-check.mjs CHART_RENDER ISTIO_RENDER ARGO_RENDER CHART_DIR RULES_FILE
 // What no schema sees: the pieces that live in different folders must name each other correctly.
 //  - the chart's Rollout steers routes and subsets that deploy/istio's VirtualService and DestinationRule have, on the
 //    host of the chart's Service;
 //  - deploy/istio's upstream AuthorizationPolicy names the chart's ServiceAccount;
-//  - every values file deploy/argo's ApplicationSet names exists in the chart.
+//  - every values file deploy/argo's ApplicationSet names exists in the chart;
+//  - the chart's PrometheusRule holds exactly the rules of the rule file it was rendered from (nothing lost or
+//    retyped on the way through fromYaml/toYaml).
 import fs from 'node:fs';
 import path from 'node:path';
 import * as yaml from 'js-yaml';
 
-const [chartFile, istioFile, argoFile, chartDir] = process.argv.slice(2);
+const [chartFile, istioFile, argoFile, chartDir, rulesFile] = process.argv.slice(2);
 const load = f => yaml.loadAll(fs.readFileSync(f, 'utf8')).filter(Boolean);
 const chart = load(chartFile), istio = load(istioFile), argo = load(argoFile);
 const find = (docs, kind, name) => docs.find(d => d.kind === kind && (name === undefined || d.metadata?.name === name));
@@ -44,6 +46,12 @@ const appset = find(argo, 'ApplicationSet');
 for (const element of appset.spec.generators[0].list.elements)
   need(fs.existsSync(path.join(chartDir, element.valuesFile)), `ApplicationSet names ${element.valuesFile}, which is not in the chart`);
 
+const canonical = v => Array.isArray(v) ? v.map(canonical)
+  : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map(k => [k, canonical(v[k])])) : v;
+const rule = find(chart, 'PrometheusRule');
+need(rule && JSON.stringify(canonical(rule.spec)) === JSON.stringify(canonical(yaml.load(fs.readFileSync(rulesFile, 'utf8')))),
+  `the chart's PrometheusRule does not hold exactly the rules of ${rulesFile}`);
+
 for (const p of problems) console.log(`FAIL ${p}`);
-console.log(problems.length ? `${problems.length} cross-reference problems` : 'ok   chart, deploy/istio and deploy/argo name each other consistently');
+console.log(problems.length ? `${problems.length} cross-reference problems` : 'ok   chart, deploy/istio and deploy/argo name each other consistently; the PrometheusRule holds the rule file');
 process.exit(problems.length ? 1 : 0);

@@ -73,6 +73,7 @@ const valuesCases = [
   ['PDB switched off', { podDisruptionBudget: { enabled: false } }, 'every Deployment needs a PodDisruptionBudget'],
   ['config key that is no setting', { config: { LOG_LEVEL: 'debug' } }, 'values.config: key "LOG_LEVEL" is not allowed'],
   ['rollout strategy unknown', { storage: { provider: 'PostgreSql' }, rollout: { enabled: true, strategy: 'linear' } }, 'values.rollout.strategy: must be one of "canary", "blueGreen"'],
+  ['latency with a unit', { rollout: { analysis: { maxP95Seconds: '100ms' } } }, 'values.rollout.analysis.maxP95Seconds'],
   ['error ratio as a percentage', { rollout: { analysis: { maxErrorRatio: '5%' } } }, 'values.rollout.analysis.maxErrorRatio'],
 ];
 for (const file of fs.readdirSync(chart).filter(f => /^values(-[a-z]+)?\.yaml$/.test(f)))
