@@ -15,7 +15,7 @@ key=sbk_SoakTestKey1_SoakTestSecretSoakTestSecretSoakTestSecret1
 data="$(mktemp -d)"
 mkdir -p "$(dirname "$csv")"
 
-dotnet build bench/Switchboard.Soak -c Release -warnaserror --nologo -v quiet >/dev/null
+dotnet build bench/Switchboard.Soak -c Release -warnaserror --nologo -v quiet
 
 # Rate limits raised so the load measures the path rather than the limiter's refusals.
 # shellcheck disable=SC2086 # SOAK_GATEWAY_ARGS is a list of flags

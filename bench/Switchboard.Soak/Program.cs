@@ -21,6 +21,7 @@ var samples = new List<(double Seconds, long RssMiB, string Phase)>();
 var clock = Stopwatch.StartNew();
 string phase = "warm-up";
 long calls = 0, callFailures = 0, hostile = 0, serverErrors = 0;
+string? firstFailure = null;
 
 using var sampling = new CancellationTokenSource();
 var sampler = Task.Run(async () =>
@@ -68,6 +69,11 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"calls         {c
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rss MiB       after warm-up {baseline}, peak {samples.Max(s => s.RssMiB)}, end of quiet minute {samples[^1].RssMiB}"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trend         {slope:+0.0;-0.0} MiB per minute after warm-up (least squares over {afterWarmUp.Length} samples)"));
 Console.WriteLine($"still serves  {stillServes}");
+if (firstFailure is not null)
+{
+    Console.WriteLine($"first failure {firstFailure}");
+}
+
 Console.WriteLine($"samples       {options.Csv}");
 return serverErrors == 0 && stillServes ? 0 : 1;
 
@@ -132,12 +138,22 @@ async Task HostileBurstAsync(int seed)
     }));
 }
 
-HttpRequestMessage Sessionless(string tool, string arguments) =>
-    Raw(Encoding.UTF8.GetBytes($$$"""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"{{{tool}}}","arguments":{{{arguments}}}}}"""));
+// A 2026-07-28 request: no session, the revision and capabilities in _meta, the method and tool name in headers.
+HttpRequestMessage Sessionless(string tool, string arguments)
+{
+    const string meta = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}";
+    var request = Raw(Encoding.UTF8.GetBytes($$$"""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"{{{tool}}}","arguments":{{{arguments}}},{{{meta}}}}}"""));
+    request.Headers.Remove("MCP-Protocol-Version");
+    request.Headers.Add("MCP-Protocol-Version", "2026-07-28");
+    request.Headers.Add("Mcp-Method", "tools/call");
+    request.Headers.Add("Mcp-Name", tool);
+    return request;
+}
 
+// A 2025-11-25 request in an open session.
 HttpRequestMessage InSession(string session, string tool, string arguments)
 {
-    var request = Sessionless(tool, arguments);
+    var request = Raw(Encoding.UTF8.GetBytes($$$"""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"{{{tool}}}","arguments":{{{arguments}}}}}"""));
     request.Headers.Add("Mcp-Session-Id", session);
     return request;
 }
@@ -169,10 +185,17 @@ async Task<bool> CallAsync(HttpRequestMessage request)
         {
             using var response = await http.SendAsync(request);
             string text = await response.Content.ReadAsStringAsync();
-            return response.IsSuccessStatusCode && !text.Contains("\"error\"", StringComparison.Ordinal);
+            if (response.IsSuccessStatusCode && !text.Contains("\"error\"", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            Interlocked.CompareExchange(ref firstFailure, $"{(int)response.StatusCode} {text[..Math.Min(300, text.Length)]}", null);
+            return false;
         }
-        catch (HttpRequestException)
+        catch (HttpRequestException e)
         {
+            Interlocked.CompareExchange(ref firstFailure, e.Message, null);
             return false;
         }
     }
