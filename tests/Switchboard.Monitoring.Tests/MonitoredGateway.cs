@@ -6,8 +6,8 @@ namespace Switchboard.Monitoring.Tests;
 /// <summary>
 /// A published <c>switchboard serve</c> as production runs it, with everything its metrics describe: its own
 /// PostgreSQL (private cluster on a private port, so that stopping it disturbs nobody) and Redis, and one federated
-/// upstream (<c>switchboard mcp utilities</c> mounted as <c>remote</c>). <c>/metrics</c> is served on the management
-/// port. Three keys: an agent (unlimited), an operator held to a tight default rate limit, and a viewer (no tool calls).
+/// upstream (<c>switchboard mcp utilities</c> with a SQLite state of its own, mounted as <c>remote</c> with a key of
+/// the upstream's). <c>/metrics</c> is served on the management port. Three keys: an agent (unlimited), an operator held to a tight default rate limit, and a viewer (no tool calls).
 /// </summary>
 internal sealed class MonitoredGateway : IAsyncDisposable
 {
@@ -68,7 +68,7 @@ internal sealed class MonitoredGateway : IAsyncDisposable
             gateway.AgentKey = await gateway.CreateKeyAsync("load", "agent", cancellationToken);
             gateway.OperatorKey = await gateway.CreateKeyAsync("limited", "operator", cancellationToken);
             gateway.ViewerKey = await gateway.CreateKeyAsync("viewer", "viewer", cancellationToken);
-            await gateway.StartProcessesAsync();
+            await gateway.StartProcessesAsync(cancellationToken);
             return gateway;
         }
         catch
@@ -102,11 +102,15 @@ internal sealed class MonitoredGateway : IAsyncDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    private async Task StartProcessesAsync()
+    private async Task StartProcessesAsync(CancellationToken cancellationToken)
     {
+        // The upstream authenticates its callers as any Switchboard does: the gateway reaches it with a key of its own.
+        string upstreamState = $"--Storage:DataDirectory={Path.Combine(_directory, "upstream")}";
+        await RunAsync(["migrate", upstreamState], cancellationToken, storage: false);
+        string upstreamKey = (await RunAsync(["keys", "create", "--name", "gateway", "--role", "agent", upstreamState], cancellationToken, storage: false)).Trim();
         int upstreamPort = LoopbackPort.Next();
         _upstream = new BackgroundProcess("upstream", PublishedSwitchboard.Path,
-            ["mcp", "utilities", "--urls", $"http://127.0.0.1:{upstreamPort}", $"--Storage:DataDirectory={Path.Combine(_directory, "upstream")}", "--Management:Urls="],
+            ["mcp", "utilities", "--urls", $"http://127.0.0.1:{upstreamPort}", upstreamState, "--Management:Urls="],
             _directory);
         _gateway = new BackgroundProcess("switchboard serve", PublishedSwitchboard.Path,
         [
@@ -117,6 +121,7 @@ internal sealed class MonitoredGateway : IAsyncDisposable
             "--Storage:MigrateOnStart=false",
             $"--Redis:ConnectionString={Redis.ConnectionString}",
             $"--Servers:remote:Url=http://127.0.0.1:{upstreamPort}/mcp",
+            $"--Servers:remote:Headers:Authorization=Bearer {upstreamKey}",
             // The agent key carries the load unhindered; the operator key meets the default limits, kept tight, so
             // that refusals show on the dashboards.
             "--RateLimits:Roles:agent:PerPrincipal:Permits=1000000",
@@ -140,9 +145,10 @@ internal sealed class MonitoredGateway : IAsyncDisposable
     private async Task<string> CreateKeyAsync(string name, string role, CancellationToken cancellationToken) =>
         (await RunAsync(["keys", "create", "--name", name, "--role", role], cancellationToken)).Trim();
 
-    private async Task<string> RunAsync(string[] command, CancellationToken cancellationToken)
+    /// <summary>Runs an operator command against the gateway's database (<paramref name="storage"/>) or with the flags given.</summary>
+    private async Task<string> RunAsync(string[] command, CancellationToken cancellationToken, bool storage = true)
     {
-        var result = await ProcessRunner.RunAsync(PublishedSwitchboard.Path, [.. command, .. StorageFlags], Timeout, _directory, cancellationToken: cancellationToken);
+        var result = await ProcessRunner.RunAsync(PublishedSwitchboard.Path, storage ? [.. command, .. StorageFlags] : command, Timeout, _directory, cancellationToken: cancellationToken);
         Assert.True(result.ExitCode == 0, $"switchboard {string.Join(' ', command)} exited with {result.ExitCode}:{Environment.NewLine}{result.Output}");
         return result.StandardOutput;
     }

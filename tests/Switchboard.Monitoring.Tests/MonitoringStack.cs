@@ -60,12 +60,13 @@ public sealed class MonitoringStack : IAsyncLifetime
             new("wrong key", "sb_not-a-key", "utilities__slugify"),
         ]);
 
-        // Scraped, with tool calls counted and the database up.
+        // Scraped, with tool calls counted, the database up and the upstream connected and called.
         await Poll.UntilAsync(
-            async () => await _prometheus.HasDataAsync("switchboard_tool_call_duration_seconds_count{job=\"switchboard\"}", cancellationToken)
-                && await _prometheus.HasDataAsync("switchboard_dependency_up{job=\"switchboard\", dependency=\"database\"} == 1", cancellationToken),
+            async () => await _prometheus.HasDataAsync("switchboard_dependency_up{job=\"switchboard\", dependency=\"database\"} == 1", cancellationToken)
+                && await _prometheus.HasDataAsync("switchboard_upstream_up{job=\"switchboard\", mcp_server=\"remote\"} == 1", cancellationToken)
+                && await _prometheus.HasDataAsync("switchboard_tool_call_duration_seconds_count{job=\"switchboard\", mcp_server=\"remote\", outcome=\"ok\"}", cancellationToken),
             Timeout,
-            $"Prometheus did not scrape tool calls and an up database from the gateway{Environment.NewLine}{Output}");
+            $"Prometheus did not scrape an up database, a connected upstream and its tool calls from the gateway{Environment.NewLine}{Output}");
     }
 
     /// <summary>Stops the gateway's database under traffic until the alert pages, then starts it until the page resolves; once.</summary>
