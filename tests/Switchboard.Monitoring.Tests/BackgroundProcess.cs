@@ -12,12 +12,23 @@ internal sealed class BackgroundProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<string> _standardOutput = [];
 
     public BackgroundProcess(string name, string fileName, IEnumerable<string> arguments, string workingDirectory)
     {
         Name = name;
         _process = ProcessRunner.Start(fileName, arguments, workingDirectory);
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) =>
+        {
+            Append(e.Data);
+            if (e.Data is not null)
+            {
+                lock (_standardOutput)
+                {
+                    _standardOutput.Add(e.Data);
+                }
+            }
+        };
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -34,6 +45,18 @@ internal sealed class BackgroundProcess : IAsyncDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The lines written to standard output so far (the console logs).</summary>
+    public IReadOnlyList<string> StandardOutputLines
+    {
+        get
+        {
+            lock (_standardOutput)
+            {
+                return [.. _standardOutput];
             }
         }
     }

@@ -42,6 +42,9 @@ internal sealed class MonitoredGateway : IAsyncDisposable
 
     public string ViewerKey { get; private set; } = "";
 
+    /// <summary>The gateway's standard output: its console log lines.</summary>
+    public IReadOnlyList<string> LogLines => _gateway?.StandardOutputLines ?? [];
+
     public string Output => $"--- gateway ---{Environment.NewLine}{_gateway?.Output}{Environment.NewLine}--- upstream ---{Environment.NewLine}{_upstream?.Output}";
 
     private string[] StorageFlags =>
@@ -135,7 +138,10 @@ internal sealed class MonitoredGateway : IAsyncDisposable
             // Failed authentications are part of the load: let them through to be counted rather than throttled.
             "--Identity:FailedAuthenticationLimit:Permits=1000000",
             "--Identity:FailedAuthenticationLimit:Burst=1000000",
+            // JSON lines, as in a container: what the log shipper (deploy/monitoring/logging) parses.
+            "--Logging:Console:FormatterName=json",
             "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Switchboard=Information",
         ],
             _directory);
         await _gateway.WaitUntilAsync(() => IsOkAsync($"http://127.0.0.1:{Port}/healthz/ready"), Timeout);

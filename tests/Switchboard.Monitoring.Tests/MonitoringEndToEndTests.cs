@@ -110,6 +110,43 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
         Assert.True(queries >= 20, $"Only {queries} panel queries found under {MonitoringEnvironment.Dashboards}.");
     }
 
+    [Fact]
+    public async Task AfterTrafficAndAnOutage_EveryLogLine_IsOneJsonObjectWithTheFieldsTheLogShipperReads()
+    {
+        await stack.RunOutageOnceAsync(Ct);
+        var lines = stack.Gateway.LogLines.Where(l => l.Length > 0).ToList();
+        Assert.NotEmpty(lines);
+
+        // deploy/monitoring/logging/fluent-bit.yaml lifts these to level, category, event_id, message, trace_id.
+        string[] fields = ["EventId", "LogLevel", "Category", "Message"];
+        var bad = new List<string>();
+        int withTrace = 0;
+        foreach (string line in lines)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || fields.Any(f => !root.TryGetProperty(f, out _)))
+                {
+                    bad.Add(line);
+                }
+                else if (root.TryGetProperty("Scopes", out var scopes) && scopes.ValueKind == JsonValueKind.Array
+                         && scopes.EnumerateArray().Any(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty("TraceId", out _)))
+                {
+                    withTrace++;
+                }
+            }
+            catch (JsonException)
+            {
+                bad.Add(line);
+            }
+        }
+
+        MonitoringEnvironment.Report($"gateway log: {lines.Count} lines through traffic and the outage, {lines.Count - bad.Count} JSON objects with {string.Join(", ", fields)}; {withTrace} carry a TraceId scope");
+        Assert.True(bad.Count == 0, $"{bad.Count} of {lines.Count} log lines are not one JSON object with {string.Join(", ", fields)}:{Environment.NewLine}{string.Join(Environment.NewLine, bad.Take(10))}");
+    }
+
     /// <summary>Every <c>expr</c> of every panel (rows' nested panels included) of every dashboard file.</summary>
     private static IEnumerable<(string Dashboard, string Panel, string Expression)> DashboardQueries()
     {
