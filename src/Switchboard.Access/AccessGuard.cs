@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -78,6 +79,10 @@ public sealed class AccessGuard(
         if (decision.Allowed)
         {
             decision = await LimitAsync(decision, tool: null, cancellationToken);
+            if (decision.Outcome == AccessOutcome.RateLimited)
+            {
+                AccessDiagnostics.RecordRateLimitRefusal(string.Empty); // tool calls are counted by their server, where it is known
+            }
         }
 
         return decision.Allowed ? Granted(decision) : await RefuseAsync(decision, null, started, cancellationToken);
@@ -158,13 +163,17 @@ public sealed class AccessGuard(
 
     private AccessDecision Decide(AccessPrincipal principal, string operation, string action, string? target, long startedAt = 0, JsonNode? captured = null)
     {
+        using var activity = AccessDiagnostics.ActivitySource.StartActivity("switchboard.policy");
         var policy = policies.Current.Decide(principal.Roles, action, target);
+        activity?.SetTag("switchboard.decision", policy.Allowed ? "allowed" : "denied");
         return new AccessDecision(policy.Allowed ? AccessOutcome.Allowed : AccessOutcome.Denied, principal, operation, action, target, policy) { StartedAt = startedAt, Arguments = captured };
     }
 
     private async ValueTask<AccessDecision> LimitAsync(AccessDecision decision, string? tool, CancellationToken cancellationToken)
     {
+        using var activity = AccessDiagnostics.ActivitySource.StartActivity("switchboard.rate_limit");
         var limit = await limiter.AcquireAsync(decision.Principal.Id, decision.Principal.Roles, tool, cancellationToken);
+        activity?.SetTag("switchboard.decision", limit.Allowed ? "allowed" : "rate_limited");
         return limit.Allowed
             ? decision
             : new AccessDecision(AccessOutcome.RateLimited, decision.Principal, decision.Operation, decision.Action, decision.Target, decision.Policy, limit.Limit, limit.RetryAfterSeconds);
@@ -206,15 +215,24 @@ public sealed class AccessGuard(
     }
 
     // Arguments only when Audit:CaptureArguments is on, and redacted.
-    private Task AppendAsync(AccessDecision decision, string outcome, JsonNode? captured, long started, CancellationToken cancellationToken)
+    private async Task AppendAsync(AccessDecision decision, string outcome, JsonNode? captured, long started, CancellationToken cancellationToken)
     {
+        using var activity = AccessDiagnostics.ActivitySource.StartActivity("switchboard.audit.append");
         var details = new JsonObject { ["decision"] = decision.Reason, ["durationMs"] = Elapsed(started) };
         if (captured is not null)
         {
             details["arguments"] = captured;
         }
 
-        return audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), decision.Principal.Id, decision.Operation, decision.Target, outcome, details.ToJsonString()), cancellationToken);
+        try
+        {
+            await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), decision.Principal.Id, decision.Operation, decision.Target, outcome, details.ToJsonString()), cancellationToken);
+        }
+        catch (Exception e) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
     }
 
     private double Elapsed(long started) => Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 3);

@@ -8,6 +8,7 @@ using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Hosting;
 using Switchboard.Gateway.Http;
+using Switchboard.Gateway.Telemetry;
 
 namespace Switchboard.Gateway;
 
@@ -40,9 +41,12 @@ public static class GatewayEndpoints
 
         app.UseExceptionHandler();
         app.UseErrorBodies();
-        // Probes come from kubelets and load balancers addressing the pod by IP, so they skip the Host check.
+        // Probes and scrapes come from kubelets, load balancers and Prometheus addressing the pod by IP, so they skip
+        // the Host check.
+        var management = app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value;
         app.UseWhen(
-            context => !context.Request.Path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase),
+            context => !context.Request.Path.StartsWithSegments(HealthPath, StringComparison.OrdinalIgnoreCase)
+                && !(management.MetricsOnMainPort && context.Request.Path.StartsWithSegments(ManagementOptions.MetricsPath, StringComparison.OrdinalIgnoreCase)),
             guarded => guarded
                 .UseMiddleware<HostValidationMiddleware>()
                 .UseMiddleware<RequestBodyLimitMiddleware>());
@@ -72,6 +76,15 @@ public static class GatewayEndpoints
             if (options.IsEnabled())
             {
                 endpoint.RequireCors(GatewayCors.PolicyName);
+            }
+        }
+
+        if (management.MetricsOnMainPort)
+        {
+            var metrics = app.MapPrometheusScrapingEndpoint(ManagementOptions.MetricsPath);
+            if (!management.AllowAnonymousMetrics)
+            {
+                metrics.RequireSwitchboardAuthentication();
             }
         }
 

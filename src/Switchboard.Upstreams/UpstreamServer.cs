@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -7,6 +8,7 @@ using Polly;
 using Switchboard.Errors;
 using Switchboard.Registry;
 using Switchboard.Upstreams.Catalog;
+using Switchboard.Upstreams.Diagnostics;
 using Switchboard.Upstreams.Http;
 using Switchboard.Upstreams.Resilience;
 using Switchboard.Upstreams.Stdio;
@@ -47,6 +49,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
         Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).");
+        UpstreamDiagnostics.Track(this);
     }
 
     /// <summary>The server's registry name.</summary>
@@ -77,6 +80,10 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     /// <exception cref="McpProtocolException">The upstream's own error, or one of <see cref="SwitchboardErrorCodes"/>.</exception>
     public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, CancellationToken cancellationToken)
     {
+        // The hop's span: the SDK client's span and the HTTP request (whose traceparent the upstream continues) are its children.
+        using var activity = UpstreamDiagnostics.ActivitySource.StartActivity("switchboard.upstream tools/call", ActivityKind.Internal);
+        activity?.SetTag("mcp.server", Name);
+        activity?.SetTag("gen_ai.tool.name", request.Name);
         try
         {
             return await _pipeline.ExecuteAsync(
@@ -100,6 +107,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
         {
             // Our pipeline's timeout is a TimeoutRejectedException; an OperationCanceledException is the caller's own.
             string reason = UpstreamFailure.ReasonFor(e);
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
             if (reason != UpstreamFailure.CircuitOpen)
             {
                 // Refusals by the open circuit are not logged one by one: its opening was, once.
@@ -229,6 +237,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        UpstreamDiagnostics.Untrack(this);
         if (Interlocked.Exchange(ref _client, null) is { } client)
         {
             await client.DisposeAsync();

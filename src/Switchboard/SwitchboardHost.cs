@@ -2,6 +2,7 @@ using ModelContextProtocol.Server;
 using Switchboard.Access;
 using Switchboard.Gateway;
 using Switchboard.Gateway.Hosting;
+using Switchboard.Gateway.Telemetry;
 using Switchboard.Registry;
 using Switchboard.Storage;
 
@@ -35,6 +36,7 @@ public static class SwitchboardHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        builder.AddSwitchboardTelemetry();
         builder.Services.AddBuiltInServerOptions();
         builder.Services.AddSwitchboardGateway(builder.Configuration, BuiltInServers.All, topology);
         var app = builder.Build();

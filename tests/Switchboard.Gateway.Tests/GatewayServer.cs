@@ -34,6 +34,7 @@ public class GatewayServer : IAsyncLifetime
                 $"--Gateway:MaxRequestBodyBytes={MaxRequestBodyBytes}",
                 $"--Storage:ConnectionString=Data Source={DatabasePath}",
                 $"--Identity:BootstrapAdminKey={AdminKey}",
+                "--Management:Urls=", // test classes run in parallel: none takes the management port unless it asks
                 .. ExtraArguments,
             ],
             urls: LoopbackPort.NextUrl());

@@ -56,6 +56,9 @@ public static class ProcessRunner
         }
     }
 
+    /// <summary>The variable that sets a <c>switchboard</c> process's <c>Management:Urls</c>.</summary>
+    public const string ManagementUrlsVariable = "SWITCHBOARD__Management__Urls";
+
     /// <summary>Starts a process with redirected streams; the caller owns and must stop it.</summary>
     public static Process Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -72,6 +75,9 @@ public static class ProcessRunner
             info.ArgumentList.Add(argument);
         }
 
+        // Processes under test share this machine: none takes the management port (9464) unless its test asks for one
+        // (with --Management:Urls, or this variable in environment).
+        info.Environment[ManagementUrlsVariable] = string.Empty;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -5,7 +6,10 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Access;
+using Switchboard.Access.Diagnostics;
 using Switchboard.Access.Identity;
+using Switchboard.Errors;
+using Switchboard.Gateway.Diagnostics;
 using Switchboard.Policy;
 using Switchboard.Registry;
 
@@ -119,28 +123,85 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
     private async ValueTask<CallToolResult> CallToolAsync(McpRequestHandler<CallToolRequestParams, CallToolResult> next, RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
         string exposed = context.Params?.Name ?? string.Empty;
-        var grant = await guard.AuthorizeToolCallAsync(context.User.ToAccessPrincipal(), NameScope(exposed), context.Params?.Arguments, cancellationToken);
-        if (!grant.Allowed)
+        // Labels only for a tool the registry holds (the SDK matched it before the filters ran); any other name is
+        // 'unknown', so callers cannot mint series.
+        string server = GatewayDiagnostics.Unknown, tool = GatewayDiagnostics.Unknown;
+        if (context.MatchedPrimitive is not null && view.TryResolveName(exposed, out var resolvedServer, out var resolvedTool))
         {
-            return Refuse(context, grant, $"call the tool '{exposed}'", RefusedToolResult);
+            (server, tool) = (resolvedServer, resolvedTool);
         }
 
-        CallToolResult result;
+        var principal = context.User.ToAccessPrincipal();
+        long started = Stopwatch.GetTimestamp();
+        GatewayDiagnostics.ToolCallsInFlight.Add(1);
+        using var activity = GatewayDiagnostics.ActivitySource.StartActivity("switchboard.tool_call");
+        if (activity is not null)
+        {
+            activity.DisplayName = $"tool_call {server}/{tool}";
+            activity.SetTag("mcp.server", server);
+            activity.SetTag("gen_ai.tool.name", tool);
+            activity.SetTag("enduser.id", principal.Id);
+        }
+
+        string outcome = ToolOutcomes.Failed;
         try
         {
-            result = await next(context, cancellationToken);
-        }
-        catch (Exception e)
-        {
-            // The SDK matched the name before the filters ran: nothing matched means no such tool.
-            var outcome = e is McpProtocolException && context.MatchedPrimitive is null ? ToolCallOutcome.UnknownTool : ToolCallOutcome.Failed;
-            await guard.CompleteToolCallAsync(grant, outcome, CancellationToken.None);
-            throw;
-        }
+            var grant = await guard.AuthorizeToolCallAsync(principal, NameScope(exposed), context.Params?.Arguments, cancellationToken);
+            if (!grant.Allowed)
+            {
+                outcome = ToolOutcomes.Of(grant.Outcome);
+                if (grant.Outcome == AccessOutcome.RateLimited)
+                {
+                    AccessDiagnostics.RecordRateLimitRefusal(server);
+                }
 
-        // The answer waits until the audit event is durable: a call the trail cannot record is never acknowledged.
-        var recorded = await guard.CompleteToolCallAsync(grant, result.IsError == true ? ToolCallOutcome.ToolError : ToolCallOutcome.Ok, CancellationToken.None);
-        return recorded.Allowed ? result : Refuse(context, recorded, $"call the tool '{exposed}'", RefusedToolResult);
+                return Refuse(context, grant, $"call the tool '{exposed}'", RefusedToolResult);
+            }
+
+            CallToolResult result;
+            try
+            {
+                result = await next(context, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                // The SDK matched the name before the filters ran: nothing matched means no such tool.
+                var failure = e is McpProtocolException && context.MatchedPrimitive is null ? ToolCallOutcome.UnknownTool : ToolCallOutcome.Failed;
+                outcome = e is McpProtocolException { ErrorCode: SwitchboardErrorCodes.UpstreamUnavailable or SwitchboardErrorCodes.UpstreamTimeout } ? ToolOutcomes.UpstreamUnavailable : ToolOutcomes.Failed;
+                await guard.CompleteToolCallAsync(grant, failure, CancellationToken.None);
+                throw;
+            }
+
+            // The answer waits until the audit event is durable: a call the trail cannot record is never acknowledged.
+            var recorded = await guard.CompleteToolCallAsync(grant, result.IsError == true ? ToolCallOutcome.ToolError : ToolCallOutcome.Ok, CancellationToken.None);
+            if (!recorded.Allowed)
+            {
+                outcome = ToolOutcomes.StorageUnavailable;
+                return Refuse(context, recorded, $"call the tool '{exposed}'", RefusedToolResult);
+            }
+
+            outcome = result.IsError == true ? ToolOutcomes.Error : ToolOutcomes.Ok;
+            return result;
+        }
+        finally
+        {
+            GatewayDiagnostics.ToolCallsInFlight.Add(-1);
+            var tags = new TagList
+            {
+                { "mcp.server", server },
+                { "mcp.tool", tool },
+                { "outcome", outcome },
+            };
+            GatewayDiagnostics.ToolCallDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            if (activity is not null)
+            {
+                activity.SetTag("switchboard.outcome", outcome);
+                if (outcome is not (ToolOutcomes.Ok or ToolOutcomes.Error))
+                {
+                    activity.SetStatus(ActivityStatusCode.Error, outcome);
+                }
+            }
+        }
     }
 
     private ValueTask<AccessDecision> AuthorizeResourceAsync<TParams>(RequestContext<TParams> context, string method, string uri, CancellationToken cancellationToken) =>

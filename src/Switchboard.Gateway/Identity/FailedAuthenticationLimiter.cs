@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Switchboard.Access.Identity;
 using Switchboard.Errors;
+using Switchboard.Gateway.Diagnostics;
 using Switchboard.Gateway.Http;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
@@ -45,15 +46,24 @@ internal sealed class FailedAuthenticationLimiter(
             && PresentsCredential(context.Request) && !(await context.AuthenticateAsync()).Succeeded)
         {
             // The handlers cache the result, so the request's own authentication later reuses this one.
+            GatewayDiagnostics.RecordAuthFailure(AuthFailureReasons.Invalid);
             await RefuseAsync(context, retryAfter);
             return;
         }
 
         await next(context);
 
-        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized && PresentsCredential(context.Request))
+        switch (context.Response.StatusCode)
         {
-            await RecordFailureAsync(context, address);
+            case StatusCodes.Status401Unauthorized when PresentsCredential(context.Request):
+                await RecordFailureAsync(context, address);
+                break;
+            case StatusCodes.Status401Unauthorized:
+                GatewayDiagnostics.RecordAuthFailure(AuthFailureReasons.Missing);
+                break;
+            case StatusCodes.Status403Forbidden:
+                GatewayDiagnostics.RecordAuthFailure(AuthFailureReasons.Forbidden);
+                break;
         }
     }
 
@@ -81,6 +91,7 @@ internal sealed class FailedAuthenticationLimiter(
         var taken = await buckets.TryAcquireAsync($"auth-failures:{address}", new TokenBucketPolicy(limit.Burst, limit.PerSecond), 1, CancellationToken.None);
         // The handlers cache their result per request, so asking again costs nothing and says why it failed.
         string reason = (await context.AuthenticateAsync()).Failure?.Message ?? "credential not recognised";
+        GatewayDiagnostics.RecordAuthFailure(AuthFailureReasons.Of(reason));
         var details = new JsonObject
         {
             ["reason"] = reason.Length > MaxReasonLength ? reason[..MaxReasonLength] : reason,

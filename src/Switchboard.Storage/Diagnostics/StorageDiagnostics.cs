@@ -1,16 +1,20 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Switchboard.Storage.Caching;
+using Switchboard.Storage.Hosting;
 
 namespace Switchboard.Storage.Diagnostics;
 
-/// <summary>The storage layer's <see cref="Meter"/> and its instruments.</summary>
+/// <summary>The storage layer's <see cref="ActivitySource"/>, <see cref="Meter"/> and instruments.</summary>
 public static class StorageDiagnostics
 {
-    /// <summary>The meter name to enable in OpenTelemetry: <c>Switchboard.Storage</c>.</summary>
+    /// <summary>The name of both the meter and the activity source to enable in OpenTelemetry: <c>Switchboard.Storage</c>.</summary>
     public const string MeterName = "Switchboard.Storage";
 
     internal static readonly Meter Meter = new(MeterName, typeof(StorageDiagnostics).Assembly.GetName().Version?.ToString());
+
+    internal static readonly ActivitySource ActivitySource = new(MeterName, typeof(StorageDiagnostics).Assembly.GetName().Version?.ToString());
 
     /// <summary>Times Redis went from available to unavailable.</summary>
     internal static readonly Counter<long> RedisOutages = Meter.CreateCounter<long>(
@@ -24,13 +28,52 @@ public static class StorageDiagnostics
     internal static readonly Counter<long> CacheLookups = Meter.CreateCounter<long>(
         "switchboard.storage.cache.lookups", unit: "{lookup}", description: "Hot-cache lookups by the level that answered.");
 
+    /// <summary>How long one group commit of audit events took, from its first statement to its commit.</summary>
+    internal static readonly Histogram<double> AuditAppendDuration = Meter.CreateHistogram(
+        "switchboard.audit.append.duration", unit: "s", description: "Duration of one audit group commit (one transaction for every event in the batch).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+
+    /// <summary>How many events one group commit wrote.</summary>
+    internal static readonly Histogram<int> AuditBatchSize = Meter.CreateHistogram(
+        "switchboard.audit.batch.size", unit: "{event}", description: "Audit events written by one group commit.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+
+    /// <summary>Group commits that failed (each of their callers' requests failed with them).</summary>
+    internal static readonly Counter<long> AuditAppendFailures = Meter.CreateCounter<long>(
+        "switchboard.audit.append.failures", unit: "{failure}", description: "Audit group commits that failed; every request in the batch was refused or had its result withheld.");
+
     private static readonly ConcurrentDictionary<RedisConnection, byte> Connections = new();
+    private static readonly ConcurrentDictionary<IdentityVersionWatcher, byte> DatabaseWatchers = new();
 
     /// <summary>1 while a configured Redis is unavailable (summed over connections in this process).</summary>
     private static readonly ObservableGauge<int> RedisDegraded = Meter.CreateObservableGauge(
         "switchboard.storage.redis.degraded", () => Connections.Keys.Count(c => c.IsDegraded), unit: "{connection}", description: "Redis connections configured but unavailable.");
 
+    /// <summary>1 when the dependency answers, 0 when not: the database (its last read a second ago) and Redis (only when configured).</summary>
+    private static readonly ObservableGauge<int> DependencyUp = Meter.CreateObservableGauge(
+        "switchboard.dependency.up", ObserveDependencies, unit: "1", description: "Whether a dependency answers: 1 up, 0 down.");
+
     internal static void Track(RedisConnection connection) => Connections.TryAdd(connection, 0);
 
     internal static void Untrack(RedisConnection connection) => Connections.TryRemove(connection, out _);
+
+    internal static void Track(IdentityVersionWatcher watcher) => DatabaseWatchers.TryAdd(watcher, 0);
+
+    internal static void Untrack(IdentityVersionWatcher watcher) => DatabaseWatchers.TryRemove(watcher, out _);
+
+    private static IEnumerable<Measurement<int>> ObserveDependencies()
+    {
+        // One series per dependency even with several hosts in one process (tests): down if any is down.
+        var database = DatabaseWatchers.Keys.Select(w => w.DatabaseUp).Where(up => up >= 0).ToList();
+        if (database.Count > 0)
+        {
+            yield return new Measurement<int>(database.Min(), new KeyValuePair<string, object?>("dependency", "database"));
+        }
+
+        var redis = Connections.Keys.Where(c => c.IsConfigured).ToList();
+        if (redis.Count > 0)
+        {
+            yield return new Measurement<int>(redis.All(c => c.IsAvailable) ? 1 : 0, new KeyValuePair<string, object?>("dependency", "redis"));
+        }
+    }
 }

@@ -15,30 +15,52 @@ public sealed class IdentityVersionWatcher(IdentityVersion version, TimeProvider
     /// <summary>How often the version is read.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    private volatile int _databaseUp = -1;
+
+    /// <summary>Whether the database answered the last read: 1 yes, 0 no, -1 before the first (the <c>switchboard.dependency.up</c> gauge).</summary>
+    public int DatabaseUp => _databaseUp;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         bool failing = false;
-        using var timer = new PeriodicTimer(Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        StorageDiagnostics.Track(this);
+        try
         {
-            try
+            using var timer = new PeriodicTimer(Interval, time);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await version.RefreshAsync(stoppingToken);
-                if (failing)
-                {
-                    failing = false;
-                    Log.IdentityVersionReadRestored(logger);
-                }
+                failing = await RefreshAsync(failing, stoppingToken);
             }
-            catch (StorageException ex)
+        }
+        finally
+        {
+            StorageDiagnostics.Untrack(this);
+        }
+    }
+
+    private async Task<bool> RefreshAsync(bool failing, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await version.RefreshAsync(stoppingToken);
+            _databaseUp = 1;
+            if (failing)
             {
-                if (!failing)
-                {
-                    failing = true;
-                    Log.IdentityVersionReadFailed(logger, ex.Message);
-                }
+                Log.IdentityVersionReadRestored(logger);
             }
+
+            return false;
+        }
+        catch (StorageException ex)
+        {
+            _databaseUp = 0;
+            if (!failing)
+            {
+                Log.IdentityVersionReadFailed(logger, ex.Message);
+            }
+
+            return true;
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Switchboard.Storage.Diagnostics;
 using Switchboard.Storage.Model;
 
 namespace Switchboard.Storage.Repositories;
@@ -89,9 +91,12 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
                 batch.Add(next);
             }
 
+            long started = Stopwatch.GetTimestamp();
             try
             {
                 var events = await _inner.AppendManyAsync([.. batch.Select(p => p.Draft)], CancellationToken.None);
+                StorageDiagnostics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                StorageDiagnostics.AuditBatchSize.Record(batch.Count);
                 _unavailable = false;
                 for (int i = 0; i < batch.Count; i++)
                 {
@@ -100,6 +105,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
             }
             catch (Exception e)
             {
+                StorageDiagnostics.AuditAppendFailures.Add(1);
                 _unavailable |= e is StorageUnavailableException;
                 // Each caller learns its event was not written (the database is down, say) and fails its request.
                 batch.ForEach(p => p.Committed.TrySetException(e));

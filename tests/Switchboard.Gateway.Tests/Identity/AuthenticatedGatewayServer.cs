@@ -4,7 +4,7 @@ using Switchboard.Testing;
 namespace Switchboard.Gateway.Tests.Identity;
 
 /// <summary>The gateway trusting a live OIDC issuer on loopback, with a custom role and a tight rate limit to test against.</summary>
-public sealed class AuthenticatedGatewayServer : GatewayServer
+public class AuthenticatedGatewayServer : GatewayServer
 {
     public const string Audience = "switchboard-tests";
 

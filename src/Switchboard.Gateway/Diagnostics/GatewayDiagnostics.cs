@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Switchboard.Gateway.Diagnostics;
+
+/// <summary>
+/// The gateway's <see cref="ActivitySource"/> (a span per tool call) and <see cref="Meter"/> (tool calls by server,
+/// tool and outcome; calls in flight; authentication failures). Labels are bounded: server and tool names come from
+/// the registry (a name that resolves to nothing is <c>unknown</c>), never a principal.
+/// </summary>
+public static class GatewayDiagnostics
+{
+    /// <summary>The name of both the activity source and the meter: <c>Switchboard.Gateway</c>.</summary>
+    public const string Name = "Switchboard.Gateway";
+
+    /// <summary>The server and tool label of a call whose name resolves to no registered tool.</summary>
+    public const string Unknown = "unknown";
+
+    internal static readonly ActivitySource ActivitySource = new(Name, typeof(GatewayDiagnostics).Assembly.GetName().Version?.ToString());
+
+    internal static readonly Meter Meter = new(Name, typeof(GatewayDiagnostics).Assembly.GetName().Version?.ToString());
+
+    // Buckets around the latency objective (p95 under 100 ms) and up to the tools' own timeouts.
+    internal static readonly Histogram<double> ToolCallDuration = Meter.CreateHistogram(
+        "switchboard.tool.call.duration", unit: "s", description: "Tool calls through the gateway by server, tool and outcome, from the access decision to the audited answer.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+
+    internal static readonly UpDownCounter<long> ToolCallsInFlight = Meter.CreateUpDownCounter<long>(
+        "switchboard.tool_calls.in_flight", unit: "{call}", description: "Tool calls being decided, run or audited now.");
+
+    private static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>(
+        "switchboard.auth.failures", unit: "{failure}", description: "Requests refused for their credential: missing, invalid, expired, revoked, or forbidden (authenticated but not allowed).");
+
+    /// <summary>Counts one authentication failure; <paramref name="reason"/> is one of the documented reason words.</summary>
+    internal static void RecordAuthFailure(string reason) =>
+        AuthFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+}
