@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Switchboard.Testing;
 
@@ -71,6 +73,16 @@ internal sealed partial class AlertmanagerServer : IAsyncDisposable
             await alertmanager.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The names of the alerts Alertmanager holds back because another alert inhibits them.</summary>
+    public async Task<IReadOnlyList<string>> InhibitedAlertsAsync(CancellationToken cancellationToken)
+    {
+        using var document = (await Http.GetFromJsonAsync<JsonDocument>(new Uri($"http://127.0.0.1:{Port}/api/v2/alerts"), cancellationToken))!;
+        return [.. document.RootElement.EnumerateArray()
+            .Where(a => a.GetProperty("status").GetProperty("inhibitedBy").GetArrayLength() > 0)
+            .Select(a => a.GetProperty("labels").GetProperty("alertname").GetString()!)
+            .Distinct()];
     }
 
     public async ValueTask DisposeAsync()

@@ -22,12 +22,13 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task DatabaseStopped_UnderLoad_AlertFiresAndPagesPagerDuty_DatabaseStarted_PageResolves()
+    public async Task DatabaseStopped_UnderLoad_AlertFiresAndPagesPagerDuty_SymptomsInhibited_DatabaseStarted_PageResolves()
     {
         var outage = await stack.RunOutageOnceAsync(Ct);
 
         MonitoringEnvironment.Report(string.Create(CultureInfo.InvariantCulture,
             $"database stopped: {MonitoringStack.DatabaseAlert} firing after {outage.Firing.TotalSeconds:0.0} s (for: {PrometheusServer.TestFor} in the test copy), PagerDuty paged after {outage.Paged.TotalSeconds:0.0} s; database started: resolved after {outage.Resolved.TotalSeconds:0.0} s, PagerDuty resolved after {outage.ResolvePaged.TotalSeconds:0.0} s"));
+        MonitoringEnvironment.Report($"inhibited by {MonitoringStack.DatabaseAlert}: {string.Join(", ", outage.Inhibited)}");
         MonitoringEnvironment.Report($"notifications delivered: {string.Join(", ", outage.Deliveries.GroupBy(Describe).Select(g => $"{g.Key} x{g.Count()}"))}");
 
         var trigger = outage.Trigger.Body;
@@ -37,6 +38,8 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
         Assert.Equal($"Switchboard 127.0.0.1:{stack.Gateway.ManagementPort} cannot reach its database", payload.GetProperty("summary").GetString());
         Assert.Equal("docs/runbooks/SwitchboardDatabaseUnavailable.md", payload.GetProperty("custom_details").GetProperty("runbook_url").GetString());
         Assert.Equal(trigger.GetProperty("dedup_key").GetString(), outage.Resolve.Body.GetProperty("dedup_key").GetString());
+        // The shipped inhibition: a database outage pages for the cause, not for the audit appends it makes fail.
+        Assert.Contains(MonitoringStack.AuditAlert, outage.Inhibited);
         // Critical alerts page; they never go to the Slack channel.
         Assert.DoesNotContain(outage.Deliveries, d => d.Path == "/slack" && d.Body.GetRawText().Contains(MonitoringStack.DatabaseAlert, StringComparison.Ordinal));
     }

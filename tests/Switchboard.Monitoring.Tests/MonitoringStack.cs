@@ -7,11 +7,12 @@ namespace Switchboard.Monitoring.Tests;
 /// <param name="Trigger">PagerDuty's trigger event for the database alert.</param>
 /// <param name="Resolve">PagerDuty's resolve event for it.</param>
 /// <param name="Deliveries">Every notification Alertmanager sent during the outage and after.</param>
+/// <param name="Inhibited">The alerts Alertmanager held back while the database alert fired.</param>
 /// <param name="Firing">From the database stopping to the alert firing in Prometheus.</param>
 /// <param name="Paged">From the database stopping to the PagerDuty trigger arriving.</param>
 /// <param name="Resolved">From the database starting again to the alert leaving Prometheus.</param>
 /// <param name="ResolvePaged">From the database starting again to the PagerDuty resolve arriving.</param>
-internal sealed record Outage(Delivery Trigger, Delivery Resolve, IReadOnlyList<Delivery> Deliveries, TimeSpan Firing, TimeSpan Paged, TimeSpan Resolved, TimeSpan ResolvePaged);
+internal sealed record Outage(Delivery Trigger, Delivery Resolve, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<string> Inhibited, TimeSpan Firing, TimeSpan Paged, TimeSpan Resolved, TimeSpan ResolvePaged);
 
 /// <summary>
 /// The whole chain, started once for the tests of <see cref="MonitoringEndToEndTests"/>: a published gateway under
@@ -21,6 +22,9 @@ internal sealed record Outage(Delivery Trigger, Delivery Resolve, IReadOnlyList<
 public sealed class MonitoringStack : IAsyncLifetime
 {
     public const string DatabaseAlert = "SwitchboardDatabaseUnavailable";
+
+    /// <summary>A symptom of the database outage that the shipped inhibition rules hold back while it lasts.</summary>
+    public const string AuditAlert = "SwitchboardAuditAppendFailing";
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
@@ -123,6 +127,11 @@ public sealed class MonitoringStack : IAsyncLifetime
         Delivery? trigger = null;
         await Poll.UntilAsync(() => (trigger = PagerDutyEvent("trigger")) is not null, Timeout, $"Alertmanager did not page PagerDuty for {DatabaseAlert}{Environment.NewLine}{Output}");
         var paged = clock.Elapsed;
+        IReadOnlyList<string> inhibited = [];
+        await Poll.UntilAsync(
+            async () => (inhibited = await _alertmanager!.InhibitedAlertsAsync(cancellationToken)).Contains(AuditAlert),
+            Timeout,
+            $"Alertmanager did not inhibit {AuditAlert} while {DatabaseAlert} fired{Environment.NewLine}{Output}");
 
         await Gateway.Postgres.StartAgainAsync(cancellationToken);
         var restarted = clock.Elapsed;
@@ -135,7 +144,7 @@ public sealed class MonitoringStack : IAsyncLifetime
         await Poll.UntilAsync(() => (resolve = PagerDutyEvent("resolve")) is not null, Timeout, $"Alertmanager did not resolve the PagerDuty incident for {DatabaseAlert}{Environment.NewLine}{Output}");
         var resolvePaged = clock.Elapsed - restarted;
 
-        return new Outage(trigger!, resolve!, Receiver.Deliveries, firing, paged, resolved, resolvePaged);
+        return new Outage(trigger!, resolve!, Receiver.Deliveries, inhibited, firing, paged, resolved, resolvePaged);
     }
 
     /// <summary>The first PagerDuty event of <paramref name="action"/> (<c>trigger</c>, <c>resolve</c>) about the database.</summary>
