@@ -85,9 +85,13 @@ static_checks() {
       log "$alert has no runbook_url docs/runbooks/$alert.md"
       unmatched=1
     fi
+    if ! grep -q "alertname: $alert\$" "$rules"/*.rules.test.yml; then
+      log "$alert has no promtool unit test in $rules/*.rules.test.yml"
+      unmatched=1
+    fi
   done < <(alerts_in "$rules/switchboard.rules.yml"; alerts_in "$rules/haproxy.rules.yml")
   ((unmatched == 0)) || exit 1
-  log "runbooks: all $count alerts have docs/runbooks/<alert>.md"
+  log "every one of the $count alerts has a runbook (docs/runbooks/<alert>.md) and a unit test"
 
   if ! diff -u "$monitoring/kubernetes/prometheusrule.yaml" <(render_prometheusrule); then
     log "$monitoring/kubernetes/prometheusrule.yaml is stale: regenerate it with '$0 render'"
@@ -132,15 +136,19 @@ run() {
   echo "==> Building the published switchboard and the tests, in a copy of the tree"
   step=$SECONDS
   copy_tree "$work/tree"
-  (cd "$work/tree" && dotnet publish src/Switchboard -c Release -o artifacts/publish/switchboard -warnaserror -v quiet -nologo)
+  # SWITCHBOARD_PUBLISHED names a switchboard published already (a developer's artifacts/publish): reuse it.
+  local published="${SWITCHBOARD_PUBLISHED:-$work/tree/artifacts/publish/switchboard/switchboard}"
+  if [[ -z "${SWITCHBOARD_PUBLISHED:-}" ]]; then
+    (cd "$work/tree" && dotnet publish src/Switchboard -c Release -o artifacts/publish/switchboard -warnaserror -v quiet -nologo)
+  fi
   (cd "$work/tree" && dotnet build tests/Switchboard.Monitoring.Tests -c Release -warnaserror -v quiet -nologo)
-  log "builds took $(seconds "$step") s"
+  log "builds took $(seconds "$step") s (testing $published)"
 
   echo "==> tests/Switchboard.Monitoring.Tests"
   step=$SECONDS
   local pg_bin
   pg_bin="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin | sort -V | tail -n 1)"
-  SWITCHBOARD_PUBLISHED="$work/tree/artifacts/publish/switchboard/switchboard" \
+  SWITCHBOARD_PUBLISHED="$published" \
     SWITCHBOARD_TEST_PG_BIN="$pg_bin" \
     SWITCHBOARD_TEST_REDIS_SERVER="$(command -v redis-server)" \
     SWITCHBOARD_MONITORING_REPORT="$report" \
