@@ -3,7 +3,7 @@
 #   1. static checks of deploy/monitoring: promtool check config/rules and the rules' unit tests (every alert fires at
 #      its burn rate or duration and stays silent below it), amtool check-config and the routing of each severity,
 #      a runbook in docs/runbooks for every alert, the Prometheus Operator PrometheusRule rendered from the rule file,
-#      yamllint on every YAML file, jq on every dashboard;
+#      yamllint on every YAML file, jq on every dashboard, the Kubernetes manifests against their schemas;
 #   2. build, in a private copy of the tree (a concurrent scripts/test.sh build is never disturbed): the published
 #      switchboard and tests/Switchboard.Monitoring.Tests;
 #   3. tests/Switchboard.Monitoring.Tests, end to end: a real Prometheus scrapes the published switchboard serve under
@@ -111,6 +111,28 @@ static_checks() {
   log "PrometheusRule in step with the rule file; yamllint and jq clean"
 }
 
+# The Prometheus Operator objects and the log-shipping manifests against the Kubernetes and prometheus-operator
+# schemas, with the shared validator (../shared/tools, which CI has beside the clone) and pinned npm packages.
+k8s_schemas() {
+  local validator=../shared/tools/validate-k8s.mjs dir="$work/k8s-schemas"
+  if [[ ! -f "$validator" ]] || ! command -v npm >/dev/null; then
+    log "schema check of deploy/monitoring/kubernetes and logging skipped: no $validator or no npm here"
+    return
+  fi
+  mkdir -p "$dir"
+  cp "$validator" "$dir/"
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error \
+    kubernetes-models@5.1.0 @kubernetes-models/prometheus-operator@6.0.0 js-yaml@5.5.0 >/dev/null)
+  local manifest
+  for manifest in "$monitoring"/kubernetes/{servicemonitor,podmonitor,prometheusrule}.yaml; do
+    cat "$manifest"
+    echo ---
+  done >"$dir/rendered.yaml"
+  kubectl kustomize "$monitoring/logging" >>"$dir/rendered.yaml"
+  node "$dir/validate-k8s.mjs" "$dir/rendered.yaml" >"$dir/schemas.log" || { cat "$dir/schemas.log"; exit 1; }
+  log "schemas: $(tail -n 1 "$dir/schemas.log") (ServiceMonitor, PodMonitor, PrometheusRule, Fluent Bit DaemonSet)"
+}
+
 copy_tree() {
   local target="$1"
   mkdir -p "$target"
@@ -131,6 +153,9 @@ run() {
   echo "==> Static checks (promtool, amtool, runbooks, yamllint, jq)"
   step=$SECONDS
   static_checks
+  if command -v kubectl >/dev/null; then
+    k8s_schemas
+  fi
   log "static checks took $(seconds "$step") s"
 
   echo "==> Building the published switchboard and the tests, in a copy of the tree"
