@@ -52,6 +52,7 @@ public static class SwitchboardHost
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         QuietStartFailures(builder.Logging);
+        builder.AddSwitchboardTelemetry(serveMetrics: false);
 
         builder.Services.AddBuiltInServerOptions();
         var registration = BuiltInServers.All.Single(s => s.Name == serverName);

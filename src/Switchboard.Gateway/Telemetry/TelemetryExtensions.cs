@@ -35,8 +35,10 @@ public static class TelemetryExtensions
     /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>, with <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>,
     /// <c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c> …): spans nobody collects are not made. Console logs
     /// carry the trace and span ids (JSON with <c>Logging:Console:FormatterName=json</c>).
+    /// <paramref name="serveMetrics"/> false leaves out the Prometheus endpoint and its listener: a stdio server, which
+    /// its gateway starts as a child, exports over OTLP only.
     /// </summary>
-    public static TBuilder AddSwitchboardTelemetry<TBuilder>(this TBuilder builder)
+    public static TBuilder AddSwitchboardTelemetry<TBuilder>(this TBuilder builder, bool serveMetrics = true)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -58,14 +60,23 @@ public static class TelemetryExtensions
                 {
                     r.AddService("switchboard", serviceVersion: typeof(TelemetryExtensions).Assembly.GetName().Version?.ToString());
                 }
-            })
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddNpgsqlInstrumentation()
-                .AddMeter([.. SwitchboardSources, McpSdkName])
-                .AddPrometheusExporter());
+            });
+        if (serveMetrics || otlp)
+        {
+            telemetry.WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddNpgsqlInstrumentation()
+                    .AddMeter([.. SwitchboardSources, McpSdkName]);
+                if (serveMetrics)
+                {
+                    metrics.AddPrometheusExporter();
+                }
+            });
+        }
 
         if (otlp)
         {
@@ -80,6 +91,11 @@ public static class TelemetryExtensions
                 o.IncludeScopes = true;
             });
             telemetry.UseOtlpExporter();
+        }
+
+        if (!serveMetrics)
+        {
+            return builder;
         }
 
         builder.Services.AddOptions<ManagementOptions>().Bind(configuration.GetSection(ManagementOptions.SectionName)).ValidateOnStart();
