@@ -28,7 +28,7 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
 
         MonitoringEnvironment.Report(string.Create(CultureInfo.InvariantCulture,
             $"database stopped: {MonitoringStack.DatabaseAlert} firing after {outage.Firing.TotalSeconds:0.0} s (for: {PrometheusServer.TestFor} in the test copy), PagerDuty paged after {outage.Paged.TotalSeconds:0.0} s; database started: resolved after {outage.Resolved.TotalSeconds:0.0} s, PagerDuty resolved after {outage.ResolvePaged.TotalSeconds:0.0} s"));
-        MonitoringEnvironment.Report($"inhibited by {MonitoringStack.DatabaseAlert}: {string.Join(", ", outage.Inhibited)}");
+        MonitoringEnvironment.Report($"inhibited (by any alert) while {MonitoringStack.DatabaseAlert} fired: {string.Join(", ", outage.Inhibited)}");
         MonitoringEnvironment.Report($"notifications delivered: {string.Join(", ", outage.Deliveries.GroupBy(Describe).Select(g => $"{g.Key} x{g.Count()}"))}");
 
         var trigger = outage.Trigger.Body;
