@@ -57,9 +57,11 @@ lint() {
   log "dockerfilelint, dockerfile-utils: deploy/docker/Dockerfile clean"
   node scripts/lint/validate-compose.mjs deploy/compose/compose.yaml
   haproxy -c -q -f deploy/compose/haproxy.cfg
-  promtool check config --syntax-only deploy/compose/prometheus.yml >/dev/null
-  (cd deploy/compose && promtool check rules alert-rules.yml >/dev/null && promtool test rules alert-rules.test.yml >/dev/null)
-  amtool check-config deploy/compose/alertmanager.yml >/dev/null
+  # The compose stack mounts its monitoring configuration from deploy/monitoring (scripts/test-monitoring.sh tests
+  # the Switchboard rules themselves).
+  promtool check config --syntax-only deploy/monitoring/prometheus/prometheus.yml >/dev/null
+  (cd deploy/monitoring/prometheus/rules && promtool check rules haproxy.rules.yml >/dev/null && promtool test rules haproxy.rules.test.yml >/dev/null)
+  amtool check-config deploy/monitoring/alertmanager/alertmanager.yml >/dev/null
   log "compose: haproxy -c, promtool check/test, amtool check-config clean"
 }
 
