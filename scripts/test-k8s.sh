@@ -61,19 +61,11 @@ renderer() {
   fi
 }
 
-# The chart's copy of the Prometheus rules must be deploy/monitoring's file, byte for byte. Until that file lands,
-# the chart has no copy and the PrometheusRule is rendered from a stand-in, so that its template is still checked.
+# The chart's copy of the Prometheus rules must be deploy/monitoring's file, byte for byte.
 prometheus_rules() {
-  if [[ -f "$monitoring_rules" ]]; then
-    cmp -s "$monitoring_rules" "$chart_rules" ||
-      fail "$chart_rules differs from $monitoring_rules (or is missing): cp $monitoring_rules $chart_rules"
-    log "PrometheusRule: the chart's rules are $monitoring_rules's"
-  else
-    [[ ! -f "$chart_rules" ]] || fail "$chart_rules has no original: $monitoring_rules does not exist"
-    mkdir -p "$work/chart/files"
-    cp "$checks/fixtures/switchboard.rules.sample.yml" "$work/chart/files/switchboard.rules.yml"
-    log "PrometheusRule: $monitoring_rules has not landed yet; rendered from $checks/fixtures/switchboard.rules.sample.yml"
-  fi
+  cmp -s "$monitoring_rules" "$chart_rules" ||
+    fail "$chart_rules differs from $monitoring_rules (or is missing): cp $monitoring_rules $chart_rules"
+  log "PrometheusRule: the chart's rules are $monitoring_rules's"
 }
 
 render_chart() {
