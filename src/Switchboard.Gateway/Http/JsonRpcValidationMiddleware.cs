@@ -1,7 +1,9 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using System.Text.Json;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 
 namespace Switchboard.Gateway.Http;
 
@@ -46,10 +48,29 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         {
             var body = buffer.AsMemory(0, length);
             var check = JsonRpcMessageCheck.Check(body.Span);
-            var (code, error) = check.IsValid ? Refusal(context.Request, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
+            if (check.IsValid && SessionRules.UnsupportedSessionlessVersion(context.Request) is { } requested)
+            {
+                var data = new UnsupportedProtocolVersionErrorData { Supported = [.. SessionRules.SessionlessRevisions], Requested = requested };
+                await JsonRpcErrorResponse.WriteAsync(
+                    context,
+                    StatusCodes.Status400BadRequest,
+                    McpErrorCode.UnsupportedProtocolVersion,
+                    $"Unsupported protocol version '{requested}': without a session this server speaks {string.Join(", ", data.Supported)}.",
+                    body[check.Id],
+                    JsonSerializer.SerializeToNode(data, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(UnsupportedProtocolVersionErrorData))));
+                return;
+            }
+
+            var (code, error) = check.IsValid ? Refusal(context, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
             if (error is not null)
             {
-                string prefix = code switch { McpErrorCode.ParseError => "Parse error", McpErrorCode.InvalidParams => "Invalid params", _ => "Invalid request" };
+                string prefix = code switch
+                {
+                    McpErrorCode.ParseError => "Parse error",
+                    McpErrorCode.InvalidParams => "Invalid params",
+                    McpErrorCode.HeaderMismatch => "Header mismatch",
+                    _ => "Invalid request",
+                };
                 await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
                 return;
             }
@@ -63,10 +84,16 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         }
     }
 
-    private static (McpErrorCode Code, string? Error) Refusal(HttpRequest request, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
-        SessionRules.Refusal(request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
-        : method == "initialize" && JsonRpcMessageCheck.InitializeProblem(body) is { } problem ? (McpErrorCode.InvalidParams, problem)
+    private static (McpErrorCode Code, string? Error) Refusal(HttpContext context, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
+        SessionRules.Refusal(context.Request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
+        // 2026-07-28 has no initialize: the SDK answers it 404 -32601, whatever its params.
+        : method == "initialize" && !SessionRules.IsSessionlessRevision(context.Request) && JsonRpcMessageCheck.InitializeProblem(body) is { } problem
+            ? (McpErrorCode.InvalidParams, problem)
+        : method == "tools/call" && SessionRules.IsSessionlessRevision(context.Request)
+            && McpParamHeaderCheck.Mismatch(context.Request.Headers, body, GatewayServiceCollectionExtensions.ResolveView(context).Tools) is { } mismatch
+            ? (McpErrorCode.HeaderMismatch, mismatch)
         : (default, null);
+
 }
 
 /// <summary>Marks the MCP endpoints, whose requests <see cref="JsonRpcValidationMiddleware"/> checks.</summary>
