@@ -83,7 +83,7 @@ public static class EverythingServer
     // SEP-2243: parameters annotated x-mcp-header are mirrored in Mcp-Param-* request headers, which the gateway checks
     // against the body (http-custom-header-server-validation).
     private static McpServerTool CreateCustomHeadersTool() => RawSchemaTool(
-        (string region, long? priority, bool? verbose, string? query) => $"region={region}, priority={priority?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, verbose={verbose?.ToString() ?? "none"}, query={query ?? "none"}",
+        (string region, long? priority = null, bool? verbose = null, string? query = null) => $"region={region}, priority={priority?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, verbose={verbose?.ToString() ?? "none"}, query={query ?? "none"}",
         "test_custom_headers",
         "Echoes its arguments; region, priority and verbose travel in Mcp-Param-* headers too.",
         """
