@@ -1,9 +1,13 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using Switchboard.Access;
+using Switchboard.Access.Identity;
+using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Http;
 
@@ -89,10 +93,21 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         // 2026-07-28 has no initialize: the SDK answers it 404 -32601, whatever its params.
         : method == "initialize" && !SessionRules.IsSessionlessRevision(context.Request) && JsonRpcMessageCheck.InitializeProblem(body) is { } problem
             ? (McpErrorCode.InvalidParams, problem)
-        : method == "tools/call" && SessionRules.IsSessionlessRevision(context.Request)
-            && McpParamHeaderCheck.Mismatch(context.Request.Headers, body, GatewayServiceCollectionExtensions.ResolveView(context).Tools) is { } mismatch
+        : method == "tools/call" && SessionRules.IsSessionlessRevision(context.Request) && ParamHeaderMismatch(context, body) is { } mismatch
             ? (McpErrorCode.HeaderMismatch, mismatch)
         : (default, null);
+
+    private static string? ParamHeaderMismatch(HttpContext context, ReadOnlySpan<byte> body)
+    {
+        var view = GatewayServiceCollectionExtensions.ResolveView(context);
+        var guard = context.RequestServices.GetRequiredService<AccessGuard>();
+        var principal = context.User.ToAccessPrincipal();
+        return McpParamHeaderCheck.Mismatch(
+            context.Request.Headers,
+            body,
+            view.Tools,
+            tool => guard.Allows(principal, Actions.CallTool, view.TryResolveName(tool, out var server, out var name) ? $"{server}/{name}" : tool));
+    }
 
 }
 

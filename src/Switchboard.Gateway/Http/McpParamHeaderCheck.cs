@@ -16,8 +16,12 @@ internal static class McpParamHeaderCheck
 {
     public const string ParamPrefix = "Mcp-Param-";
 
-    /// <summary>Why the <c>Mcp-Param-*</c> headers do not match <paramref name="body"/> (a tools/call request), or null.</summary>
-    public static string? Mismatch(IHeaderDictionary headers, ReadOnlySpan<byte> body, McpServerPrimitiveCollection<McpServerTool> tools)
+    /// <summary>
+    /// Why the <c>Mcp-Param-*</c> headers do not match <paramref name="body"/> (a tools/call request), or null. Only a
+    /// tool the caller <paramref name="mayCall"/> is looked at: for any other, the policy's refusal comes first, so
+    /// the answer says nothing about the tool's parameters, or whether it exists.
+    /// </summary>
+    public static string? Mismatch(IHeaderDictionary headers, ReadOnlySpan<byte> body, McpServerPrimitiveCollection<McpServerTool> tools, Func<string, bool> mayCall)
     {
         foreach (var (name, values) in headers)
         {
@@ -31,6 +35,7 @@ internal static class McpParamHeaderCheck
         using var message = JsonDocument.ParseValue(ref reader);
         if (!message.RootElement.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object
             || !parameters.TryGetProperty("name", out var toolName) || toolName.ValueKind != JsonValueKind.String
+            || !mayCall(toolName.GetString()!)
             || !tools.TryGetPrimitive(toolName.GetString()!, out var tool)
             || tool.ProtocolTool.InputSchema is not { ValueKind: JsonValueKind.Object } schema
             || !schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)

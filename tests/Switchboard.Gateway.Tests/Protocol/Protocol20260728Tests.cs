@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Switchboard.Errors;
 using Switchboard.Gateway.Tests.Identity;
 
 namespace Switchboard.Gateway.Tests.Protocol;
@@ -45,6 +46,21 @@ public sealed class Protocol20260728Tests(AuthenticatedGatewayServer gateway) : 
         Assert.All([plain, encoded], answer => Assert.Equal((HttpStatusCode.OK, null), (answer.Status, answer.ErrorCode)));
         Assert.Contains("region=eu-west-1", plain.Result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.All([mismatch, missing, badBase64, absentFromBody], answer => Assert.Equal((HttpStatusCode.BadRequest, -32020), (answer.Status, answer.ErrorCode)));
+    }
+
+    // The policy decides first: a caller who may not call the tool learns nothing of its header parameters.
+    [Fact]
+    public async Task McpParamHeaders_OfAToolTheCallerMayNotCall_AreNotChecked_TheCallIsRefusedByPolicy()
+    {
+        var answer = await StatelessRequest.CallToolAsync(
+            _http,
+            gateway.Endpoint("/mcp"),
+            gateway.TokenFor($"reader-{Guid.NewGuid():N}", "reader"),
+            "everything__test_custom_headers",
+            new JsonObject { ["region"] = "eu-west-1" },
+            headers: new Dictionary<string, string?> { ["Mcp-Param-Region"] = "us-east-1" });
+
+        Assert.Equal((int)SwitchboardErrorCodes.PermissionDenied, answer.ErrorCode);
     }
 
     [Fact]
