@@ -1,8 +1,8 @@
 using System.Buffers;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Switchboard.Access;
@@ -14,7 +14,9 @@ namespace Switchboard.Gateway.Http;
 /// <summary>
 /// Refuses, with a JSON-RPC error in Switchboard's own words, an MCP request the SDK would refuse in its words (or
 /// fail on): a body that is not one valid JSON-RPC message (<see cref="JsonRpcMessageCheck"/>), or a request that
-/// does not fit the session mode (<see cref="SessionRules"/>). Runs after authentication, so an anonymous caller
+/// does not fit the session mode (<see cref="SessionRules"/>). For 2026-07-28 it also refuses a version the gateway
+/// does not speak, listing the ones <c>server/discover</c> lists, and <c>Mcp-Param-*</c> headers that do not match the
+/// body (<see cref="McpParamHeaderCheck"/>). Runs after authentication, so an anonymous caller
 /// learns nothing about parsing, and holds the body in memory only: it is capped by
 /// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only.
 /// </summary>
@@ -108,7 +110,6 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             view.Tools,
             tool => guard.Allows(principal, Actions.CallTool, view.TryResolveName(tool, out var server, out var name) ? $"{server}/{name}" : tool));
     }
-
 }
 
 /// <summary>Marks the MCP endpoints, whose requests <see cref="JsonRpcValidationMiddleware"/> checks.</summary>
