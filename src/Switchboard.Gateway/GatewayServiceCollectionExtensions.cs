@@ -16,7 +16,9 @@ using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Http;
 using Switchboard.Gateway.Identity;
+using Switchboard.Gateway.Mrtr;
 using Switchboard.Gateway.Hosting;
+using Switchboard.Mrtr;
 using Switchboard.Registry;
 using Switchboard.Storage;
 using Switchboard.Storage.Hosting;
@@ -72,6 +74,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSwitchboardAudit(configuration);
         services.AddHostedService<AuditRetentionService>();
         services.AddSwitchboardIdentity(configuration);
+        // Input-required results (SEP-2322) carry a requestState sealed with a key every replica shares.
+        services.TryAddSingleton<IRequestStateKeys, SigningKeyRequestStateKeys>();
+        services.TryAddSingleton<RequestStateProtector>();
         services.AddAdminApiDocument();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
@@ -161,7 +166,8 @@ public static class GatewayServiceCollectionExtensions
         return services;
     }
 
-    private static McpServerView ResolveView(HttpContext context)
+    /// <summary>The view an MCP request is for: its <c>/servers/{name}/mcp</c> server, the standalone server, or the aggregate.</summary>
+    internal static McpServerView ResolveView(HttpContext context)
     {
         var registry = context.RequestServices.GetRequiredService<McpServerRegistry>();
         if (context.GetRouteValue(GatewayEndpoints.ServerRouteKey) is string name && registry.TryGetServerView(name, out var serverView))

@@ -40,34 +40,69 @@ public static class EverythingServer
             .AddPrimitivesFrom(new EverythingTools(state))
             .AddPrimitivesFrom(new EverythingResources(state))
             .AddPrimitivesFrom(typeof(EverythingPrompts), target: null)
-            .Tools.Add(CreateJsonSchema2020Tool());
+            .AddPrimitivesFrom(new EverythingInputRequiredTools(state))
+            .AddPrimitivesFrom(typeof(EverythingInputRequiredPrompts), target: null);
+        catalog.Tools.Add(CreateJsonSchema2020Tool());
+        catalog.Tools.Add(CreateCustomHeadersTool());
         return catalog;
     }
 
-    // The conformance scenario json-schema-2020-12 checks that $schema, $defs and additionalProperties reach the
-    // client untouched, so the schema is given verbatim rather than inferred from a method signature.
-    private static McpServerTool CreateJsonSchema2020Tool()
-    {
-        var tool = McpServerTool.Create(
-            (JsonElement? name, JsonElement? address) => "Received arguments matching the JSON Schema 2020-12 input schema.",
-            new McpServerToolCreateOptions { Name = JsonSchema2020ToolName, Description = "Tool with JSON Schema 2020-12 features", ReadOnly = true });
-        tool.ProtocolTool.InputSchema = JsonElement.Parse("""
-            {
-              "$schema": "https://json-schema.org/draft/2020-12/schema",
+    // The conformance scenario json-schema-2020-12 checks that 2020-12 keywords reach the client untouched ($schema,
+    // $defs with $anchor, $ref, allOf/anyOf, if/then/else, additionalProperties), so the schema is given verbatim:
+    // one inferred from a method signature cannot express them.
+    private static McpServerTool CreateJsonSchema2020Tool() => RawSchemaTool(
+        (JsonElement? name, JsonElement? address, JsonElement? contactMethod, JsonElement? phone, JsonElement? email) => "Received arguments matching the JSON Schema 2020-12 input schema.",
+        JsonSchema2020ToolName,
+        "Tool with JSON Schema 2020-12 features",
+        """
+        {
+          "$schema": "https://json-schema.org/draft/2020-12/schema",
+          "type": "object",
+          "$defs": {
+            "address": {
+              "$anchor": "addressDef",
               "type": "object",
-              "$defs": {
-                "address": {
-                  "type": "object",
-                  "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
-                }
-              },
-              "properties": {
-                "name": { "type": "string" },
-                "address": { "$ref": "#/$defs/address" }
-              },
-              "additionalProperties": false
+              "properties": { "street": { "type": "string" }, "city": { "type": "string" } }
             }
-            """);
+          },
+          "properties": {
+            "name": { "type": "string" },
+            "address": { "$ref": "#/$defs/address" },
+            "contactMethod": { "type": "string", "enum": ["phone", "email"] },
+            "phone": { "type": "string" },
+            "email": { "type": "string" }
+          },
+          "allOf": [{ "anyOf": [{ "required": ["phone"] }, { "required": ["email"] }] }],
+          "if": { "properties": { "contactMethod": { "const": "phone" } }, "required": ["contactMethod"] },
+          "then": { "required": ["phone"] },
+          "else": { "required": ["email"] },
+          "additionalProperties": false
+        }
+        """);
+
+    // SEP-2243: parameters annotated x-mcp-header are mirrored in Mcp-Param-* request headers, which the gateway checks
+    // against the body (http-custom-header-server-validation).
+    private static McpServerTool CreateCustomHeadersTool() => RawSchemaTool(
+        (string region, long? priority = null, bool? verbose = null, string? query = null) => $"region={region}, priority={priority?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, verbose={verbose?.ToString() ?? "none"}, query={query ?? "none"}",
+        "test_custom_headers",
+        "Echoes its arguments; region, priority and verbose travel in Mcp-Param-* headers too.",
+        """
+        {
+          "type": "object",
+          "properties": {
+            "region": { "type": "string", "description": "Where to run.", "x-mcp-header": "Region" },
+            "priority": { "type": "integer", "description": "How urgent.", "x-mcp-header": "Priority" },
+            "verbose": { "type": "boolean", "description": "Say more.", "x-mcp-header": "Verbose" },
+            "query": { "type": "string", "description": "Stays in the body only." }
+          },
+          "required": ["region"]
+        }
+        """);
+
+    private static McpServerTool RawSchemaTool(Delegate method, string name, string description, string inputSchema)
+    {
+        var tool = McpServerTool.Create(method, new McpServerToolCreateOptions { Name = name, Description = description, ReadOnly = true });
+        tool.ProtocolTool.InputSchema = JsonElement.Parse(inputSchema);
         return tool;
     }
 

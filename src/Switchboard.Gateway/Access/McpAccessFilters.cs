@@ -30,6 +30,10 @@ namespace Switchboard.Gateway.Access;
 internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
 {
     private const string RefusalKey = "switchboard:refusal";
+    private const string FirstCachingRevision = "2026-07-28";
+
+    // Short: a stateless client learns of a changed list only when its copy expires (there is no list_changed).
+    private static readonly TimeSpan ListTimeToLive = TimeSpan.FromSeconds(10);
 
     public void AddTo(McpServerOptions options)
     {
@@ -38,8 +42,9 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         {
             var result = await next(context, cancellationToken);
             var principal = context.User.ToAccessPrincipal();
-            result.Tools = [.. result.Tools.Where(t => guard.Allows(principal, Actions.CallTool, NameScope(t.Name)))];
-            return result;
+            bool shared = result.Tools.All(t => guard.Allows(AccessPrincipal.Anonymous, Actions.CallTool, NameScope(t.Name)));
+            result.Tools = [.. result.Tools.Where(t => guard.Allows(principal, Actions.CallTool, NameScope(t.Name))).OrderBy(t => t.Name, StringComparer.Ordinal)];
+            return WithCacheHints(result, context.Server, shared);
         });
         filters.CallToolFilters.Add(next => (context, cancellationToken) => CallToolAsync(next, context, cancellationToken));
 
@@ -47,8 +52,9 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         {
             var result = await next(context, cancellationToken);
             var principal = context.User.ToAccessPrincipal();
-            result.Prompts = [.. result.Prompts.Where(p => guard.Allows(principal, Actions.GetPrompt, NameScope(p.Name)))];
-            return result;
+            bool shared = result.Prompts.All(p => guard.Allows(AccessPrincipal.Anonymous, Actions.GetPrompt, NameScope(p.Name)));
+            result.Prompts = [.. result.Prompts.Where(p => guard.Allows(principal, Actions.GetPrompt, NameScope(p.Name))).OrderBy(p => p.Name, StringComparer.Ordinal)];
+            return WithCacheHints(result, context.Server, shared);
         });
         filters.GetPromptFilters.Add(next => async (context, cancellationToken) =>
         {
@@ -63,15 +69,17 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         {
             var result = await next(context, cancellationToken);
             var principal = context.User.ToAccessPrincipal();
-            result.Resources = [.. result.Resources.Where(r => guard.Allows(principal, Actions.ReadResource, ResourceScope(r.Uri)))];
-            return result;
+            bool shared = result.Resources.All(r => guard.Allows(AccessPrincipal.Anonymous, Actions.ReadResource, ResourceScope(r.Uri)));
+            result.Resources = [.. result.Resources.Where(r => guard.Allows(principal, Actions.ReadResource, ResourceScope(r.Uri))).OrderBy(r => r.Uri, StringComparer.Ordinal)];
+            return WithCacheHints(result, context.Server, shared);
         });
         filters.ListResourceTemplatesFilters.Add(next => async (context, cancellationToken) =>
         {
             var result = await next(context, cancellationToken);
             var principal = context.User.ToAccessPrincipal();
-            result.ResourceTemplates = [.. result.ResourceTemplates.Where(r => guard.Allows(principal, Actions.ReadResource, ResourceScope(r.UriTemplate)))];
-            return result;
+            bool shared = result.ResourceTemplates.All(r => guard.Allows(AccessPrincipal.Anonymous, Actions.ReadResource, ResourceScope(r.UriTemplate)));
+            result.ResourceTemplates = [.. result.ResourceTemplates.Where(r => guard.Allows(principal, Actions.ReadResource, ResourceScope(r.UriTemplate))).OrderBy(r => r.UriTemplate, StringComparer.Ordinal)];
+            return WithCacheHints(result, context.Server, shared);
         });
         filters.ReadResourceFilters.Add(next => async (context, cancellationToken) =>
         {
@@ -249,6 +257,23 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         {
             return null; // malformed: the SDK refuses it with the same contract
         }
+    }
+
+    /// <summary>
+    /// SEP-2549 cache hints on a list for a 2026-07-28 client, in name order so that it is the same list while the set
+    /// is unchanged. A list is filtered by the caller's roles, so it may be shared across callers (<c>public</c>) only
+    /// when it is <paramref name="sameForEveryone"/>: permissions only ever add, so a list an anonymous caller would
+    /// see whole is the same for all. Otherwise it is <c>private</c>, for this caller alone.
+    /// </summary>
+    private static T WithCacheHints<T>(T result, McpServer server, bool sameForEveryone) where T : ICacheableResult
+    {
+        if (string.CompareOrdinal(server.NegotiatedProtocolVersion, FirstCachingRevision) >= 0)
+        {
+            result.TimeToLive = ListTimeToLive;
+            result.CacheScope = sameForEveryone ? CacheScope.Public : CacheScope.Private;
+        }
+
+        return result;
     }
 
     private static CallToolResult RefusedToolResult => new() { IsError = true, Content = [new TextContentBlock { Text = "Refused." }] };

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
@@ -15,8 +16,8 @@ internal static class JsonRpcErrorResponse
 {
     /// <summary>Writes <paramref name="statusCode"/> and the error <paramref name="code"/> with <paramref name="message"/>
     /// to <paramref name="context"/>'s response; <paramref name="id"/> is the request's id as raw JSON when it could be
-    /// read (empty writes null).</summary>
-    public static async Task WriteAsync(HttpContext context, int statusCode, McpErrorCode code, string message, ReadOnlyMemory<byte> id = default)
+    /// read (empty writes null); <paramref name="data"/> is the error's <c>data</c>, if it has any.</summary>
+    public static async Task WriteAsync(HttpContext context, int statusCode, McpErrorCode code, string message, ReadOnlyMemory<byte> id = default, JsonNode? data = null)
     {
         context.Response.StatusCode = statusCode;
         if (context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase))
@@ -48,6 +49,12 @@ internal static class JsonRpcErrorResponse
         writer.WriteStartObject("error");
         writer.WriteNumber("code", (int)code);
         writer.WriteString("message", message);
+        if (data is not null)
+        {
+            writer.WritePropertyName("data");
+            data.WriteTo(writer);
+        }
+
         writer.WriteEndObject();
         writer.WriteEndObject();
         await writer.FlushAsync(context.RequestAborted);

@@ -1,13 +1,21 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using Switchboard.Access;
+using Switchboard.Access.Identity;
+using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Http;
 
 /// <summary>
 /// Refuses, with a JSON-RPC error in Switchboard's own words, an MCP request the SDK would refuse in its words (or
 /// fail on): a body that is not one valid JSON-RPC message (<see cref="JsonRpcMessageCheck"/>), or a request that
-/// does not fit the session mode (<see cref="SessionRules"/>). Runs after authentication, so an anonymous caller
+/// does not fit the session mode (<see cref="SessionRules"/>). For 2026-07-28 it also refuses a version the gateway
+/// does not speak, listing the ones <c>server/discover</c> lists, and <c>Mcp-Param-*</c> headers that do not match the
+/// body (<see cref="McpParamHeaderCheck"/>). Runs after authentication, so an anonymous caller
 /// learns nothing about parsing, and holds the body in memory only: it is capped by
 /// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only.
 /// </summary>
@@ -43,10 +51,29 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         using var buffer = await JsonRequestBody.ReadAsync(context.Request, context.RequestAborted);
         var body = buffer.Content;
         var check = JsonRpcMessageCheck.Check(body.Span);
-        var (code, error) = check.IsValid ? Refusal(context.Request, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
+        if (check.IsValid && SessionRules.UnsupportedSessionlessVersion(context.Request) is { } requested)
+        {
+            var data = new UnsupportedProtocolVersionErrorData { Supported = [.. SessionRules.SessionlessRevisions], Requested = requested };
+            await JsonRpcErrorResponse.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                McpErrorCode.UnsupportedProtocolVersion,
+                $"Unsupported protocol version '{requested}': without a session this server speaks {string.Join(", ", data.Supported)}.",
+                body[check.Id],
+                JsonSerializer.SerializeToNode(data, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(UnsupportedProtocolVersionErrorData))));
+            return;
+        }
+
+        var (code, error) = check.IsValid ? Refusal(context, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
         if (error is not null)
         {
-            string prefix = code switch { McpErrorCode.ParseError => "Parse error", McpErrorCode.InvalidParams => "Invalid params", _ => "Invalid request" };
+            string prefix = code switch
+            {
+                McpErrorCode.ParseError => "Parse error",
+                McpErrorCode.InvalidParams => "Invalid params",
+                McpErrorCode.HeaderMismatch => "Header mismatch",
+                _ => "Invalid request",
+            };
             await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
             return;
         }
@@ -55,10 +82,26 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         await next(context);
     }
 
-    private static (McpErrorCode Code, string? Error) Refusal(HttpRequest request, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
-        SessionRules.Refusal(request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
-        : method == "initialize" && JsonRpcMessageCheck.InitializeProblem(body) is { } problem ? (McpErrorCode.InvalidParams, problem)
+    private static (McpErrorCode Code, string? Error) Refusal(HttpContext context, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
+        SessionRules.Refusal(context.Request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
+        // 2026-07-28 has no initialize: the SDK answers it 404 -32601, whatever its params.
+        : method == "initialize" && !SessionRules.IsSessionlessRevision(context.Request) && JsonRpcMessageCheck.InitializeProblem(body) is { } problem
+            ? (McpErrorCode.InvalidParams, problem)
+        : method == "tools/call" && SessionRules.IsSessionlessRevision(context.Request) && ParamHeaderMismatch(context, body) is { } mismatch
+            ? (McpErrorCode.HeaderMismatch, mismatch)
         : (default, null);
+
+    private static string? ParamHeaderMismatch(HttpContext context, ReadOnlySpan<byte> body)
+    {
+        var view = GatewayServiceCollectionExtensions.ResolveView(context);
+        var guard = context.RequestServices.GetRequiredService<AccessGuard>();
+        var principal = context.User.ToAccessPrincipal();
+        return McpParamHeaderCheck.Mismatch(
+            context.Request.Headers,
+            body,
+            view.Tools,
+            tool => guard.Allows(principal, Actions.CallTool, view.TryResolveName(tool, out var server, out var name) ? $"{server}/{name}" : tool));
+    }
 }
 
 /// <summary>Marks the MCP endpoints, whose requests <see cref="JsonRpcValidationMiddleware"/> checks.</summary>

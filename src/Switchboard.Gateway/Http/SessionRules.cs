@@ -48,6 +48,24 @@ internal static class SessionRules
             : $"'{method}' came without an Mcp-Session-Id: open a session with initialize first, or send {ProtocolVersionHeader}: {FirstSessionlessRevision} to be served without one";
     }
 
+    /// <summary>
+    /// The protocol version a sessionless request asks for when this gateway does not speak it, or null. The SDK
+    /// would refuse it too, but list every revision it knows, including those only reachable through initialize;
+    /// a sessionless client must be told the ones it can use, the same list <c>server/discover</c> gives.
+    /// </summary>
+    public static string? UnsupportedSessionlessVersion(HttpRequest request) =>
+        string.IsNullOrEmpty(request.Headers[SessionHeader]) && request.Headers[ProtocolVersionHeader].ToString() is { Length: > 0 } version
+            && version != FirstSessionlessRevision && !SessionRevisions.Contains(version)
+            ? version
+            : null;
+
+    /// <summary>The revisions a sessionless client can speak here.</summary>
+    public static IReadOnlyList<string> SessionlessRevisions { get; } = [FirstSessionlessRevision];
+
+    /// <summary>Whether <paramref name="request"/> is of a revision in which every request is self-describing (no initialize).</summary>
+    public static bool IsSessionlessRevision(HttpRequest request) =>
+        string.CompareOrdinal(request.Headers[ProtocolVersionHeader].ToString(), FirstSessionlessRevision) >= 0;
+
     // No header means a session-based client (they send it only after initialize).
     private static bool IsSessionRevision(HttpRequest request) =>
         request.Headers[ProtocolVersionHeader].ToString() is var version && (version.Length == 0 || SessionRevisions.Contains(version));

@@ -28,7 +28,7 @@ internal static class NodeInterop
     /// <summary>Runs a Node script (or a package binary) from <c>tests/interop</c> with Node 22 first on the PATH.</summary>
     public static Task<ProcessResult> RunAsync(string command, IEnumerable<string> arguments, TimeSpan timeout)
     {
-        bool script = command.EndsWith(".mjs", StringComparison.Ordinal);
+        bool script = command.EndsWith(".mjs", StringComparison.Ordinal) || command.EndsWith(".js", StringComparison.Ordinal);
         string file = script ? Node : Path.Combine(Bin, command);
         IEnumerable<string> args = script ? [command, .. arguments] : arguments;
         return ProcessRunner.RunAsync(file, args, timeout, Directory, Environment, TestContext.Current.CancellationToken);
