@@ -15,11 +15,13 @@ using Switchboard.Gateway.Health;
 using Switchboard.Gateway.Http;
 using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Hosting;
+using Switchboard.Gateway.Servers;
 using Switchboard.Registry;
 using Switchboard.Storage;
 using Switchboard.Storage.Hosting;
 using Switchboard.Text;
 using Switchboard.Upstreams;
+using Switchboard.Upstreams.Pinning;
 
 namespace Switchboard.Gateway;
 
@@ -57,7 +59,11 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServersOptions>>(new ServersOptionsValidator(registrations, configuredRemote)));
         if (topology?.StandaloneServer is null)
         {
+            // Servers registered through the API or CLI, stored in the database and applied on every replica.
+            services.AddSwitchboardServerRegistrations();
+            services.TryAddSingleton<IToolDefinitionPins, StoredToolPins>();
             services.AddSwitchboardUpstreams(configuration, GatewayEndpoints.ReadyTag);
+            services.TryAddSingleton<ServerRegistrySync>();
         }
 
         services.TryAddSingleton(topology ?? new GatewayTopology());
@@ -69,6 +75,12 @@ public static class GatewayServiceCollectionExtensions
         services.AddSwitchboardStorage(configuration);
         services.AddSwitchboardAudit(configuration);
         services.AddHostedService<AuditRetentionService>();
+        if (topology?.StandaloneServer is null)
+        {
+            // After storage, whose start-up migrates the database this reads.
+            services.AddHostedService(sp => sp.GetRequiredService<ServerRegistrySync>());
+        }
+
         services.AddSwitchboardIdentity(configuration);
         services.AddAdminApiDocument();
 
@@ -141,6 +153,17 @@ public static class GatewayServiceCollectionExtensions
                 ? HttpServerSessionMode.Stateless
                 : HttpServerSessionMode.StatefulForInitializeClients);
 
+        return services;
+    }
+
+    /// <summary>
+    /// Adds <see cref="ServerRegistrations"/>, the store of servers registered at run time, for the gateway and for
+    /// <c>switchboard servers</c>. Needs storage and audit.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardServerRegistrations(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ServerRegistrations>();
         return services;
     }
 

@@ -50,15 +50,19 @@ public sealed class UpstreamOptions
 }
 
 /// <summary>Tool-definition pinning (rug-pull protection) of one upstream; see docs/federation.md.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ToolPinning>))]
 public enum ToolPinning
 {
     /// <summary>A changed definition is quarantined, hidden and refused, until an administrator approves it.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("pin")]
     Pin,
 
     /// <summary>A changed definition is served, with a Warning in the log and an audit event.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("warn")]
     Warn,
 
     /// <summary>Definitions are not recorded or compared.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("off")]
     Off,
 }
 

@@ -65,6 +65,9 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     /// <summary>How the upstream is reached.</summary>
     public UpstreamTransport Transport => _options.Transport;
 
+    /// <summary>The settings it was created with.</summary>
+    public UpstreamOptions Options => _options;
+
     /// <summary>How often to try again while it is unreachable.</summary>
     internal TimeSpan ReconnectInterval => _options.ReconnectInterval;
 

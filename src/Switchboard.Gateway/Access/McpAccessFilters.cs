@@ -34,7 +34,8 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         {
             var result = await next(context, cancellationToken);
             var principal = context.User.ToAccessPrincipal();
-            result.Tools = [.. result.Tools.Where(t => guard.Allows(principal, Actions.CallTool, NameScope(t.Name)))];
+            // A quarantined tool is not listed; a call by name still reaches it and is refused with why.
+            result.Tools = [.. result.Tools.Where(t => view.IsListed(t.Name) && guard.Allows(principal, Actions.CallTool, NameScope(t.Name)))];
             return result;
         });
         filters.CallToolFilters.Add(next => (context, cancellationToken) => CallToolAsync(next, context, cancellationToken));
