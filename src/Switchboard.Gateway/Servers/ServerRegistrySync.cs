@@ -41,7 +41,7 @@ internal sealed partial class ServerRegistrySync : BackgroundService
         (_registry, _upstreams, _store, _version, _configured, _logger) = (registry, upstreams, store, version, configured.Value, logger);
         // What configuration and the build serve here; a stored server cannot take these names on this replica.
         _namesTaken = [.. registry.ServerNames, .. _configured.Servers.Keys];
-        version.Announced += () => _wake.Release();
+        version.Announced += Wake;
     }
 
     /// <summary>The names served here from configuration or built in.</summary>
@@ -147,10 +147,13 @@ internal sealed partial class ServerRegistrySync : BackgroundService
 
     public override void Dispose()
     {
+        _version.Announced -= Wake;
         _applying.Dispose();
         _wake.Dispose();
         base.Dispose();
     }
+
+    private void Wake() => _wake.Release();
 
     private ServerInfo DescribeRemote(string name, ServerSource source, UpstreamOptions options, RegisteredServer? record, (string State, string Reason)? problem)
     {

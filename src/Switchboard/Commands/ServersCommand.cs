@@ -32,7 +32,7 @@ internal static class ServersCommand
         });
 
         var name = new Argument<string>("name") { Description = "The server's name: lower-case letters, digits and single hyphens." };
-        var url = new Option<Uri?>("--url") { Description = "The upstream's Streamable HTTP endpoint, http:// or https://." };
+        var url = new Option<string?>("--url") { Description = "The upstream's Streamable HTTP endpoint, http:// or https://." };
         var headers = new Option<string[]>("--header") { Description = "A header sent with every request to --url, NAME=VALUE (its credentials); repeat for several. Stored; never shown." };
         var command = new Option<string?>("--command") { Description = "The executable of a stdio upstream." };
         var args = new Option<string[]>("--arg") { Description = "An argument for --command; repeat, in order." };
@@ -47,7 +47,7 @@ internal static class ServersCommand
         {
             var request = new AddServerRequest(
                 result.GetRequiredValue(name),
-                result.GetValue(url),
+                Url(result.GetValue(url)),
                 Pairs(result.GetValue(headers), "--header"),
                 result.GetValue(command),
                 result.GetValue(args),
@@ -134,6 +134,12 @@ internal static class ServersCommand
             return ServerInfo.Unreadable(stored, e.Message);
         }
     }
+
+    // Parsed here, not by System.CommandLine (which has no Uri converter); the registration says what a usable URL is.
+    private static Uri? Url(string? value) =>
+        value is null ? null
+        : Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out var url) ? url
+        : throw new ArgumentException($"--url '{value}' is not a URL; give the upstream's endpoint, e.g. https://wiki-mcp.internal/mcp.");
 
     private static string Pinning(ServerInfo info) => info.Pinning?.ToString() ?? "-";
 
