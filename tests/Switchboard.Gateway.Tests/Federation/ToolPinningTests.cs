@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Server;
 using Switchboard.Errors;
 using Switchboard.Testing;
@@ -105,7 +106,8 @@ public sealed class ToolPinningTests
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseUrls(url);
-            builder.Services.AddMcpServer(o => o.ToolCollection = _tools).WithHttpTransport();
+            // Stateful: the gateway's client keeps a session, on which the change is announced with list_changed.
+            builder.Services.AddMcpServer(o => o.ToolCollection = _tools).WithHttpTransport(o => o.SessionMode = HttpServerSessionMode.Stateful);
             _app = builder.Build();
             _app.MapMcp("/mcp");
             Url = $"{url}/mcp";
