@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ModelContextProtocol.Client;
-using ModelContextProtocol.Protocol;
 using Switchboard.Access.Identity;
 using Switchboard.Testing;
 
@@ -30,30 +28,17 @@ public sealed class ServerRegistryTests
         string upstreamUrl = await fixture.StartEverythingAsync(upstreamKey);
         var first = await fixture.StartGatewayAsync();
         var second = await fixture.StartGatewayAsync();
+        // A third replica with sessions on (GatewayProcess starts gateways sessionless), for a session listening on its
+        // GET stream, where list_changed travels: nothing is registered through it, yet it must hear of every change.
+        var listening = await fixture.StartGatewayAsync("--Gateway:Sessions=Hybrid");
 
-        // A session client on the second replica, which must hear of servers registered anywhere.
-        var toolsChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var session = await McpClient.CreateAsync(
-            new HttpClientTransport(new HttpClientTransportOptions
-            {
-                Endpoint = new Uri($"{second.Url}/mcp"),
-                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {fixture.AdminKey}" },
-            }),
-            new McpClientOptions { ProtocolVersion = "2025-11-25" },
-            cancellationToken: Ct);
-        await using var notified = session.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
-        {
-            toolsChanged.TrySetResult();
-            return ValueTask.CompletedTask;
-        });
-        Assert.DoesNotContain(await session.ListToolsAsync(cancellationToken: Ct), t => t.Name.StartsWith("wiki__", StringComparison.Ordinal));
+        await using var session = await SessionStream.OpenAsync(listening.Url, fixture.AdminKey);
 
         var added = await fixture.CliAsync("servers", "add", "wiki", "--url", upstreamUrl, "--header", $"Authorization=Bearer {upstreamKey}", "--description", "Team wiki");
         Assert.True(added.ExitCode == 0, added.Output);
         await AssertServedAsync(fixture, first, "wiki");
         await AssertServedAsync(fixture, second, "wiki");
-        await toolsChanged.Task.WaitAsync(RegistryFixture.Timeout, Ct);
-        Assert.Contains(await session.ListToolsAsync(cancellationToken: Ct), t => t.Name == $"wiki__{EverythingTool}");
+        await session.WaitForAsync("notifications/tools/list_changed", RegistryFixture.Timeout);
 
         var (status, created) = await fixture.ApiAsync(first, HttpMethod.Post, "/servers", new JsonObject
         {
@@ -71,7 +56,8 @@ public sealed class ServerRegistryTests
         Assert.Equal("connected", shown.GetProperty("state").GetString());
         Assert.Equal("Team wiki", shown.GetProperty("description").GetString());
         var (_, listed) = await fixture.ApiAsync(first, HttpMethod.Get, "/servers");
-        Assert.Equal(["utilities", "docs", "wiki"], listed.EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(["docs", "wiki"], listed.EnumerateArray().Where(s => s.GetProperty("source").GetString() == "Stored").Select(s => s.GetProperty("name").GetString()));
+        Assert.Contains(listed.EnumerateArray(), s => s.GetProperty("name").GetString() == "utilities" && s.GetProperty("source").GetString() == "BuiltIn" && s.GetProperty("state").GetString() == "serving");
         var cliShow = await fixture.CliAsync("servers", "show", "wiki");
         Assert.True(cliShow.ExitCode == 0, cliShow.Output);
         Assert.DoesNotContain(upstreamKey, cliShow.Output + listed.ToString() + shown.ToString(), StringComparison.Ordinal);
@@ -173,5 +159,78 @@ public sealed class ServerRegistryTests
             $"{server}__{EverythingTool} was not listed on {gateway.Url}");
         var result = await gateway.CallToolAsync(fixture.AdminKey, $"{server}__{EverythingTool}", Ct);
         Assert.Equal(EverythingText, result.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    /// <summary>
+    /// A 2025-11-25 session opened with raw HTTP: initialize, initialized, then the GET stream on which the gateway
+    /// sends notifications, read line by line.
+    /// </summary>
+    private sealed class SessionStream : IAsyncDisposable
+    {
+        private readonly HttpClient _http;
+        private readonly HttpResponseMessage _stream;
+        private readonly StreamReader _reader;
+
+        private SessionStream(HttpClient http, HttpResponseMessage stream, StreamReader reader) => (_http, _stream, _reader) = (http, stream, reader);
+
+        public static async Task<SessionStream> OpenAsync(string gatewayUrl, string key)
+        {
+            using var http = new HttpClient();
+            var endpoint = new Uri($"{gatewayUrl}/mcp");
+            using var initialize = Post(endpoint, key, null, """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"registry-test","version":"1"}}}""");
+            using var initialized = await http.SendAsync(initialize, Ct);
+            Assert.Equal(HttpStatusCode.OK, initialized.StatusCode);
+            string sessionId = initialized.Headers.GetValues("Mcp-Session-Id").Single();
+            using var notify = Post(endpoint, key, sessionId, """{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+            Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(notify, Ct)).StatusCode);
+
+            using var get = new HttpRequestMessage(HttpMethod.Get, endpoint);
+            get.Headers.Add("Authorization", $"Bearer {key}");
+            get.Headers.Add("Mcp-Session-Id", sessionId);
+            get.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+            get.Headers.Accept.ParseAdd("text/event-stream");
+            var streamHttp = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            var stream = await streamHttp.SendAsync(get, HttpCompletionOption.ResponseHeadersRead, Ct);
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            return new SessionStream(streamHttp, stream, new StreamReader(await stream.Content.ReadAsStreamAsync(Ct)));
+        }
+
+        public async Task WaitForAsync(string method, TimeSpan timeout)
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            deadline.CancelAfter(timeout);
+            while (await _reader.ReadLineAsync(deadline.Token) is { } line)
+            {
+                if (line.StartsWith("data:", StringComparison.Ordinal) && line.Contains($"\"method\":\"{method}\"", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            Assert.Fail($"the session stream ended before {method}");
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _reader.Dispose();
+            _stream.Dispose();
+            _http.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        private static HttpRequestMessage Post(Uri endpoint, string key, string? sessionId, string body)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("Authorization", $"Bearer {key}");
+            request.Headers.Accept.ParseAdd("application/json");
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            if (sessionId is not null)
+            {
+                request.Headers.Add("Mcp-Session-Id", sessionId);
+                request.Headers.Add("MCP-Protocol-Version", "2025-11-25");
+            }
+
+            return request;
+        }
     }
 }
