@@ -14,15 +14,17 @@ using Switchboard.Access;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
+using Switchboard.Gateway.Hosting;
 using Switchboard.Gateway.Http;
 using Switchboard.Gateway.Identity;
 using Switchboard.Gateway.Mrtr;
-using Switchboard.Gateway.Hosting;
+using Switchboard.Gateway.Servers;
 using Switchboard.Mrtr;
 using Switchboard.Registry;
-using Switchboard.Storage;
 using Switchboard.Storage.Hosting;
+using Switchboard.Storage;
 using Switchboard.Text;
+using Switchboard.Upstreams.Pinning;
 using Switchboard.Upstreams;
 
 namespace Switchboard.Gateway;
@@ -61,7 +63,11 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServersOptions>>(new ServersOptionsValidator(registrations, configuredRemote)));
         if (topology?.StandaloneServer is null)
         {
+            // Servers registered through the API or CLI, stored in the database and applied on every replica.
+            services.AddSwitchboardServerRegistrations();
+            services.TryAddSingleton<IToolDefinitionPins, StoredToolPins>();
             services.AddSwitchboardUpstreams(configuration, GatewayEndpoints.ReadyTag);
+            services.TryAddSingleton<ServerRegistrySync>();
         }
 
         services.TryAddSingleton(topology ?? new GatewayTopology());
@@ -73,6 +79,12 @@ public static class GatewayServiceCollectionExtensions
         services.AddSwitchboardStorage(configuration);
         services.AddSwitchboardAudit(configuration);
         services.AddHostedService<AuditRetentionService>();
+        if (topology?.StandaloneServer is null)
+        {
+            // After storage, whose start-up migrates the database this reads.
+            services.AddHostedService(sp => sp.GetRequiredService<ServerRegistrySync>());
+        }
+
         services.AddSwitchboardIdentity(configuration);
         // Input-required results (SEP-2322) carry a requestState sealed with a key every replica shares.
         services.TryAddSingleton<IRequestStateKeys, SigningKeyRequestStateKeys>();
@@ -163,6 +175,17 @@ public static class GatewayServiceCollectionExtensions
             transport.MaxIdleSessionCount = gateway.Value.MaxIdleSessions;
         });
 
+        return services;
+    }
+
+    /// <summary>
+    /// Adds <see cref="ServerRegistrations"/>, the store of servers registered at run time, for the gateway and for
+    /// <c>switchboard servers</c>. Needs storage and audit.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardServerRegistrations(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ServerRegistrations>();
         return services;
     }
 

@@ -69,6 +69,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<SqlAuditStore>();
         services.TryAddSingleton<IAuditStore, GroupCommitAuditStore>();
         services.TryAddSingleton<IServerStore, SqlServerStore>();
+        services.TryAddSingleton<IToolPinStore, SqlToolPinStore>();
+        services.TryAddSingleton<RegistryVersion>();
         services.TryAddSingleton<ISigningKeyStore, SqlSigningKeyStore>();
 
         services.TryAddSingleton<BackupService>();

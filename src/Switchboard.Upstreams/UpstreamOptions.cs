@@ -36,8 +36,34 @@ public sealed class UpstreamOptions
     /// <summary>When calls stop reaching the upstream for a while.</summary>
     public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
 
+    /// <summary>What happens when one of the upstream's tool definitions changes after it was first seen.</summary>
+    public ToolPinning Pinning { get; set; } = ToolPinning.Pin;
+
     /// <summary>The transport this configuration selects.</summary>
     public UpstreamTransport Transport => Url is not null ? UpstreamTransport.Http : UpstreamTransport.Stdio;
+
+    /// <summary>
+    /// What the upstream is, for pinning: its URL, or its command line. A pinned definition holds for this identity
+    /// only, so pointing a server at another address makes every tool a new definition.
+    /// </summary>
+    public string Identity => Url is not null ? Url.AbsoluteUri : string.Join(' ', [Command, .. Args]);
+}
+
+/// <summary>Tool-definition pinning (rug-pull protection) of one upstream; see docs/federation.md.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<ToolPinning>))]
+public enum ToolPinning
+{
+    /// <summary>A changed definition is quarantined, hidden and refused, until an administrator approves it.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("pin")]
+    Pin,
+
+    /// <summary>A changed definition is served, with a Warning in the log and an audit event.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("warn")]
+    Warn,
+
+    /// <summary>Definitions are not recorded or compared.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("off")]
+    Off,
 }
 
 /// <summary>How an upstream is reached.</summary>

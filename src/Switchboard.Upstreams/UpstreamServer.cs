@@ -10,6 +10,7 @@ using Switchboard.Registry;
 using Switchboard.Upstreams.Catalog;
 using Switchboard.Upstreams.Diagnostics;
 using Switchboard.Upstreams.Http;
+using Switchboard.Upstreams.Pinning;
 using Switchboard.Upstreams.Resilience;
 using Switchboard.Upstreams.Stdio;
 
@@ -32,13 +33,19 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly ResiliencePipeline _pipeline;
+    private readonly IToolDefinitionPins _pins;
+    // Serializes changes to the catalog: a new listing and a re-check of pins after an approval.
+    private readonly SemaphoreSlim _catalogLock = new(1, 1);
     private McpClient? _client;
     private string? _lastFailure;
+    private List<Tool>? _listed;
+    private IReadOnlySet<string> _quarantined = new HashSet<string>();
 
-    internal UpstreamServer(string name, UpstreamOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    internal UpstreamServer(string name, UpstreamOptions options, IToolDefinitionPins pins, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         Name = name;
         _options = options;
+        _pins = pins;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<UpstreamServer>();
         _httpClient = options.Transport == UpstreamTransport.Http ? HttpUpstreamTransport.CreateHttpClient() : null;
@@ -61,6 +68,9 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     /// <summary>How the upstream is reached.</summary>
     public UpstreamTransport Transport => _options.Transport;
 
+    /// <summary>The settings it was created with.</summary>
+    public UpstreamOptions Options => _options;
+
     /// <summary>How often to try again while it is unreachable.</summary>
     internal TimeSpan ReconnectInterval => _options.ReconnectInterval;
 
@@ -72,6 +82,9 @@ public sealed partial class UpstreamServer : IAsyncDisposable
 
     /// <summary>Why the last connection attempt or call failed (a reason word such as <c>unreachable</c>), or null.</summary>
     public string? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>The tools withheld because their definition changed since it was approved (pinning).</summary>
+    public IReadOnlySet<string> QuarantinedTools => Volatile.Read(ref _quarantined);
 
     /// <summary>The protocol revision agreed with the upstream, while connected.</summary>
     public string? ProtocolVersion => Volatile.Read(ref _client)?.NegotiatedProtocolVersion;
@@ -201,13 +214,77 @@ public sealed partial class UpstreamServer : IAsyncDisposable
         // The SDK client sends Mcp-Param-* headers only for tools it knows.
         client.ClearKnownTools();
         client.AddKnownTools(tools);
+        await _catalogLock.WaitAsync(cancellationToken);
+        try
+        {
+            Volatile.Write(ref _listed, tools);
+            await ApplyPinsAsync(tools, cancellationToken);
+        }
+        finally
+        {
+            _catalogLock.Release();
+        }
+    }
+
+    /// <summary>Decides again which of the last listed tools are served: after an approval, or a change of pins elsewhere.</summary>
+    internal async Task ReapplyPinsAsync(CancellationToken cancellationToken)
+    {
+        await _catalogLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (Volatile.Read(ref _listed) is { } tools)
+            {
+                await ApplyPinsAsync(tools, cancellationToken);
+            }
+        }
+        finally
+        {
+            _catalogLock.Release();
+        }
+    }
+
+    private async Task ApplyPinsAsync(List<Tool> tools, CancellationToken cancellationToken)
+    {
+        var quarantined = _options.Pinning == ToolPinning.Off
+            ? new HashSet<string>()
+            : await _pins.QuarantinedAsync(Name, _options, tools, cancellationToken);
+        bool unchanged = quarantined.SetEquals(Volatile.Read(ref _quarantined))
+            && Catalog.Tools.Count == tools.Count
+            && tools.All(t => Catalog.Tools.TryGetPrimitive(t.Name, out var shown) && ReferenceEquals(shown.ProtocolTool, t));
+        if (unchanged)
+        {
+            return; // a re-check that changes nothing sends no list_changed
+        }
+
+        Volatile.Write(ref _quarantined, quarantined);
         using (Catalog.Tools.DeferChangedEvents())
         {
             Catalog.Tools.Clear();
             foreach (var tool in tools)
             {
-                Catalog.Tools.TryAdd(new ForwardedTool(this, tool));
+                Catalog.Tools.TryAdd(quarantined.Contains(tool.Name) ? new QuarantinedTool(Name, tool) : new ForwardedTool(this, tool));
             }
+        }
+    }
+
+    /// <summary>Connects now and again whenever the connection is gone, every <see cref="ReconnectInterval"/>, until <paramref name="stoppingToken"/>.</summary>
+    internal async Task KeepConnectedAsync(TimeProvider timeProvider, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ReconnectInterval, timeProvider);
+        try
+        {
+            do
+            {
+                if (!IsConnected)
+                {
+                    await TryConnectAsync(stoppingToken);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the host, or the server was unregistered.
         }
     }
 
@@ -245,6 +322,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
 
         _httpClient?.Dispose();
         _connectLock.Dispose();
+        _catalogLock.Dispose();
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Connected to remote MCP server '{Server}' (protocol {ProtocolVersion}): {Tools} tools.")]

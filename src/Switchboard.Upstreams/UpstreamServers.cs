@@ -1,36 +1,171 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Switchboard.Upstreams.Pinning;
 
 namespace Switchboard.Upstreams;
 
-/// <summary>Every remote server configured in this process, by name.</summary>
+/// <summary>
+/// Every remote server of this process, by name: those in configuration from the start, and those registered at run
+/// time (<see cref="Add"/>, <see cref="RemoveAsync"/>). Each is kept connected in the background once
+/// <see cref="StartConnecting"/> has run.
+/// </summary>
 public sealed class UpstreamServers : IAsyncDisposable
 {
-    private readonly Dictionary<string, UpstreamServer> _servers;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Entry> _servers = new(StringComparer.Ordinal);
+    private readonly IToolDefinitionPins _pins;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private CancellationToken? _stopping;
 
     /// <summary>Creates one <see cref="UpstreamServer"/> per configured remote server; nothing is connected yet.</summary>
-    public UpstreamServers(IOptions<UpstreamsOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public UpstreamServers(IOptions<UpstreamsOptions> options, IToolDefinitionPins pins, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _servers = options.Value.Servers.ToDictionary(
-            s => s.Key,
-            s => new UpstreamServer(s.Key, s.Value, loggerFactory, timeProvider),
-            StringComparer.Ordinal);
+        (_pins, _loggerFactory, _timeProvider) = (pins, loggerFactory, timeProvider);
+        foreach (var (name, upstream) in options.Value.Servers)
+        {
+            _servers[name] = new Entry(new UpstreamServer(name, upstream, pins, loggerFactory, timeProvider));
+        }
     }
 
-    /// <summary>The remote servers, in configuration order.</summary>
-    public IEnumerable<UpstreamServer> All => _servers.Values;
+    /// <summary>The remote servers, configured ones first, then in the order they were added.</summary>
+    public IEnumerable<UpstreamServer> All
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _servers.Values.Select(e => e.Server)];
+            }
+        }
+    }
 
     /// <summary>The remote server named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">No remote server has that name.</exception>
-    public UpstreamServer this[string name] => _servers[name];
+    public UpstreamServer this[string name]
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _servers[name].Server;
+            }
+        }
+    }
+
+    /// <summary>Finds the remote server named <paramref name="name"/>.</summary>
+    public bool TryGet(string name, [NotNullWhen(true)] out UpstreamServer? server)
+    {
+        lock (_lock)
+        {
+            server = _servers.TryGetValue(name, out var entry) ? entry.Server : null;
+            return server is not null;
+        }
+    }
+
+    /// <summary>Adds a remote server registered at run time and, once connecting has started, connects it in the background.</summary>
+    /// <exception cref="ArgumentException">A remote server of that name exists.</exception>
+    public UpstreamServer Add(string name, UpstreamOptions options)
+    {
+        var entry = new Entry(new UpstreamServer(name, options, _pins, _loggerFactory, _timeProvider));
+        lock (_lock)
+        {
+            if (!_servers.TryAdd(name, entry))
+            {
+                throw new ArgumentException($"A remote server named '{name}' exists already.", nameof(name));
+            }
+
+            if (_stopping is { } stopping)
+            {
+                entry.Start(_timeProvider, stopping);
+            }
+        }
+
+        return entry.Server;
+    }
+
+    /// <summary>Stops and disposes the remote server <paramref name="name"/>: its connection (or process) is closed.</summary>
+    public async Task<bool> RemoveAsync(string name)
+    {
+        Entry? entry;
+        lock (_lock)
+        {
+            if (!_servers.Remove(name, out entry))
+            {
+                return false;
+            }
+        }
+
+        await entry.DisposeAsync();
+        return true;
+    }
+
+    /// <summary>Re-checks the pinned tool definitions of every remote server, after an approval anywhere.</summary>
+    public async Task ReapplyPinsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var server in All)
+        {
+            await server.ReapplyPinsAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Connects every remote server now and whenever it is not connected, until <paramref name="stoppingToken"/>.</summary>
+    public void StartConnecting(CancellationToken stoppingToken)
+    {
+        lock (_lock)
+        {
+            _stopping = stoppingToken;
+            foreach (var entry in _servers.Values)
+            {
+                entry.Start(_timeProvider, stoppingToken);
+            }
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var server in _servers.Values)
+        Entry[] entries;
+        lock (_lock)
         {
-            await server.DisposeAsync();
+            entries = [.. _servers.Values];
+            _servers.Clear();
+        }
+
+        foreach (var entry in entries)
+        {
+            await entry.DisposeAsync();
+        }
+    }
+
+    /// <summary>A server and the loop that keeps it connected, which ends with it.</summary>
+    private sealed class Entry(UpstreamServer server) : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _removed = new();
+        private Task _connecting = Task.CompletedTask;
+
+        public UpstreamServer Server { get; } = server;
+
+        public void Start(TimeProvider timeProvider, CancellationToken stopping)
+        {
+            var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _removed.Token);
+            _connecting = Task.Run(async () =>
+            {
+                using (linked)
+                {
+                    await Server.KeepConnectedAsync(timeProvider, linked.Token);
+                }
+            }, CancellationToken.None);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _removed.CancelAsync();
+            await _connecting;
+            _removed.Dispose();
+            await Server.DisposeAsync();
         }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Switchboard.Upstreams.Health;
+using Switchboard.Upstreams.Pinning;
 
 namespace Switchboard.Upstreams;
 
@@ -22,6 +23,7 @@ public static class UpstreamServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UpstreamsOptions>, UpstreamsOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IToolDefinitionPins, UnrecordedToolPins>();
         services.TryAddSingleton<UpstreamServers>();
         services.AddHostedService<UpstreamConnector>();
         services.AddHealthChecks().AddCheck<UpstreamHealthCheck>("upstreams", tags: healthTags);

@@ -44,12 +44,13 @@ public sealed class UpstreamsOptions
 }
 
 /// <summary>Checks every remote server's settings, and says which key to fix.</summary>
-internal sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOptions>
+public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOptions>
 {
     private static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaximumTimeout = TimeSpan.FromDays(1);
 
+    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, UpstreamsOptions options)
     {
         var failures = new List<string>();
@@ -61,51 +62,61 @@ internal sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOpti
                 failures.Add($"{key} is not a valid server name: use lower-case letters, digits and single hyphens, at most {McpNames.MaxServerNameLength} characters.");
             }
 
-            if (upstream.Url is not null && upstream.Command is not null)
-            {
-                failures.Add($"{key} sets both Url and Command: a remote server is reached over HTTP or over stdio, not both.");
-            }
-            else if (upstream.Url is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
-            {
-                failures.Add($"{key}:Url must be an absolute http:// or https:// URL.");
-            }
-            else if (upstream.Url is null && string.IsNullOrWhiteSpace(upstream.Command))
-            {
-                failures.Add($"{key}:Command is empty: name the executable that serves MCP over stdio.");
-            }
-
-            if (upstream.Url is null && upstream.Headers.Count > 0)
-            {
-                failures.Add($"{key}:Headers apply to an HTTP upstream only; a stdio upstream takes its credentials from Env.");
-            }
-
-            if (upstream.Timeout < MinimumTimeout || upstream.Timeout > MaximumTimeout)
-            {
-                failures.Add($"{key}:Timeout is {upstream.Timeout}; set it between {MinimumTimeout} and {MaximumTimeout}.");
-            }
-
-            if (upstream.ReconnectInterval < MinimumWindow)
-            {
-                failures.Add($"{key}:ReconnectInterval is {upstream.ReconnectInterval}; set it to {MinimumWindow} or more.");
-            }
-
-            var breaker = upstream.CircuitBreaker;
-            if (breaker.FailureRatio is <= 0 or > 1)
-            {
-                failures.Add($"{key}:CircuitBreaker:FailureRatio is {breaker.FailureRatio}; set it above 0 and at most 1.");
-            }
-
-            if (breaker.MinimumThroughput < 2)
-            {
-                failures.Add($"{key}:CircuitBreaker:MinimumThroughput is {breaker.MinimumThroughput}; set it to 2 or more.");
-            }
-
-            if (breaker.SamplingDuration < MinimumWindow || breaker.BreakDuration < MinimumWindow)
-            {
-                failures.Add($"{key}:CircuitBreaker:SamplingDuration and BreakDuration must each be {MinimumWindow} or more.");
-            }
+            failures.AddRange(Problems(key, upstream));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>What is wrong with <paramref name="upstream"/>, each message starting with <paramref name="key"/> (where it was set).</summary>
+    public static List<string> Problems(string key, UpstreamOptions upstream)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
+        var failures = new List<string>();
+        if (upstream.Url is not null && upstream.Command is not null)
+        {
+            failures.Add($"{key} sets both Url and Command: a remote server is reached over HTTP or over stdio, not both.");
+        }
+        else if (upstream.Url is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"{key}:Url must be an absolute http:// or https:// URL.");
+        }
+        else if (upstream.Url is null && string.IsNullOrWhiteSpace(upstream.Command))
+        {
+            failures.Add($"{key}:Command is empty: name the executable that serves MCP over stdio.");
+        }
+
+        if (upstream.Url is null && upstream.Headers.Count > 0)
+        {
+            failures.Add($"{key}:Headers apply to an HTTP upstream only; a stdio upstream takes its credentials from Env.");
+        }
+
+        if (upstream.Timeout < MinimumTimeout || upstream.Timeout > MaximumTimeout)
+        {
+            failures.Add($"{key}:Timeout is {upstream.Timeout}; set it between {MinimumTimeout} and {MaximumTimeout}.");
+        }
+
+        if (upstream.ReconnectInterval < MinimumWindow)
+        {
+            failures.Add($"{key}:ReconnectInterval is {upstream.ReconnectInterval}; set it to {MinimumWindow} or more.");
+        }
+
+        var breaker = upstream.CircuitBreaker;
+        if (breaker.FailureRatio is <= 0 or > 1)
+        {
+            failures.Add($"{key}:CircuitBreaker:FailureRatio is {breaker.FailureRatio}; set it above 0 and at most 1.");
+        }
+
+        if (breaker.MinimumThroughput < 2)
+        {
+            failures.Add($"{key}:CircuitBreaker:MinimumThroughput is {breaker.MinimumThroughput}; set it to 2 or more.");
+        }
+
+        if (breaker.SamplingDuration < MinimumWindow || breaker.BreakDuration < MinimumWindow)
+        {
+            failures.Add($"{key}:CircuitBreaker:SamplingDuration and BreakDuration must each be {MinimumWindow} or more.");
+        }
+
+        return failures;
     }
 }

@@ -75,6 +75,7 @@ public static class SwitchboardHost
         builder.Services.AddSwitchboardStorage(builder.Configuration);
         builder.Services.AddSwitchboardAudit(builder.Configuration);
         builder.Services.AddSwitchboardAccess(builder.Configuration);
+        builder.Services.AddSwitchboardServerRegistrations();
         return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
     }
 

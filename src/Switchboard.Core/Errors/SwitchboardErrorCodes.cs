@@ -64,6 +64,14 @@ public static class SwitchboardErrorCodes
     /// </summary>
     public const McpErrorCode UpstreamTimeout = (McpErrorCode)(-32054);
 
+    /// <summary>
+    /// A remote tool's definition changed since it was first seen and pinned (HTTP 423 Locked's counterpart): it is
+    /// quarantined, left out of lists and refused, until an administrator approves the change
+    /// (<c>switchboard servers approve</c>). <c>error.data</c> carries <c>server</c>, <c>tool</c> and
+    /// <c>reason: "quarantined"</c>. See <c>docs/federation.md</c>.
+    /// </summary>
+    public const McpErrorCode ToolQuarantined = (McpErrorCode)(-32023);
+
     /// <summary>How long clients are told to wait when the database is unavailable, in <c>Retry-After</c> and <c>retryAfterSeconds</c>.</summary>
     public const int StorageRetryAfterSeconds = 5;
 }

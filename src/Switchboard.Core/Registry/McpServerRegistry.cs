@@ -1,12 +1,16 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Switchboard.Registry;
 
 /// <summary>
 /// The servers this process exposes and the views over them: one aggregated view for <c>/mcp</c> and one view per
-/// server for <c>/servers/{name}/mcp</c>.
+/// server for <c>/servers/{name}/mcp</c>. Servers can be mounted and unmounted while sessions are open; those sessions
+/// get <c>list_changed</c> notifications.
 /// </summary>
 public sealed class McpServerRegistry : IDisposable
 {
-    private readonly Dictionary<string, McpServerView> _views;
+    private readonly Lock _lock = new();
+    private Dictionary<string, McpServerView> _views;
 
     /// <summary>Builds the views over <paramref name="servers"/>.</summary>
     /// <exception cref="ArgumentException">Two servers share a name.</exception>
@@ -34,21 +38,60 @@ public sealed class McpServerRegistry : IDisposable
     public McpServerView Aggregate { get; }
 
     /// <summary>The registered servers' names, in registration order.</summary>
-    public IEnumerable<string> ServerNames => _views.Keys;
+    public IEnumerable<string> ServerNames => Volatile.Read(ref _views).Keys;
 
-    /// <summary>Naming problems across every view; the gateway refuses to start while there are any.</summary>
+    /// <summary>Naming problems across every view.</summary>
     public IReadOnlyList<string> Problems =>
-        [.. Aggregate.Problems.Concat(_views.Values.SelectMany(v => v.Problems)).Distinct(StringComparer.Ordinal)];
+        [.. Aggregate.Problems.Concat(Volatile.Read(ref _views).Values.SelectMany(v => v.Problems)).Distinct(StringComparer.Ordinal)];
 
     /// <summary>Finds one server's own view.</summary>
-    public bool TryGetServerView(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out McpServerView? view) =>
-        _views.TryGetValue(name, out view);
+    public bool TryGetServerView(string name, [NotNullWhen(true)] out McpServerView? view) =>
+        Volatile.Read(ref _views).TryGetValue(name, out view);
+
+    /// <summary>Adds <paramref name="server"/> to <c>/mcp</c> and opens <c>/servers/{name}/mcp</c> for it.</summary>
+    /// <returns>False, changing nothing, when a server of that name is mounted already.</returns>
+    public bool TryMount(McpServerCatalog server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        lock (_lock)
+        {
+            if (_views.ContainsKey(server.Name))
+            {
+                return false;
+            }
+
+            // Copied, not changed in place: readers take the dictionary without the lock.
+            Volatile.Write(ref _views, new Dictionary<string, McpServerView>(_views, StringComparer.Ordinal) { [server.Name] = McpServerView.Single(server) });
+            Aggregate.ReplaceServers([.. Aggregate.Servers, server]);
+            return true;
+        }
+    }
+
+    /// <summary>Takes the server <paramref name="name"/> off <c>/mcp</c> and closes its own endpoint.</summary>
+    /// <returns>False when no such server is mounted.</returns>
+    public bool Unmount(string name)
+    {
+        lock (_lock)
+        {
+            if (!_views.TryGetValue(name, out var view))
+            {
+                return false;
+            }
+
+            var remaining = new Dictionary<string, McpServerView>(_views, StringComparer.Ordinal);
+            remaining.Remove(name);
+            Volatile.Write(ref _views, remaining);
+            Aggregate.ReplaceServers([.. Aggregate.Servers.Where(s => s.Name != name)]);
+            view.Retire();
+            return true;
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
         Aggregate.Dispose();
-        foreach (var view in _views.Values)
+        foreach (var view in Volatile.Read(ref _views).Values)
         {
             view.Dispose();
         }

@@ -95,6 +95,8 @@ public sealed partial class McpServerView
 
         public List<(McpServerResource Resource, McpServerCatalog Server)> Resources { get; } = [];
 
+        public HashSet<string> Unlisted { get; } = new(StringComparer.Ordinal);
+
         // A URI template reference names the template itself; a concrete URI is matched against each template.
         public McpServerCatalog? OwnerOf(string uri) =>
             Resources.FirstOrDefault(r => r.Resource.ProtocolResourceTemplate.UriTemplate == uri).Server

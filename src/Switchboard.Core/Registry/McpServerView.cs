@@ -16,7 +16,7 @@ namespace Switchboard.Registry;
 /// </remarks>
 public sealed partial class McpServerView : IDisposable
 {
-    private readonly McpServerCatalog[] _servers;
+    private McpServerCatalog[] _servers;
     private readonly bool _namespaced;
     private readonly Lock _refreshLock = new();
     private IReadOnlyList<string> _problems = [];
@@ -29,12 +29,7 @@ public sealed partial class McpServerView : IDisposable
         _namespaced = namespaced;
 
         Refresh();
-        foreach (var server in _servers)
-        {
-            server.Tools.Changed += OnCatalogChanged;
-            server.Resources.Changed += OnCatalogChanged;
-            server.Prompts.Changed += OnCatalogChanged;
-        }
+        Subscribe(_servers);
     }
 
     /// <summary>The view every registered server contributes to, with namespaced tool and prompt names.</summary>
@@ -47,7 +42,7 @@ public sealed partial class McpServerView : IDisposable
     public string Name { get; }
 
     /// <summary>The servers this view shows.</summary>
-    public IReadOnlyList<McpServerCatalog> Servers => _servers;
+    public IReadOnlyList<McpServerCatalog> Servers => Volatile.Read(ref _servers);
 
     /// <summary>The tools under their exposed names.</summary>
     public McpServerPrimitiveCollection<McpServerTool> Tools { get; } = [];
@@ -63,6 +58,12 @@ public sealed partial class McpServerView : IDisposable
     /// servers claiming the same name or resource URI. The later claimant is left out, never silently overwrites.
     /// </summary>
     public IReadOnlyList<string> Problems => Volatile.Read(ref _problems);
+
+    /// <summary>
+    /// Whether the tool exposed as <paramref name="exposedName"/> is listed: false for a tool that answers calls but is
+    /// left out of <c>tools/list</c> (<see cref="IUnlistedTool"/>).
+    /// </summary>
+    public bool IsListed(string exposedName) => !Volatile.Read(ref _routes).Unlisted.Contains(exposedName);
 
     /// <summary>
     /// Points <paramref name="options"/> at this view: its name as <c>serverInfo</c>, its primitives, and the
@@ -92,9 +93,44 @@ public sealed partial class McpServerView : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    public void Dispose() => Unsubscribe(Volatile.Read(ref _servers));
+
+    /// <summary>Shows <paramref name="servers"/> from now on; sessions on the view get <c>list_changed</c>.</summary>
+    internal void ReplaceServers(McpServerCatalog[] servers)
     {
-        foreach (var server in _servers)
+        lock (_refreshLock)
+        {
+            Unsubscribe(_servers);
+            Volatile.Write(ref _servers, servers);
+            Subscribe(servers);
+            Refresh();
+        }
+    }
+
+    /// <summary>Stops following the view's servers and empties it, so sessions still open on it see nothing left.</summary>
+    internal void Retire()
+    {
+        Dispose();
+        lock (_refreshLock)
+        {
+            Volatile.Write(ref _servers, []);
+            Refresh();
+        }
+    }
+
+    private void Subscribe(McpServerCatalog[] servers)
+    {
+        foreach (var server in servers)
+        {
+            server.Tools.Changed += OnCatalogChanged;
+            server.Resources.Changed += OnCatalogChanged;
+            server.Prompts.Changed += OnCatalogChanged;
+        }
+    }
+
+    private void Unsubscribe(McpServerCatalog[] servers)
+    {
+        foreach (var server in servers)
         {
             server.Tools.Changed -= OnCatalogChanged;
             server.Resources.Changed -= OnCatalogChanged;
@@ -129,6 +165,10 @@ public sealed partial class McpServerView : IDisposable
                         if (Admit("tool", server, tool.ProtocolTool.Name, exposed, toolOwners, problems))
                         {
                             Tools.Add(_namespaced ? new NamespacedTool(exposed, tool) : tool);
+                            if (tool is IUnlistedTool)
+                            {
+                                routes.Unlisted.Add(exposed);
+                            }
                         }
                     }
 

@@ -42,8 +42,9 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         {
             var result = await next(context, cancellationToken);
             var principal = context.User.ToAccessPrincipal();
+            // A quarantined tool is not listed; a call by name still reaches it and is refused with why.
             bool shared = result.Tools.All(t => guard.Allows(AccessPrincipal.Anonymous, Actions.CallTool, NameScope(t.Name)));
-            result.Tools = [.. result.Tools.Where(t => guard.Allows(principal, Actions.CallTool, NameScope(t.Name))).OrderBy(t => t.Name, StringComparer.Ordinal)];
+            result.Tools = [.. result.Tools.Where(t => view.IsListed(t.Name) && guard.Allows(principal, Actions.CallTool, NameScope(t.Name))).OrderBy(t => t.Name, StringComparer.Ordinal)];
             return WithCacheHints(result, context.Server, shared);
         });
         filters.CallToolFilters.Add(next => (context, cancellationToken) => CallToolAsync(next, context, cancellationToken));

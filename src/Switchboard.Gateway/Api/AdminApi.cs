@@ -28,7 +28,7 @@ internal static class AdminApi
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Switchboard admin API";
-                document.Info.Description = "API keys, custom roles, the audit trail and service tokens. Authenticate with Authorization: Bearer <API key or token>.";
+                document.Info.Description = "API keys, custom roles, the audit trail, service tokens and MCP servers. Authenticate with Authorization: Bearer <API key or token>.";
                 return Task.CompletedTask;
             });
         });
@@ -46,6 +46,7 @@ internal static class AdminApi
         api.MapAuditApi();
         api.MapRolesApi();
         api.MapTokensApi();
+        api.MapServersApi();
     }
 
     /// <summary>Adds the permission an endpoint needs.</summary>

@@ -14,8 +14,8 @@ internal sealed record TableInfo(string Name, string OrderBy, IReadOnlyList<(str
 
 /// <summary>
 /// The data tables of the logical schema, for export and import. A migration that adds a table or column adds it
-/// here too (a test compares this list with the migrated database). <c>identity_version</c> is left out on purpose:
-/// it is a change signal, not data, and the rows an import writes move it through their triggers.
+/// here too (a test compares this list with the migrated database). <c>identity_version</c> and <c>registry_version</c> are left out on purpose:
+/// they are change signals, not data, and the rows an import writes move it through their triggers.
 /// </summary>
 internal static class SchemaCatalog
 {
@@ -29,5 +29,6 @@ internal static class SchemaCatalog
         new("audit_anchor", "id", [("id", ColumnKind.Integer), ("seq", ColumnKind.Integer), ("hash", ColumnKind.Text), ("occurred_at", ColumnKind.Timestamp), ("pruned_at", ColumnKind.Timestamp), ("pruned_count", ColumnKind.Integer)]),
         new("signing_keys", "id", [("id", ColumnKind.Text), ("secret", ColumnKind.Text), ("created_at", ColumnKind.Timestamp)]),
         new("servers", "name", [("name", ColumnKind.Text), ("transport", ColumnKind.Text), ("endpoint", ColumnKind.Text), ("settings", ColumnKind.Text), ("enabled", ColumnKind.Boolean), ("description", ColumnKind.Text), ("created_at", ColumnKind.Timestamp), ("updated_at", ColumnKind.Timestamp)]),
+        new("tool_pins", "server, tool", [("server", ColumnKind.Text), ("tool", ColumnKind.Text), ("hash", ColumnKind.Text), ("pending_hash", ColumnKind.Text), ("first_seen_at", ColumnKind.Timestamp), ("changed_at", ColumnKind.Timestamp)]),
     ];
 }

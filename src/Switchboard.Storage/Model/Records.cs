@@ -57,6 +57,15 @@ public sealed record RegisteredServer(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
+/// <summary>The definition of one remote tool as first seen, and a changed one awaiting approval.</summary>
+/// <param name="Server">The server's name.</param>
+/// <param name="Tool">The tool's name on that server.</param>
+/// <param name="Hash">The approved definition's hash.</param>
+/// <param name="PendingHash">A changed definition's hash, quarantined until approved; null when none.</param>
+/// <param name="FirstSeenAt">When the tool was first seen.</param>
+/// <param name="ChangedAt">When the change now pending was first seen.</param>
+public sealed record ToolPin(string Server, string Tool, string Hash, string? PendingHash, DateTimeOffset FirstSeenAt, DateTimeOffset? ChangedAt);
+
 /// <summary>A secret that signs service tokens (HMAC-SHA256).</summary>
 /// <param name="Id">The key id tokens carry in their <c>kid</c> header.</param>
 /// <param name="Secret">The secret, base64; at least 256 bits.</param>

@@ -109,6 +109,25 @@ public interface IServerStore
     Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default);
 }
 
+/// <summary>The tool definitions pinned per remote server (rug-pull protection).</summary>
+public interface IToolPinStore
+{
+    /// <summary>Every pin of <paramref name="server"/>, by tool name.</summary>
+    Task<IReadOnlyList<ToolPin>> ListAsync(string server, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a tool's first definition; false when another writer recorded one first.</summary>
+    Task<bool> AddAsync(ToolPin pin, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks <paramref name="pendingHash"/> as the tool's changed definition; false when it already was.</summary>
+    Task<bool> SetPendingAsync(string server, string tool, string pendingHash, DateTimeOffset changedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Approves the pending definitions of <paramref name="server"/> (only <paramref name="tool"/>'s when given); returns the tools approved.</summary>
+    Task<IReadOnlyList<string>> ApproveAsync(string server, string? tool, CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets every pin of <paramref name="server"/>, so a new registration under its name starts afresh.</summary>
+    Task DeleteServerAsync(string server, CancellationToken cancellationToken = default);
+}
+
 /// <summary>The keys that sign Switchboard's own service tokens, shared by every replica.</summary>
 public interface ISigningKeyStore
 {

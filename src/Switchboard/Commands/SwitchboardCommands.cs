@@ -17,6 +17,7 @@ internal static class SwitchboardCommands
             VersionCommand.Create(),
             KeysCommand.Create(),
             RolesCommand.Create(),
+            ServersCommand.Create(),
             AuditCommand.Create(),
         };
         foreach (var command in StorageCommandSet.Create())

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Switchboard.Naming;
+using Switchboard.Storage.Caching;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
+using Switchboard.Upstreams;
+
+namespace Switchboard.Gateway.Servers;
+
+/// <summary>Why a registration change was refused; <see cref="Conflict"/> when it clashes with what exists, not the input.</summary>
+public sealed class ServerChangeException(string message, bool conflict = false) : ArgumentException(message)
+{
+    /// <summary>Whether the change conflicts with what exists (a name taken).</summary>
+    public bool Conflict { get; } = conflict;
+}
+
+/// <summary>
+/// Servers registered at run time: stored in the database, audited, and applied by every gateway replica within about a
+/// second (at once with Redis), whether registered through the API or the CLI. Tool-definition approvals too.
+/// </summary>
+public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins, IAuditStore audit, RegistryVersion version, TimeProvider time)
+{
+    /// <summary>Every stored registration, by name.</summary>
+    public Task<IReadOnlyList<RegisteredServer>> ListAsync(CancellationToken cancellationToken = default) => servers.ListAsync(cancellationToken);
+
+    /// <summary>The stored registration <paramref name="name"/>, or null.</summary>
+    public Task<RegisteredServer?> GetAsync(string name, CancellationToken cancellationToken = default) => servers.GetAsync(name, cancellationToken);
+
+    /// <summary>The pinned tool definitions of <paramref name="name"/>.</summary>
+    public Task<IReadOnlyList<ToolPin>> PinsAsync(string name, CancellationToken cancellationToken = default) => pins.ListAsync(name, cancellationToken);
+
+    /// <summary>
+    /// Checks <paramref name="request"/> and turns it into upstream settings.
+    /// </summary>
+    /// <exception cref="ServerChangeException">A name or setting is invalid; the message says which and how to fix it.</exception>
+    public static (string Name, UpstreamOptions Options) Validate(AddServerRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrEmpty(request.Name) || !McpNames.IsValidServerName(request.Name))
+        {
+            throw new ServerChangeException(
+                $"'{request.Name}' is not a valid server name: use lower-case letters, digits and single hyphens, at most {McpNames.MaxServerNameLength} characters.");
+        }
+
+        if (request.Url is null && request.Command is null)
+        {
+            throw new ServerChangeException("Give the upstream's 'url' (Streamable HTTP) or its 'command' (stdio).");
+        }
+
+        var options = new UpstreamOptions
+        {
+            Url = request.Url,
+            Headers = new(request.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase),
+            Command = request.Command,
+            Args = [.. request.Args ?? []],
+            Env = new(request.Env ?? new Dictionary<string, string>(), StringComparer.Ordinal),
+            WorkingDirectory = request.WorkingDirectory,
+            Pinning = request.Pinning ?? ToolPinning.Pin,
+        };
+        if (request.Timeout is { } timeout)
+        {
+            options.Timeout = timeout;
+        }
+
+        if (UpstreamsOptionsValidator.Problems(request.Name, options) is [var first, ..])
+        {
+            throw new ServerChangeException(first);
+        }
+
+        return (request.Name, options);
+    }
+
+    /// <summary>Stores a new registration; every replica mounts it.</summary>
+    /// <param name="request">What to register.</param>
+    /// <param name="namesTaken">Names this process serves from its configuration or built in, refused here.</param>
+    /// <param name="actor">Who registers it, for the audit trail.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <exception cref="ServerChangeException">Invalid input, or the name is taken.</exception>
+    public async Task<RegisteredServer> AddAsync(AddServerRequest request, IReadOnlySet<string> namesTaken, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(namesTaken);
+        var (name, options) = Validate(request);
+        if (namesTaken.Contains(name))
+        {
+            throw new ServerChangeException($"The name '{name}' is taken by a server in this gateway's configuration or built into it; choose another name.", conflict: true);
+        }
+
+        if (await servers.GetAsync(name, cancellationToken) is not null)
+        {
+            throw new ServerChangeException($"A server named '{name}' is registered already; remove it first to change it.", conflict: true);
+        }
+
+        var now = time.GetUtcNow();
+        var settings = new StoredServerSettings(
+            options.Url is not null ? new(options.Headers) : null,
+            options.Url is null ? options.Args : null,
+            options.Url is null ? new(options.Env) : null,
+            options.WorkingDirectory,
+            request.Timeout,
+            options.Pinning);
+        var server = new RegisteredServer(
+            name,
+            options.Url is not null ? ServerTransports.Http : ServerTransports.Stdio,
+            options.Url?.AbsoluteUri ?? options.Command!,
+            settings.Serialize(),
+            request.Enabled ?? true,
+            request.Description,
+            now,
+            now);
+        // A registration under a name used before starts with no pins: its tools are first seen again.
+        await pins.DeleteServerAsync(name, cancellationToken);
+        await servers.UpsertAsync(server, cancellationToken);
+        await ChangedAsync(actor, "servers.add", name, new JsonObject
+        {
+            ["transport"] = server.Transport,
+            ["endpoint"] = options.Url is { } url ? ServerInfo.Redact(url) : options.Command,
+            ["pinning"] = options.Pinning.ToString().ToLowerInvariant(),
+        }, cancellationToken);
+        return server;
+    }
+
+    /// <summary>Removes a stored registration and its pins; every replica unmounts it. False when there was none.</summary>
+    public async Task<bool> RemoveAsync(string name, string actor, CancellationToken cancellationToken = default)
+    {
+        if (!await servers.DeleteAsync(name, cancellationToken))
+        {
+            return false;
+        }
+
+        await pins.DeleteServerAsync(name, cancellationToken);
+        await ChangedAsync(actor, "servers.remove", name, null, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Approves the changed tool definitions of <paramref name="name"/> awaiting approval (only <paramref name="tool"/>'s when
+    /// given); every replica serves them again. Returns the tools approved; none when nothing awaited approval.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ApproveAsync(string name, string? tool, string actor, CancellationToken cancellationToken = default)
+    {
+        var approved = await pins.ApproveAsync(name, tool, cancellationToken);
+        if (approved.Count > 0)
+        {
+            await ChangedAsync(actor, "servers.approve", name, new JsonObject { ["tools"] = new JsonArray([.. approved.Select(t => JsonValue.Create(t))]) }, cancellationToken);
+        }
+
+        return approved;
+    }
+
+    /// <summary>The upstream settings of a stored registration.</summary>
+    /// <exception cref="JsonException">They cannot be read.</exception>
+    public static UpstreamOptions OptionsOf(RegisteredServer server) => StoredServerSettings.ToOptions(server);
+
+    private async Task ChangedAsync(string actor, string action, string target, JsonObject? details, CancellationToken cancellationToken)
+    {
+        await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), actor, action, target, "ok", details?.ToJsonString()), cancellationToken);
+        await version.AnnounceChangeAsync(cancellationToken);
+    }
+}

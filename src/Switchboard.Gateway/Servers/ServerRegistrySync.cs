@@ -1,0 +1,302 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Switchboard.Registry;
+using Switchboard.Storage;
+using Switchboard.Storage.Caching;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
+using Switchboard.Upstreams;
+
+namespace Switchboard.Gateway.Servers;
+
+/// <summary>
+/// Keeps this replica's registry in step with the servers stored in the database: reads the registry version once a
+/// second (at once when Redis announces a change) and, when it moved, mounts what was registered, unmounts what was
+/// removed or disabled, and re-checks pinned tool definitions. A stored server that cannot be served (its name is
+/// taken here, its settings are invalid) is left out with a reason; nothing stored ever stops the gateway or its
+/// readiness, and while the database is away the servers mounted stay.
+/// </summary>
+internal sealed partial class ServerRegistrySync : BackgroundService
+{
+    /// <summary>How often the registry version is read.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private readonly McpServerRegistry _registry;
+    private readonly UpstreamServers _upstreams;
+    private readonly IServerStore _store;
+    private readonly RegistryVersion _version;
+    private readonly UpstreamsOptions _configured;
+    private readonly ILogger _logger;
+    private readonly HashSet<string> _namesTaken;
+    private readonly SemaphoreSlim _applying = new(1, 1);
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly Dictionary<string, StoredState> _stored = new(StringComparer.Ordinal);
+    private long _appliedVersion = -1;
+
+    public ServerRegistrySync(McpServerRegistry registry, UpstreamServers upstreams, IServerStore store, RegistryVersion version, IOptions<UpstreamsOptions> configured, ILogger<ServerRegistrySync> logger)
+    {
+        (_registry, _upstreams, _store, _version, _configured, _logger) = (registry, upstreams, store, version, configured.Value, logger);
+        // What configuration and the build serve here; a stored server cannot take these names on this replica.
+        _namesTaken = [.. registry.ServerNames, .. _configured.Servers.Keys];
+        version.Announced += Wake;
+    }
+
+    /// <summary>The names served here from configuration or built in.</summary>
+    public IReadOnlySet<string> NamesTaken => _namesTaken;
+
+    /// <summary>Every server this replica knows: built-in, configured and stored, each with its state.</summary>
+    public IReadOnlyList<ServerInfo> Describe()
+    {
+        var result = new List<ServerInfo>();
+        foreach (string name in _namesTaken.Order(StringComparer.Ordinal))
+        {
+            if (_configured.Servers.TryGetValue(name, out var options))
+            {
+                result.Add(DescribeRemote(name, ServerSource.Configuration, options, null, null));
+            }
+            else if (_registry.TryGetServerView(name, out var view))
+            {
+                result.Add(ServerInfo.BuiltIn(name, view.Servers[0].Description, view.Tools.Count));
+            }
+        }
+
+        lock (_stored)
+        {
+            foreach (var (name, state) in _stored.OrderBy(s => s.Key, StringComparer.Ordinal))
+            {
+                result.Add(state.Options is { } options
+                    ? DescribeRemote(name, ServerSource.Stored, options, state.Record, state.Problem)
+                    : ServerInfo.Unreadable(state.Record, state.Problem!.Value.Reason));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The stored servers left out on this replica, with why: for readiness details.</summary>
+    public IReadOnlyDictionary<string, string> LeftOut()
+    {
+        lock (_stored)
+        {
+            return _stored.Where(s => s.Value.Problem is { State: not "disabled" }).ToDictionary(s => s.Key, s => $"{s.Value.Problem!.Value.State}: {s.Value.Problem!.Value.Reason}", StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>Reads the stored registry and applies it now (after a change made through this replica).</summary>
+    /// <exception cref="StorageException">The database did not answer.</exception>
+    public async Task ApplyNowAsync(CancellationToken cancellationToken)
+    {
+        await _applying.WaitAsync(cancellationToken);
+        try
+        {
+            long version = await _version.ReadAsync(cancellationToken);
+            await ApplyAsync(await _store.ListAsync(cancellationToken), cancellationToken);
+            await _upstreams.ReapplyPinsAsync(cancellationToken);
+            _appliedVersion = version;
+        }
+        finally
+        {
+            _applying.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        bool failing = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await _version.ReadAsync(stoppingToken) != Volatile.Read(ref _appliedVersion))
+                {
+                    await ApplyNowAsync(stoppingToken);
+                }
+
+                if (failing)
+                {
+                    failing = false;
+                    LogReadRestored(_logger);
+                }
+            }
+            catch (Exception e) when (e is StorageException or System.Data.Common.DbException)
+            {
+                if (!failing)
+                {
+                    failing = true;
+                    LogReadFailed(_logger, e.Message);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            try
+            {
+                await _wake.WaitAsync(Interval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _version.Announced -= Wake;
+        _applying.Dispose();
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    private void Wake() => _wake.Release();
+
+    private ServerInfo DescribeRemote(string name, ServerSource source, UpstreamOptions options, RegisteredServer? record, (string State, string Reason)? problem)
+    {
+        if (problem is { } p || !_upstreams.TryGet(name, out var upstream))
+        {
+            return ServerInfo.Remote(name, source, options, record, problem?.State ?? "not-connected", problem?.Reason ?? "connecting", 0, []);
+        }
+
+        var (state, reason) = (upstream.IsConnected, upstream.CircuitState) switch
+        {
+            (_, CircuitState.Open or CircuitState.Isolated) => ("circuit-open", $"recent calls failed ({upstream.LastFailure ?? "failed"}); calls are paused"),
+            (false, _) => ("not-connected", upstream.LastFailure ?? "connecting"),
+            _ => ("connected", (string?)null),
+        };
+        var quarantined = upstream.QuarantinedTools.Order(StringComparer.Ordinal).ToArray();
+        return ServerInfo.Remote(name, source, options, record, state, reason, upstream.Catalog.Tools.Count - quarantined.Length, quarantined);
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<RegisteredServer> records, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            seen.Add(record.Name);
+            StoredState? current;
+            lock (_stored)
+            {
+                _stored.TryGetValue(record.Name, out current);
+            }
+
+            if (current is not null && current.Record.Endpoint == record.Endpoint && current.Record.Transport == record.Transport
+                && current.Record.Settings == record.Settings && current.Record.Enabled == record.Enabled)
+            {
+                Remember(current with { Record = record });
+                continue;
+            }
+
+            if (current?.Mounted == true)
+            {
+                await UnmountAsync(record.Name);
+            }
+
+            Remember(await MountAsync(record));
+        }
+
+        List<string> removed;
+        lock (_stored)
+        {
+            removed = [.. _stored.Keys.Where(name => !seen.Contains(name))];
+        }
+
+        foreach (string name in removed)
+        {
+            bool mounted;
+            lock (_stored)
+            {
+                mounted = _stored.Remove(name, out var state) && state.Mounted;
+            }
+
+            if (mounted)
+            {
+                await UnmountAsync(name);
+            }
+
+            LogRemoved(_logger, name);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task<StoredState> MountAsync(RegisteredServer record)
+    {
+        UpstreamOptions options;
+        try
+        {
+            options = ServerRegistrations.OptionsOf(record);
+        }
+        catch (JsonException e)
+        {
+            return Skipped(record, null, "invalid", $"its stored settings cannot be read: {e.Message}");
+        }
+
+        if (_namesTaken.Contains(record.Name))
+        {
+            return Skipped(record, options, "name-collision", $"the name '{record.Name}' is served on this replica by its configuration or a built-in server, which keep it; remove the stored registration or register it under another name");
+        }
+
+        if (!record.Enabled)
+        {
+            return new StoredState(record, options, ("disabled", "registered with enabled: false"), Mounted: false);
+        }
+
+        if (UpstreamsOptionsValidator.Problems(record.Name, options) is [var problem, ..])
+        {
+            return Skipped(record, options, "invalid", problem);
+        }
+
+        var upstream = _upstreams.Add(record.Name, options);
+        if (!_registry.TryMount(upstream.Catalog))
+        {
+            await _upstreams.RemoveAsync(record.Name);
+            return Skipped(record, options, "name-collision", $"a server named '{record.Name}' is mounted already");
+        }
+
+        LogMounted(_logger, record.Name, record.Transport);
+        return new StoredState(record, options, null, Mounted: true);
+    }
+
+    private StoredState Skipped(RegisteredServer record, UpstreamOptions? options, string state, string reason)
+    {
+        LogLeftOut(_logger, record.Name, state, reason);
+        return new StoredState(record, options, (state, reason), Mounted: false);
+    }
+
+    private async Task UnmountAsync(string name)
+    {
+        _registry.Unmount(name);
+        await _upstreams.RemoveAsync(name);
+    }
+
+    private void Remember(StoredState state)
+    {
+        lock (_stored)
+        {
+            _stored[state.Record.Name] = state;
+        }
+    }
+
+    /// <summary>What this replica made of one stored registration.</summary>
+    private sealed record StoredState(RegisteredServer Record, UpstreamOptions? Options, (string State, string Reason)? Problem, bool Mounted);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Mounted the registered server '{Server}' ({Transport}).")]
+    private static partial void LogMounted(ILogger logger, string server, string transport);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "The registered server '{Server}' is not served on this replica ({State}): {Reason}.")]
+    private static partial void LogLeftOut(ILogger logger, string server, string state, string reason);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Unmounted the server '{Server}': its registration was removed.")]
+    private static partial void LogRemoved(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Could not read the registered servers; the servers mounted stay until the database answers: {Reason}")]
+    private static partial void LogReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Information, Message = "The registered servers can be read again.")]
+    private static partial void LogReadRestored(ILogger logger);
+}

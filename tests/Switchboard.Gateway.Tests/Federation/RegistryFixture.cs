@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Testing;
+
+namespace Switchboard.Gateway.Tests.Federation;
+
+/// <summary>
+/// What the registry tests share: a database (SQLite in a folder of its own, or a PostgreSQL database of its own), the
+/// CLI against it, gateways on it, an administrator key made with the CLI, and an upstream to register.
+/// </summary>
+internal sealed class RegistryFixture : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly List<GatewayProcess> _gateways = [];
+    private readonly List<Process> _upstreams = [];
+    private readonly string? _database;
+
+    private RegistryFixture(string directory, List<string> flags, string? database) => (Directory, Flags, _database) = (directory, flags, database);
+
+    public string Directory { get; }
+
+    /// <summary>The storage (and Redis) flags every process here runs with.</summary>
+    public List<string> Flags { get; }
+
+    public string AdminKey { get; private set; } = string.Empty;
+
+    public HttpClient Http { get; } = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static async Task<RegistryFixture> CreateAsync(bool postgres, bool redis = false)
+    {
+        string directory = System.IO.Directory.CreateTempSubdirectory("switchboard-registry-").FullName;
+        List<string> flags = [$"--Storage:DataDirectory={directory}"];
+        string? database = null;
+        if (postgres)
+        {
+            database = "sb_reg_" + Guid.NewGuid().ToString("N")[..12];
+            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
+            await admin.OpenAsync(Ct);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
+            await create.ExecuteNonQueryAsync(Ct);
+            flags.AddRange(["--Storage:Provider=PostgreSql", $"--Storage:ConnectionString={new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = database }}"]);
+        }
+
+        if (redis)
+        {
+            flags.AddRange([$"--Redis:ConnectionString={TestServices.Redis}", $"--Redis:KeyPrefix=t{Guid.NewGuid():N}:"]);
+        }
+
+        var fixture = new RegistryFixture(directory, flags, database);
+        Assert.Equal(0, (await fixture.CliAsync("migrate")).ExitCode);
+        var key = await fixture.CliAsync("keys", "create", "--name", "registry-admin", "--role", "admin");
+        Assert.True(key.ExitCode == 0, key.Output);
+        fixture.AdminKey = key.StandardOutput.Trim();
+        fixture.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.AdminKey);
+        return fixture;
+    }
+
+    public Task<ProcessResult> CliAsync(params string[] command) =>
+        ProcessRunner.RunAsync(GatewayProcess.Executable, [.. command, .. Flags], Timeout, Directory, cancellationToken: Ct);
+
+    public async Task<GatewayProcess> StartGatewayAsync(params string[] flags)
+    {
+        var gateway = await GatewayProcess.StartAsync(["--Servers:utilities:Enabled=true", .. Flags, .. flags], Directory, Timeout);
+        _gateways.Add(gateway);
+        return gateway;
+    }
+
+    /// <summary>Starts <c>switchboard mcp everything</c> over HTTP, guarded by <paramref name="key"/>; returns its /mcp URL.</summary>
+    public async Task<string> StartEverythingAsync(string key)
+    {
+        string url = LoopbackPort.NextUrl();
+        string directory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, $"upstream-{_upstreams.Count}")).FullName;
+        var process = ProcessRunner.Start(GatewayProcess.Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}", $"--Storage:DataDirectory={directory}"], directory);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _upstreams.Add(process);
+        using var http = new HttpClient();
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await http.GetAsync(new Uri($"{url}/healthz/ready"), Ct)).IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            Timeout,
+            $"the upstream at {url} was not ready");
+        return $"{url}/mcp";
+    }
+
+    public async Task<(HttpStatusCode Status, JsonElement Body)> ApiAsync(GatewayProcess gateway, HttpMethod method, string path, JsonNode? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri($"{gateway.Url}/api/v1{path}"));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Http.SendAsync(request, Ct);
+        string text = await response.Content.ReadAsStringAsync(Ct);
+        using var document = JsonDocument.Parse(text.Length == 0 ? "null" : text);
+        return (response.StatusCode, document.RootElement.Clone());
+    }
+
+    public async Task<List<string>> ToolNamesAsync(GatewayProcess gateway)
+    {
+        var (status, message) = await gateway.RequestAsync(AdminKey, "tools/list", cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.OK, status);
+        return [.. message!.Value.GetProperty("result").GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()!)];
+    }
+
+    public async Task<List<JsonElement>> AuditAsync(GatewayProcess gateway, string action)
+    {
+        var (status, body) = await ApiAsync(gateway, HttpMethod.Get, $"/audit?action={Uri.EscapeDataString(action)}&limit=1000");
+        Assert.Equal(HttpStatusCode.OK, status);
+        return [.. body.GetProperty("events").EnumerateArray()];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var gateway in _gateways)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        foreach (var upstream in _upstreams)
+        {
+            if (!upstream.HasExited)
+            {
+                upstream.Kill(entireProcessTree: true);
+                await upstream.WaitForExitAsync(CancellationToken.None);
+            }
+
+            upstream.Dispose();
+        }
+
+        Http.Dispose();
+        if (_database is not null)
+        {
+            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
+            await admin.OpenAsync(CancellationToken.None);
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
