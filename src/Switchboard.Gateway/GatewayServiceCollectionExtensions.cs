@@ -19,7 +19,10 @@ using Switchboard.Registry;
 using Switchboard.Storage;
 using Switchboard.Storage.Hosting;
 using Switchboard.Text;
+using Switchboard.Storage.Queue;
 using Switchboard.Upstreams;
+using Switchboard.Workflows;
+using Switchboard.Workflows.Tasks;
 
 namespace Switchboard.Gateway;
 
@@ -70,6 +73,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSwitchboardAudit(configuration);
         services.AddHostedService<AuditRetentionService>();
         services.AddSwitchboardIdentity(configuration);
+        // Jobs and MCP tasks; a worker runs in this process unless Queue:InProcessWorker is false (then `switchboard worker` runs them).
+        services.AddSwitchboardWorkflows(configuration, runWorker: topology?.WorkerOnly == true || configuration.GetValue($"{JobQueueOptions.SectionName}:{nameof(JobQueueOptions.InProcessWorker)}", true));
         services.AddAdminApiDocument();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
@@ -130,6 +135,7 @@ public static class GatewayServiceCollectionExtensions
                     var view = ResolveView(context);
                     view.ApplyTo(options);
                     new McpAccessFilters(view, context.RequestServices.GetRequiredService<AccessGuard>()).AddTo(options);
+                    context.RequestServices.GetRequiredService<McpTasks>().AddTo(options, view);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;

@@ -38,6 +38,7 @@ public static class EverythingServer
 
         catalog
             .AddPrimitivesFrom(new EverythingTools(state))
+            .AddPrimitivesFrom(new EverythingTaskTools())
             .AddPrimitivesFrom(new EverythingResources(state))
             .AddPrimitivesFrom(typeof(EverythingPrompts), target: null)
             .Tools.Add(CreateJsonSchema2020Tool());

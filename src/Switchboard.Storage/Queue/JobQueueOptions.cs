@@ -33,6 +33,9 @@ public sealed class JobQueueOptions
     /// <summary>How long a finished job (an MCP task's result) is kept, from when it finished; the task's <c>ttlMs</c>.</summary>
     public TimeSpan ResultRetention { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How often an MCP client is told to poll <c>tasks/get</c> (<c>pollIntervalMs</c>).</summary>
+    public TimeSpan TaskPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long <c>serve</c>/<c>worker</c> waits, on shutdown, for running jobs to finish before returning them to the queue.</summary>
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(10);
 
