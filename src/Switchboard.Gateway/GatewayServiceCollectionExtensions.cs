@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Server;
 using Switchboard.Access;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Api;
@@ -135,13 +136,14 @@ public static class GatewayServiceCollectionExtensions
                     var view = ResolveView(context);
                     view.ApplyTo(options);
                     new McpAccessFilters(view, context.RequestServices.GetRequiredService<AccessGuard>()).AddTo(options);
-                    context.RequestServices.GetRequiredService<McpTasks>().AddTo(options, view);
+                    context.RequestServices.GetRequiredService<McpTasks>().AddToolCallsTo(options, view);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;
                 };
             })
             .WithDistributedCacheEventStreamStore();
+        services.AddOptions<McpServerOptions>().Configure<McpTasks>((options, tasks) => tasks.AddMethodsTo(options));
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>
             transport.SessionMode = gateway.Value.Sessions == GatewaySessionMode.Stateless
                 ? HttpServerSessionMode.Stateless

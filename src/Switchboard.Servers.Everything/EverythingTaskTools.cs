@@ -73,6 +73,31 @@ internal sealed class EverythingTaskTools
             null);
     }
 
+    [McpServerTool(Name = "test_tool_with_task"), TaskSupport(TaskSupport.Required, InputFirst = true)]
+    [Description("Asks for your name inline (an input round), then greets you from a task.")]
+    public static string ToolWithTask(RequestContext<CallToolRequestParams> context)
+    {
+        if (Answers(context, "user_name").TryGetValue("user_name", out var answer) && answer.Content?.TryGetValue("name", out var name) == true)
+        {
+            return $"Hello from the task, {name}!";
+        }
+
+        throw new InputRequiredException(
+            new Dictionary<string, InputRequest>
+            {
+                ["user_name"] = InputRequest.ForElicitation(new ElicitRequestParams
+                {
+                    Message = "What is your name?",
+                    RequestedSchema = new ElicitRequestParams.RequestSchema
+                    {
+                        Properties = new Dictionary<string, ElicitRequestParams.PrimitiveSchemaDefinition> { ["name"] = new ElicitRequestParams.StringSchema { Description = "Your name." } },
+                        Required = ["name"],
+                    },
+                }),
+            },
+            null);
+    }
+
     private static Dictionary<string, ElicitResult> Answers(RequestContext<CallToolRequestParams> context, params string[] keys)
     {
         var answers = new Dictionary<string, ElicitResult>(StringComparer.Ordinal);

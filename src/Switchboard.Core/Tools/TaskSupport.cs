@@ -23,10 +23,19 @@ public sealed class TaskSupportAttribute(TaskSupport mode) : Attribute
     /// <summary>How the tool runs as a task.</summary>
     public TaskSupport Mode { get; } = mode;
 
+    /// <summary>
+    /// The tool first gathers input inline (MRTR rounds answered synchronously) and becomes a task only on the call
+    /// that brings its answers (SEP-2663, MRTR then tasks).
+    /// </summary>
+    public bool InputFirst { get; init; }
+
     /// <summary>What <paramref name="tool"/> declares; <see cref="TaskSupport.Forbidden"/> when it says nothing.</summary>
-    public static TaskSupport Of(McpServerTool tool)
+    public static TaskSupport Of(McpServerTool tool) => For(tool)?.Mode ?? TaskSupport.Forbidden;
+
+    /// <summary>The attribute on <paramref name="tool"/>, if any.</summary>
+    public static TaskSupportAttribute? For(McpServerTool tool)
     {
         ArgumentNullException.ThrowIfNull(tool);
-        return tool.Metadata.OfType<TaskSupportAttribute>().FirstOrDefault()?.Mode ?? TaskSupport.Forbidden;
+        return tool.Metadata.OfType<TaskSupportAttribute>().FirstOrDefault();
     }
 }

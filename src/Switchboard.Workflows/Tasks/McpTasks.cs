@@ -28,18 +28,33 @@ public sealed class McpTasks(JobQueue queue, AccessGuard guard, IOptions<JobQueu
 
     private const string ClientCapabilitiesMetaKey = "io.modelcontextprotocol/clientCapabilities";
 
-    /// <summary>Advertises the extension on <paramref name="serverOptions"/> and adds its methods and the task-creating <c>tools/call</c> filter for <paramref name="view"/>.</summary>
-    public void AddTo(McpServerOptions serverOptions, McpServerView view)
+    /// <summary>
+    /// Advertises the extension and adds <c>tasks/get</c>, <c>tasks/update</c> and <c>tasks/cancel</c>. Done on the
+    /// host's <see cref="McpServerOptions"/> (not per session): the HTTP transport checks <c>Mcp-Name</c> against
+    /// <c>params.taskId</c> only for the handlers it finds there.
+    /// </summary>
+    public void AddMethodsTo(McpServerOptions serverOptions)
     {
         ArgumentNullException.ThrowIfNull(serverOptions);
-        ArgumentNullException.ThrowIfNull(view);
         var capabilities = serverOptions.Capabilities ??= new ServerCapabilities();
         (capabilities.Extensions ??= new Dictionary<string, object>())[ExtensionId] = new JsonObject();
 
         serverOptions.RequestHandlers ??= [];
+        if (serverOptions.RequestHandlers.Any(h => h.Method == "tasks/get"))
+        {
+            return;
+        }
+
         serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/get", RoutingNameParameter = "taskId", Handler = GetAsync });
         serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/update", RoutingNameParameter = "taskId", Handler = UpdateAsync });
         serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/cancel", RoutingNameParameter = "taskId", Handler = CancelAsync });
+    }
+
+    /// <summary>Adds the filter that turns <paramref name="view"/>'s task-supporting tool calls into tasks.</summary>
+    public void AddToolCallsTo(McpServerOptions serverOptions, McpServerView view)
+    {
+        ArgumentNullException.ThrowIfNull(serverOptions);
+        ArgumentNullException.ThrowIfNull(view);
         serverOptions.Filters.Request.CallToolWithAlternateFilters.Add((context, next, cancellationToken) => CallToolAsync(view, next, context, cancellationToken));
     }
 
@@ -49,8 +64,10 @@ public sealed class McpTasks(JobQueue queue, AccessGuard guard, IOptions<JobQueu
         RequestContext<CallToolRequestParams> context,
         CancellationToken cancellationToken)
     {
-        var mode = context.MatchedPrimitive is McpServerTool tool ? TaskSupportAttribute.Of(tool) : TaskSupport.Forbidden;
-        if (mode == TaskSupport.Forbidden)
+        var support = context.MatchedPrimitive is McpServerTool tool ? TaskSupportAttribute.For(tool) : null;
+        var mode = support?.Mode ?? TaskSupport.Forbidden;
+        bool gathersInputFirst = support?.InputFirst == true && context.Params?.InputResponses is not { Count: > 0 };
+        if (mode == TaskSupport.Forbidden || gathersInputFirst && DeclaresTasks(context.JsonRpcRequest))
         {
             return await next(context, cancellationToken);
         }
@@ -74,9 +91,11 @@ public sealed class McpTasks(JobQueue queue, AccessGuard guard, IOptions<JobQueu
             throw new McpProtocolException($"Permission denied: {principal.Id} may not call the tool '{exposed}'; {decision.Reason}.", decision.ErrorCode!.Value);
         }
 
-        var arguments = context.Params?.Arguments is { } given ? JsonSerializer.SerializeToNode(given, McpJsonUtilities.DefaultOptions) as JsonObject : null;
+        // The call as the client made it, answers to earlier input rounds included; the worker replays it.
+        var call = JsonSerializer.SerializeToNode(context.Params, McpJsonUtilities.DefaultOptions) as JsonObject ?? [];
+        var payload = new ToolCallPayload(server, name, call["arguments"] as JsonObject) { InputResponses = call["inputResponses"] as JsonObject, RequestState = call["requestState"]?.GetValue<string>() };
         var job = await queue.EnqueueAsync(
-            new JobDraft(ToolCallJobHandler.JobKind, principal.Id, principal.Roles.Roles, JsonSerializer.Serialize(new ToolCallPayload(server, name, arguments), WorkflowsJson.Default.ToolCallPayload)),
+            new JobDraft(ToolCallJobHandler.JobKind, principal.Id, principal.Roles.Roles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.ToolCallPayload)),
             cancellationToken);
         var created = new CreateTaskResult
         {

@@ -16,7 +16,14 @@ namespace Switchboard.Workflows.Tasks;
 /// <param name="Server">The registered server.</param>
 /// <param name="Tool">The tool's name on that server.</param>
 /// <param name="Arguments">The call's arguments.</param>
-public sealed record ToolCallPayload(string Server, string Tool, JsonObject? Arguments);
+public sealed record ToolCallPayload(string Server, string Tool, JsonObject? Arguments)
+{
+    /// <summary>Answers to input rounds the call had before it became a task (MRTR, then a task).</summary>
+    public JsonObject? InputResponses { get; init; }
+
+    /// <summary>The request state of those rounds.</summary>
+    public string? RequestState { get; init; }
+}
 
 /// <summary>
 /// Runs a tool call as a job, through the same access path as a direct call: <see cref="AccessGuard"/> decides it
@@ -122,6 +129,11 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
             {
                 parameters["requestState"] = state.DeepClone();
             }
+        }
+        else if (payload.InputResponses is { } earlier)
+        {
+            parameters["inputResponses"] = earlier.DeepClone();
+            parameters["requestState"] = payload.RequestState;
         }
 
         return parameters.Deserialize<CallToolRequestParams>(McpJsonUtilities.DefaultOptions)!;
