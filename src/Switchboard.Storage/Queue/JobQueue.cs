@@ -22,6 +22,8 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
         "id, kind, principal_id, principal_roles, payload, state, priority, run_at, attempts, max_attempts, lease_owner, lease_expires_at, " +
         "idempotency_key, cancel_requested, input_requests, input_responses, result, error, last_error, created_at, updated_at, finished_at, expires_at";
 
+    private static readonly string Qualified = string.Join(", ", Columns.Split(", ").Select(c => "jobs." + c));
+
     private const string ClearLease = "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL";
 
     private bool IsPostgres => database.Provider == StorageProvider.PostgreSql;
@@ -82,13 +84,17 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
 
         var now = time.GetUtcNow();
         string token = NewId();
-        // SKIP LOCKED: a row another worker is claiming right now is passed over rather than waited for (and then
-        // claimed twice). SQLite runs the statement under its write lock, which does the same for one process.
-        string skipLocked = IsPostgres ? " FOR UPDATE SKIP LOCKED" : string.Empty;
+        const string Set = "SET state = 'running', attempts = attempts + 1, lease_owner = @owner, lease_token = @token, lease_expires_at = @expires, updated_at = @now ";
+        const string Ready = "SELECT id FROM jobs WHERE state = 'queued' AND run_at <= @now ORDER BY priority DESC, run_at, id LIMIT @limit";
+        // PostgreSQL: SKIP LOCKED passes over rows another worker is claiming right now instead of waiting for (and then
+        // claiming) them. The locked ids are materialized once: as `id IN (subquery)` the planner may re-run the
+        // subquery when a row changed under it, and a job would be claimed twice. SQLite runs the statement under its
+        // single write lock, which does the same for one process.
+        string sql = IsPostgres
+            ? "WITH next AS MATERIALIZED (" + Ready + " FOR UPDATE SKIP LOCKED) UPDATE jobs " + Set + "FROM next WHERE jobs.id = next.id AND jobs.state = 'queued' RETURNING " + Qualified
+            : "UPDATE jobs " + Set + "WHERE id IN (" + Ready + ") RETURNING " + Columns;
         var jobs = await QueryAsync(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = @owner, lease_token = @token, lease_expires_at = @expires, updated_at = @now " +
-            "WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND run_at <= @now ORDER BY priority DESC, run_at, id LIMIT @limit" + skipLocked + ") " +
-            "RETURNING " + Columns,
+            sql,
             c => c.With("owner", owner).With("token", token).With("expires", database.ToDb(now + options.Value.LeaseDuration)).With("now", database.ToDb(now)).With("limit", limit),
             cancellationToken);
         return [.. jobs.OrderByDescending(j => j.Priority).ThenBy(j => j.RunAt).Select(j => new JobLease(j, token))];
