@@ -21,6 +21,8 @@ public sealed class JobWorker(
     TimeProvider time,
     ILogger<JobWorker> logger) : BackgroundService
 {
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
+
     private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly Lock _runningLock = new();
@@ -38,6 +40,7 @@ public sealed class JobWorker(
         Log.WorkerStarted(logger, Name, settings.Concurrency, settings.LeaseDuration);
         var unavailableDelay = TimeSpan.FromSeconds(1);
         long lastRecovery = 0;
+        long lastPurge = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -50,6 +53,12 @@ public sealed class JobWorker(
                     {
                         Log.LeasesRecovered(logger, recovered);
                     }
+                }
+
+                if (lastPurge == 0 || time.GetElapsedTime(lastPurge) >= PurgeInterval)
+                {
+                    lastPurge = time.GetTimestamp();
+                    await queue.PurgeExpiredAsync(stoppingToken); // finished jobs past Queue:ResultRetention
                 }
 
                 int free = settings.Concurrency - RunningCount;
