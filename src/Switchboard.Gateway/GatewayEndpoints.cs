@@ -63,8 +63,14 @@ public static class GatewayEndpoints
         app.UseMiddleware<JsonRpcValidationMiddleware>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase), api => api.Use(JsonRequestBody.BufferAsync));
 
-        var endpoints = new List<IEndpointConventionBuilder> { app.MapMcp("/mcp") };
-        if (app.Services.GetRequiredService<GatewayTopology>().StandaloneServer is null)
+        var topology = app.Services.GetRequiredService<GatewayTopology>();
+        var endpoints = new List<IEndpointConventionBuilder>();
+        if (!topology.WorkerOnly)
+        {
+            endpoints.Add(app.MapMcp("/mcp"));
+        }
+
+        if (topology.StandaloneServer is null && !topology.WorkerOnly)
         {
             endpoints.Add(app.MapMcp($"/servers/{{{ServerRouteKey}:{RegisteredServerRouteConstraint.Name}}}/mcp"));
             app.MapAdminApi();

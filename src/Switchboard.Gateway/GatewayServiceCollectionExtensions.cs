@@ -22,10 +22,13 @@ using Switchboard.Gateway.Servers;
 using Switchboard.Mrtr;
 using Switchboard.Registry;
 using Switchboard.Storage.Hosting;
+using Switchboard.Storage.Queue;
 using Switchboard.Storage;
 using Switchboard.Text;
 using Switchboard.Upstreams.Pinning;
 using Switchboard.Upstreams;
+using Switchboard.Workflows.Tasks;
+using Switchboard.Workflows;
 
 namespace Switchboard.Gateway;
 
@@ -89,6 +92,8 @@ public static class GatewayServiceCollectionExtensions
         // Input-required results (SEP-2322) carry a requestState sealed with a key every replica shares.
         services.TryAddSingleton<IRequestStateKeys, SigningKeyRequestStateKeys>();
         services.TryAddSingleton<RequestStateProtector>();
+        // Jobs and MCP tasks; a worker runs in this process unless Queue:InProcessWorker is false (then `switchboard worker` runs them).
+        services.AddSwitchboardWorkflows(configuration, runWorker: topology?.WorkerOnly == true || configuration.GetValue($"{JobQueueOptions.SectionName}:{nameof(JobQueueOptions.InProcessWorker)}", true));
         services.AddAdminApiDocument();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
@@ -160,12 +165,14 @@ public static class GatewayServiceCollectionExtensions
                     var view = ResolveView(context);
                     view.ApplyTo(options);
                     new McpAccessFilters(view, context.RequestServices.GetRequiredService<AccessGuard>()).AddTo(options);
+                    context.RequestServices.GetRequiredService<McpTasks>().AddToolCallsTo(options, view);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
                     return Task.CompletedTask;
                 };
             })
             .WithDistributedCacheEventStreamStore();
+        services.AddOptions<McpServerOptions>().Configure<McpTasks>((options, tasks) => tasks.AddMethodsTo(options));
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>
         {
             transport.SessionMode = gateway.Value.Sessions == GatewaySessionMode.Stateless

@@ -38,6 +38,7 @@ public static class EverythingServer
 
         catalog
             .AddPrimitivesFrom(new EverythingTools(state))
+            .AddPrimitivesFrom(new EverythingTaskTools())
             .AddPrimitivesFrom(new EverythingResources(state))
             .AddPrimitivesFrom(typeof(EverythingPrompts), target: null)
             .AddPrimitivesFrom(new EverythingInputRequiredTools(state))

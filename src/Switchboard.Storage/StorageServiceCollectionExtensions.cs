@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Switchboard.Storage.Audit;
 using Switchboard.Storage.Caching;
@@ -9,6 +10,7 @@ using Switchboard.Storage.Health;
 using Switchboard.Storage.Hosting;
 using Switchboard.Storage.Maintenance;
 using Switchboard.Storage.Migrations;
+using Switchboard.Storage.Queue;
 using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Storage;
@@ -82,6 +84,28 @@ public static class StorageServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the job queue (section <c>Queue</c>, checked at start): <see cref="JobQueue"/> and the in-process
+    /// <see cref="JobSignal"/>. A host that runs workers also calls <see cref="AddJobQueueListener"/>.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardQueue(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<JobQueueOptions>().Bind(configuration.GetSection(JobQueueOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JobQueueOptions>, JobQueueOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<JobSignal>();
+        services.TryAddSingleton<JobQueue>();
+        return services;
+    }
+
+    /// <summary>On PostgreSQL, listens for <c>NOTIFY switchboard_jobs</c> so idle workers wake at once (a no-op on SQLite).</summary>
+    public static IServiceCollection AddJobQueueListener(this IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PostgresJobListener>());
         return services;
     }
 

@@ -20,4 +20,5 @@ public sealed class ServerOptions
 
 /// <summary>What this process serves: the whole gateway, or one server alone (<c>switchboard mcp NAME</c>).</summary>
 /// <param name="StandaloneServer">The one server to serve under its own names at <c>/mcp</c>, or null for the gateway.</param>
-public sealed record GatewayTopology(string? StandaloneServer = null);
+/// <param name="WorkerOnly">Run jobs and serve only the health probes (<c>switchboard worker</c>): no MCP endpoint, no admin API.</param>
+public sealed record GatewayTopology(string? StandaloneServer = null, bool WorkerOnly = false);

@@ -63,6 +63,26 @@ public sealed class PostgreSqlStorageDatabase : StorageDatabase
         await base.DisposeAsync();
     }
 
+    /// <summary>
+    /// A connection of its own, outside the pool, for a session that lives as long as the process (LISTEN): a pooled
+    /// one would carry the subscription back into the pool.
+    /// </summary>
+    internal async Task<NpgsqlConnection> OpenDedicatedConnectionAsync(CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Builder.ConnectionString) { Pooling = false, KeepAlive = 30 };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (Exception ex) when (Translate(ex) is { } translated)
+        {
+            await connection.DisposeAsync();
+            throw translated;
+        }
+    }
+
     /// <summary>Drops idle pooled connections (after a restore replaced the schema).</summary>
     internal void ClearPool() => NpgsqlConnection.ClearAllPools();
 

@@ -55,4 +55,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = Hosting.ClusterLease.HeldElsewhereEvent, Level = LogLevel.Debug, Message = "The cluster lease '{Lease}' is held by another replica; its work runs there.")]
     public static partial void LeaseHeldElsewhere(ILogger logger, string lease);
+
+    [LoggerMessage(EventId = 5060, Level = LogLevel.Warning, Message = "Stopped listening for queued jobs ({Reason}); workers poll until the listener reconnects.")]
+    public static partial void JobListenerLost(ILogger logger, string reason);
 }

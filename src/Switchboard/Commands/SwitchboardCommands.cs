@@ -13,6 +13,7 @@ internal static class SwitchboardCommands
         {
             serve,
             McpCommand.Create(),
+            WorkerCommand.Create(),
             HealthcheckCommand.Create(),
             VersionCommand.Create(),
             KeysCommand.Create(),

@@ -1,0 +1,29 @@
+using Switchboard.Storage.Queue;
+
+namespace Switchboard.Workflows.Queue;
+
+/// <summary>Runs the jobs of one <see cref="Kind"/>. It may run more than once for one job (at-least-once): after a crash, a lost lease or a retry.</summary>
+public interface IJobHandler
+{
+    /// <summary>The job kind this handler runs (<c>jobs.kind</c>).</summary>
+    string Kind { get; }
+
+    /// <summary>Runs one attempt. <paramref name="cancellationToken"/> fires on a cancel request, a lost lease or shutdown.</summary>
+    Task<JobOutcome> RunAsync(Job job, CancellationToken cancellationToken);
+}
+
+/// <summary>How an attempt ended, which decides the job's next state.</summary>
+public abstract record JobOutcome
+{
+    /// <summary>Finished with a result (JSON).</summary>
+    public sealed record Completed(string Result) : JobOutcome;
+
+    /// <summary>Finished with an error retrying cannot fix (JSON: a JSON-RPC error object).</summary>
+    public sealed record Failed(string Error) : JobOutcome;
+
+    /// <summary>A transient failure: retried after the backoff, dead-lettered after the last attempt.</summary>
+    public sealed record Retry(string Reason) : JobOutcome;
+
+    /// <summary>Waits for the client's answers (JSON: <c>{"inputRequests":…,"requestState":…}</c>).</summary>
+    public sealed record NeedsInput(string InputRequests) : JobOutcome;
+}

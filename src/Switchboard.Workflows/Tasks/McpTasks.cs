@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Switchboard.Access;
+using Switchboard.Access.Identity;
+using Switchboard.Policy;
+using Switchboard.Registry;
+using Switchboard.Storage.Queue;
+using Switchboard.Tools;
+
+namespace Switchboard.Workflows.Tasks;
+
+/// <summary>
+/// The MCP tasks extension (<c>io.modelcontextprotocol/tasks</c>, SEP-2663) over the job queue. A <c>tools/call</c> of
+/// a tool marked <see cref="TaskSupportAttribute"/>, from a request that declares the extension, is enqueued as a
+/// <c>tool-call</c> job and answered with its task handle once the row is committed; <c>tasks/get</c>,
+/// <c>tasks/update</c> and <c>tasks/cancel</c> read and change that row, from any replica. A task belongs to the
+/// principal that created it: any other gets "not found".
+/// </summary>
+public sealed class McpTasks(JobQueue queue, AccessGuard guard, IOptions<JobQueueOptions> options)
+{
+    /// <summary>The extension's identifier, in capabilities and <c>_meta</c>.</summary>
+    public const string ExtensionId = "io.modelcontextprotocol/tasks";
+
+    private const string ClientCapabilitiesMetaKey = "io.modelcontextprotocol/clientCapabilities";
+
+    /// <summary>
+    /// Advertises the extension and adds <c>tasks/get</c>, <c>tasks/update</c> and <c>tasks/cancel</c>. Done on the
+    /// host's <see cref="McpServerOptions"/> (not per session): the HTTP transport checks <c>Mcp-Name</c> against
+    /// <c>params.taskId</c> only for the handlers it finds there.
+    /// </summary>
+    public void AddMethodsTo(McpServerOptions serverOptions)
+    {
+        ArgumentNullException.ThrowIfNull(serverOptions);
+        var capabilities = serverOptions.Capabilities ??= new ServerCapabilities();
+        (capabilities.Extensions ??= new Dictionary<string, object>())[ExtensionId] = new JsonObject();
+
+        serverOptions.RequestHandlers ??= [];
+        if (serverOptions.RequestHandlers.Any(h => h.Method == "tasks/get"))
+        {
+            return;
+        }
+
+        serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/get", RoutingNameParameter = "taskId", Handler = GetAsync });
+        serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/update", RoutingNameParameter = "taskId", Handler = UpdateAsync });
+        serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/cancel", RoutingNameParameter = "taskId", Handler = CancelAsync });
+    }
+
+    /// <summary>Adds the filter that turns <paramref name="view"/>'s task-supporting tool calls into tasks.</summary>
+    public void AddToolCallsTo(McpServerOptions serverOptions, McpServerView view)
+    {
+        ArgumentNullException.ThrowIfNull(serverOptions);
+        ArgumentNullException.ThrowIfNull(view);
+        serverOptions.Filters.Request.CallToolWithAlternateFilters.Add((context, next, cancellationToken) => CallToolAsync(view, next, context, cancellationToken));
+    }
+
+    private async ValueTask<ResultOrAlternate<CallToolResult>> CallToolAsync(
+        McpServerView view,
+        McpRequestHandler<CallToolRequestParams, ResultOrAlternate<CallToolResult>> next,
+        RequestContext<CallToolRequestParams> context,
+        CancellationToken cancellationToken)
+    {
+        var support = context.MatchedPrimitive is McpServerTool tool ? TaskSupportAttribute.For(tool) : null;
+        var mode = support?.Mode ?? TaskSupport.Forbidden;
+        bool gathersInputFirst = support?.InputFirst == true && context.Params?.InputResponses is not { Count: > 0 };
+        if (mode == TaskSupport.Forbidden || gathersInputFirst && DeclaresTasks(context.JsonRpcRequest))
+        {
+            return await next(context, cancellationToken);
+        }
+
+        if (!DeclaresTasks(context.JsonRpcRequest))
+        {
+            return mode == TaskSupport.Required ? throw MissingTasksCapability() : await next(context, cancellationToken);
+        }
+
+        // Decided now (a refusal is audited) and again when a worker runs it, with the rate limits and the call's audit event.
+        string exposed = context.Params?.Name ?? string.Empty;
+        if (!view.TryResolveName(exposed, out var server, out var name))
+        {
+            return await next(context, cancellationToken);
+        }
+
+        var principal = context.User.ToAccessPrincipal();
+        var decision = await guard.AuthorizeAsync(principal, RequestMethods.ToolsCall, Actions.CallTool, $"{server}/{name}", cancellationToken);
+        if (!decision.Allowed)
+        {
+            throw new McpProtocolException($"Permission denied: {principal.Id} may not call the tool '{exposed}'; {decision.Reason}.", decision.ErrorCode!.Value);
+        }
+
+        // The call as the client made it, answers to earlier input rounds included; the worker replays it.
+        var call = JsonSerializer.SerializeToNode(context.Params, McpJsonUtilities.DefaultOptions) as JsonObject ?? [];
+        var payload = new ToolCallPayload(server, name, call["arguments"] as JsonObject) { InputResponses = call["inputResponses"] as JsonObject, RequestState = call["requestState"]?.GetValue<string>() };
+        var job = await queue.EnqueueAsync(
+            new JobDraft(ToolCallJobHandler.JobKind, principal.Id, principal.Roles.Roles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.ToolCallPayload)),
+            cancellationToken);
+        var created = new CreateTaskResult
+        {
+            TaskId = job.Id,
+            Status = "working",
+            CreatedAt = Timestamp(job.CreatedAt),
+            LastUpdatedAt = Timestamp(job.UpdatedAt),
+            TtlMs = (long)options.Value.ResultRetention.TotalMilliseconds,
+            PollIntervalMs = (long)options.Value.TaskPollInterval.TotalMilliseconds,
+            ResultType = "task",
+        };
+        return ResultOrAlternate<CallToolResult>.FromAlternate(created, WorkflowsJson.Default.CreateTaskResult);
+    }
+
+    private async ValueTask<JsonNode?> GetAsync(RequestContext<JsonNode?> context, CancellationToken cancellationToken)
+    {
+        var (taskId, principal) = Gate(context);
+        var job = await queue.GetAsync(taskId, principal.Id, cancellationToken) ?? throw UnknownTask(taskId);
+        return Describe(job);
+    }
+
+    private async ValueTask<JsonNode?> UpdateAsync(RequestContext<JsonNode?> context, CancellationToken cancellationToken)
+    {
+        var (taskId, principal) = Gate(context);
+        var responses = context.Params?["inputResponses"] switch
+        {
+            null => [],
+            JsonObject given => given,
+            _ => throw new McpProtocolException("tasks/update: inputResponses must be an object keyed by the task's inputRequests keys.", McpErrorCode.InvalidParams),
+        };
+        _ = await queue.AddInputResponsesAsync(taskId, principal.Id, responses, cancellationToken) ?? throw UnknownTask(taskId);
+        return Acknowledgement();
+    }
+
+    private async ValueTask<JsonNode?> CancelAsync(RequestContext<JsonNode?> context, CancellationToken cancellationToken)
+    {
+        var (taskId, principal) = Gate(context);
+        // A finished task is left as it is and the cancel is acknowledged all the same (SEP-2663: cancellation is
+        // cooperative, and -32602 is for unknown task ids only); tasks/get still shows how it ended.
+        return await queue.CancelAsync(taskId, principal.Id, cancellationToken) == CancelOutcome.NotFound
+            ? throw UnknownTask(taskId)
+            : Acknowledgement();
+    }
+
+    private JsonObject Describe(Job job)
+    {
+        var task = new JsonObject
+        {
+            ["taskId"] = job.Id,
+            ["status"] = Status(job.State),
+            ["createdAt"] = Timestamp(job.CreatedAt),
+            ["lastUpdatedAt"] = Timestamp(job.UpdatedAt),
+            ["ttlMs"] = (long)options.Value.ResultRetention.TotalMilliseconds,
+            ["pollIntervalMs"] = (long)options.Value.TaskPollInterval.TotalMilliseconds,
+            ["resultType"] = "complete",
+        };
+        switch (job.State)
+        {
+            case JobState.Completed when job.Result is { } result:
+                task["result"] = JsonNode.Parse(result);
+                break;
+            case JobState.Failed when job.Error is { } error:
+                task["error"] = JsonNode.Parse(error);
+                break;
+            case JobState.Dead:
+                task["error"] = new JsonObject { ["code"] = (int)McpErrorCode.InternalError, ["message"] = $"The task was abandoned after {job.Attempts} attempts: {job.LastError}" };
+                task["statusMessage"] = "dead-lettered";
+                break;
+            case JobState.InputRequired when job.InputRequests is { } requests:
+                var pending = JsonNode.Parse(requests)?["inputRequests"] as JsonObject ?? [];
+                var answered = job.InputResponses is { } responses ? JsonNode.Parse(responses) as JsonObject : null;
+                task["inputRequests"] = new JsonObject(pending.Where(p => answered?.ContainsKey(p.Key) != true).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+                break;
+        }
+
+        return task;
+    }
+
+    private static string Status(JobState state) => state switch
+    {
+        JobState.Queued or JobState.Running => "working",
+        JobState.InputRequired => "input_required",
+        JobState.Completed => "completed",
+        JobState.Cancelled => "cancelled",
+        _ => "failed",
+    };
+
+    private static (string TaskId, AccessPrincipal Principal) Gate(RequestContext<JsonNode?> context)
+    {
+        if (!DeclaresTasks(context.JsonRpcRequest))
+        {
+            throw MissingTasksCapability();
+        }
+
+        string taskId = context.Params?["taskId"] is JsonValue value && value.TryGetValue<string>(out var id) && id.Length > 0
+            ? id
+            : throw new McpProtocolException($"{context.JsonRpcRequest.Method}: params.taskId (a string) is required.", McpErrorCode.InvalidParams);
+        return (taskId, context.User.ToAccessPrincipal());
+    }
+
+    // The extension is negotiated per request (2026-07-28): the request's own client capabilities, or its _meta.
+    private static bool DeclaresTasks(JsonRpcRequest request) =>
+        request.Context?.ClientCapabilities?.Extensions?.ContainsKey(ExtensionId) == true ||
+        request.Params?["_meta"]?[ClientCapabilitiesMetaKey]?["extensions"] is JsonObject extensions && extensions.ContainsKey(ExtensionId);
+
+    private static MissingRequiredClientCapabilityException MissingTasksCapability() =>
+        new(new ClientCapabilities { Extensions = new Dictionary<string, object> { [ExtensionId] = new JsonObject() } },
+            $"This request needs the '{ExtensionId}' client extension: declare it in _meta.{ClientCapabilitiesMetaKey}.extensions.");
+
+    // Another principal's task answers exactly as a task that does not exist.
+    private static McpProtocolException UnknownTask(string taskId) =>
+        new($"Unknown task '{taskId}'.", McpErrorCode.InvalidParams);
+
+    private static JsonObject Acknowledgement() => new() { ["resultType"] = "complete" };
+
+    private static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}

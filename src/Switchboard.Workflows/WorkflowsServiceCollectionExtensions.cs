@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Switchboard.Storage;
+using Switchboard.Workflows.Queue;
+using Switchboard.Workflows.Tasks;
+
+namespace Switchboard.Workflows;
+
+/// <summary>Registers the queue, MCP tasks and, where this process runs jobs, the worker.</summary>
+public static class WorkflowsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the job queue and <see cref="McpTasks"/>; with <paramref name="runWorker"/> also a <see cref="JobWorker"/>
+    /// and, on PostgreSQL, the LISTEN that wakes it. Needs storage, access and the server registry registered.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardWorkflows(this IServiceCollection services, IConfiguration configuration, bool runWorker)
+    {
+        services.AddSwitchboardQueue(configuration);
+        services.TryAddSingleton<McpTasks>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, ToolCallJobHandler>());
+        if (runWorker)
+        {
+            services.AddJobQueueListener();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobWorker>());
+        }
+
+        return services;
+    }
+}
