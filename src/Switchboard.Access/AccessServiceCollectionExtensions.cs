@@ -32,6 +32,7 @@ public static class AccessServiceCollectionExtensions
         services.TryAddSingleton<AccessPolicyProvider>();
         services.TryAddSingleton<ApiKeyService>();
         services.TryAddSingleton<RoleService>();
+        services.TryAddSingleton<SigningKeyRing>();
         services.TryAddSingleton<ServiceTokenService>();
         services.TryAddSingleton<IToolCallRateLimiter, SharedToolCallRateLimiter>();
         services.TryAddSingleton<AccessGuard>();

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -28,7 +27,7 @@ public sealed record IssuedServiceToken(
 /// issued it is revoked.
 /// </summary>
 public sealed class ServiceTokenService(
-    ISigningKeyStore signingKeys,
+    SigningKeyRing signingKeys,
     IApiKeyStore apiKeys,
     AccessPolicyProvider policies,
     IOptions<IdentityOptions> options,
@@ -44,13 +43,7 @@ public sealed class ServiceTokenService(
     private const string ClaimKeyPrefix = "kp";
     private const string ClaimRoles = "roles";
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(10);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    private long _lastReloadTicks;
-
-    // Kept in this process only: the secrets never go to Redis. Keys are only ever added, so a stale list is
-    // refreshed when a token names a key it does not hold.
-    private IReadOnlyList<SigningKey>? _keys;
 
     /// <summary>
     /// Issues a token for <paramref name="principal"/>, authenticated by the key <paramref name="keyPrefix"/> with
@@ -73,7 +66,7 @@ public sealed class ServiceTokenService(
         }
 
         IReadOnlyList<string> granted = roles.Count > 0 ? [.. roles.Distinct(StringComparer.Ordinal)] : keyRoles;
-        var key = await CurrentSigningKeyAsync(cancellationToken);
+        var key = await signingKeys.CurrentAsync(cancellationToken);
         var now = time.GetUtcNow();
         string token = _handler.CreateToken(new SecurityTokenDescriptor
         {
@@ -100,11 +93,11 @@ public sealed class ServiceTokenService(
     /// </summary>
     public async Task<(ClaimsIdentity? Identity, string? Failure)> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
-        var result = await _handler.ValidateTokenAsync(token, await ParametersAsync(reload: false, cancellationToken));
-        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && ShouldReload())
+        var result = await _handler.ValidateTokenAsync(token, Parameters(await signingKeys.KeysAsync(cancellationToken)));
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await signingKeys.ReloadAsync(cancellationToken) is { } reloaded)
         {
             // A key another replica created since this one cached the list.
-            result = await _handler.ValidateTokenAsync(token, await ParametersAsync(reload: true, cancellationToken));
+            result = await _handler.ValidateTokenAsync(token, Parameters(reloaded));
         }
 
         if (!result.IsValid)
@@ -149,11 +142,11 @@ public sealed class ServiceTokenService(
             SwitchboardClaims.Role), null);
     }
 
-    private async Task<TokenValidationParameters> ParametersAsync(bool reload, CancellationToken cancellationToken) => new()
+    private static TokenValidationParameters Parameters(IReadOnlyList<SigningKey> keys) => new()
     {
         ValidIssuer = Issuer,
         ValidAudience = Issuer,
-        IssuerSigningKeys = (await KeysAsync(reload, cancellationToken)).Select(SecurityKey),
+        IssuerSigningKeys = keys.Select(SecurityKey),
         // Only our own algorithm: a token claiming RS256 or "none" with our issuer is refused.
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         RequireSignedTokens = true,
@@ -161,37 +154,6 @@ public sealed class ServiceTokenService(
         ValidateLifetime = true,
         ClockSkew = ClockSkew,
     };
-
-    private async Task<SigningKey> CurrentSigningKeyAsync(CancellationToken cancellationToken)
-    {
-        var keys = await KeysAsync(reload: false, cancellationToken);
-        if (keys.Count > 0)
-        {
-            return keys[0];
-        }
-
-        // The first token ever: make the key. Two replicas racing both insert; every replica accepts both.
-        await signingKeys.CreateAsync(new SigningKey(Guid.NewGuid().ToString("N"), Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), time.GetUtcNow()), cancellationToken);
-        return (await KeysAsync(reload: true, cancellationToken))[0];
-    }
-
-    private async Task<IReadOnlyList<SigningKey>> KeysAsync(bool reload, CancellationToken cancellationToken)
-    {
-        if (reload || Volatile.Read(ref _keys) is null)
-        {
-            Volatile.Write(ref _keys, await signingKeys.ListAsync(cancellationToken));
-        }
-
-        return Volatile.Read(ref _keys)!;
-    }
-
-    // A forged kid must not send every request to the database: reload at most once per interval.
-    private bool ShouldReload()
-    {
-        long now = time.GetUtcNow().UtcTicks;
-        long last = Interlocked.Read(ref _lastReloadTicks);
-        return now - last > ReloadInterval.Ticks && Interlocked.CompareExchange(ref _lastReloadTicks, now, last) == last;
-    }
 
     private static SymmetricSecurityKey SecurityKey(SigningKey key) => new(Convert.FromBase64String(key.Secret)) { KeyId = key.Id };
 }
