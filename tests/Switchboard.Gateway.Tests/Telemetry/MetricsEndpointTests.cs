@@ -46,7 +46,7 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
             await Assert.ThrowsAsync<McpProtocolException>(async () => await limited.CallToolAsync("everything__test_error_handling", cancellationToken: Ct));
         }
 
-        string metrics = await ScrapeAsync();
+        string metrics = await ScrapeUntilAsync(m => HasSeries(m, "switchboard_tool_call_duration_seconds_count", "outcome=\"rate_limited\""));
 
         AssertSeries(metrics, "switchboard_tool_call_duration_seconds_count", "mcp_server=\"everything\"", "mcp_tool=\"test_simple_text\"", "outcome=\"ok\"");
         AssertSeries(metrics, "switchboard_tool_call_duration_seconds_count", "mcp_server=\"everything\"", "mcp_tool=\"test_simple_text\"", "outcome=\"denied\"");
@@ -72,7 +72,7 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
         await PostMcpAsync(http, authorization: null);
         await PostMcpAsync(http, new AuthenticationHeaderValue("Bearer", "sk_live_not-a-real-key"));
 
-        string metrics = await ScrapeAsync();
+        string metrics = await ScrapeUntilAsync(m => HasSeries(m, "switchboard_auth_failures_total", "reason=\"missing\"") && HasSeries(m, "switchboard_auth_failures_total", "reason=\"invalid\""));
 
         AssertSeries(metrics, "switchboard_auth_failures_total", "reason=\"missing\"");
         AssertSeries(metrics, "switchboard_auth_failures_total", "reason=\"invalid\"");
@@ -88,14 +88,27 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
     [Fact]
     public async Task ManagementPort_ServesWithoutCredentialsOrHostCheck_MainPortDoesNot()
     {
+        await using (var admin = await gateway.ConnectAsync("/mcp", "2025-11-25"))
+        {
+            await admin.CallToolAsync("everything__test_simple_text", cancellationToken: Ct);
+        }
+
         using var http = new HttpClient();
-        using var scrape = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.ManagementAddress, "/metrics"));
-        scrape.Headers.Host = "10.1.2.3:9464"; // Prometheus addresses the pod by IP
-        using var management = await http.SendAsync(scrape, Ct);
+        string body = string.Empty;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                using var scrape = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway.ManagementAddress, "/metrics"));
+                scrape.Headers.Host = "10.1.2.3:9464"; // Prometheus addresses the pod by IP
+                using var management = await http.SendAsync(scrape, Ct);
+                Assert.Equal(HttpStatusCode.OK, management.StatusCode);
+                body = await management.Content.ReadAsStringAsync(Ct);
+                return body.Contains("# TYPE switchboard_tool_call_duration_seconds histogram", StringComparison.Ordinal);
+            },
+            ScrapeTimeout,
+            "the management port did not serve the tool-call histogram");
         using var main = await http.GetAsync(gateway.Endpoint("/metrics"), Ct);
 
-        Assert.Equal(HttpStatusCode.OK, management.StatusCode);
-        Assert.Contains("# TYPE switchboard_tool_call_duration_seconds histogram", await management.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, main.StatusCode);
     }
 
@@ -108,6 +121,16 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
         request.Headers.Authorization = authorization;
         using var response = await http.SendAsync(request, Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    // The exporter answers scrapes from a cache for 300 ms, so a scrape right after another may not show the latest calls yet.
+    private static readonly TimeSpan ScrapeTimeout = TimeSpan.FromSeconds(10);
+
+    private async Task<string> ScrapeUntilAsync(Func<string, bool> ready)
+    {
+        string metrics = string.Empty;
+        await Poll.UntilAsync(async () => ready(metrics = await ScrapeAsync()), ScrapeTimeout, "the expected series never appeared");
+        return metrics;
     }
 
     private async Task<string> ScrapeAsync()
