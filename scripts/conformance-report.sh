@@ -41,8 +41,8 @@ random_chars() { local s=""; for ((i = 0; i < $1; i++)); do s+=${alphabet:RANDOM
 
 # start NAME PORT ARGS...: the executable with its own data folder and administrator key, and a proxy at PORT+1.
 start() {
-  local name=$1 port=$2; shift 2
-  local key="sbk_$(random_chars 12)_$(random_chars 43)"
+  local name=$1 port=$2 key; shift 2
+  key="sbk_$(random_chars 12)_$(random_chars 43)"
   mkdir -p "$work/$name"
   "$publish/switchboard" "$@" --urls "http://127.0.0.1:$port" --environment=Development \
     "--Storage:DataDirectory=$work/$name" "--Identity:BootstrapAdminKey=$key" --Logging:LogLevel:Default=Warning \
