@@ -23,12 +23,25 @@ internal static class McpParamHeaderCheck
     /// </summary>
     public static string? Mismatch(IHeaderDictionary headers, ReadOnlySpan<byte> body, McpServerPrimitiveCollection<McpServerTool> tools, Func<string, bool> mayCall)
     {
+        bool paramHeadersSent = false;
         foreach (var (name, values) in headers)
         {
-            if (name.StartsWith(ParamPrefix, StringComparison.OrdinalIgnoreCase) && !IsFieldValue(values.ToString()))
+            if (name.StartsWith(ParamPrefix, StringComparison.OrdinalIgnoreCase))
             {
-                return $"the {name} header contains characters not allowed in an HTTP field value; encode the value as =?base64?…?=";
+                paramHeadersSent = true;
+                if (!IsFieldValue(values.ToString()))
+                {
+                    return $"the {name} header contains characters not allowed in an HTTP field value; encode the value as =?base64?…?=";
+                }
             }
+        }
+
+        // Nearly every call: no Mcp-Param-* header, and the tool Mcp-Name names (which the SDK holds equal to
+        // params.name) mirrors no argument in one. Nothing to compare, so the body is not parsed a second time.
+        if (!paramHeadersSent && headers.TryGetValue("Mcp-Name", out var named)
+            && tools.TryGetPrimitive(named.ToString(), out var namedTool) && !MirrorsArguments(namedTool))
+        {
+            return null;
         }
 
         var reader = new Utf8JsonReader(body);
@@ -83,6 +96,11 @@ internal static class McpParamHeaderCheck
 
         return null;
     }
+
+    private static bool MirrorsArguments(McpServerTool tool) =>
+        tool.ProtocolTool.InputSchema is { ValueKind: JsonValueKind.Object } schema
+        && schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
+        && properties.EnumerateObject().Any(p => p.Value.ValueKind == JsonValueKind.Object && p.Value.TryGetProperty("x-mcp-header", out _));
 
     // RFC 9110 field values: visible ASCII, spaces and tabs. Anything else must travel base64-encoded.
     private static bool IsFieldValue(string value) => value.All(c => c is '\t' or (>= ' ' and <= '~'));
