@@ -78,27 +78,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
     {
         string url = LoopbackPort.NextUrl();
         string directory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, $"upstream-{_upstreams.Count}")).FullName;
-        var process = ProcessRunner.Start(GatewayProcess.Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}", $"--Storage:DataDirectory={directory}"], directory);
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _upstreams.Add(process);
-        using var http = new HttpClient();
-        await Poll.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    return (await http.GetAsync(new Uri($"{url}/healthz/ready"), Ct)).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            Timeout,
-            $"the upstream at {url} was not ready");
+        _upstreams.Add(await EverythingUpstream.StartAsync(url, key, directory, Timeout));
         return $"{url}/mcp";
     }
 

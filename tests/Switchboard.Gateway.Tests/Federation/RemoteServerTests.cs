@@ -222,31 +222,8 @@ public sealed class RemoteServerTests : IDisposable
             Timeout);
     }
 
-    private async Task<Process> StartHttpUpstreamAsync(string url, string key)
-    {
-        string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "upstream")).FullName;
-        var process = ProcessRunner.Start(GatewayProcess.Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}", $"--Storage:DataDirectory={directory}"], directory);
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        await Poll.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    return (await http.GetAsync(new Uri($"{url}/healthz/ready"), Ct)).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            Timeout,
-            $"the upstream at {url} was not ready");
-        return process;
-    }
+    private Task<Process> StartHttpUpstreamAsync(string url, string key) =>
+        EverythingUpstream.StartAsync(url, key, Directory.CreateDirectory(Path.Combine(_workingDirectory, "upstream")).FullName, Timeout);
 
     private static Task SignalAsync(Process process, string signal) => ProcessRunner.SignalAsync(process, signal, Ct);
 

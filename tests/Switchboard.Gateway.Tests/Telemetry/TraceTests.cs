@@ -135,29 +135,6 @@ public sealed class TraceTests : IDisposable
         return false;
     }
 
-    private async Task<Process> StartUpstreamAsync(string url, string key, Dictionary<string, string> environment)
-    {
-        string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "upstream")).FullName;
-        var process = ProcessRunner.Start(GatewayProcess.Executable, ["mcp", "everything", "--urls", url, $"--Identity:BootstrapAdminKey={key}", $"--Storage:DataDirectory={directory}"], directory, environment);
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient();
-        await Poll.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    return (await http.GetAsync(new Uri($"{url}/healthz/ready"), Ct)).IsSuccessStatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            },
-            Timeout,
-            "the upstream was not ready");
-        return process;
-    }
+    private Task<Process> StartUpstreamAsync(string url, string key, Dictionary<string, string> environment) =>
+        Federation.EverythingUpstream.StartAsync(url, key, Directory.CreateDirectory(Path.Combine(_workingDirectory, "upstream")).FullName, Timeout, environment);
 }
