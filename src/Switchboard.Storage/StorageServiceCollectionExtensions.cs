@@ -89,7 +89,7 @@ public static class StorageServiceCollectionExtensions
 
     /// <summary>
     /// Adds the job queue (section <c>Queue</c>, checked at start): <see cref="JobQueue"/> and the in-process
-    /// <see cref="JobSignal"/>. A host that runs workers also calls <see cref="AddJobQueueListener"/>.
+    /// <see cref="JobSignal"/>, and <see cref="QueueMetricsSampler"/> for the queue gauges. A host that runs workers also calls <see cref="AddJobQueueListener"/>.
     /// </summary>
     public static IServiceCollection AddSwitchboardQueue(this IServiceCollection services, IConfiguration configuration)
     {
@@ -99,6 +99,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<JobSignal>();
         services.TryAddSingleton<JobQueue>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueMetricsSampler>());
         return services;
     }
 

@@ -125,6 +125,8 @@ internal sealed class MonitoredGateway : IAsyncDisposable
             $"--Redis:ConnectionString={Redis.ConnectionString}",
             $"--Servers:remote:Url=http://127.0.0.1:{upstreamPort}/mcp",
             $"--Servers:remote:Headers:Authorization=Bearer {upstreamKey}",
+            // Its slow_compute runs as a queued task, so the queue's gauges and dashboard have jobs to show.
+            "--Servers:everything:Enabled=true",
             // The agent key carries the load unhindered; the operator key meets the default limits, kept tight, so
             // that refusals show on the dashboards.
             "--RateLimits:Roles:agent:PerPrincipal:Permits=1000000",

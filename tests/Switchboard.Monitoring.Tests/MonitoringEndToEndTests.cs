@@ -15,7 +15,6 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
     /// <summary>Metrics that exist only with a feature this build or this test's configuration lacks: their panels are reported, not failed.</summary>
     private static readonly (string Prefix, string Feature)[] FeatureMetrics =
     [
-        ("switchboard_queue_", "the job queue"),
         ("switchboard_tls_certificate_expiry_seconds", "a certificate served by Kestrel (HTTPS)"),
     ];
 
@@ -103,13 +102,40 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
             }
         }
 
-        MonitoringEnvironment.Report($"{rules.Count} recording rules and {queries - notApplicable.Count} of {queries} dashboard panel queries evaluated against the live Prometheus; {problems.Count} without data");
+        // An alert `<query> <comparison> <threshold>` can only fire if its query returns data. (The burn-rate alerts
+        // combine recording rules, checked above, with `and`/`or`.)
+        int conditions = 0;
+        foreach (var alert in await stack.Prometheus.AlertingRulesAsync(Ct))
+        {
+            if (alert.Query.Contains(" and ", StringComparison.Ordinal) || AlertCondition().Match(alert.Query.Trim()) is not { Success: true } condition)
+            {
+                continue;
+            }
+
+            string query = condition.Groups["query"].Value;
+            if (absentFeatures.FirstOrDefault(f => query.Contains(f.Prefix, StringComparison.Ordinal)) is { Feature: not null } absent)
+            {
+                notApplicable.Add($"alert {alert.Name} (needs {absent.Feature})");
+            }
+            else
+            {
+                conditions++;
+                if (!await stack.Prometheus.HasDataAsync(query, Ct))
+                {
+                    problems.Add($"alert {alert.Name}: no data for its query {query}");
+                }
+            }
+        }
+
+        MonitoringEnvironment.Report($"{rules.Count} recording rules, {conditions} alert queries and {queries - notApplicable.Count(n => !n.StartsWith("alert ", StringComparison.Ordinal))} of {queries} dashboard panel queries evaluated against the live Prometheus; {problems.Count} without data");
         foreach (string panel in notApplicable)
         {
             MonitoringEnvironment.Report($"NOT CHECKED, feature absent from this build/test: {panel}");
         }
 
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        Assert.True(conditions >= 5, $"Only {conditions} alert queries were checked.");
+        Assert.Contains(stack.Traffic.Answers, a => a.Key.EndsWith(": task queued", StringComparison.Ordinal));
         Assert.True(queries >= 20, $"Only {queries} panel queries found under {MonitoringEnvironment.Dashboards}.");
     }
 
@@ -191,6 +217,9 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
     private static string Describe(Delivery delivery) => delivery.Path == "/pagerduty"
         ? $"PagerDuty {delivery.Body.GetProperty("event_action").GetString()} \"{delivery.Body.GetProperty("payload").GetProperty("summary").GetString()}\""
         : $"Slack \"{delivery.Body.GetProperty("attachments")[0].GetProperty("title").GetString()}\"";
+
+    [GeneratedRegex(@"^(?<query>.+?)\s*(?:==|!=|>=|<=|>|<)\s*[0-9.\s*+]+$", RegexOptions.Singleline)]
+    private static partial Regex AlertCondition();
 
     [GeneratedRegex(@"\$\{?\w+\}?")]
     private static partial Regex TemplateVariable();

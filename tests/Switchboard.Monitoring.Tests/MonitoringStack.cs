@@ -62,6 +62,8 @@ public sealed class MonitoringStack : IAsyncLifetime
             new("operator over its rate limit", _gateway.OperatorKey, "utilities__slugify"),
             new("viewer denied", _gateway.ViewerKey, "utilities__slugify"),
             new("wrong key", "sb_not-a-key", "utilities__slugify"),
+            // Queued jobs for the queue gauges: run by the gateway's in-process worker a tenth of a second later.
+            new("agent queues a task", _gateway.AgentKey, "everything__slow_compute", AsTask: true, Arguments: """{"seconds": 0.1}"""),
         ]);
 
         // Scraped, with tool calls counted, the database up and the upstream connected and called.

@@ -6,7 +6,7 @@ using Switchboard.Testing;
 
 namespace Switchboard.Monitoring.Tests;
 
-/// <summary>A recording rule as Prometheus reports it (<c>/api/v1/rules</c>).</summary>
+/// <summary>A recording (or alerting) rule as Prometheus reports it (<c>/api/v1/rules</c>).</summary>
 internal sealed record RecordingRule(string Name, string Query, string Health, string? LastError);
 
 /// <summary>
@@ -114,9 +114,14 @@ internal sealed partial class PrometheusServer : IAsyncDisposable
     }
 
     /// <summary>Every recording rule Prometheus loaded, with its last evaluation's health.</summary>
-    public async Task<IReadOnlyList<RecordingRule>> RecordingRulesAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RecordingRule>> RecordingRulesAsync(CancellationToken cancellationToken) => RulesAsync("record", cancellationToken);
+
+    /// <summary>Every alerting rule Prometheus loaded (its name and expression), with its last evaluation's health.</summary>
+    public Task<IReadOnlyList<RecordingRule>> AlertingRulesAsync(CancellationToken cancellationToken) => RulesAsync("alert", cancellationToken);
+
+    private async Task<IReadOnlyList<RecordingRule>> RulesAsync(string type, CancellationToken cancellationToken)
     {
-        using var document = await GetAsync("/api/v1/rules?type=record", cancellationToken);
+        using var document = await GetAsync($"/api/v1/rules?type={type}", cancellationToken);
         return [.. document.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
             .SelectMany(g => g.GetProperty("rules").EnumerateArray())
             .Select(r => new RecordingRule(

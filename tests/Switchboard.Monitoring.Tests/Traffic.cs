@@ -10,12 +10,14 @@ namespace Switchboard.Monitoring.Tests;
 /// <param name="Name">How the report names it.</param>
 /// <param name="ApiKey">The bearer credential (a wrong one for failed authentications).</param>
 /// <param name="Tool">The tool, as <c>/mcp</c> exposes it.</param>
-internal sealed record RequestKind(string Name, string ApiKey, string Tool);
+/// <param name="AsTask">Declare the tasks extension, so that a tool with task support answers with a queued task (docs/queue.md).</param>
+/// <param name="Arguments">The tool's arguments as JSON; null sends <c>{"text": "call-N"}</c>.</param>
+internal sealed record RequestKind(string Name, string ApiKey, string Tool, bool AsTask = false, string? Arguments = null);
 
 /// <summary>
 /// A few callers looping over sessionless (2026-07-28) <c>tools/call</c> requests of several kinds, so that every
 /// series the dashboards show gets data: calls that succeed in-process and through the federated upstream, calls the
-/// policy denies, calls over a rate limit, failed authentications. Outcomes are counted by kind and answer.
+/// policy denies, calls over a rate limit, failed authentications, tool calls queued as tasks. Outcomes are counted by kind and answer.
 /// </summary>
 internal sealed class Traffic : IAsyncDisposable
 {
@@ -60,11 +62,13 @@ internal sealed class Traffic : IAsyncDisposable
         var parameters = new JsonObject
         {
             ["name"] = kind.Tool,
-            ["arguments"] = new JsonObject { ["text"] = $"call-{id}" },
+            ["arguments"] = kind.Arguments is { } arguments ? JsonNode.Parse(arguments) : new JsonObject { ["text"] = $"call-{id}" },
             ["_meta"] = new JsonObject
             {
                 ["io.modelcontextprotocol/protocolVersion"] = "2026-07-28",
-                ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject(),
+                ["io.modelcontextprotocol/clientCapabilities"] = kind.AsTask
+                    ? new JsonObject { ["extensions"] = new JsonObject { ["io.modelcontextprotocol/tasks"] = new JsonObject() } }
+                    : new JsonObject(),
             },
         };
         string body = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = id, ["method"] = "tools/call", ["params"] = parameters }.ToJsonString();
@@ -89,9 +93,14 @@ internal sealed class Traffic : IAsyncDisposable
                 : text;
             using var message = JsonDocument.Parse(json);
             var root = message.RootElement;
-            return root.TryGetProperty("error", out var error)
-                ? $"error {error.GetProperty("code").GetInt32()}"
-                : root.GetProperty("result").TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True ? "tool error" : "ok";
+            if (root.TryGetProperty("error", out var error))
+            {
+                return $"error {error.GetProperty("code").GetInt32()}";
+            }
+
+            var result = root.GetProperty("result");
+            return result.TryGetProperty("resultType", out var type) && type.GetString() == "task" ? "task queued"
+                : result.TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True ? "tool error" : "ok";
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or TaskCanceledException)
         {

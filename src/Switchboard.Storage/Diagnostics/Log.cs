@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5060, Level = LogLevel.Warning, Message = "Stopped listening for queued jobs ({Reason}); workers poll until the listener reconnects.")]
     public static partial void JobListenerLost(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5061, Level = LogLevel.Warning, Message = "Could not sample the job queue for its metrics ({Reason}); the queue gauges report nothing until the database answers.")]
+    public static partial void QueueSampleFailed(ILogger logger, string reason);
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Hosting;
+using Switchboard.Storage.Queue;
 
 namespace Switchboard.Storage.Diagnostics;
 
@@ -44,6 +45,15 @@ public static class StorageDiagnostics
 
     private static readonly ConcurrentDictionary<RedisConnection, byte> Connections = new();
     private static readonly ConcurrentDictionary<IdentityVersionWatcher, byte> DatabaseWatchers = new();
+    private static readonly ConcurrentDictionary<QueueMetricsSampler, byte> QueueSamplers = new();
+
+    /// <summary>The queue's jobs by state, from the last sample (<see cref="QueueMetricsSampler"/>), not a query per scrape.</summary>
+    private static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge(
+        "switchboard.queue.depth", ObserveQueueDepth, unit: "{job}", description: "Jobs in the queue by state: queued, running, input_required, dead (finished jobs are not counted).");
+
+    /// <summary>How long the queued job longest due has waited for a worker, from the last sample; 0 when none waits.</summary>
+    private static readonly ObservableGauge<double> QueueOldestJobAge = Meter.CreateObservableGauge(
+        "switchboard.queue.oldest_job.age", ObserveQueueOldestJobAge, unit: "s", description: "How long the queued job longest due has waited for a worker; 0 when none waits.");
 
     /// <summary>1 while a configured Redis is unavailable (summed over connections in this process).</summary>
     private static readonly ObservableGauge<int> RedisDegraded = Meter.CreateObservableGauge(
@@ -60,6 +70,30 @@ public static class StorageDiagnostics
     internal static void Track(IdentityVersionWatcher watcher) => DatabaseWatchers.TryAdd(watcher, 0);
 
     internal static void Untrack(IdentityVersionWatcher watcher) => DatabaseWatchers.TryRemove(watcher, out _);
+
+    internal static void Track(QueueMetricsSampler sampler) => QueueSamplers.TryAdd(sampler, 0);
+
+    internal static void Untrack(QueueMetricsSampler sampler) => QueueSamplers.TryRemove(sampler, out _);
+
+    // One sampler per host; a process with several hosts (tests) reports the first that has a sample.
+    private static QueueSample? LatestQueueSample() => QueueSamplers.Keys.Select(s => s.Latest).FirstOrDefault(s => s is not null);
+
+    private static IEnumerable<Measurement<long>> ObserveQueueDepth() =>
+        LatestQueueSample() is { } sample
+            ? sample.Depth.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("state", StateLabel(d.Key))))
+            : [];
+
+    private static IEnumerable<Measurement<double>> ObserveQueueOldestJobAge() =>
+        LatestQueueSample() is { } sample ? [new Measurement<double>(sample.OldestReadyAge.TotalSeconds)] : [];
+
+    private static string StateLabel(JobState state) => state switch
+    {
+        JobState.Queued => "queued",
+        JobState.Running => "running",
+        JobState.InputRequired => "input_required",
+        JobState.Dead => "dead",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Finished jobs are not sampled."),
+    };
 
     private static IEnumerable<Measurement<int>> ObserveDependencies()
     {

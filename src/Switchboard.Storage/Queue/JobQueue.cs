@@ -311,6 +311,31 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
             return counts;
         }, cancellationToken);
 
+    /// <summary>
+    /// What the queue metrics show: jobs waiting, running, parked for input and dead-lettered (finished jobs are not
+    /// counted), and how long the job longest due has been waiting for a worker. One round trip; <c>queued</c> and
+    /// <c>running</c> are read from their partial indexes.
+    /// </summary>
+    public Task<QueueSample> SampleAsync(CancellationToken cancellationToken = default) =>
+        database.RunAsync(async (connection, ct) =>
+        {
+            var now = time.GetUtcNow();
+            await using var command = connection.Command(
+                "SELECT state, COUNT(*) FROM jobs WHERE state IN ('queued', 'running', 'input_required', 'dead') GROUP BY state; " +
+                "SELECT MIN(run_at) FROM jobs WHERE state = 'queued' AND run_at <= @now");
+            command.With("now", database.ToDb(now));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var depth = new Dictionary<JobState, long> { [JobState.Queued] = 0, [JobState.Running] = 0, [JobState.InputRequired] = 0, [JobState.Dead] = 0 };
+            while (await reader.ReadAsync(ct))
+            {
+                depth[ParseState(reader.GetString(0))] = reader.GetInt64(1);
+            }
+
+            await reader.NextResultAsync(ct);
+            var oldest = await reader.ReadAsync(ct) ? StorageDatabase.ReadNullableTimestamp(reader, 0) : null;
+            return new QueueSample(depth, oldest is { } due && due < now ? now - due : TimeSpan.Zero);
+        }, cancellationToken);
+
     private async Task<bool> FinishAsync(JobLease lease, string state, string set, string value, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);

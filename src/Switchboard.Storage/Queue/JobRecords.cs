@@ -95,3 +95,8 @@ public enum CancelOutcome
     /// <summary>It had already finished; nothing changed.</summary>
     AlreadyFinished,
 }
+
+/// <summary>The queue as the metrics show it (<see cref="JobQueue.SampleAsync"/>).</summary>
+/// <param name="Depth">Jobs by state, for <c>queued</c>, <c>running</c>, <c>input_required</c> and <c>dead</c> (0 when none).</param>
+/// <param name="OldestReadyAge">How long the queued job longest due has waited; zero when none is due.</param>
+public sealed record QueueSample(IReadOnlyDictionary<JobState, long> Depth, TimeSpan OldestReadyAge);
