@@ -99,6 +99,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<JobSignal>();
         services.TryAddSingleton<JobQueue>();
+        services.TryAddSingleton<Workflows.WorkflowStore>();
         return services;
     }
 
