@@ -24,6 +24,12 @@ public static class Actions
     /// <summary>Create, change and delete custom roles: only the administrator has it, as it can grant anything.</summary>
     public const string ManageRoles = "admin:roles";
 
+    /// <summary>Add workflow definitions (new versions) and read them.</summary>
+    public const string ManageWorkflows = "admin:workflows";
+
+    /// <summary>Start, follow, cancel and approve one's own workflow runs; each tool step is still decided as <see cref="CallTool"/>.</summary>
+    public const string RunWorkflows = "workflows:run";
+
     /// <summary>Every action; a permission's action glob must match at least one of them.</summary>
-    public static IReadOnlyList<string> All { get; } = [CallTool, ReadResource, GetPrompt, ManageKeys, ReadAudit, ManageServers, ManageRoles];
+    public static IReadOnlyList<string> All { get; } = [CallTool, ReadResource, GetPrompt, ManageKeys, ReadAudit, ManageServers, ManageRoles, ManageWorkflows, RunWorkflows];
 }

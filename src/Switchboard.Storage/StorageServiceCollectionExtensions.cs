@@ -100,6 +100,7 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<JobSignal>();
         services.TryAddSingleton<JobQueue>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueMetricsSampler>());
+        services.TryAddSingleton<Workflows.WorkflowStore>();
         return services;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Switchboard.Storage;
+using Switchboard.Workflows.Engine;
 using Switchboard.Workflows.Queue;
 using Switchboard.Workflows.Tasks;
 
@@ -19,7 +20,13 @@ public static class WorkflowsServiceCollectionExtensions
     {
         services.AddSwitchboardQueue(configuration);
         services.TryAddSingleton<McpTasks>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, ToolCallJobHandler>());
+        services.TryAddSingleton<ToolCallJobHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, ToolCallJobHandler>(sp => sp.GetRequiredService<ToolCallJobHandler>()));
+        services.TryAddSingleton<WorkflowEngine>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, WorkflowJobHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, ToolStepExecutor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, WaitStepExecutor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, ApprovalStepExecutor>());
         if (runWorker)
         {
             services.AddJobQueueListener();

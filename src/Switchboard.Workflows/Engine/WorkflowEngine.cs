@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Switchboard.Access;
+using Switchboard.Registry;
+using Switchboard.Storage.Queue;
+using Switchboard.Storage.Workflows;
+using Switchboard.Workflows.Definitions;
+
+namespace Switchboard.Workflows.Engine;
+
+/// <summary>A run could not start: a bad input, or no such workflow.</summary>
+public sealed class WorkflowRunException(string message) : Exception(message);
+
+/// <summary>
+/// The engine's front: stores definitions (validated against the registry), starts, cancels and approves runs.
+/// Runs advance on the queue (<see cref="WorkflowJobHandler"/>): every decision about a run is made under its row's
+/// lock and every ready step becomes a job, enqueued under an idempotency key so a repeated decision enqueues nothing
+/// twice.
+/// </summary>
+public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServerRegistry registry)
+{
+    private readonly ConcurrentDictionary<(string, int), WorkflowDefinition> _definitions = new();
+
+    /// <summary>Validates and stores a definition; returns the stored version. Throws <see cref="WorkflowDefinitionException"/>.</summary>
+    public async Task<WorkflowVersion> AddAsync(string source, string createdBy, CancellationToken cancellationToken = default)
+    {
+        var definition = WorkflowValidator.ParseAndValidate(source, ToolExists);
+        return await store.AddVersionAsync(definition.Name, definition.Version, source, createdBy, cancellationToken);
+    }
+
+    /// <summary>The parsed definition of a stored version (cached: a version never changes).</summary>
+    public async Task<WorkflowDefinition?> DefinitionAsync(string name, int version, CancellationToken cancellationToken = default)
+    {
+        if (_definitions.TryGetValue((name, version), out var cached))
+        {
+            return cached;
+        }
+
+        if (await store.GetVersionAsync(name, version, cancellationToken) is not { } stored)
+        {
+            return null;
+        }
+
+        // Tools are checked when a definition is stored; one removed since then fails its step when it runs.
+        return _definitions[(name, version)] = WorkflowValidator.ParseAndValidate(stored.Source, _ => true);
+    }
+
+    /// <summary>
+    /// Starts a run of the latest (or the given) version as <paramref name="principal"/>: the run and its step rows are
+    /// committed, then its first decision is queued. Throws <see cref="WorkflowRunException"/> for a bad input.
+    /// </summary>
+    public async Task<RunSnapshot> StartAsync(string workflow, int? version, JsonObject? inputs, AccessPrincipal principal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var stored = await store.GetVersionAsync(workflow, version, cancellationToken)
+            ?? throw new WorkflowRunException(version is null ? $"There is no workflow '{workflow}'." : $"The workflow '{workflow}' has no version {version}.");
+        var definition = (await DefinitionAsync(stored.Name, stored.Version, cancellationToken))!;
+        var given = inputs ?? [];
+        var resolved = new JsonObject();
+        foreach (var input in definition.Inputs)
+        {
+            if (given[input.Name] is { } value)
+            {
+                resolved[input.Name] = value.DeepClone();
+            }
+            else if (input.Required)
+            {
+                throw new WorkflowRunException($"The workflow '{workflow}' needs the input '{input.Name}'.");
+            }
+            else
+            {
+                resolved[input.Name] = input.Default?.DeepClone();
+            }
+        }
+
+        if (given.Select(p => p.Key).FirstOrDefault(k => definition.Inputs.All(i => i.Name != k)) is { } unknown)
+        {
+            throw new WorkflowRunException($"The workflow '{workflow}' has no input '{unknown}'; it takes {string.Join(", ", definition.Inputs.Select(i => i.Name).DefaultIfEmpty("none"))}.");
+        }
+
+        var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), cancellationToken);
+        await EnqueueAsync(run.Run, new WorkflowJobPayload(run.Run.Id, null, 0, false), null, cancellationToken);
+        return run;
+    }
+
+    /// <summary>Cancels the principal's run; null when it has none with that id.</summary>
+    public async Task<RunSnapshot?> CancelAsync(string runId, string principalId, CancellationToken cancellationToken = default)
+    {
+        if (await store.GetRunAsync(runId, principalId, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        return await store.UpdateRunAsync(runId, (s, now) => RunScheduler.Cancel(s, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// Approves or rejects the principal's run's approval step that waits. Null when the run is not theirs; an
+    /// <see cref="WorkflowRunException"/> when no such step waits.
+    /// </summary>
+    public async Task<RunSnapshot?> DecideApprovalAsync(string runId, string principalId, string step, bool approved, string? comment, CancellationToken cancellationToken = default)
+    {
+        if (await store.GetRunAsync(runId, principalId, cancellationToken) is not { } current)
+        {
+            return null;
+        }
+
+        var definition = (await DefinitionAsync(current.Run.Workflow, current.Run.Version, cancellationToken))!;
+        bool decided = false;
+        var after = await store.UpdateRunAsync(runId, (s, now) =>
+        {
+            if (s.Run.IsTerminal || s.Step(step) is not { State: StepState.Waiting } row || definition.Step(step)?.Kind != StepKinds.Approval)
+            {
+                return null;
+            }
+
+            decided = true;
+            var output = new JsonObject { ["approved"] = approved, ["by"] = principalId, ["comment"] = comment };
+            var decidedRow = approved
+                ? row with { State = StepState.Completed, Output = output.ToJsonString(), FinishedAt = now }
+                : row with { State = StepState.Failed, Output = output.ToJsonString(), Error = $"rejected by {principalId}" + (comment is null ? string.Empty : $": {comment}"), FinishedAt = now };
+            return RunScheduler.Advance(s with { Steps = [.. s.Steps.Select(r => r.Key == step ? decidedRow : r)] }, definition, now);
+        }, cancellationToken);
+        if (!decided)
+        {
+            throw new WorkflowRunException($"The run has no approval step '{step}' waiting for a decision.");
+        }
+
+        await EnqueueReadyAsync(after!, cancellationToken);
+        return after;
+    }
+
+    /// <summary>Queues a job for every scheduled step (idempotent: a step's attempt has one job, however often this runs).</summary>
+    internal async Task EnqueueReadyAsync(RunSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        foreach (var row in snapshot.Steps.Where(r => r.State == StepState.Scheduled))
+        {
+            await EnqueueAsync(snapshot.Run, new WorkflowJobPayload(snapshot.Run.Id, row.Key, row.Attempt, false), row.RunAt, cancellationToken);
+        }
+    }
+
+    /// <summary>Queues the job that fails an approval still waiting at its timeout.</summary>
+    internal Task EnqueueApprovalTimeoutAsync(WorkflowRun run, StepRow row, TimeSpan timeout, DateTimeOffset now, CancellationToken cancellationToken) =>
+        EnqueueAsync(run, new WorkflowJobPayload(run.Id, row.Key, row.Attempt, true), now + timeout, cancellationToken);
+
+    private Task EnqueueAsync(WorkflowRun run, WorkflowJobPayload payload, DateTimeOffset? runAt, CancellationToken cancellationToken)
+    {
+        // A step's attempt gets one job: the key makes a repeated decision (a retried job, two workers) enqueue nothing new.
+        string? key = payload.Step is null ? null : $"workflow:{run.Id}:{payload.Step}:{payload.Attempt}{(payload.ApprovalTimeout ? ":timeout" : string.Empty)}";
+        var draft = new JobDraft(WorkflowJobHandler.JobKind, run.PrincipalId, run.PrincipalRoles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.WorkflowJobPayload))
+        {
+            RunAt = runAt,
+            IdempotencyKey = key,
+        };
+        return queue.EnqueueAsync(draft, cancellationToken);
+    }
+
+    private bool ToolExists(string tool)
+    {
+        string[] parts = tool.Split('/', 2);
+        return registry.TryGetServerView(parts[0], out var view) && view.Tools.TryGetPrimitive(parts[1], out _);
+    }
+}
+
+/// <summary>What a <c>workflow</c> job carries: the run, and the step execution and attempt it runs (none: only decide).</summary>
+/// <param name="Run">The run id.</param>
+/// <param name="Step">The step execution's key; null for a job that only advances the run.</param>
+/// <param name="Attempt">Which attempt of the step.</param>
+/// <param name="ApprovalTimeout">The job fails the approval if it still waits.</param>
+public sealed record WorkflowJobPayload(string Run, string? Step, int Attempt, bool ApprovalTimeout);

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Switchboard.Storage.Queue;
+using Switchboard.Storage.Workflows;
+using Switchboard.Workflows.Definitions;
+using Switchboard.Workflows.Queue;
+
+namespace Switchboard.Workflows.Engine;
+
+/// <summary>
+/// Runs a run's step executions as queue jobs. One attempt: (1) under the run's lock, mark the step running and record
+/// its input; (2) run it outside any transaction; (3) under the lock again, record the output (or the failure, or a
+/// retry after the backoff) only if the step is still in that attempt, and decide what is ready next; (4) enqueue
+/// the ready steps. A crash anywhere leaves the job to be run again: (1) is repeated, (3) is fenced by the attempt, so
+/// a step execution completes once, and (4) is idempotent.
+/// </summary>
+public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore store, IEnumerable<IStepExecutor> executors, TimeProvider time) : IJobHandler
+{
+    /// <summary>The job kind.</summary>
+    public const string JobKind = "workflow";
+
+    private readonly Dictionary<string, IStepExecutor> _executors = executors.ToDictionary(e => e.Kind, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public string Kind => JobKind;
+
+    /// <inheritdoc />
+    public async Task<JobOutcome> RunAsync(Job job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var payload = JsonSerializer.Deserialize(job.Payload, WorkflowsJson.Default.WorkflowJobPayload)
+            ?? throw new InvalidOperationException($"Job {job.Id} has no payload.");
+        if (await store.GetRunAsync(payload.Run, job.PrincipalId, cancellationToken) is not { } run)
+        {
+            return new JobOutcome.Completed("{}"); // the run is gone (purged): nothing to do
+        }
+
+        var definition = await engine.DefinitionAsync(run.Run.Workflow, run.Run.Version, cancellationToken)
+            ?? throw new InvalidOperationException($"The run {run.Run.Id} names '{run.Run.Workflow}' version {run.Run.Version}, which is not stored.");
+        RunSnapshot? after;
+        if (payload.Step is null)
+        {
+            after = await store.UpdateRunAsync(payload.Run, (s, now) => RunScheduler.Advance(s, definition, now), cancellationToken);
+        }
+        else if (payload.ApprovalTimeout)
+        {
+            after = await Record(payload, definition, new StepResult.Failed("no decision before the approval's timeout"), StepState.Waiting, cancellationToken);
+        }
+        else
+        {
+            after = await RunStepAsync(job, payload, definition, cancellationToken);
+        }
+
+        if (after is not null)
+        {
+            await engine.EnqueueReadyAsync(after, cancellationToken);
+        }
+
+        return new JobOutcome.Completed("{}");
+    }
+
+    private async Task<RunSnapshot?> RunStepAsync(Job job, WorkflowJobPayload payload, WorkflowDefinition definition, CancellationToken cancellationToken)
+    {
+        if (RunScheduler.Resolve(definition, payload.Step!) is not var (step, index))
+        {
+            return null;
+        }
+
+        JsonNode? input = null;
+        bool started = false;
+        var snapshot = await store.UpdateRunAsync(payload.Run, (s, now) =>
+        {
+            // Scheduled → running; running → running again when a crashed attempt's job is run a second time.
+            if (s.Run.IsTerminal || s.Step(payload.Step!) is not { } row || row.Attempt != payload.Attempt || row.State is not (StepState.Scheduled or StepState.Running))
+            {
+                return null;
+            }
+
+            var scope = RunScheduler.Scope(s, definition);
+            if (index is { } i)
+            {
+                scope["item"] = row.Input is null ? null : JsonNode.Parse(row.Input);
+                scope["index"] = i;
+            }
+
+            if (step.If is { } condition && index is not null && !condition.IsTrue(scope))
+            {
+                return Replace(s, row with { State = StepState.Skipped, FinishedAt = now }, definition, now);
+            }
+
+            input = Template.Render(step.Arguments, scope);
+            started = true;
+            return Replace(s, row with { State = StepState.Running, Input = index is null ? input?.ToJsonString() : row.Input, StartedAt = now }, definition, now, advance: false);
+        }, cancellationToken);
+        if (!started)
+        {
+            return snapshot;
+        }
+
+        var result = await ExecuteAsync(job, payload, step, input, cancellationToken);
+        var recorded = await Record(payload, definition, result, StepState.Running, cancellationToken);
+        if (result is StepResult.Waiting && step.Timeout is { } timeout && recorded?.Step(payload.Step!) is { State: StepState.Waiting } waiting)
+        {
+            await engine.EnqueueApprovalTimeoutAsync(recorded.Run, waiting, timeout, time.GetUtcNow(), cancellationToken);
+        }
+
+        return recorded;
+    }
+
+    private async Task<StepResult> ExecuteAsync(Job job, WorkflowJobPayload payload, StepDefinition step, JsonNode? input, CancellationToken cancellationToken)
+    {
+        if (!_executors.TryGetValue(step.Kind, out var executor))
+        {
+            return new StepResult.Failed($"no executor runs '{step.Kind}' steps");
+        }
+
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (step.Timeout is { } timeout && step.Kind != StepKinds.Approval)
+        {
+            attempt.CancelAfter(timeout);
+        }
+
+        try
+        {
+            return await executor.ExecuteAsync(new StepContext(job, step, $"{payload.Run}:{payload.Step}", input), attempt.Token);
+        }
+        catch (OperationCanceledException) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new StepResult.Failed($"timed out after {step.Timeout}");
+        }
+    }
+
+    // Records the attempt's result if the step is still in this attempt and state: done, waiting, retried after the
+    // backoff, or failed; then decides what is ready next. A stale attempt (another one won) changes nothing.
+    private Task<RunSnapshot?> Record(WorkflowJobPayload payload, WorkflowDefinition definition, StepResult result, StepState expected, CancellationToken cancellationToken) =>
+        store.UpdateRunAsync(payload.Run, (s, now) =>
+        {
+            if (s.Run.IsTerminal || s.Step(payload.Step!) is not { } row || row.Attempt != payload.Attempt || row.State != expected
+                || RunScheduler.Resolve(definition, row.Key) is not var (step, _))
+            {
+                return null;
+            }
+
+            var next = result switch
+            {
+                StepResult.Succeeded ok => row with { State = StepState.Completed, Output = ok.Output?.ToJsonString() ?? "null", Error = null, FinishedAt = now },
+                StepResult.Waiting => row with { State = StepState.Waiting },
+                StepResult.Failed failed when row.Attempt < step.Retry.MaxAttempts =>
+                    row with { State = StepState.Scheduled, Attempt = row.Attempt + 1, RunAt = now + step.Retry.DelayBefore(row.Attempt + 1), Error = failed.Error },
+                StepResult.Failed failed => row with { State = StepState.Failed, Error = failed.Error, FinishedAt = now },
+                _ => row,
+            };
+            return Replace(s, next, definition, now);
+        }, cancellationToken);
+
+    private static RunSnapshot Replace(RunSnapshot s, StepRow row, WorkflowDefinition definition, DateTimeOffset now, bool advance = true)
+    {
+        var replaced = s with { Steps = [.. s.Steps.Select(r => r.Key == row.Key ? row : r)] };
+        return advance ? RunScheduler.Advance(replaced, definition, now) : replaced;
+    }
+}
