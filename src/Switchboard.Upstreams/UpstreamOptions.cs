@@ -39,6 +39,9 @@ public sealed class UpstreamOptions
     /// <summary>What happens when one of the upstream's tool definitions changes after it was first seen.</summary>
     public ToolPinning Pinning { get; set; } = ToolPinning.Pin;
 
+    /// <summary>The process pool of a stdio upstream (<c>Servers:{name}:Stdio</c>).</summary>
+    public Stdio.StdioPoolSettings Stdio { get; set; } = new();
+
     /// <summary>The transport this configuration selects.</summary>
     public UpstreamTransport Transport => Url is not null ? UpstreamTransport.Http : UpstreamTransport.Stdio;
 

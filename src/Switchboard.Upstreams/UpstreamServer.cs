@@ -24,7 +24,7 @@ namespace Switchboard.Upstreams;
 /// The catalog keeps the last tool list it got while the upstream is away, so its tools answer with a clear
 /// upstream error instead of disappearing; a new connection lists them again.
 /// </remarks>
-public sealed partial class UpstreamServer : IAsyncDisposable
+public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDisposable
 {
     private readonly UpstreamOptions _options;
     private readonly ILoggerFactory _loggerFactory;
@@ -34,6 +34,9 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly ResiliencePipeline _pipeline;
     private readonly IToolDefinitionPins _pins;
+    // A stdio upstream's processes; an HTTP upstream is served by this class's one connection.
+    private readonly StdioProcessPool? _pool;
+    private readonly IUpstreamClientSource _clients;
     // Serializes changes to the catalog: a new listing and a re-check of pins after an approval.
     private readonly SemaphoreSlim _catalogLock = new(1, 1);
     private McpClient? _client;
@@ -56,6 +59,8 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
         Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).");
+        _pool = options.Transport == UpstreamTransport.Stdio ? new StdioProcessPool(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
+        _clients = _pool ?? (IUpstreamClientSource)this;
         UpstreamDiagnostics.Track(this);
     }
 
@@ -75,7 +80,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     internal TimeSpan ReconnectInterval => _options.ReconnectInterval;
 
     /// <summary>Whether a connection is open now (for HTTP: the last handshake worked and no request failed since).</summary>
-    public bool IsConnected => Volatile.Read(ref _client) is { } client && !client.Completion.IsCompleted;
+    public bool IsConnected => _pool?.IsAvailable ?? (Volatile.Read(ref _client) is { } client && !client.Completion.IsCompleted);
 
     /// <summary>The circuit's state: <see cref="CircuitState.Closed"/> while calls go through.</summary>
     public CircuitState CircuitState => _circuit.CircuitState;
@@ -87,7 +92,10 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     public IReadOnlySet<string> QuarantinedTools => Volatile.Read(ref _quarantined);
 
     /// <summary>The protocol revision agreed with the upstream, while connected.</summary>
-    public string? ProtocolVersion => Volatile.Read(ref _client)?.NegotiatedProtocolVersion;
+    public string? ProtocolVersion => _pool is not null ? _pool.ProtocolVersion : Volatile.Read(ref _client)?.NegotiatedProtocolVersion;
+
+    /// <summary>A stdio upstream's processes now (serving, draining, starting) and how many were started again after a crash; null for HTTP.</summary>
+    public (int Processes, long Restarts)? StdioProcesses => _pool is null ? null : (_pool.ProcessCount, _pool.Restarts);
 
     /// <summary>Forwards a <c>tools/call</c> through the resilience pipeline, with the caller's cancellation.</summary>
     /// <exception cref="McpProtocolException">The upstream's own error, or one of <see cref="SwitchboardErrorCodes"/>.</exception>
@@ -102,15 +110,21 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             return await _pipeline.ExecuteAsync(
                 static async (state, token) =>
                 {
-                    var client = await state.Self.ConnectAsync(token);
+                    var clients = state.Self._clients;
+                    var client = await clients.AcquireAsync(token);
+                    bool failed = false;
                     try
                     {
                         return await client.CallToolAsync(state.Request, token);
                     }
                     catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
                     {
-                        await state.Self.DropAsync(client);
+                        failed = true;
                         throw;
+                    }
+                    finally
+                    {
+                        await clients.ReleaseAsync(client, failed);
                     }
                 },
                 (Self: this, Request: request),
@@ -140,7 +154,15 @@ public sealed partial class UpstreamServer : IAsyncDisposable
         timeout.CancelAfter(_options.Timeout);
         try
         {
-            await ConnectAsync(timeout.Token);
+            if (_pool is not null)
+            {
+                await _pool.EnsureStartedAsync(timeout.Token);
+            }
+            else
+            {
+                await ConnectAsync(timeout.Token);
+            }
+
             return true;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -172,13 +194,11 @@ public sealed partial class UpstreamServer : IAsyncDisposable
                 await DropAsync(ended);
             }
 
-            var transport = _options.Transport == UpstreamTransport.Http
-                ? HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory)
-                : StdioUpstreamTransport.Create(Name, _options, _loggerFactory);
+            var transport = HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory);
             var client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, cancellationToken);
             try
             {
-                await RefreshToolsAsync(client, cancellationToken);
+                await PrepareAsync(client, cancellationToken);
             }
             catch
             {
@@ -186,12 +206,6 @@ public sealed partial class UpstreamServer : IAsyncDisposable
                 throw;
             }
 
-            client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
-            {
-                // Not awaited here: the listing's answer arrives through the loop that is running this handler.
-                _ = RefreshAfterChangeAsync(client);
-                return ValueTask.CompletedTask;
-            });
             Volatile.Write(ref _client, client);
             Volatile.Write(ref _lastFailure, null);
             LogConnected(_logger, Name, client.NegotiatedProtocolVersion, Catalog.Tools.Count);
@@ -202,6 +216,22 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             _connectLock.Release();
         }
     }
+
+    // Lists the tools of a new connection (or process) into the catalog, and again whenever it announces a change.
+    private async Task PrepareAsync(McpClient client, CancellationToken cancellationToken)
+    {
+        await RefreshToolsAsync(client, cancellationToken);
+        client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
+        {
+            // Not awaited here: the listing's answer arrives through the loop that is running this handler.
+            _ = RefreshAfterChangeAsync(client);
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    ValueTask<McpClient> IUpstreamClientSource.AcquireAsync(CancellationToken cancellationToken) => ConnectAsync(cancellationToken);
+
+    ValueTask IUpstreamClientSource.ReleaseAsync(McpClient client, bool failed) => failed ? DropAsync(client) : ValueTask.CompletedTask;
 
     private async Task RefreshToolsAsync(McpClient client, CancellationToken cancellationToken)
     {
@@ -315,6 +345,11 @@ public sealed partial class UpstreamServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         UpstreamDiagnostics.Untrack(this);
+        if (_pool is not null)
+        {
+            await _pool.DisposeAsync();
+        }
+
         if (Interlocked.Exchange(ref _client, null) is { } client)
         {
             await client.DisposeAsync();

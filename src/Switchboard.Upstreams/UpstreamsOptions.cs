@@ -101,6 +101,8 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
             failures.Add($"{key}:ReconnectInterval is {upstream.ReconnectInterval}; set it to {MinimumWindow} or more.");
         }
 
+        failures.AddRange(upstream.Stdio.Problems($"{key}:Stdio"));
+
         var breaker = upstream.CircuitBreaker;
         if (breaker.FailureRatio is <= 0 or > 1)
         {

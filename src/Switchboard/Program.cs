@@ -1,3 +1,10 @@
 using Switchboard.Host.Commands;
+using Switchboard.Upstreams.Stdio;
+
+// Before anything else: the parent-death guard of stdio upstreams runs as this executable, and must start fast.
+if (StdioGuard.RunIfRequested(args) is { } guardExitCode)
+{
+    return guardExitCode;
+}
 
 return await SwitchboardCommands.Create().Parse(args).InvokeAsync();

@@ -1,12 +1,12 @@
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Client;
 
 namespace Switchboard.Upstreams.Stdio;
 
-/// <summary>A child process speaking MCP over stdin and stdout; one process per connection (no pool yet).</summary>
+/// <summary>One child process speaking MCP over stdin and stdout; <see cref="StdioProcessPool"/> decides how many.</summary>
 internal static class StdioUpstreamTransport
 {
-    public static IClientTransport Create(string name, UpstreamOptions options, ILoggerFactory loggerFactory)
+    public static IClientTransport Create(string name, UpstreamOptions options, Action<string> standardErrorLine)
     {
         // Not the gateway's whole environment: it holds the gateway's own secrets (database, keys). The child gets
         // the SDK's short allowlist (PATH, HOME, USER, …) and what its configuration names.
@@ -16,16 +16,31 @@ internal static class StdioUpstreamTransport
             environment[variable] = value;
         }
 
+        var (command, args) = (options.Command!, options.Args);
+        if (options.Stdio.ParentDeathGuard && StdioGuard.IsAvailable)
+        {
+            (command, args) = StdioGuard.Wrap(command, args);
+            // The guard is a .NET executable: it must find the runtime where the gateway found it.
+            if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { } dotnetRoot && !environment.ContainsKey("DOTNET_ROOT"))
+            {
+                environment["DOTNET_ROOT"] = dotnetRoot;
+            }
+        }
+
         return new StdioClientTransport(
             new StdioClientTransportOptions
             {
                 Name = name,
-                Command = options.Command!,
-                Arguments = options.Args,
+                Command = command,
+                Arguments = args,
                 InheritEnvironmentVariables = false,
                 EnvironmentVariables = environment,
                 WorkingDirectory = options.WorkingDirectory,
+                ShutdownTimeout = options.Stdio.ShutdownTimeout,
+                StandardErrorLines = standardErrorLine,
             },
-            loggerFactory);
+            // The SDK transport logs every stderr line at Information; the pool logs them itself (Debug) and an
+            // unexpected exit with the last lines (Warning), so the SDK's transport log is left out.
+            NullLoggerFactory.Instance);
     }
 }
