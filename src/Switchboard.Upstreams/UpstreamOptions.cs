@@ -30,6 +30,18 @@ public sealed class UpstreamOptions
     /// <summary>How long one request to the upstream may take, connecting included, before it fails with a timeout error.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Timeouts for single tools, by the upstream's tool name, overriding <see cref="Timeout"/> for calls to them.</summary>
+    public Dictionary<string, TimeSpan> ToolTimeouts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Retries of safe requests (lists, reads, probes, calls of read-only or idempotent tools).</summary>
+    public Resilience.RetrySettings Retry { get; set; } = new();
+
+    /// <summary>How many requests the upstream gets at once, and how many may wait.</summary>
+    public Resilience.ConcurrencySettings Concurrency { get; set; } = new();
+
+    /// <summary>The active health check: a probe on an interval, with thresholds.</summary>
+    public Resilience.HealthCheckSettings HealthCheck { get; set; } = new();
+
     /// <summary>How often the gateway tries to connect while the upstream is unreachable, so its tools appear once it is up.</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -4,11 +4,11 @@ using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol;
 using Polly.CircuitBreaker;
-using Polly;
 using Switchboard.Errors;
 using Switchboard.Registry;
 using Switchboard.Upstreams.Catalog;
 using Switchboard.Upstreams.Diagnostics;
+using Switchboard.Upstreams.Health;
 using Switchboard.Upstreams.Http;
 using Switchboard.Upstreams.Pinning;
 using Switchboard.Upstreams.Resilience;
@@ -31,8 +31,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private readonly ILogger _logger;
     private readonly HttpClient? _httpClient;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly CircuitBreakerStateProvider _circuit = new();
-    private readonly ResiliencePipeline _pipeline;
+    private readonly UpstreamResilience _resilience;
     private readonly IToolDefinitionPins _pins;
     // A stdio upstream's processes; an HTTP upstream is served by this class's one connection.
     private readonly StdioProcessPool? _pool;
@@ -51,10 +50,9 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         _pins = pins;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<UpstreamServer>();
-        _httpClient = options.Transport == UpstreamTransport.Http ? HttpUpstreamTransport.CreateHttpClient() : null;
-        _pipeline = UpstreamPipeline.Create(
+        _httpClient = options.Transport == UpstreamTransport.Http ? HttpUpstreamTransport.CreateHttpClient(options, timeProvider) : null;
+        _resilience = new UpstreamResilience(
             options,
-            _circuit,
             timeProvider,
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
@@ -83,7 +81,10 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     public bool IsConnected => _pool?.IsAvailable ?? (Volatile.Read(ref _client) is { } client && !client.Completion.IsCompleted);
 
     /// <summary>The circuit's state: <see cref="CircuitState.Closed"/> while calls go through.</summary>
-    public CircuitState CircuitState => _circuit.CircuitState;
+    public CircuitState CircuitState => _resilience.CircuitState;
+
+    /// <summary>What the active health checks found.</summary>
+    public UpstreamHealth Health { get; } = new();
 
     /// <summary>Why the last connection attempt or call failed (a reason word such as <c>unreachable</c>), or null.</summary>
     public string? LastFailure => Volatile.Read(ref _lastFailure);
@@ -107,7 +108,9 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         activity?.SetTag("gen_ai.tool.name", request.Name);
         try
         {
-            return await _pipeline.ExecuteAsync(
+            return await _resilience.ExecuteAsync(
+                UpstreamCallPolicy.IsSafe(Catalog, request.Name),
+                UpstreamCallPolicy.TimeoutFor(_options, request.Name),
                 static async (state, token) =>
                 {
                     var clients = state.Self._clients;
@@ -130,21 +133,47 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
                 (Self: this, Request: request),
                 cancellationToken);
         }
-        catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e) || e is BrokenCircuitException)
+        catch (Exception e) when (UpstreamFailure.IsClientVisible(e))
         {
             // Our pipeline's timeout is a TimeoutRejectedException; an OperationCanceledException is the caller's own.
             string reason = UpstreamFailure.ReasonFor(e);
             activity?.SetStatus(ActivityStatusCode.Error, reason);
-            if (reason != UpstreamFailure.CircuitOpen)
+            if (reason is not (UpstreamFailure.CircuitOpen or UpstreamFailure.Busy))
             {
-                // Refusals by the open circuit are not logged one by one: its opening was, once.
+                // Refusals (an open circuit, no free slot) are not logged one by one: the circuit's opening was, once.
                 Volatile.Write(ref _lastFailure, reason);
                 LogCallFailed(_logger, Name, request.Name, reason);
             }
 
-            throw UpstreamFailure.ToClientError(Name, e);
+            throw UpstreamFailure.ToClientError(Name, e, CircuitState);
         }
     }
+
+    /// <summary>
+    /// Checks that the upstream answers (<see cref="UpstreamProbing"/>), through the pipeline so that its circuit
+    /// hears of it: a failed probe counts against it, and once it is open the probe is the trial call that closes it.
+    /// </summary>
+    internal async Task ProbeAsync(CancellationToken cancellationToken) =>
+        await _resilience.ExecuteAsync(
+            safe: false, // a probe that failed is the answer; the next one comes on the interval
+            _options.Timeout,
+            static async (self, token) =>
+            {
+                var client = await self.ConnectAsync(token);
+                try
+                {
+                    await UpstreamProbing.ProbeAsync(client, token);
+                }
+                catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
+                {
+                    await self.DropAsync(client);
+                    throw;
+                }
+
+                return true;
+            },
+            this,
+            cancellationToken);
 
     /// <summary>Connects if no connection is open, and lists the upstream's tools into <see cref="Catalog"/>.</summary>
     /// <returns>False when the upstream could not be reached; the reason is in <see cref="LastFailure"/>.</returns>
@@ -356,6 +385,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         }
 
         _httpClient?.Dispose();
+        _resilience.Dispose();
         _connectLock.Dispose();
         _catalogLock.Dispose();
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Switchboard.Upstreams.Health;
 using Switchboard.Upstreams.Pinning;
 
 namespace Switchboard.Upstreams;
@@ -17,6 +18,7 @@ public sealed class UpstreamServers : IAsyncDisposable
     private readonly IToolDefinitionPins _pins;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
+    private readonly UpstreamHealthMonitor _health;
     private CancellationToken? _stopping;
 
     /// <summary>Creates one <see cref="UpstreamServer"/> per configured remote server; nothing is connected yet.</summary>
@@ -24,6 +26,7 @@ public sealed class UpstreamServers : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         (_pins, _loggerFactory, _timeProvider) = (pins, loggerFactory, timeProvider);
+        _health = new UpstreamHealthMonitor(loggerFactory.CreateLogger<UpstreamHealthMonitor>());
         foreach (var (name, upstream) in options.Value.Servers)
         {
             _servers[name] = new Entry(new UpstreamServer(name, upstream, pins, loggerFactory, timeProvider));
@@ -79,7 +82,7 @@ public sealed class UpstreamServers : IAsyncDisposable
 
             if (_stopping is { } stopping)
             {
-                entry.Start(_timeProvider, stopping);
+                entry.Start(_timeProvider, _health, stopping);
             }
         }
 
@@ -119,7 +122,7 @@ public sealed class UpstreamServers : IAsyncDisposable
             _stopping = stoppingToken;
             foreach (var entry in _servers.Values)
             {
-                entry.Start(_timeProvider, stoppingToken);
+                entry.Start(_timeProvider, _health, stoppingToken);
             }
         }
     }
@@ -140,7 +143,7 @@ public sealed class UpstreamServers : IAsyncDisposable
         }
     }
 
-    /// <summary>A server and the loop that keeps it connected, which ends with it.</summary>
+    /// <summary>A server and the loops that keep it connected and check its health, which end with it.</summary>
     private sealed class Entry(UpstreamServer server) : IAsyncDisposable
     {
         private readonly CancellationTokenSource _removed = new();
@@ -148,14 +151,14 @@ public sealed class UpstreamServers : IAsyncDisposable
 
         public UpstreamServer Server { get; } = server;
 
-        public void Start(TimeProvider timeProvider, CancellationToken stopping)
+        public void Start(TimeProvider timeProvider, UpstreamHealthMonitor health, CancellationToken stopping)
         {
             var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _removed.Token);
             _connecting = Task.Run(async () =>
             {
                 using (linked)
                 {
-                    await Server.KeepConnectedAsync(timeProvider, linked.Token);
+                    await Task.WhenAll(Server.KeepConnectedAsync(timeProvider, linked.Token), health.RunAsync(Server, timeProvider, linked.Token));
                 }
             }, CancellationToken.None);
         }

@@ -119,6 +119,8 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
             failures.Add($"{key}:CircuitBreaker:SamplingDuration and BreakDuration must each be {MinimumWindow} or more.");
         }
 
+        failures.AddRange(Resilience.ResilienceSettingsValidator.Problems(key, upstream));
+
         return failures;
     }
 }

@@ -53,8 +53,9 @@ public static class SwitchboardErrorCodes
 
     /// <summary>
     /// A remote server could not be reached or failed to answer (HTTP 502's counterpart): <c>error.data.server</c>
-    /// names it, <c>error.data.reason</c> says why (<c>unreachable</c>, <c>circuit-open</c>, <c>failed</c>), and a
-    /// refusal by an open circuit carries <c>error.data.retryAfterSeconds</c>. See <c>docs/federation.md</c>.
+    /// names it, <c>error.data.reason</c> says why (<c>unreachable</c>, <c>circuit-open</c>, <c>failed</c>),
+    /// <c>error.data.breakerState</c> gives its circuit, and a refusal by an open circuit carries
+    /// <c>error.data.retryAfterSeconds</c>. See <c>docs/federation.md</c>.
     /// </summary>
     public const McpErrorCode UpstreamUnavailable = (McpErrorCode)(-32052);
 
@@ -63,6 +64,14 @@ public static class SwitchboardErrorCodes
     /// <c>error.data.reason</c> is <c>timeout</c>.
     /// </summary>
     public const McpErrorCode UpstreamTimeout = (McpErrorCode)(-32054);
+
+    /// <summary>
+    /// A remote server has too many calls from this gateway in progress and its queue is full, or the call waited its
+    /// whole timeout for a slot (<c>Servers:{name}:Concurrency</c>). The upstream was not called, so trying again is
+    /// safe; <c>error.data.reason</c> is <c>busy</c> and <c>error.data.retryAfterSeconds</c> says when. Its own code
+    /// because a client should back off and retry, not give the server up (-32053 is the storage's 503).
+    /// </summary>
+    public const McpErrorCode UpstreamBusy = (McpErrorCode)(-32055);
 
     /// <summary>
     /// A remote tool's definition changed since it was first seen and pinned (HTTP 423 Locked's counterpart): it is

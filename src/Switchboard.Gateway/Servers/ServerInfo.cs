@@ -24,6 +24,8 @@ namespace Switchboard.Gateway.Servers;
 /// <param name="Description">What it is for.</param>
 /// <param name="CreatedAt">When it was registered (stored servers).</param>
 /// <param name="UpdatedAt">When its registration last changed (stored servers).</param>
+/// <param name="Breaker">A remote server's circuit here: <c>closed</c>, <c>half-open</c>, <c>open</c>; null otherwise.</param>
+/// <param name="Health">What this replica's active checks of a remote server found: <c>healthy</c>, <c>unhealthy</c>, <c>unknown</c>; null otherwise.</param>
 public sealed record ServerInfo(
     string Name,
     ServerSource Source,
@@ -41,7 +43,9 @@ public sealed record ServerInfo(
     IReadOnlyList<string> QuarantinedTools,
     string? Description,
     DateTimeOffset? CreatedAt,
-    DateTimeOffset? UpdatedAt)
+    DateTimeOffset? UpdatedAt,
+    string? Breaker = null,
+    string? Health = null)
 {
     private const string Hidden = "***";
 

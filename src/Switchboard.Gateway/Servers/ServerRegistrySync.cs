@@ -9,6 +9,7 @@ using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 using Switchboard.Upstreams;
+using Switchboard.Upstreams.Resilience;
 
 namespace Switchboard.Gateway.Servers;
 
@@ -169,7 +170,11 @@ internal sealed partial class ServerRegistrySync : BackgroundService
             _ => ("connected", (string?)null),
         };
         var quarantined = upstream.QuarantinedTools.Order(StringComparer.Ordinal).ToArray();
-        return ServerInfo.Remote(name, source, options, record, state, reason, upstream.Catalog.Tools.Count - quarantined.Length, quarantined);
+        return ServerInfo.Remote(name, source, options, record, state, reason, upstream.Catalog.Tools.Count - quarantined.Length, quarantined) with
+        {
+            Breaker = UpstreamStateNames.Of(upstream.CircuitState),
+            Health = UpstreamStateNames.Of(upstream.Health.Status),
+        };
     }
 
     private async Task ApplyAsync(IReadOnlyList<RegisteredServer> records, CancellationToken cancellationToken)

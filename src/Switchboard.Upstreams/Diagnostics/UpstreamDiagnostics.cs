@@ -7,7 +7,7 @@ namespace Switchboard.Upstreams.Diagnostics;
 
 /// <summary>
 /// The upstreams' <see cref="ActivitySource"/> (a span per forwarded request, the parent of the SDK client's span
-/// and its HTTP request) and <see cref="Meter"/> (circuit state and connection per upstream).
+/// and its HTTP request) and <see cref="Meter"/> (circuit state, connection and health per upstream).
 /// </summary>
 public static class UpstreamDiagnostics
 {
@@ -31,6 +31,14 @@ public static class UpstreamDiagnostics
         () => Servers.Keys.Select(s => new Measurement<int>(s.IsConnected ? 1 : 0, Server(s))),
         unit: "1",
         description: "Whether the remote MCP server is connected: 1 yes, 0 no.");
+
+    private static readonly ObservableGauge<int> Healthy = Meter.CreateObservableGauge(
+        "switchboard.upstream.healthy",
+        () => Servers.Keys
+            .Where(s => s.Health.Status != Health.UpstreamHealthStatus.Unknown)
+            .Select(s => new Measurement<int>(s.Health.Status == Health.UpstreamHealthStatus.Healthy ? 1 : 0, Server(s))),
+        unit: "1",
+        description: "What the active health checks of the remote MCP server found: 1 healthy, 0 unhealthy; absent until known.");
 
     internal static void Track(UpstreamServer server) => Servers.TryAdd(server, 0);
 

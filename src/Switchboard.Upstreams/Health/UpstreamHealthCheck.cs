@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Polly.CircuitBreaker;
+using Switchboard.Upstreams.Resilience;
 
 namespace Switchboard.Upstreams.Health;
 
 /// <summary>
-/// Reports each remote server's state. An unreachable upstream makes the gateway <em>degraded</em>, never unhealthy:
-/// readiness stays up, because every other server is still served.
+/// Reports each remote server's state: its connection, its circuit and its active health. An unreachable upstream
+/// makes the gateway <em>degraded</em>, never unhealthy: readiness stays up, because every other server is still served.
 /// </summary>
 internal sealed class UpstreamHealthCheck(UpstreamServers servers) : IHealthCheck
 {
@@ -28,11 +29,25 @@ internal sealed class UpstreamHealthCheck(UpstreamServers servers) : IHealthChec
             : HealthCheckResult.Degraded($"Remote server(s) unavailable: {string.Join("; ", troubled)}.", data: data));
     }
 
-    private static string Describe(UpstreamServer server) => (server.IsConnected, server.CircuitState) switch
+    /// <summary>
+    /// One server in words: <c>connected</c> when all is well, otherwise its connection or circuit first, then the
+    /// circuit's state and what the active checks found, e.g. <c>circuit open (unreachable), breaker open, health unhealthy (timeout)</c>.
+    /// </summary>
+    internal static string Describe(UpstreamServer server)
     {
-        (_, CircuitState.Open or CircuitState.Isolated) => $"circuit open ({server.LastFailure ?? "failed"})",
-        (false, _) => $"not connected ({server.LastFailure ?? "connecting"})",
-        (true, CircuitState.HalfOpen) => "recovering",
-        _ => "connected",
-    };
+        string connection = (server.IsConnected, server.CircuitState) switch
+        {
+            (_, CircuitState.Open or CircuitState.Isolated) => $"circuit open ({server.LastFailure ?? "failed"})",
+            (false, _) => $"not connected ({server.LastFailure ?? "connecting"})",
+            (true, CircuitState.HalfOpen) => "recovering",
+            _ => "connected",
+        };
+        var health = server.Health;
+        return connection == "connected" && health.Status != UpstreamHealthStatus.Unhealthy
+            ? connection
+            : $"{connection}, breaker {UpstreamStateNames.Of(server.CircuitState)}, health {DescribeHealth(health)}";
+    }
+
+    private static string DescribeHealth(UpstreamHealth health) =>
+        health.Status == UpstreamHealthStatus.Unhealthy ? $"unhealthy ({health.LastProblem ?? "failed"})" : UpstreamStateNames.Of(health.Status);
 }

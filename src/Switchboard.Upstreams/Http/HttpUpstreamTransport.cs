@@ -6,7 +6,7 @@ namespace Switchboard.Upstreams.Http;
 /// <summary>Streamable HTTP to an upstream, over one connection pool that lives as long as the upstream.</summary>
 internal static class HttpUpstreamTransport
 {
-    public static HttpClient CreateHttpClient() =>
+    public static HttpClient CreateHttpClient(UpstreamOptions options, TimeProvider timeProvider) =>
         new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) })
         {
             // The resilience pipeline bounds each request; a stream of server events may outlive any fixed limit.

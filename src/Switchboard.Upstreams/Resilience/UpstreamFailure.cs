@@ -11,40 +11,56 @@ internal static class UpstreamFailure
     public const string Unreachable = "unreachable";
     public const string CircuitOpen = "circuit-open";
     public const string Timeout = "timeout";
+    public const string Busy = "busy";
     public const string Failed = "failed";
+
+    /// <summary>How long a client refused as busy is told to wait.</summary>
+    private const int BusyRetryAfterSeconds = 1;
 
     /// <summary>
     /// Whether <paramref name="exception"/> says the upstream is unwell and so counts against its circuit. An error the
-    /// upstream answered itself is a valid answer, and a call its own caller cancelled says nothing about the upstream.
+    /// upstream answered itself is a valid answer, a call its own caller cancelled says nothing about the upstream, and
+    /// a call refused as busy never reached it.
     /// </summary>
     public static bool IsUpstreamFault(Exception exception) =>
-        exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException;
+        exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException and not UpstreamBusyException;
+
+    /// <summary>Whether <paramref name="exception"/> is a failure to show the client as an upstream error (not its own cancellation).</summary>
+    public static bool IsClientVisible(Exception exception) =>
+        IsUpstreamFault(exception) || exception is BrokenCircuitException or UpstreamBusyException;
 
     public static string ReasonFor(Exception exception) => exception switch
     {
         BrokenCircuitException => CircuitOpen,
         TimeoutRejectedException => Timeout,
+        UpstreamBusyException => Busy,
         HttpRequestException or IOException or System.Net.Sockets.SocketException => Unreachable,
         _ when exception.InnerException is HttpRequestException or IOException => Unreachable,
         _ => Failed,
     };
 
     /// <summary>The JSON-RPC error a client gets for <paramref name="exception"/> from upstream <paramref name="server"/>.</summary>
-    public static McpProtocolException ToClientError(string server, Exception exception)
+    public static McpProtocolException ToClientError(string server, Exception exception, CircuitState circuit)
     {
         string reason = ReasonFor(exception);
         var error = reason switch
         {
             Timeout => new McpProtocolException($"Server '{server}' did not answer in time.", SwitchboardErrorCodes.UpstreamTimeout),
+            Busy => new McpProtocolException($"Server '{server}' is busy: too many calls to it are in progress; try again shortly.", SwitchboardErrorCodes.UpstreamBusy),
             CircuitOpen => new McpProtocolException($"Server '{server}' is unavailable: recent calls failed, so calls are paused.", SwitchboardErrorCodes.UpstreamUnavailable),
             Unreachable => new McpProtocolException($"Server '{server}' is unavailable: it could not be reached.", SwitchboardErrorCodes.UpstreamUnavailable),
             _ => new McpProtocolException($"Server '{server}' is unavailable: the request to it failed.", SwitchboardErrorCodes.UpstreamUnavailable),
         };
         error.Data["server"] = server;
         error.Data["reason"] = reason;
+        error.Data["breakerState"] = UpstreamStateNames.Of(circuit);
         if (exception is BrokenCircuitException { RetryAfter: { } retryAfter })
         {
             error.Data["retryAfterSeconds"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        }
+        else if (reason == Busy)
+        {
+            error.Data["retryAfterSeconds"] = BusyRetryAfterSeconds;
         }
 
         return error;
