@@ -33,6 +33,15 @@ public sealed class UpstreamOptions
     /// <summary>How often the gateway tries to connect while the upstream is unreachable, so its tools appear once it is up.</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How old the upstream's tool, prompt and resource lists may grow before they are read again, for upstreams that
+    /// change them without sending <c>list_changed</c>.
+    /// </summary>
+    public TimeSpan ListTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Which HTTP transport <see cref="Url"/> speaks; see <see cref="UpstreamHttpTransport"/>.</summary>
+    public UpstreamHttpTransport HttpTransport { get; set; } = UpstreamHttpTransport.StreamableHttp;
+
     /// <summary>When calls stop reaching the upstream for a while.</summary>
     public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
 
@@ -64,6 +73,23 @@ public enum ToolPinning
     /// <summary>Definitions are not recorded or compared.</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("off")]
     Off,
+}
+
+/// <summary>Which HTTP transport an upstream at a URL speaks.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpstreamHttpTransport>))]
+public enum UpstreamHttpTransport
+{
+    /// <summary>Streamable HTTP (2025-03-26 and later): the default.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("streamable-http")]
+    StreamableHttp,
+
+    /// <summary>The legacy HTTP+SSE transport of 2024-11-05: a GET event stream and a POST endpoint it names.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("sse")]
+    Sse,
+
+    /// <summary>Streamable HTTP, falling back to HTTP+SSE when the upstream answers 400, 404 or 405.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("auto")]
+    Auto,
 }
 
 /// <summary>How an upstream is reached.</summary>

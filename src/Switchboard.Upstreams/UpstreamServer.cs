@@ -55,7 +55,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             timeProvider,
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
-        Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).");
+        Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync };
         UpstreamDiagnostics.Track(this);
     }
 
@@ -179,6 +179,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             try
             {
                 await RefreshToolsAsync(client, cancellationToken);
+                await RefreshCatalogAsync(client, cancellationToken);
             }
             catch
             {
@@ -192,6 +193,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
                 _ = RefreshAfterChangeAsync(client);
                 return ValueTask.CompletedTask;
             });
+            WatchCatalog(client);
             Volatile.Write(ref _client, client);
             Volatile.Write(ref _lastFailure, null);
             LogConnected(_logger, Name, client.NegotiatedProtocolVersion, Catalog.Tools.Count);
@@ -278,6 +280,10 @@ public sealed partial class UpstreamServer : IAsyncDisposable
                 if (!IsConnected)
                 {
                     await TryConnectAsync(stoppingToken);
+                }
+                else
+                {
+                    await RefreshIfStaleAsync(stoppingToken);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -49,6 +49,7 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
     private static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaximumTimeout = TimeSpan.FromDays(1);
+    private static readonly TimeSpan MinimumListTtl = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, UpstreamsOptions options)
@@ -99,6 +100,16 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
         if (upstream.ReconnectInterval < MinimumWindow)
         {
             failures.Add($"{key}:ReconnectInterval is {upstream.ReconnectInterval}; set it to {MinimumWindow} or more.");
+        }
+
+        if (upstream.ListTtl < MinimumListTtl)
+        {
+            failures.Add($"{key}:ListTtl is {upstream.ListTtl}; set it to {MinimumListTtl} or more.");
+        }
+
+        if (upstream.Url is null && upstream.HttpTransport != UpstreamHttpTransport.StreamableHttp)
+        {
+            failures.Add($"{key}:HttpTransport applies to an HTTP upstream (Url) only.");
         }
 
         var breaker = upstream.CircuitBreaker;
