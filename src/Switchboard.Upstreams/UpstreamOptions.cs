@@ -42,6 +42,9 @@ public sealed class UpstreamOptions
     /// <summary>Which HTTP transport <see cref="Url"/> speaks; see <see cref="UpstreamHttpTransport"/>.</summary>
     public UpstreamHttpTransport HttpTransport { get; set; } = UpstreamHttpTransport.StreamableHttp;
 
+    /// <summary>Which of the upstream's tools are renamed or hidden.</summary>
+    public ToolSettings Tools { get; set; } = new();
+
     /// <summary>When calls stop reaching the upstream for a while.</summary>
     public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
 
@@ -100,6 +103,16 @@ public enum UpstreamTransport
 
     /// <summary>A child process started from <see cref="UpstreamOptions.Command"/>.</summary>
     Stdio,
+}
+
+/// <summary>Renaming and hiding an upstream's tools, by the names the upstream gives them.</summary>
+public sealed class ToolSettings
+{
+    /// <summary>Upstream name → exposed name: the tool is served (and decided on by policy) under the new name only.</summary>
+    public Dictionary<string, string> Rename { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Upstream names of tools that are not served at all: neither listed nor callable.</summary>
+    public List<string> Hide { get; set; } = [];
 }
 
 /// <summary>

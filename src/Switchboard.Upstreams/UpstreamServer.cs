@@ -250,23 +250,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
         var quarantined = _options.Pinning == ToolPinning.Off
             ? new HashSet<string>()
             : await _pins.QuarantinedAsync(Name, _options, tools, cancellationToken);
-        bool unchanged = quarantined.SetEquals(Volatile.Read(ref _quarantined))
-            && Catalog.Tools.Count == tools.Count
-            && tools.All(t => Catalog.Tools.TryGetPrimitive(t.Name, out var shown) && ReferenceEquals(shown.ProtocolTool, t));
-        if (unchanged)
-        {
-            return; // a re-check that changes nothing sends no list_changed
-        }
-
-        Volatile.Write(ref _quarantined, quarantined);
-        using (Catalog.Tools.DeferChangedEvents())
-        {
-            Catalog.Tools.Clear();
-            foreach (var tool in tools)
-            {
-                Catalog.Tools.TryAdd(quarantined.Contains(tool.Name) ? new QuarantinedTool(Name, tool) : new ForwardedTool(this, tool));
-            }
-        }
+        ShowTools(tools, quarantined);
     }
 
     /// <summary>Connects now and again whenever the connection is gone, every <see cref="ReconnectInterval"/>, until <paramref name="stoppingToken"/>.</summary>

@@ -112,6 +112,8 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
             failures.Add($"{key}:HttpTransport applies to an HTTP upstream (Url) only.");
         }
 
+        failures.AddRange(ToolSettingsProblems(key, upstream.Tools));
+
         var breaker = upstream.CircuitBreaker;
         if (breaker.FailureRatio is <= 0 or > 1)
         {
@@ -129,5 +131,26 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
         }
 
         return failures;
+    }
+
+    private static IEnumerable<string> ToolSettingsProblems(string key, ToolSettings tools)
+    {
+        foreach (var (tool, exposed) in tools.Rename)
+        {
+            if (!McpNames.IsValidExposedName(exposed))
+            {
+                yield return $"{key}:Tools:Rename:{tool} is '{exposed}'; an exposed tool name must match ^[a-zA-Z0-9_-]{{1,{McpNames.MaxExposedNameLength}}}$.";
+            }
+
+            if (tools.Hide.Contains(tool))
+            {
+                yield return $"{key}:Tools: '{tool}' is both renamed and hidden; choose one.";
+            }
+        }
+
+        foreach (var duplicate in tools.Rename.GroupBy(r => r.Value, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            yield return $"{key}:Tools:Rename gives '{duplicate.Key}' to several tools ({string.Join(", ", duplicate.Select(r => r.Key))}).";
+        }
     }
 }

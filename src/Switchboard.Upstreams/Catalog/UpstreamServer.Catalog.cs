@@ -20,6 +20,8 @@ public sealed partial class UpstreamServer
     private long _listedAtTimestamp;
     private string? _promptsListed;
     private string? _resourcesListed;
+    private string? _toolsShown;
+    private ToolNaming? _toolNaming;
 
     /// <summary>
     /// Forwards one request to the upstream through the resilience pipeline, connecting first if needed. The
@@ -65,6 +67,40 @@ public sealed partial class UpstreamServer
             }
 
             throw UpstreamFailure.ToClientError(Name, e);
+        }
+    }
+
+    /// <summary>
+    /// Shows <paramref name="tools"/> in <see cref="Catalog"/> under their exposed names (renamed, hidden and sanitized
+    /// as <see cref="UpstreamOptions.Tools"/> says), those in <paramref name="quarantined"/> withheld. Called under the
+    /// catalog lock; showing what is already shown sends no <c>list_changed</c>.
+    /// </summary>
+    private void ShowTools(List<Tool> tools, IReadOnlySet<string> quarantined)
+    {
+        var collisions = new List<(string Tool, string Name)>();
+        var exposed = (_toolNaming ??= new ToolNaming(Name, _options.Tools)).Expose(tools, (tool, name) => collisions.Add((tool, name)));
+        string shown = JsonSerializer.Serialize(new { tools = exposed.Select(e => e.Exposed).ToList(), quarantined = quarantined.Order(StringComparer.Ordinal).ToList() }, McpJsonUtilities.DefaultOptions);
+        if (shown == _toolsShown)
+        {
+            return;
+        }
+
+        _toolsShown = shown;
+        foreach (var (tool, name) in collisions)
+        {
+            LogToolNameTaken(_logger, Name, tool, name);
+        }
+
+        Volatile.Write(ref _quarantined, quarantined);
+        using (Catalog.Tools.DeferChangedEvents())
+        {
+            Catalog.Tools.Clear();
+            foreach (var (definition, upstreamName) in exposed)
+            {
+                Catalog.Tools.TryAdd(quarantined.Contains(upstreamName)
+                    ? new QuarantinedTool(Name, definition, upstreamName)
+                    : new ForwardedTool(this, definition, upstreamName));
+            }
         }
     }
 
@@ -211,6 +247,9 @@ public sealed partial class UpstreamServer
             LogEntryRejected(_logger, Name, kind, name);
         }
     }
+
+    [LoggerMessage(EventId = 4032, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': the tool '{Tool}' is left out: the name it would be exposed under, '{Name}', is taken by another of its tools.")]
+    private static partial void LogToolNameTaken(ILogger logger, string server, string tool, string name);
 
     [LoggerMessage(EventId = 4030, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': the {Kind} '{Entry}' is left out: the SDK cannot represent its definition.")]
     private static partial void LogEntryRejected(ILogger logger, string server, string kind, string entry);

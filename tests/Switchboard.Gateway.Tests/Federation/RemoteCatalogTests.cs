@@ -118,6 +118,43 @@ public sealed class RemoteCatalogTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task RenamedAndHiddenTools_ServedUnderTheNewName_HiddenOnesNeitherListedNorCalled()
+    {
+        string upstreamUrl = LoopbackPort.NextUrl();
+        string upstreamKey = ApiKeyFormat.Generate().Key;
+        var upstream = await EverythingUpstream.StartAsync(upstreamUrl, upstreamKey, Folder("upstream"), Timeout);
+        try
+        {
+            await using var gateway = await StartGatewayAsync(
+                $"--Servers:remote:Url={upstreamUrl}/mcp",
+                $"--Servers:remote:Headers:Authorization=Bearer {upstreamKey}",
+                "--Servers:remote:Tools:Rename:test_simple_text=say_hello",
+                "--Servers:remote:Tools:Hide:0=test_error_handling");
+            await using var client = await ConnectAsync($"{gateway.Url}/mcp", _gatewayKey);
+            await using var single = await ConnectAsync($"{gateway.Url}/servers/remote/mcp", _gatewayKey);
+
+            IList<McpClientTool> tools = [];
+            await Poll.UntilAsync(async () => (tools = await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "remote__say_hello"), Timeout, "the renamed tool was not listed");
+            var called = await client.CallToolAsync("remote__say_hello", cancellationToken: Ct);
+            var ownEndpointTools = await single.ListToolsAsync(cancellationToken: Ct);
+
+            Assert.Equal("This is a simple text response for testing.", Assert.IsType<TextContentBlock>(Assert.Single(called.Content)).Text);
+            Assert.DoesNotContain(tools, t => t.Name is "remote__test_simple_text" or "remote__test_error_handling");
+            Assert.Contains(ownEndpointTools, t => t.Name == "say_hello");
+            Assert.DoesNotContain(ownEndpointTools, t => t.Name is "test_simple_text" or "test_error_handling");
+            foreach (string gone in (string[])["remote__test_simple_text", "remote__test_error_handling"])
+            {
+                var refused = await gateway.CallToolAsync(_gatewayKey, gone, Ct);
+                Assert.True(refused.TryGetProperty("error", out _) || refused.GetProperty("result").GetProperty("isError").GetBoolean(), $"{gone} was called: {refused}");
+            }
+        }
+        finally
+        {
+            Stop(upstream);
+        }
+    }
+
     private static List<string> Names<T>(IEnumerable<T> entries, Func<T, string> name) => [.. entries.Select(name).Order(StringComparer.Ordinal)];
 
     private static string Json<T>(T value) => JsonSerializer.Serialize(value, McpJsonUtilities.DefaultOptions);
