@@ -45,6 +45,18 @@ public sealed class UpstreamOptions
     /// <summary>How often the gateway tries to connect while the upstream is unreachable, so its tools appear once it is up.</summary>
     public TimeSpan ReconnectInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How old the upstream's tool, prompt and resource lists may grow before they are read again, for upstreams that
+    /// change them without sending <c>list_changed</c>.
+    /// </summary>
+    public TimeSpan ListTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Which HTTP transport <see cref="Url"/> speaks; see <see cref="UpstreamHttpTransport"/>.</summary>
+    public UpstreamHttpTransport HttpTransport { get; set; } = UpstreamHttpTransport.StreamableHttp;
+
+    /// <summary>Which of the upstream's tools are renamed or hidden.</summary>
+    public ToolSettings Tools { get; set; } = new();
+
     /// <summary>When calls stop reaching the upstream for a while.</summary>
     public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
 
@@ -81,6 +93,23 @@ public enum ToolPinning
     Off,
 }
 
+/// <summary>Which HTTP transport an upstream at a URL speaks.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UpstreamHttpTransport>))]
+public enum UpstreamHttpTransport
+{
+    /// <summary>Streamable HTTP (2025-03-26 and later): the default.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("streamable-http")]
+    StreamableHttp,
+
+    /// <summary>The legacy HTTP+SSE transport of 2024-11-05: a GET event stream and a POST endpoint it names.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("sse")]
+    Sse,
+
+    /// <summary>Streamable HTTP, falling back to HTTP+SSE when the upstream answers 400, 404 or 405.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("auto")]
+    Auto,
+}
+
 /// <summary>How an upstream is reached.</summary>
 public enum UpstreamTransport
 {
@@ -89,6 +118,16 @@ public enum UpstreamTransport
 
     /// <summary>A child process started from <see cref="UpstreamOptions.Command"/>.</summary>
     Stdio,
+}
+
+/// <summary>Renaming and hiding an upstream's tools, by the names the upstream gives them.</summary>
+public sealed class ToolSettings
+{
+    /// <summary>Upstream name → exposed name: the tool is served (and decided on by policy) under the new name only.</summary>
+    public Dictionary<string, string> Rename { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Upstream names of tools that are not served at all: neither listed nor callable.</summary>
+    public List<string> Hide { get; set; } = [];
 }
 
 /// <summary>

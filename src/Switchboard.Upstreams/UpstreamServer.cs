@@ -56,7 +56,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             timeProvider,
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
-        Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).");
+        Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync };
         _pool = options.Transport == UpstreamTransport.Stdio ? new StdioProcessPool(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
         _clients = _pool ?? (IUpstreamClientSource)this;
         UpstreamDiagnostics.Track(this);
@@ -111,26 +111,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             return await _resilience.ExecuteAsync(
                 UpstreamCallPolicy.IsSafe(Catalog, request.Name),
                 UpstreamCallPolicy.TimeoutFor(_options, request.Name),
-                static async (state, token) =>
-                {
-                    var clients = state.Self._clients;
-                    var client = await clients.AcquireAsync(token);
-                    bool failed = false;
-                    try
-                    {
-                        return await client.CallToolAsync(state.Request, token);
-                    }
-                    catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
-                    {
-                        failed = true;
-                        throw;
-                    }
-                    finally
-                    {
-                        await clients.ReleaseAsync(client, failed);
-                    }
-                },
-                (Self: this, Request: request),
+                static (state, token) => OnClientAsync(state.Clients, static (client, request, token) => client.CallToolAsync(request, token), state.Request, token),
+                (Clients: _clients, Request: request),
                 cancellationToken);
         }
         catch (Exception e) when (UpstreamFailure.IsClientVisible(e))
@@ -157,23 +139,42 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         await _resilience.ExecuteAsync(
             safe: false, // a probe that failed is the answer; the next one comes on the interval
             _options.Timeout,
-            static async (self, token) =>
-            {
-                var client = await self.ConnectAsync(token);
-                try
+            static (clients, token) => OnClientAsync(
+                clients,
+                static async (client, _, token) =>
                 {
                     await UpstreamProbing.ProbeAsync(client, token);
-                }
-                catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
-                {
-                    await self.DropAsync(client);
-                    throw;
-                }
-
-                return true;
-            },
-            this,
+                    return true;
+                },
+                (object?)null,
+                token),
+            _clients,
             cancellationToken);
+
+    // Sends one request on a client of this upstream (a process of the stdio pool, or the one connection), handing
+    // back a client whose connection failed so that the next request gets a new one.
+    private static async ValueTask<TResult> OnClientAsync<TState, TResult>(
+        IUpstreamClientSource clients,
+        Func<McpClient, TState, CancellationToken, ValueTask<TResult>> send,
+        TState state,
+        CancellationToken cancellationToken)
+    {
+        var client = await clients.AcquireAsync(cancellationToken);
+        bool failed = false;
+        try
+        {
+            return await send(client, state, cancellationToken);
+        }
+        catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
+        {
+            failed = true;
+            throw;
+        }
+        finally
+        {
+            await clients.ReleaseAsync(client, failed);
+        }
+    }
 
     /// <summary>Connects if no connection is open, and lists the upstream's tools into <see cref="Catalog"/>.</summary>
     /// <returns>False when the upstream could not be reached; the reason is in <see cref="LastFailure"/>.</returns>
@@ -250,12 +251,14 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private async Task PrepareAsync(McpClient client, CancellationToken cancellationToken)
     {
         await RefreshToolsAsync(client, cancellationToken);
+        await RefreshCatalogAsync(client, cancellationToken);
         client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
         {
             // Not awaited here: the listing's answer arrives through the loop that is running this handler.
             _ = RefreshAfterChangeAsync(client);
             return ValueTask.CompletedTask;
         });
+        WatchCatalog(client);
     }
 
     ValueTask<McpClient> IUpstreamClientSource.AcquireAsync(CancellationToken cancellationToken) => ConnectAsync(cancellationToken);
@@ -307,23 +310,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         var quarantined = _options.Pinning == ToolPinning.Off
             ? new HashSet<string>()
             : await _pins.QuarantinedAsync(Name, _options, tools, cancellationToken);
-        bool unchanged = quarantined.SetEquals(Volatile.Read(ref _quarantined))
-            && Catalog.Tools.Count == tools.Count
-            && tools.All(t => Catalog.Tools.TryGetPrimitive(t.Name, out var shown) && ReferenceEquals(shown.ProtocolTool, t));
-        if (unchanged)
-        {
-            return; // a re-check that changes nothing sends no list_changed
-        }
-
-        Volatile.Write(ref _quarantined, quarantined);
-        using (Catalog.Tools.DeferChangedEvents())
-        {
-            Catalog.Tools.Clear();
-            foreach (var tool in tools)
-            {
-                Catalog.Tools.TryAdd(quarantined.Contains(tool.Name) ? new QuarantinedTool(Name, tool) : new ForwardedTool(this, tool));
-            }
-        }
+        ShowTools(tools, quarantined);
     }
 
     /// <summary>Connects now and again whenever the connection is gone, every <see cref="ReconnectInterval"/>, until <paramref name="stoppingToken"/>.</summary>
@@ -337,6 +324,10 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
                 if (!IsConnected)
                 {
                     await TryConnectAsync(stoppingToken);
+                }
+                else
+                {
+                    await RefreshIfStaleAsync(stoppingToken);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -49,6 +49,7 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
     private static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaximumTimeout = TimeSpan.FromDays(1);
+    private static readonly TimeSpan MinimumListTtl = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, UpstreamsOptions options)
@@ -103,6 +104,18 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
 
         failures.AddRange(upstream.Stdio.Problems($"{key}:Stdio"));
 
+        if (upstream.ListTtl < MinimumListTtl)
+        {
+            failures.Add($"{key}:ListTtl is {upstream.ListTtl}; set it to {MinimumListTtl} or more.");
+        }
+
+        if (upstream.Url is null && upstream.HttpTransport != UpstreamHttpTransport.StreamableHttp)
+        {
+            failures.Add($"{key}:HttpTransport applies to an HTTP upstream (Url) only.");
+        }
+
+        failures.AddRange(ToolSettingsProblems(key, upstream.Tools));
+
         var breaker = upstream.CircuitBreaker;
         if (breaker.FailureRatio is <= 0 or > 1)
         {
@@ -122,5 +135,26 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
         failures.AddRange(Resilience.ResilienceSettingsValidator.Problems(key, upstream));
 
         return failures;
+    }
+
+    private static IEnumerable<string> ToolSettingsProblems(string key, ToolSettings tools)
+    {
+        foreach (var (tool, exposed) in tools.Rename)
+        {
+            if (!McpNames.IsValidExposedName(exposed))
+            {
+                yield return $"{key}:Tools:Rename:{tool} is '{exposed}'; an exposed tool name must match ^[a-zA-Z0-9_-]{{1,{McpNames.MaxExposedNameLength}}}$.";
+            }
+
+            if (tools.Hide.Contains(tool))
+            {
+                yield return $"{key}:Tools: '{tool}' is both renamed and hidden; choose one.";
+            }
+        }
+
+        foreach (var duplicate in tools.Rename.GroupBy(r => r.Value, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            yield return $"{key}:Tools:Rename gives '{duplicate.Key}' to several tools ({string.Join(", ", duplicate.Select(r => r.Key))}).";
+        }
     }
 }

@@ -19,7 +19,7 @@ public sealed record ApprovedTools(string Server, IReadOnlyList<string> Approved
 
 /// <summary>
 /// <c>/api/v1/servers</c>: every server this replica knows (built-in, configured, stored) with its state, and
-/// registration, removal, connection tests and tool approvals of stored servers, behind <c>admin:servers</c>.
+/// registration, changes in place, removal, connection tests and tool approvals of stored servers, behind <c>admin:servers</c>.
 /// </summary>
 internal static class ServersApi
 {
@@ -52,6 +52,7 @@ internal static class ServersApi
                 return TypedResults.NoContent();
             })
             .Requires(Actions.ManageServers);
+        servers.MapPatch("/{name}", EditAsync).Requires(Actions.ManageServers);
         servers.MapPost("/{name}/test", TestAsync).Requires(Actions.ManageServers);
         servers.MapPost("/{name}/approve", async (string name, ApproveToolsRequest? request, HttpContext http, ServerRegistrations registrations, ServerRegistrySync sync, CancellationToken ct) =>
             {
@@ -81,6 +82,26 @@ internal static class ServersApi
             return e.Conflict
                 ? TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "Conflict")
                 : AdminApi.BadRequest(e.Message);
+        }
+    }
+
+    private static async Task<IResult> EditAsync(string name, EditServerRequest request, HttpContext http, ServerRegistrations registrations, ServerRegistrySync sync, CancellationToken ct)
+    {
+        try
+        {
+            if (await registrations.EditAsync(name, request, AdminApi.Actor(http), ct) is null)
+            {
+                return sync.NamesTaken.Contains(name)
+                    ? TypedResults.Problem($"The server '{name}' comes from this gateway's configuration or is built in; change the configuration to change it.", statusCode: StatusCodes.Status409Conflict, title: "Conflict")
+                    : NoSuchServer(name);
+            }
+
+            await sync.ApplyNowAsync(ct);
+            return TypedResults.Ok(sync.Describe().First(s => s.Name == name));
+        }
+        catch (ServerChangeException e)
+        {
+            return AdminApi.BadRequest(e.Message);
         }
     }
 

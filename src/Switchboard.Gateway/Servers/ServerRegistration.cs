@@ -17,6 +17,8 @@ namespace Switchboard.Gateway.Servers;
 /// <param name="Pinning">Tool-definition pinning: <c>pin</c> (the default), <c>warn</c> or <c>off</c>.</param>
 /// <param name="Description">What the server is for.</param>
 /// <param name="Enabled">False registers it without mounting it.</param>
+/// <param name="HttpTransport">Which HTTP transport <paramref name="Url"/> speaks: <c>streamable-http</c> (the default), <c>sse</c> (legacy, 2024-11-05) or <c>auto</c>.</param>
+/// <param name="Tools">Tools to rename (<c>rename: {upstream: exposed}</c>) or hide (<c>hide: [upstream]</c>).</param>
 public sealed record AddServerRequest(
     string? Name,
     Uri? Url = null,
@@ -28,7 +30,41 @@ public sealed record AddServerRequest(
     TimeSpan? Timeout = null,
     ToolPinning? Pinning = null,
     string? Description = null,
-    bool? Enabled = null);
+    bool? Enabled = null,
+    UpstreamHttpTransport? HttpTransport = null,
+    ToolSettings? Tools = null);
+
+/// <summary>
+/// A change to a stored registration (<c>PATCH /api/v1/servers/{name}</c>): what is given replaces the stored value,
+/// what is left out is kept. Giving <c>url</c> to a stdio server makes it an HTTP one (its command, arguments and
+/// environment go) and <c>command</c> the reverse; <c>headers</c>, <c>args</c> and <c>env</c> replace the whole set.
+/// </summary>
+public sealed record EditServerRequest(
+    Uri? Url = null,
+    IReadOnlyDictionary<string, string>? Headers = null,
+    string? Command = null,
+    IReadOnlyList<string>? Args = null,
+    IReadOnlyDictionary<string, string>? Env = null,
+    string? WorkingDirectory = null,
+    TimeSpan? Timeout = null,
+    ToolPinning? Pinning = null,
+    string? Description = null,
+    bool? Enabled = null,
+    UpstreamHttpTransport? HttpTransport = null,
+    ToolSettings? Tools = null)
+{
+    /// <summary>The names of the fields given, for the audit trail (never their values: headers and env are secrets).</summary>
+    public IReadOnlyList<string> Changed() =>
+    [
+        .. new (string Field, bool Given)[]
+        {
+            ("url", Url is not null), ("headers", Headers is not null), ("command", Command is not null), ("args", Args is not null),
+            ("env", Env is not null), ("workingDirectory", WorkingDirectory is not null), ("timeout", Timeout is not null),
+            ("pinning", Pinning is not null), ("description", Description is not null), ("enabled", Enabled is not null),
+            ("httpTransport", HttpTransport is not null), ("tools", Tools is not null),
+        }.Where(f => f.Given).Select(f => f.Field),
+    ];
+}
 
 /// <summary>Where a server's registration comes from.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ServerSource>))]
@@ -51,7 +87,9 @@ internal sealed record StoredServerSettings(
     Dictionary<string, string>? Env,
     string? WorkingDirectory,
     TimeSpan? Timeout,
-    ToolPinning? Pinning)
+    ToolPinning? Pinning,
+    UpstreamHttpTransport? HttpTransport = null,
+    ToolSettings? Tools = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
@@ -70,6 +108,8 @@ internal sealed record StoredServerSettings(
             Env = new(settings?.Env ?? [], StringComparer.Ordinal),
             WorkingDirectory = settings?.WorkingDirectory,
             Pinning = settings?.Pinning ?? ToolPinning.Pin,
+            HttpTransport = settings?.HttpTransport ?? UpstreamHttpTransport.StreamableHttp,
+            Tools = settings?.Tools ?? new ToolSettings(),
         };
         if (settings?.Timeout is { } timeout)
         {

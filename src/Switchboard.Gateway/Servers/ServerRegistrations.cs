@@ -57,6 +57,8 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             Env = new(request.Env ?? new Dictionary<string, string>(), StringComparer.Ordinal),
             WorkingDirectory = request.WorkingDirectory,
             Pinning = request.Pinning ?? ToolPinning.Pin,
+            HttpTransport = request.HttpTransport ?? UpstreamHttpTransport.StreamableHttp,
+            Tools = request.Tools ?? new ToolSettings(),
         };
         if (request.Timeout is { } timeout)
         {
@@ -91,23 +93,7 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             throw new ServerChangeException($"A server named '{name}' is registered already; remove it first to change it.", conflict: true);
         }
 
-        var now = time.GetUtcNow();
-        var settings = new StoredServerSettings(
-            options.Url is not null ? new(options.Headers) : null,
-            options.Url is null ? options.Args : null,
-            options.Url is null ? new(options.Env) : null,
-            options.WorkingDirectory,
-            request.Timeout,
-            options.Pinning);
-        var server = new RegisteredServer(
-            name,
-            options.Url is not null ? ServerTransports.Http : ServerTransports.Stdio,
-            options.Url?.AbsoluteUri ?? options.Command!,
-            settings.Serialize(),
-            request.Enabled ?? true,
-            request.Description,
-            now,
-            now);
+        var server = ToRecord(request, options, time.GetUtcNow());
         // A registration under a name used before starts with no pins: its tools are first seen again.
         await pins.DeleteServerAsync(name, cancellationToken);
         await servers.UpsertAsync(server, cancellationToken);
@@ -116,6 +102,62 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             ["transport"] = server.Transport,
             ["endpoint"] = options.Url is { } url ? ServerInfo.Redact(url) : options.Command,
             ["pinning"] = options.Pinning.ToString().ToLowerInvariant(),
+        }, cancellationToken);
+        return server;
+    }
+
+    /// <summary>
+    /// Changes a stored registration in place (what <paramref name="edit"/> gives replaces, the rest is kept); every
+    /// replica mounts it again with the new settings. Its pins are kept: they are bound to the upstream's identity, so
+    /// a new address makes every tool new while an unchanged one keeps its approvals. Null when there is no such server.
+    /// </summary>
+    /// <exception cref="ServerChangeException">The result would be invalid, or the stored settings cannot be read.</exception>
+    public async Task<RegisteredServer?> EditAsync(string name, EditServerRequest edit, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        if (await servers.GetAsync(name, cancellationToken) is not { } stored)
+        {
+            return null;
+        }
+
+        if (edit.Url is not null && edit.Command is not null)
+        {
+            throw new ServerChangeException("Give 'url' or 'command', not both: a remote server is reached over HTTP or over stdio.");
+        }
+
+        UpstreamOptions current;
+        try
+        {
+            current = OptionsOf(stored);
+        }
+        catch (JsonException e)
+        {
+            throw new ServerChangeException($"The stored settings of '{name}' cannot be read ({e.Message}); remove the server and add it again.");
+        }
+
+        bool toHttp = edit.Url is not null, toStdio = edit.Command is not null;
+        var merged = new AddServerRequest(
+            name,
+            toStdio ? null : edit.Url ?? current.Url,
+            toStdio ? null : edit.Headers ?? current.Headers,
+            toHttp ? null : edit.Command ?? current.Command,
+            toHttp ? null : edit.Args ?? current.Args,
+            toHttp ? null : edit.Env ?? current.Env,
+            edit.WorkingDirectory ?? current.WorkingDirectory,
+            edit.Timeout ?? current.Timeout,
+            edit.Pinning ?? current.Pinning,
+            edit.Description ?? stored.Description,
+            edit.Enabled ?? stored.Enabled,
+            toStdio ? null : edit.HttpTransport ?? current.HttpTransport,
+            edit.Tools ?? current.Tools);
+        var (_, options) = Validate(merged);
+        var server = ToRecord(merged, options, time.GetUtcNow()) with { CreatedAt = stored.CreatedAt };
+        await servers.UpsertAsync(server, cancellationToken);
+        await ChangedAsync(actor, "servers.edit", name, new JsonObject
+        {
+            ["changed"] = new JsonArray([.. edit.Changed().Select(f => JsonValue.Create(f))]),
+            ["transport"] = server.Transport,
+            ["endpoint"] = options.Url is { } url ? ServerInfo.Redact(url) : options.Command,
         }, cancellationToken);
         return server;
     }
@@ -146,6 +188,28 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
         }
 
         return approved;
+    }
+
+    private static RegisteredServer ToRecord(AddServerRequest request, UpstreamOptions options, DateTimeOffset now)
+    {
+        var settings = new StoredServerSettings(
+            options.Url is not null ? new(options.Headers) : null,
+            options.Url is null ? options.Args : null,
+            options.Url is null ? new(options.Env) : null,
+            options.WorkingDirectory,
+            request.Timeout,
+            options.Pinning,
+            options.Url is not null && options.HttpTransport != UpstreamHttpTransport.StreamableHttp ? options.HttpTransport : null,
+            options.Tools.Rename.Count + options.Tools.Hide.Count > 0 ? options.Tools : null);
+        return new RegisteredServer(
+            request.Name!,
+            options.Url is not null ? ServerTransports.Http : ServerTransports.Stdio,
+            options.Url?.AbsoluteUri ?? options.Command!,
+            settings.Serialize(),
+            request.Enabled ?? true,
+            request.Description,
+            now,
+            now);
     }
 
     /// <summary>The upstream settings of a stored registration.</summary>

@@ -3,8 +3,11 @@ using ModelContextProtocol.Server;
 
 namespace Switchboard.Upstreams.Catalog;
 
-/// <summary>An upstream's tool as the registry shows it: its definition verbatim, its calls forwarded to the upstream.</summary>
-internal sealed class ForwardedTool(UpstreamServer upstream, Tool definition) : McpServerTool
+/// <summary>
+/// An upstream's tool as the registry shows it: its definition verbatim but for the name it is exposed under (see
+/// <see cref="ToolNaming"/>), its calls forwarded to the upstream under <paramref name="upstreamName"/>.
+/// </summary>
+internal sealed class ForwardedTool(UpstreamServer upstream, Tool definition, string upstreamName) : McpServerTool
 {
     public override Tool ProtocolTool => definition;
 
@@ -12,9 +15,9 @@ internal sealed class ForwardedTool(UpstreamServer upstream, Tool definition) : 
 
     public override async ValueTask<CallToolResult> InvokeAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken = default)
     {
-        // Called under the exposed name (server__tool on /mcp); the upstream knows the tool by its own. Only the
+        // Called under the exposed name (server__tool on /mcp, or a rename); the upstream knows the tool by its own. Only the
         // arguments travel: the caller's _meta speaks for the caller's session, not for the gateway's upstream one.
-        var forwarded = new CallToolRequestParams { Name = definition.Name, Arguments = request.Params?.Arguments };
+        var forwarded = new CallToolRequestParams { Name = upstreamName, Arguments = request.Params?.Arguments };
         return await upstream.CallToolAsync(forwarded, cancellationToken);
     }
 }

@@ -7,41 +7,48 @@ using ModelContextProtocol.Protocol;
 namespace Switchboard.Upstreams.Catalog;
 
 /// <summary>
-/// Lists an upstream's tools one by one from raw <c>tools/list</c> pages. The SDK's typed listing throws for the whole
-/// list when a single tool's input schema lacks a top-level <c>"type":"object"</c>; here only that tool is left out.
+/// Lists an upstream's tools, prompts, resources or resource templates one by one from raw <c>*/list</c> pages. The
+/// SDK's typed listing throws for the whole list when a single entry cannot be represented (a tool whose input schema
+/// lacks a top-level <c>"type":"object"</c>, say); here only that entry is left out.
 /// </summary>
 internal static class UpstreamToolList
 {
     // A bound on pages, so an upstream that keeps returning a cursor cannot hold the gateway in a loop.
     private const int MaxPages = 100;
 
-    public static async Task<(List<Tool> Tools, List<string> Rejected)> ListAsync(McpClient client, CancellationToken cancellationToken)
+    public static Task<(List<Tool> Tools, List<string> Rejected)> ListAsync(McpClient client, CancellationToken cancellationToken) =>
+        ListAsync<Tool>(client, RequestMethods.ToolsList, "tools", t => t.Name.Length > 0, cancellationToken);
+
+    /// <summary>Every entry of the array <paramref name="key"/> in the pages of <paramref name="method"/>, and the names of those left out.</summary>
+    public static async Task<(List<T> Entries, List<string> Rejected)> ListAsync<T>(
+        McpClient client, string method, string key, Func<T, bool> isValid, CancellationToken cancellationToken)
+        where T : class
     {
-        var tools = new List<Tool>();
+        var entries = new List<T>();
         var rejected = new List<string>();
         string? cursor = null;
         for (int page = 0; page < MaxPages; page++)
         {
             var request = new JsonRpcRequest
             {
-                Method = RequestMethods.ToolsList,
+                Method = method,
                 Params = cursor is null ? new JsonObject() : new JsonObject { ["cursor"] = cursor },
             };
             var response = await client.SendRequestAsync(request, cancellationToken);
-            if (response.Result?["tools"] is not JsonArray listed)
+            if (response.Result?[key] is not JsonArray listed)
             {
-                throw new McpException("The upstream's tools/list result has no 'tools' array.");
+                throw new McpException($"The upstream's {method} result has no '{key}' array.");
             }
 
             foreach (var entry in listed)
             {
-                if (Parse(entry) is { } tool)
+                if (Parse<T>(entry) is { } parsed && isValid(parsed))
                 {
-                    tools.Add(tool);
+                    entries.Add(parsed);
                 }
                 else
                 {
-                    rejected.Add(entry?["name"]?.GetValueKind() == JsonValueKind.String ? entry["name"]!.GetValue<string>() : "(unnamed)");
+                    rejected.Add(NameOf(entry));
                 }
             }
 
@@ -52,14 +59,27 @@ internal static class UpstreamToolList
             }
         }
 
-        return (tools, rejected);
+        return (entries, rejected);
     }
 
-    private static Tool? Parse(JsonNode? entry)
+    private static string NameOf(JsonNode? entry)
+    {
+        foreach (string field in (string[])["name", "uri", "uriTemplate"])
+        {
+            if (entry is JsonObject o && o[field]?.GetValueKind() == JsonValueKind.String)
+            {
+                return o[field]!.GetValue<string>();
+            }
+        }
+
+        return "(unnamed)";
+    }
+
+    private static T? Parse<T>(JsonNode? entry) where T : class
     {
         try
         {
-            return entry?.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Tool))) is Tool { Name.Length: > 0 } tool ? tool : null;
+            return entry?.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(T))) as T;
         }
         catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {

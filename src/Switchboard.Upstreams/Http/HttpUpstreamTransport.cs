@@ -19,7 +19,12 @@ internal static class HttpUpstreamTransport
             {
                 Name = name,
                 Endpoint = options.Url!,
-                TransportMode = HttpTransportMode.StreamableHttp,
+                TransportMode = options.HttpTransport switch
+                {
+                    UpstreamHttpTransport.Sse => HttpTransportMode.Sse,
+                    UpstreamHttpTransport.Auto => HttpTransportMode.AutoDetect,
+                    _ => HttpTransportMode.StreamableHttp,
+                },
                 // The upstream's own credentials, from configuration; a caller's token never reaches here.
                 AdditionalHeaders = options.Headers,
             },

@@ -7,7 +7,7 @@ using Switchboard.Upstreams;
 namespace Switchboard.Host.Commands;
 
 /// <summary>
-/// <c>switchboard servers list|add|remove|show|test|approve</c>: servers registered at run time, straight against the
+/// <c>switchboard servers list|add|edit|remove|show|test|approve</c>: servers registered at run time, straight against the
 /// database, as <c>/api/v1/servers</c>. Running gateways apply a change within about a second.
 /// </summary>
 internal static class ServersCommand
@@ -42,7 +42,10 @@ internal static class ServersCommand
         var pinning = new Option<ToolPinning?>("--pinning") { Description = "Tool-definition pinning: Pin (the default: a changed tool is quarantined until approved), Warn, or Off." };
         var description = new Option<string?>("--description") { Description = "What the server is for." };
         var disabled = new Option<bool>("--disabled") { Description = "Register it without serving it." };
-        var add = new Command("add", "Register a remote MCP server; every gateway serves it within about a second.") { name, url, headers, command, args, env, workingDirectory, timeout, pinning, description, disabled };
+        var transport = new Option<UpstreamHttpTransport?>("--transport") { Description = "Which HTTP transport --url speaks: StreamableHttp (the default), Sse (legacy HTTP+SSE, 2024-11-05) or Auto (Streamable HTTP, falling back to SSE)." };
+        var rename = new Option<string[]>("--rename") { Description = "Serve an upstream tool under another name, UPSTREAM=EXPOSED; repeat for several." };
+        var hide = new Option<string[]>("--hide") { Description = "Do not serve this upstream tool at all; repeat for several." };
+        var add = new Command("add", "Register a remote MCP server; every gateway serves it within about a second.") { name, url, headers, command, args, env, workingDirectory, timeout, pinning, description, disabled, transport, rename, hide };
         Configure(add, async (servers, result, ct) =>
         {
             var request = new AddServerRequest(
@@ -56,12 +59,48 @@ internal static class ServersCommand
                 result.GetValue(timeout),
                 result.GetValue(pinning),
                 result.GetValue(description),
-                !result.GetValue(disabled));
+                !result.GetValue(disabled),
+                result.GetValue(transport),
+                Tools(result.GetValue(rename), result.GetValue(hide)));
             // This process cannot know what a gateway's configuration serves: a gateway that serves the name itself
             // leaves the stored server out, with the reason in GET /api/v1/servers and its readiness details.
             var added = await servers.AddAsync(request, new HashSet<string>(), CliActor, ct);
             await Console.Error.WriteLineAsync($"Registered the server '{Shown.Text(added.Name)}' ({added.Transport}); gateways serve it within about a second.");
             return 0;
+        });
+
+        var enabled = new Option<bool?>("--enabled") { Description = "true serves the server, false keeps it registered but not served." };
+        var edit = new Command("edit", "Change a stored server in place: the options given replace its settings (--header, --arg, --env, --rename and --hide the whole set), the rest are kept. Every gateway serves the change within about a second.")
+        {
+            name, url, headers, command, args, env, workingDirectory, timeout, pinning, description, enabled, transport, rename, hide,
+        };
+        Configure(edit, async (servers, result, ct) =>
+        {
+            string server = result.GetRequiredValue(name);
+            var request = new EditServerRequest(
+                Url(result.GetValue(url)),
+                Given(Pairs(result.GetValue(headers), "--header")),
+                result.GetValue(command),
+                Given(result.GetValue(args)),
+                Given(Pairs(result.GetValue(env), "--env")),
+                result.GetValue(workingDirectory),
+                result.GetValue(timeout),
+                result.GetValue(pinning),
+                result.GetValue(description),
+                result.GetValue(enabled),
+                result.GetValue(transport),
+                result.GetValue(rename) is { Length: > 0 } || result.GetValue(hide) is { Length: > 0 } ? Tools(result.GetValue(rename), result.GetValue(hide)) : null);
+            if (request.Changed().Count == 0)
+            {
+                await Console.Error.WriteLineAsync("Nothing to change: give at least one option (see --help).");
+                return 1;
+            }
+
+            var edited = await servers.EditAsync(server, request, CliActor, ct);
+            await Console.Error.WriteLineAsync(edited is null
+                ? $"There is no stored server '{Shown.Text(server)}'."
+                : $"Changed the server '{Shown.Text(server)}' ({string.Join(", ", request.Changed())}); gateways serve the change within about a second.");
+            return edited is null ? 1 : 0;
         });
 
         var remove = new Command("remove", "Remove a stored server and its pinned tool definitions; every gateway stops serving it.") { name };
@@ -114,7 +153,7 @@ internal static class ServersCommand
             return 0;
         });
 
-        return new Command("servers", "Manage the MCP servers registered at run time.") { list, add, remove, show, test, approve };
+        return new Command("servers", "Manage the MCP servers registered at run time.") { list, add, edit, remove, show, test, approve };
     }
 
     private static async Task<ServerInfo?> DescribeAsync(ServerRegistrations servers, string name, CancellationToken ct)
@@ -160,6 +199,13 @@ internal static class ServersCommand
 
         return pairs;
     }
+
+    private static ToolSettings Tools(string[]? rename, string[]? hide) =>
+        new() { Rename = Pairs(rename, "--rename"), Hide = [.. hide ?? []] };
+
+    // Left out on the command line means "keep what is stored", not "clear it".
+    private static T? Given<T>(T? values) where T : class, System.Collections.IEnumerable =>
+        values is null || !values.GetEnumerator().MoveNext() ? null : values;
 
     private static void Configure(Command command, Func<ServerRegistrations, ParseResult, CancellationToken, Task<int>> run)
     {
