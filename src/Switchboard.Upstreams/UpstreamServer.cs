@@ -12,6 +12,7 @@ using Switchboard.Upstreams.Diagnostics;
 using Switchboard.Upstreams.Http;
 using Switchboard.Upstreams.Pinning;
 using Switchboard.Upstreams.Resilience;
+using Switchboard.Upstreams.Sessions;
 using Switchboard.Upstreams.Stdio;
 
 namespace Switchboard.Upstreams;
@@ -105,7 +106,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
                     var client = await state.Self.ConnectAsync(token);
                     try
                     {
-                        return await client.CallToolAsync(state.Request, token);
+                        return await UpstreamRequests.CallToolAsync(client, state.Request, token);
                     }
                     catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
                     {
@@ -175,6 +176,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             var transport = _options.Transport == UpstreamTransport.Http
                 ? HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory)
                 : StdioUpstreamTransport.Create(Name, _options, _loggerFactory);
+            transport = new InputRequiredPassThroughTransport(transport);
             var client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, cancellationToken);
             try
             {
@@ -192,6 +194,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
                 _ = RefreshAfterChangeAsync(client);
                 return ValueTask.CompletedTask;
             });
+            _ = ProgressRelay.Watch(client); // ends with the client
             Volatile.Write(ref _client, client);
             Volatile.Write(ref _lastFailure, null);
             LogConnected(_logger, Name, client.NegotiatedProtocolVersion, Catalog.Tools.Count);

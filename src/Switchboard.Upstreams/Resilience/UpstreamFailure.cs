@@ -15,10 +15,12 @@ internal static class UpstreamFailure
 
     /// <summary>
     /// Whether <paramref name="exception"/> says the upstream is unwell and so counts against its circuit. An error the
-    /// upstream answered itself is a valid answer, and a call its own caller cancelled says nothing about the upstream.
+    /// upstream answered itself is a valid answer, as is a question for the caller (input required), and a call its
+    /// own caller cancelled says nothing about the upstream.
     /// </summary>
     public static bool IsUpstreamFault(Exception exception) =>
-        exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException;
+        exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException
+            and not ModelContextProtocol.Protocol.InputRequiredException;
 
     public static string ReasonFor(Exception exception) => exception switch
     {
