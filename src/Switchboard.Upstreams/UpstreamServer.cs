@@ -56,6 +56,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             timeProvider,
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
+        Sessions = _httpClient is null ? null : new UpstreamSessions(name, options, _httpClient, loggerFactory, timeProvider);
         Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).");
         UpstreamDiagnostics.Track(this);
     }
@@ -65,6 +66,9 @@ public sealed partial class UpstreamServer : IAsyncDisposable
 
     /// <summary>What the registry shows for this server; filled once the upstream answers.</summary>
     public McpServerCatalog Catalog { get; }
+
+    /// <summary>The upstream sessions of session-based callers (HTTP upstreams only); see <see cref="UpstreamSessions"/>.</summary>
+    internal UpstreamSessions? Sessions { get; }
 
     /// <summary>How the upstream is reached.</summary>
     public UpstreamTransport Transport => _options.Transport;
@@ -321,6 +325,11 @@ public sealed partial class UpstreamServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _client, null) is { } client)
         {
             await client.DisposeAsync();
+        }
+
+        if (Sessions is not null)
+        {
+            await Sessions.DisposeAsync();
         }
 
         _httpClient?.Dispose();

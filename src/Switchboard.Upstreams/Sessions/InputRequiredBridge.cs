@@ -35,7 +35,9 @@ internal static class InputRequiredBridge
         using var progress = ProgressRelay.Relay(caller, request.Server, forwarded);
         try
         {
-            return await upstream.CallToolAsync(forwarded, cancellationToken);
+            return upstream.Sessions is { } sessions
+                ? await sessions.RunAsync(request.Server, token => upstream.CallToolAsync(forwarded, token), cancellationToken)
+                : await upstream.CallToolAsync(forwarded, cancellationToken);
         }
         catch (InputRequiredException asked)
         {

@@ -26,9 +26,13 @@ internal static class UpstreamRequests
     }
 
     /// <summary>Sends <paramref name="method"/> and returns its result.</summary>
+    /// <remarks>
     /// <exception cref="InputRequiredException">The upstream needs the caller's input first.</exception>
+    /// Sent in the caller's own upstream session when <see cref="UpstreamSessions.RunAsync"/> opened one for this call.
+    /// </remarks>
     public static async Task<JsonNode?> SendAsync(McpClient client, string method, JsonNode? parameters, CancellationToken cancellationToken)
     {
+        client = UpstreamSessions.Current ?? client;
         if (!UsesPerRequestMetadata(client.NegotiatedProtocolVersion) && parameters?["_meta"] is JsonObject meta)
         {
             // A session-based upstream learnt the capabilities at initialize; the caller's are for 2026-07-28 upstreams.
