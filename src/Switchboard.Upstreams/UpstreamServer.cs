@@ -12,6 +12,7 @@ using Switchboard.Upstreams.Health;
 using Switchboard.Upstreams.Http;
 using Switchboard.Upstreams.Pinning;
 using Switchboard.Upstreams.Resilience;
+using Switchboard.Upstreams.Sessions;
 using Switchboard.Upstreams.Stdio;
 
 namespace Switchboard.Upstreams;
@@ -56,6 +57,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             timeProvider,
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
+        Sessions = _httpClient is null ? null : new UpstreamSessions(name, options, _httpClient, loggerFactory, timeProvider);
         Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync };
         _pool = options.Transport == UpstreamTransport.Stdio ? new StdioProcessPool(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
         _clients = _pool ?? (IUpstreamClientSource)this;
@@ -67,6 +69,9 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
 
     /// <summary>What the registry shows for this server; filled once the upstream answers.</summary>
     public McpServerCatalog Catalog { get; }
+
+    /// <summary>The upstream sessions of session-based callers (HTTP upstreams only); see <see cref="UpstreamSessions"/>.</summary>
+    internal UpstreamSessions? Sessions { get; }
 
     /// <summary>How the upstream is reached.</summary>
     public UpstreamTransport Transport => _options.Transport;
@@ -111,7 +116,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             return await _resilience.ExecuteAsync(
                 UpstreamCallPolicy.IsSafe(Catalog, request.Name),
                 UpstreamCallPolicy.TimeoutFor(_options, request.Name),
-                static (state, token) => OnClientAsync(state.Clients, static (client, request, token) => client.CallToolAsync(request, token), state.Request, token),
+                static (state, token) => OnClientAsync(state.Clients, static async (client, request, token) => await UpstreamRequests.CallToolAsync(client, request, token), state.Request, token),
                 (Clients: _clients, Request: request),
                 cancellationToken);
         }
@@ -224,7 +229,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
                 await DropAsync(ended);
             }
 
-            var transport = HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory);
+            var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory));
             var client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, cancellationToken);
             try
             {
@@ -259,6 +264,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             return ValueTask.CompletedTask;
         });
         WatchCatalog(client);
+        _ = ProgressRelay.Watch(client); // ends with the client
     }
 
     ValueTask<McpClient> IUpstreamClientSource.AcquireAsync(CancellationToken cancellationToken) => ConnectAsync(cancellationToken);
@@ -373,6 +379,11 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         if (Interlocked.Exchange(ref _client, null) is { } client)
         {
             await client.DisposeAsync();
+        }
+
+        if (Sessions is not null)
+        {
+            await Sessions.DisposeAsync();
         }
 
         _httpClient?.Dispose();

@@ -1,5 +1,6 @@
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Switchboard.Upstreams.Sessions;
 
 namespace Switchboard.Upstreams.Catalog;
 
@@ -16,8 +17,8 @@ internal sealed class ForwardedTool(UpstreamServer upstream, Tool definition, st
     public override async ValueTask<CallToolResult> InvokeAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken = default)
     {
         // Called under the exposed name (server__tool on /mcp, or a rename); the upstream knows the tool by its own. Only the
-        // arguments travel: the caller's _meta speaks for the caller's session, not for the gateway's upstream one.
-        var forwarded = new CallToolRequestParams { Name = upstreamName, Arguments = request.Params?.Arguments };
-        return await upstream.CallToolAsync(forwarded, cancellationToken);
+        // arguments, the caller's capabilities and its answers to the upstream's questions travel: the caller's
+        // other _meta speaks for the caller's session, not for the gateway's upstream one.
+        return await InputRequiredBridge.CallToolAsync(upstream, upstreamName, request, cancellationToken);
     }
 }

@@ -19,11 +19,12 @@ internal static class UpstreamFailure
 
     /// <summary>
     /// Whether <paramref name="exception"/> says the upstream is unwell and so counts against its circuit. An error the
-    /// upstream answered itself is a valid answer, a call its own caller cancelled says nothing about the upstream, and
-    /// a call refused as busy never reached it.
+    /// upstream answered itself is a valid answer, as is a question for the caller (input required), a call its own
+    /// caller cancelled says nothing about the upstream, and a call refused as busy never reached it.
     /// </summary>
     public static bool IsUpstreamFault(Exception exception) =>
-        exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException and not UpstreamBusyException;
+        exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException
+            and not UpstreamBusyException and not ModelContextProtocol.Protocol.InputRequiredException;
 
     /// <summary>Whether <paramref name="exception"/> is a failure to show the client as an upstream error (not its own cancellation).</summary>
     public static bool IsClientVisible(Exception exception) =>

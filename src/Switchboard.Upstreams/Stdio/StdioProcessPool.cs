@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
 using Switchboard.Upstreams.Diagnostics;
 
+using Switchboard.Upstreams.Sessions;
+
 namespace Switchboard.Upstreams.Stdio;
 
 /// <summary>
@@ -252,7 +254,7 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
             timeout.CancelAfter(_options.Timeout);
-            var transport = StdioUpstreamTransport.Create(Server, _options, OnStandardError);
+            var transport = new InputRequiredPassThroughTransport(StdioUpstreamTransport.Create(Server, _options, OnStandardError));
             client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, timeout.Token);
             await _prepare(client, timeout.Token);
             var process = new PooledProcess(client, _time.GetUtcNow());

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace Switchboard.Upstreams.Sessions;
+
+/// <summary>
+/// What the caller can answer (elicitation, sampling, roots), carried to a 2026-07-28 upstream in the request's
+/// <c>_meta</c>, so it asks only what the caller can give. The SDK client lays its own (empty) capabilities over
+/// these without removing any.
+/// </summary>
+internal static class CallerCapabilities
+{
+    /// <summary>The 2026-07-28 per-request key (SEP-2575).</summary>
+    public const string MetaKey = "io.modelcontextprotocol/clientCapabilities";
+
+    /// <summary>A <c>_meta</c> object with the caller's capabilities, or null when it declared none.</summary>
+    public static JsonObject? Meta(ClientCapabilities? capabilities) =>
+        capabilities is null
+            ? null
+            : new JsonObject { [MetaKey] = JsonSerializer.SerializeToNode(capabilities, McpJsonUtilities.DefaultOptions.GetTypeInfo<ClientCapabilities>()) };
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Switchboard.Upstreams.Sessions;
+
+/// <summary>
+/// Sends a forwarded request to an upstream so that an input-required result comes back to the gateway as
+/// <see cref="InputRequiredException"/> (with the upstream's own <c>requestState</c>) instead of being answered by
+/// the shared client (<see cref="InputRequiredPassThroughTransport"/>).
+/// </summary>
+internal static class UpstreamRequests
+{
+    /// <summary>The first revision whose requests carry their own metadata (client capabilities) instead of a session.</summary>
+    public const string PerRequestMetadataVersion = "2026-07-28";
+
+    /// <summary>Forwards <c>tools/call</c>.</summary>
+    /// <exception cref="InputRequiredException">The upstream needs the caller's input first.</exception>
+    public static async Task<CallToolResult> CallToolAsync(McpClient client, CallToolRequestParams parameters, CancellationToken cancellationToken)
+    {
+        var result = await SendAsync(client, RequestMethods.ToolsCall, JsonSerializer.SerializeToNode(parameters, McpJsonUtilities.DefaultOptions.GetTypeInfo<CallToolRequestParams>()), cancellationToken);
+        return result.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<CallToolResult>())
+            ?? throw new McpException("The upstream's tools/call result was empty.");
+    }
+
+    /// <summary>Sends <paramref name="method"/> and returns its result.</summary>
+    /// <remarks>
+    /// <exception cref="InputRequiredException">The upstream needs the caller's input first.</exception>
+    /// Sent in the caller's own upstream session when <see cref="UpstreamSessions.RunAsync"/> opened one for this call.
+    /// </remarks>
+    public static async Task<JsonNode?> SendAsync(McpClient client, string method, JsonNode? parameters, CancellationToken cancellationToken)
+    {
+        client = UpstreamSessions.Current ?? client;
+        if (!UsesPerRequestMetadata(client.NegotiatedProtocolVersion) && parameters?["_meta"] is JsonObject meta)
+        {
+            // A session-based upstream learnt the capabilities at initialize; the caller's are for 2026-07-28 upstreams.
+            meta.Remove(CallerCapabilities.MetaKey);
+        }
+
+        var request = new JsonRpcRequest
+        {
+            Method = method,
+            Params = parameters,
+            Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [InputRequiredPassThroughTransport.PassThroughKey] = true } },
+        };
+        var response = await client.SendRequestAsync(request, cancellationToken);
+        return InputRequiredPassThroughTransport.TryTakeInputRequired(response.Result, out var inputRequired)
+            ? throw new InputRequiredException(inputRequired)
+            : response.Result;
+    }
+
+    /// <summary>Whether <paramref name="protocolVersion"/> is 2026-07-28 or later.</summary>
+    public static bool UsesPerRequestMetadata(string? protocolVersion) =>
+        protocolVersion is not null && string.CompareOrdinal(protocolVersion, PerRequestMetadataVersion) >= 0;
+}
