@@ -102,6 +102,8 @@ public static class TelemetryExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ManagementOptions>, ManagementOptionsValidator>());
         builder.Services.TryAddSingleton<ManagementServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagementServer>());
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TlsCertificateExpiry>());
         return builder;
     }
 
