@@ -84,7 +84,10 @@ public static class TelemetryExtensions
                 .AddAspNetCoreInstrumentation(o => o.Filter = static context => !IsProbeOrScrape(context.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
+                // Spans are made from StackExchange.Redis's profiling sessions, polled every 100 ms while commands come in.
+                .AddRedisInstrumentation(o => o.FlushInterval = TimeSpan.FromSeconds(1))
                 .AddSource([.. SwitchboardSources, McpSdkName]));
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisTracing>());
             builder.Logging.AddOpenTelemetry(o =>
             {
                 o.IncludeFormattedMessage = true;
