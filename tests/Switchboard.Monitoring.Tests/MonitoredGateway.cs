@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Npgsql;
 using Switchboard.Testing;
 
@@ -7,7 +9,7 @@ namespace Switchboard.Monitoring.Tests;
 /// A published <c>switchboard serve</c> as production runs it, with everything its metrics describe: its own
 /// PostgreSQL (private cluster on a private port, so that stopping it disturbs nobody) and Redis, and one federated
 /// upstream (<c>switchboard mcp utilities</c> with a SQLite state of its own, mounted as <c>remote</c> with a key of
-/// the upstream's). <c>/metrics</c> is served on the management port. Three keys: an agent (unlimited), an operator held to a tight default rate limit, and a viewer (no tool calls).
+/// the upstream's); the built-in <c>everything</c> server, whose tasks fill the queue; an HTTPS URL with a self-signed certificate. <c>/metrics</c> is served on the management port. Three keys: an agent (unlimited), an operator held to a tight default rate limit, and a viewer (no tool calls).
 /// </summary>
 internal sealed class MonitoredGateway : IAsyncDisposable
 {
@@ -81,13 +83,6 @@ internal sealed class MonitoredGateway : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether the management port serves a metric whose name starts with <paramref name="prefix"/>.</summary>
-    public async Task<bool> ExposesAsync(string prefix, CancellationToken cancellationToken)
-    {
-        string metrics = await Probe.GetStringAsync(new Uri($"http://127.0.0.1:{ManagementPort}/metrics"), cancellationToken);
-        return metrics.Split('\n').Any(line => line.StartsWith(prefix, StringComparison.Ordinal));
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (_gateway is not null)
@@ -118,7 +113,9 @@ internal sealed class MonitoredGateway : IAsyncDisposable
         _gateway = new BackgroundProcess("switchboard serve", PublishedSwitchboard.Path,
         [
             "serve",
-            "--urls", $"http://127.0.0.1:{Port}",
+            // HTTPS beside HTTP, with a self-signed certificate, so that the certificate-expiry series has data.
+            "--urls", $"http://127.0.0.1:{Port};https://127.0.0.1:{LoopbackPort.Next()}",
+            .. WriteCertificate(),
             $"--Management:Urls=http://127.0.0.1:{ManagementPort}",
             .. StorageFlags,
             "--Storage:MigrateOnStart=false",
@@ -148,6 +145,18 @@ internal sealed class MonitoredGateway : IAsyncDisposable
             _directory);
         await _gateway.WaitUntilAsync(() => IsOkAsync($"http://127.0.0.1:{Port}/healthz/ready"), Timeout);
         await _gateway.WaitUntilAsync(() => IsOkAsync($"http://127.0.0.1:{ManagementPort}/metrics"), Timeout);
+    }
+
+    /// <summary>A self-signed certificate valid for 30 more days, as PEM files Kestrel serves by default on HTTPS URLs.</summary>
+    private string[] WriteCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=switchboard-monitoring.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        string certificatePath = Path.Combine(_directory, "tls.crt"), keyPath = Path.Combine(_directory, "tls.key");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return [$"--Kestrel:Certificates:Default:Path={certificatePath}", $"--Kestrel:Certificates:Default:KeyPath={keyPath}"];
     }
 
     private async Task<string> CreateKeyAsync(string name, string role, CancellationToken cancellationToken) =>

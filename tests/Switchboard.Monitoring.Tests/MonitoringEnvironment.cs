@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.Versioning;
+using System.Text.Json;
 using Switchboard.Testing;
 
 // Prometheus, Alertmanager and PostgreSQL run as Debian packages here: Linux only, as the deployment is.
@@ -28,6 +29,15 @@ internal static class MonitoringEnvironment
 
     public static string Alertmanager => Executable("SWITCHBOARD_TEST_ALERTMANAGER", "/usr/bin/prometheus-alertmanager");
 
+    /// <summary>
+    /// The Argo Rollouts canary analysis queries, extracted from the rendered chart by <c>scripts/test-monitoring.sh</c>
+    /// (<c>scripts/k8s/analysis-rules.mjs --json</c>), with the pod-template hash they select; null when not given.
+    /// </summary>
+    public static AnalysisQueries? CanaryAnalysis { get; } =
+        Environment.GetEnvironmentVariable("SWITCHBOARD_MONITORING_ANALYSIS_QUERIES") is { Length: > 0 } file
+            ? JsonSerializer.Deserialize<AnalysisQueries>(File.ReadAllText(file), new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            : null;
+
     /// <summary>Records a finding for the summary <c>scripts/test-monitoring.sh</c> prints at the end.</summary>
     public static void Report(string line)
     {
@@ -46,3 +56,11 @@ internal static class MonitoringEnvironment
             : throw new InvalidOperationException($"{path} does not exist. Install it with `scripts/test-monitoring.sh install` (Debian packages prometheus, prometheus-alertmanager), or name it with {variable}.");
     }
 }
+
+/// <summary>The canary analysis queries as <c>scripts/k8s/analysis-rules.mjs --json</c> writes them.</summary>
+/// <param name="RevisionHash">The <c>rollouts_pod_template_hash</c> the queries select.</param>
+/// <param name="Queries">One per analysis metric: its name (<c>record</c>) and PromQL (<c>expr</c>).</param>
+internal sealed record AnalysisQueries(string RevisionHash, IReadOnlyList<AnalysisQuery> Queries);
+
+/// <summary>One analysis metric's query.</summary>
+internal sealed record AnalysisQuery(string Record, string Expr);

@@ -54,7 +54,7 @@ public sealed class MonitoringStack : IAsyncLifetime
         _gateway = await MonitoredGateway.StartAsync(cancellationToken);
         int alertmanagerPort = AlertmanagerServer.NextPort();
         _alertmanager = await AlertmanagerServer.StartAsync(alertmanagerPort, _receiver, cancellationToken);
-        _prometheus = await PrometheusServer.StartAsync(_gateway.ManagementPort, alertmanagerPort, cancellationToken);
+        _prometheus = await PrometheusServer.StartAsync(_gateway.ManagementPort, alertmanagerPort, MonitoringEnvironment.CanaryAnalysis?.RevisionHash, cancellationToken);
         _traffic = new Traffic(_gateway.Endpoint,
         [
             new("agent calls a built-in tool", _gateway.AgentKey, "utilities__slugify"),

@@ -31,11 +31,13 @@ internal sealed partial class PrometheusServer : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<PrometheusServer> StartAsync(int scrapePort, int alertmanagerPort, CancellationToken cancellationToken)
+    public static async Task<PrometheusServer> StartAsync(int scrapePort, int alertmanagerPort, string? revisionHash, CancellationToken cancellationToken)
     {
         string directory = Directory.CreateTempSubdirectory("switchboard-prometheus-").FullName;
         string rules = Path.Combine(directory, "switchboard.rules.yml");
         await File.WriteAllTextAsync(rules, WithTestTiming(await File.ReadAllTextAsync(MonitoringEnvironment.RuleFile, cancellationToken)), cancellationToken);
+        // The pod-template hash a rollout's pods carry (the ServiceMonitor's podTargetLabels), for the canary analysis queries.
+        string targetLabels = revisionHash is null ? "{}" : $"{{rollouts_pod_template_hash: \"{revisionHash}\"}}";
         string config = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
             global:
@@ -48,7 +50,7 @@ internal sealed partial class PrometheusServer : IAsyncDisposable
             scrape_configs:
               # The rules select job="switchboard", as every shipped scrape configuration names it.
               - job_name: switchboard
-                static_configs: [{targets: ["127.0.0.1:{{scrapePort}}"]}]
+                static_configs: [{targets: ["127.0.0.1:{{scrapePort}}"], labels: {{targetLabels}}}]
             """), cancellationToken);
 
         int port = LoopbackPort.Next();

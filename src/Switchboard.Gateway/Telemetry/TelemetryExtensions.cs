@@ -84,7 +84,10 @@ public static class TelemetryExtensions
                 .AddAspNetCoreInstrumentation(o => o.Filter = static context => !IsProbeOrScrape(context.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
+                // Spans are made from StackExchange.Redis's profiling sessions, polled every 100 ms while commands come in.
+                .AddRedisInstrumentation(o => o.FlushInterval = TimeSpan.FromSeconds(1))
                 .AddSource([.. SwitchboardSources, McpSdkName]));
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisTracing>());
             builder.Logging.AddOpenTelemetry(o =>
             {
                 o.IncludeFormattedMessage = true;
@@ -102,6 +105,8 @@ public static class TelemetryExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ManagementOptions>, ManagementOptionsValidator>());
         builder.Services.TryAddSingleton<ManagementServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ManagementServer>());
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TlsCertificateExpiry>());
         return builder;
     }
 

@@ -58,6 +58,9 @@ public sealed class RedisConnection : IAsyncDisposable
     /// <summary>The configured endpoints, without passwords.</summary>
     public string Endpoint => IsConfigured ? string.Join(",", ConfigurationOptions.Parse(_options.ConnectionString!).EndPoints.Select(e => e.ToString())) : "(none)";
 
+    /// <summary>The multiplexer once <see cref="StartAsync"/> made it (connected or reconnecting); for instrumentation (Redis command spans).</summary>
+    public IConnectionMultiplexer? Multiplexer => _multiplexer;
+
     /// <summary>The database to use now, or null while Redis is unavailable or not configured.</summary>
     public IDatabase? Database => IsAvailable ? _multiplexer!.GetDatabase() : null;
 

@@ -9,12 +9,13 @@ namespace Switchboard.Gateway.Tests.Telemetry;
 /// <summary>
 /// One MCP tool call through the published <c>switchboard serve</c> to a remote <c>switchboard mcp everything</c>
 /// makes one trace across both processes, exported over OTLP/HTTP (configured by the standard <c>OTEL_*</c>
-/// variables only) to a receiver in the test: the gateway's request, tool call, policy, rate limit, audit append and
-/// upstream hop, and the upstream's request and tool call as their children.
+/// variables only) to a receiver in the test: the gateway's request, tool call, policy, rate limit (with its Redis
+/// round trip), audit append and upstream hop, and the upstream's request and tool call as their children.
 /// </summary>
 public sealed class TraceTests : IDisposable
 {
     private const string Tool = "remote__test_simple_text";
+    private const string RedisScope = "OpenTelemetry.Instrumentation.StackExchangeRedis";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-traces-").FullName;
@@ -40,6 +41,9 @@ public sealed class TraceTests : IDisposable
                     $"--Storage:DataDirectory={directory}",
                     $"--Servers:remote:Url={upstreamUrl}/mcp",
                     $"--Servers:remote:Headers:Authorization=Bearer {upstreamKey}",
+                    // With Redis, the rate limiter's script and the cache's reads are Redis round trips: spans of their own.
+                    $"--Redis:ConnectionString={TestServices.Redis}",
+                    $"--Redis:KeyPrefix=t{Guid.NewGuid():N}:",
                 ],
                 directory,
                 Timeout,
@@ -84,6 +88,19 @@ public sealed class TraceTests : IDisposable
                 () => Task.FromResult(receiver.Spans.Any(s => s.Service == "gateway" && s.Span.Name == "switchboard.audit.commit" && s.Span.Links.Any(l => Convert.ToHexStringLower(l.SpanId.Span) == append.SpanId))),
                 Timeout,
                 "no audit commit span links to the call's audit append");
+
+            // The Redis spans are made from StackExchange.Redis's profiling sessions, drained after the command: wait for them.
+            await Poll.UntilAsync(
+                () => Task.FromResult(receiver.Spans.Any(s => s.TraceId == toolCallSpan.TraceId && s.Scope == RedisScope)),
+                Timeout,
+                $"no Redis command span in the call's trace; received:{Environment.NewLine}{string.Join(Environment.NewLine, receiver.Spans)}");
+            trace = [.. receiver.Spans.Where(s => s.TraceId == toolCallSpan.TraceId)];
+            shown = string.Join(Environment.NewLine, trace);
+            var rateLimit = trace.First(s => s.Service == "gateway" && s.Span.Name == "switchboard.rate_limit" && s.ParentSpanId == toolCallSpan.SpanId);
+            var redisCommand = trace.FirstOrDefault(s => s.Scope == RedisScope && s.ParentSpanId == rateLimit.SpanId);
+            Assert.True(redisCommand is not null, $"no Redis command span under the rate limit:{Environment.NewLine}{shown}");
+            Assert.Equal(Span.Types.SpanKind.Client, redisCommand.Span.Kind);
+            Assert.Equal("redis", redisCommand.Attribute("db.system.name") ?? redisCommand.Attribute("db.system"));
 
             Assert.True(IsBelow(hop, toolCallSpan, trace), shown);
             Assert.True(IsBelow(httpClient, hop, trace), shown);

@@ -27,6 +27,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: gateway
 {{- end }}
 
+{{/* The queue's worker pods: what the worker Deployment and its PDB select. */}}
+{{- define "switchboard.workerSelectorLabels" -}}
+{{ include "switchboard.selectorLabels" . }}
+app.kubernetes.io/component: worker
+{{- end }}
+
+{{/* "true" when a worker Deployment runs the queued jobs: PostgreSQL only (SQLite is one process's file). */}}
+{{- define "switchboard.runsWorker" -}}
+{{- if and .Values.worker.enabled (not (include "switchboard.usesSqlite" .)) }}true{{ end }}
+{{- end }}
+
 {{- define "switchboard.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{ include "switchboard.selectorLabels" . }}

@@ -42,6 +42,11 @@ spec:
             name: {{ include "switchboard.fullname" . }}
       env:
         {{- include "switchboard.env" . | nindent 8 }}
+        {{- if and (include "switchboard.runsWorker" .) (not .Values.worker.gatewayRunsJobs) }}
+        # The worker Deployment runs the queued jobs; the gateway only enqueues them.
+        - name: SWITCHBOARD__Queue__InProcessWorker
+          value: "false"
+        {{- end }}
         {{- with .Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
