@@ -10,6 +10,10 @@ using Switchboard.Workflows.Engine;
 
 namespace Switchboard.Gateway.Api;
 
+/// <summary>Adds a version of a workflow.</summary>
+/// <param name="Source">The definition, YAML or JSON text.</param>
+public sealed record AddWorkflowRequest(string? Source);
+
 /// <summary>Starts a run.</summary>
 /// <param name="Workflow">The workflow's name.</param>
 /// <param name="Version">A stored version; the latest when left out.</param>
@@ -33,13 +37,17 @@ internal static class WorkflowsApi
     public static void MapWorkflowsApi(this RouteGroupBuilder api)
     {
         var workflows = api.MapGroup("/workflows");
-        // The body is the definition itself, YAML or JSON, so the author's line numbers are the ones errors name.
-        workflows.MapPost("/", async Task<IResult> (HttpContext http, WorkflowEngine engine, CancellationToken ct) =>
+        // The definition travels as text, YAML or JSON, so the lines that errors name are the author's own.
+        workflows.MapPost("/", async Task<IResult> (AddWorkflowRequest request, HttpContext http, WorkflowEngine engine, CancellationToken ct) =>
             {
-                string source = await new StreamReader(http.Request.Body).ReadToEndAsync(ct);
+                if (string.IsNullOrWhiteSpace(request.Source))
+                {
+                    return AdminApi.BadRequest("Send the definition as {\"source\": \"<YAML or JSON text>\"}.");
+                }
+
                 try
                 {
-                    var stored = await engine.AddAsync(source, AdminApi.Actor(http), ct);
+                    var stored = await engine.AddAsync(request.Source, AdminApi.Actor(http), ct);
                     return TypedResults.Created($"/api/v1/workflows/{stored.Name}/{stored.Version}", Describe(stored));
                 }
                 catch (WorkflowDefinitionException e)
@@ -53,7 +61,6 @@ internal static class WorkflowsApi
                     return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
                 }
             })
-            .Accepts<string>("application/yaml", "application/json", "text/plain")
             .Requires(Actions.ManageWorkflows);
         workflows.MapGet("/", async (WorkflowStore store, CancellationToken ct) =>
                 TypedResults.Ok((await store.ListVersionsAsync(ct)).GroupBy(v => v.Name).Select(g => new { name = g.Key, latest = g.Max(v => v.Version), versions = g.Select(v => v.Version).ToArray() })))

@@ -127,17 +127,6 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
                 return before;
             }
 
-            if (after.Run != before.Run)
-            {
-                await using var update = connection.Command("UPDATE workflow_runs SET state = @state, error = @error, updated_at = @now, finished_at = @finished WHERE id = @id", transaction);
-                update.With("state", Name(after.Run.State)).With("error", after.Run.Error).With("now", database.ToDb(now)).With("finished", database.ToDb(after.Run.FinishedAt)).With("id", id);
-                await update.ExecuteNonQueryAsync(ct);
-                if (after.Run.State != before.Run.State)
-                {
-                    await AddEventAsync(connection, transaction, id, null, Name(after.Run.State), after.Run.Error, now, ct);
-                }
-            }
-
             var old = before.Steps.ToDictionary(s => s.Key, StringComparer.Ordinal);
             foreach (var step in after.Steps)
             {
@@ -157,6 +146,18 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
                     {
                         await AddEventAsync(connection, transaction, id, step.Key, Name(step.State), step.Error, now, ct);
                     }
+                }
+            }
+
+            // The run's change after its steps': the event log reads "the last step failed, then the run did".
+            if (after.Run != before.Run)
+            {
+                await using var update = connection.Command("UPDATE workflow_runs SET state = @state, error = @error, updated_at = @now, finished_at = @finished WHERE id = @id", transaction);
+                update.With("state", Name(after.Run.State)).With("error", after.Run.Error).With("now", database.ToDb(now)).With("finished", database.ToDb(after.Run.FinishedAt)).With("id", id);
+                await update.ExecuteNonQueryAsync(ct);
+                if (after.Run.State != before.Run.State)
+                {
+                    await AddEventAsync(connection, transaction, id, null, Name(after.Run.State), after.Run.Error, now, ct);
                 }
             }
 

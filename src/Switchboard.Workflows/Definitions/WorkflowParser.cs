@@ -18,8 +18,16 @@ public sealed partial class WorkflowParser
     /// <summary>Parses <paramref name="source"/>, or throws <see cref="WorkflowDefinitionException"/> with every error found.</summary>
     public static WorkflowDefinition Parse(string source)
     {
+        var errors = new List<DefinitionError>();
+        var definition = Read(source, errors);
+        return errors.Count > 0 ? throw new WorkflowDefinitionException(errors) : definition!;
+    }
+
+    /// <summary>Parses what it can of <paramref name="source"/>, adding every error to <paramref name="errors"/>; null when it is not YAML at all.</summary>
+    public static WorkflowDefinition? Read(string source, List<DefinitionError> errors)
+    {
         ArgumentNullException.ThrowIfNull(source);
-        var parser = new WorkflowParser();
+        ArgumentNullException.ThrowIfNull(errors);
         var stream = new YamlStream();
         try
         {
@@ -27,16 +35,20 @@ public sealed partial class WorkflowParser
         }
         catch (YamlException e)
         {
-            throw new WorkflowDefinitionException([new DefinitionError(new SourcePosition((int)e.Start.Line, (int)e.Start.Column), $"not valid YAML or JSON: {e.InnerException?.Message ?? e.Message}")]);
+            errors.Add(new DefinitionError(new SourcePosition((int)e.Start.Line, (int)e.Start.Column), $"not valid YAML or JSON: {e.InnerException?.Message ?? e.Message}"));
+            return null;
         }
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            throw new WorkflowDefinitionException([new DefinitionError(new SourcePosition(1, 1), "a definition is one mapping with name, inputs and steps")]);
+            errors.Add(new DefinitionError(new SourcePosition(1, 1), "a definition is one mapping with name, inputs and steps"));
+            return null;
         }
 
+        var parser = new WorkflowParser();
         var definition = parser.ReadWorkflow(root);
-        return parser._errors.Count > 0 ? throw new WorkflowDefinitionException(parser._errors) : definition;
+        errors.AddRange(parser._errors);
+        return definition;
     }
 
     internal static SourcePosition At(YamlNode node) => new((int)node.Start.Line, (int)node.Start.Column);

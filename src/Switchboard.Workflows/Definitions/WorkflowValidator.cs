@@ -13,9 +13,16 @@ public static class WorkflowValidator
     public static WorkflowDefinition ParseAndValidate(string source, Func<string, bool> toolExists)
     {
         ArgumentNullException.ThrowIfNull(toolExists);
-        var definition = WorkflowParser.Parse(source);
-        var errors = Validate(definition, toolExists);
-        return errors.Count > 0 ? throw new WorkflowDefinitionException(errors) : definition;
+        var errors = new List<DefinitionError>();
+        var definition = WorkflowParser.Read(source, errors);
+        if (definition is not null)
+        {
+            errors.AddRange(Validate(definition, toolExists));
+        }
+
+        return errors.Count > 0
+            ? throw new WorkflowDefinitionException([.. errors.OrderBy(e => e.Position.Line).ThenBy(e => e.Position.Column)])
+            : definition!;
     }
 
     /// <summary>The errors in a parsed definition, by position.</summary>

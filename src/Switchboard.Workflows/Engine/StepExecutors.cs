@@ -26,6 +26,9 @@ public abstract record StepResult
     /// <summary>This attempt failed; retried while the step's policy allows.</summary>
     public sealed record Failed(string Error) : StepResult;
 
+    /// <summary>Refused for now (a rate limit): not an attempt; the same attempt runs again after <paramref name="After"/>.</summary>
+    public sealed record Deferred(string Reason, TimeSpan After) : StepResult;
+
     /// <summary>Waits for something outside the run (an approval).</summary>
     public sealed record Waiting : StepResult;
 }
@@ -74,6 +77,7 @@ public sealed class ToolStepExecutor(ToolCallJobHandler tools, McpServerRegistry
         {
             JobOutcome.Completed completed => Read(JsonSerializer.Deserialize<CallToolResult>(completed.Result, McpJsonUtilities.DefaultOptions)!),
             JobOutcome.Failed failed => new StepResult.Failed(JsonNode.Parse(failed.Error)?["message"]?.GetValue<string>() ?? failed.Error),
+            JobOutcome.Retry { After: { } after } limited => new StepResult.Deferred(limited.Reason, after),
             JobOutcome.Retry retry => new StepResult.Failed(retry.Reason),
             _ => new StepResult.Failed($"the tool '{context.Step.Tool}' asked for input, which a workflow step cannot give"),
         };

@@ -146,8 +146,10 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
 
     private Task EnqueueAsync(WorkflowRun run, WorkflowJobPayload payload, DateTimeOffset? runAt, CancellationToken cancellationToken)
     {
-        // A step's attempt gets one job: the key makes a repeated decision (a retried job, two workers) enqueue nothing new.
-        string? key = payload.Step is null ? null : $"workflow:{run.Id}:{payload.Step}:{payload.Attempt}{(payload.ApprovalTimeout ? ":timeout" : string.Empty)}";
+        // A step's attempt gets one job per scheduled time: the key makes a repeated decision (a retried job, two
+        // workers) enqueue nothing new, while an attempt deferred by a rate limit (a new run_at) gets a new job.
+        string? key = payload.Step is null ? null
+            : $"workflow:{run.Id}:{payload.Step}:{payload.Attempt}:{(payload.ApprovalTimeout ? "timeout" : runAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))}";
         var draft = new JobDraft(WorkflowJobHandler.JobKind, run.PrincipalId, run.PrincipalRoles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.WorkflowJobPayload))
         {
             RunAt = runAt,

@@ -145,6 +145,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             {
                 StepResult.Succeeded ok => row with { State = StepState.Completed, Output = ok.Output?.ToJsonString() ?? "null", Error = null, FinishedAt = now },
                 StepResult.Waiting => row with { State = StepState.Waiting },
+                StepResult.Deferred deferred => row with { State = StepState.Scheduled, RunAt = now + Jitter(deferred.After), Error = deferred.Reason },
                 StepResult.Failed failed when row.Attempt < step.Retry.MaxAttempts =>
                     row with { State = StepState.Scheduled, Attempt = row.Attempt + 1, RunAt = now + step.Retry.DelayBefore(row.Attempt + 1), Error = failed.Error },
                 StepResult.Failed failed => row with { State = StepState.Failed, Error = failed.Error, FinishedAt = now },
@@ -152,6 +153,10 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             };
             return Replace(s, next, definition, now);
         }, cancellationToken);
+
+    // Between the wait asked for and half as much again, so deferred items do not all come back at one instant.
+    private static TimeSpan Jitter(TimeSpan after) =>
+        TimeSpan.FromMilliseconds(Math.Max(after.TotalMilliseconds, 100) * (1 + (Random.Shared.NextDouble() / 2)));
 
     private static RunSnapshot Replace(RunSnapshot s, StepRow row, WorkflowDefinition definition, DateTimeOffset now, bool advance = true)
     {

@@ -22,7 +22,11 @@ public abstract record JobOutcome
     public sealed record Failed(string Error) : JobOutcome;
 
     /// <summary>A transient failure: retried after the backoff, dead-lettered after the last attempt.</summary>
-    public sealed record Retry(string Reason) : JobOutcome;
+    public sealed record Retry(string Reason) : JobOutcome
+    {
+        /// <summary>When the refusal said how long to wait (a rate limit's retry-after).</summary>
+        public TimeSpan? After { get; init; }
+    }
 
     /// <summary>Waits for the client's answers (JSON: <c>{"inputRequests":…,"requestState":…}</c>).</summary>
     public sealed record NeedsInput(string InputRequests) : JobOutcome;

@@ -60,7 +60,7 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
         {
             return grant.Outcome == AccessOutcome.Denied
                 ? Failed((McpErrorCode)grant.ErrorCode!.Value, $"Permission denied: {principal.Id} may no longer call the tool '{target}'; {grant.Reason}.")
-                : new JobOutcome.Retry($"{grant.Reason} (retry after {grant.RetryAfterSeconds} s)");
+                : new JobOutcome.Retry($"{grant.Reason} (retry after {grant.RetryAfterSeconds} s)") { After = TimeSpan.FromSeconds(grant.RetryAfterSeconds) };
         }
 
         var request = CallParameters(job, payload);

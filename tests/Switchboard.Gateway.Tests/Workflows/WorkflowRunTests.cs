@@ -1,0 +1,220 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Tasks;
+using Switchboard.Testing;
+
+namespace Switchboard.Gateway.Tests.Workflows;
+
+/// <summary>
+/// The workflow engine end to end through the REST API, with the published executable on real PostgreSQL: fan-out,
+/// approval, retries and compensation in one run; a worker killed mid-step; bad definitions; another principal.
+/// </summary>
+public sealed class WorkflowRunTests
+{
+    private static readonly TimeSpan Finish = TimeSpan.FromSeconds(90);
+
+    private const string Saga = """
+        name: saga
+        inputs:
+          names:
+        steps:
+          - id: greet_all
+            foreach: "${{ inputs.names }}"
+            concurrency: 8
+            do:
+              tool: everything/greet
+              arguments:
+                name: "${{ item }}"
+          - id: approve
+            approval: Reserve and charge?
+          - id: reserve
+            tool: everything/greet
+            arguments:
+              name: "${{ steps.greet_all.output[99] }}"
+            compensate:
+              tool: everything/greet
+              arguments:
+                name: "release ${{ steps.reserve.output }}"
+          - id: charge
+            tool: everything/test_error_handling
+            retry:
+              max_attempts: 3
+              backoff: 100ms
+        """;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task FanOutApprovalRetriesAndCompensation_ThroughRest_OnPostgres()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
+        // The REST polling of this test is not limited; the fan-out's tool calls keep the default per-tool limit
+        // (burst 50, 5 a second), so half the items are deferred by it and must still complete.
+        var gateway = await cluster.StartServeAsync(
+            "--RateLimits:Roles:admin:PerPrincipal:Permits=100000", "--RateLimits:Roles:admin:PerPrincipal:Burst=10000", "--RateLimits:Roles:admin:PerPrincipal:Period=00:01:00",
+            "--RateLimits:Roles:admin:PerPrincipalTool:Permits=300", "--RateLimits:Roles:admin:PerPrincipalTool:Burst=50", "--RateLimits:Roles:admin:PerPrincipalTool:Period=00:01:00");
+        using var admin = Client(gateway, cluster.AdminKey);
+        using (var added = await admin.PostAsJsonAsync("workflows", new { source = Saga }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        }
+
+        var names = Enumerable.Range(0, 100).Select(i => $"n{i}").ToArray();
+        string runId = await StartAsync(admin, "saga", new { names });
+        var waiting = await WaitForAsync(admin, runId, r => Step(r, "approve").GetProperty("state").GetString() == "waiting", "the approval never waited");
+
+        var fanOut = Step(waiting, "greet_all");
+        Assert.Equal("completed", fanOut.GetProperty("state").GetString());
+        Assert.Equal(names.Select(n => $"Hello, {n}!"), fanOut.GetProperty("output").EnumerateArray().Select(o => o.GetString()));
+        var duration = fanOut.GetProperty("finishedAt").GetDateTimeOffset() - fanOut.GetProperty("startedAt").GetDateTimeOffset();
+        TestContext.Current.SendDiagnosticMessage($"fan-out of 100 items at concurrency 8: {duration.TotalMilliseconds:F0} ms");
+        Assert.Equal(100, waiting.GetProperty("steps").EnumerateArray().Count(s => s.GetProperty("key").GetString()!.StartsWith("greet_all[", StringComparison.Ordinal)));
+
+        // Another principal sees no run, cannot approve it.
+        string otherKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "other-agent", "agent");
+        using var other = Client(gateway, otherKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsJsonAsync($"runs/{runId}/approvals", new { step = "approve", approved = true }, Ct)).StatusCode);
+
+        using (var approved = await admin.PostAsJsonAsync($"runs/{runId}/approvals", new { step = "approve", approved = true, comment = "go" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        }
+
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed" or "cancelled", "the run never finished");
+        Assert.Equal("failed", done.GetProperty("state").GetString());
+        Assert.Contains("charge", done.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var charge = Step(done, "charge");
+        Assert.Equal("failed", charge.GetProperty("state").GetString());
+        Assert.Equal(3, charge.GetProperty("attempt").GetInt32());
+        Assert.Equal("completed", Step(done, "approve").GetProperty("state").GetString());
+        Assert.Equal("Hello, Hello, n99!!", Step(done, "reserve").GetProperty("output").GetString());
+        var compensation = Step(done, "reserve~compensate");
+        Assert.Equal("completed", compensation.GetProperty("state").GetString());
+        Assert.Equal("Hello, release Hello, Hello, n99!!!", compensation.GetProperty("output").GetString());
+
+        // The events stream (SSE) ends with the run's end, and holds each completed step execution once.
+        string events = await admin.GetStringAsync(new Uri($"runs/{runId}/events", UriKind.Relative), Ct);
+        string lastEvent = events.Split('\n').Last(l => l.StartsWith("data:", StringComparison.Ordinal));
+        Assert.Contains("\"step\":null", lastEvent, StringComparison.Ordinal);
+        Assert.Contains("\"state\":\"failed\"", lastEvent, StringComparison.Ordinal);
+        Assert.Equal(100, events.Split('\n').Count(l => l.Contains("\"step\":\"greet_all[", StringComparison.Ordinal) && l.Contains("\"state\":\"completed\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidStep_OnPostgresWithTwoWorkers_RunCompletesWithNoStepCompletedTwice()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
+        var gateway = await cluster.StartServeAsync("--Queue:InProcessWorker=false");
+        var doomed = await cluster.StartWorkerAsync();
+        using var admin = Client(gateway, cluster.AdminKey);
+        const string Slow = """
+            name: slow
+            steps:
+              - id: compute
+                tool: everything/slow_compute
+                arguments: { seconds: 3, label: once }
+              - id: after
+                tool: everything/greet
+                arguments: { name: "${{ steps.compute.output }}" }
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source = Slow }, Ct)).StatusCode);
+        string runId = await StartAsync(admin, "slow", new { });
+        await WaitForAsync(admin, runId, r => Step(r, "compute").GetProperty("state").GetString() == "running", "the slow step never ran");
+
+        await doomed.SignalAsync("KILL");
+        await doomed.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await cluster.StartWorkerAsync();
+
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished after the worker died");
+        Assert.Equal("completed", done.GetProperty("state").GetString());
+        Assert.Equal("Hello, Computed once after 3 s.!", Step(done, "after").GetProperty("output").GetString());
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT step, COUNT(*) FROM workflow_events WHERE run_id = @run AND state = 'completed' GROUP BY step", connection);
+        command.Parameters.AddWithValue("run", runId);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var completions = new Dictionary<string, long>();
+        while (await reader.ReadAsync(Ct))
+        {
+            completions[reader.IsDBNull(0) ? "(run)" : reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        Assert.Equal(new Dictionary<string, long> { ["(run)"] = 1, ["compute"] = 1, ["after"] = 1 }, completions);
+    }
+
+    [Fact]
+    public async Task InvalidDefinitions_AreRefused_WithTheLineOfEachError()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync();
+        using var admin = Client(gateway, cluster.AdminKey);
+        const string Bad = """
+            name: bad
+            steps:
+              - id: a
+                needs: [b]
+                tool: everything/greet
+              - id: b
+                needs: [a]
+                tool: everything/no_such_tool
+              - id: c
+                needs: [ghost]
+                tool: everything/greet
+                arguments:
+                  name: "${{ steps.a.output + 1 }}"
+              - id: d
+                tool: everything/greet
+                arguments:
+                  name: "${{ steps.zzz.output }}"
+            """;
+        using var response = await admin.PostAsJsonAsync("workflows", new { source = Bad }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        var errors = problem.RootElement.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("message").GetString()!)).ToList();
+        Assert.Contains(errors, e => e.Item1 == 3 && e.Item2.Contains("cycle", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Item1 == 6 && e.Item2.Contains("'everything/no_such_tool' is not registered", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Item1 == 10 && e.Item2.Contains("needs 'ghost'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Item1 == 13 && e.Item2.Contains("expected the end", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Item1 == 17 && e.Item2.Contains("steps.zzz.output", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(new Uri("workflows/bad", UriKind.Relative), Ct)).StatusCode);
+    }
+
+    private static HttpClient Client(GatewayProcess gateway, string key)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"{gateway.Url}/api/v1/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+
+    private static async Task<string> StartAsync(HttpClient http, string workflow, object inputs)
+    {
+        using var response = await http.PostAsJsonAsync("runs", new { workflow, inputs }, Ct);
+        string body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var run = JsonDocument.Parse(body);
+        return run.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<JsonElement> WaitForAsync(HttpClient http, string runId, Func<JsonElement, bool> condition, string failure)
+    {
+        JsonElement last = default;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                last = JsonDocument.Parse(await http.GetStringAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).RootElement;
+                return condition(last);
+            },
+            Finish,
+            failure);
+        return last;
+    }
+
+    private static JsonElement Step(JsonElement run, string key) =>
+        run.GetProperty("steps").EnumerateArray().First(s => s.GetProperty("key").GetString() == key);
+}
