@@ -68,7 +68,7 @@ public sealed class RemoteServerTests : IDisposable
             $"--Servers:remote:WorkingDirectory={_workingDirectory}");
 
         await AssertServedThroughGatewayAsync(gateway);
-        int child = Assert.Single(ChildProcesses(gateway.ProcessId));
+        int child = Assert.Single(UpstreamProcesses(gateway.ProcessId));
 
         using (var process = Process.GetProcessById(child))
         {
@@ -86,7 +86,7 @@ public sealed class RemoteServerTests : IDisposable
 
         await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} did not recover after its process was killed");
         Assert.True(IsText(await gateway.CallToolAsync(_gatewayKey, "utilities__uuid_v4", Ct), text: null));
-        Assert.NotEqual(child, Assert.Single(ChildProcesses(gateway.ProcessId)));
+        Assert.NotEqual(child, Assert.Single(UpstreamProcesses(gateway.ProcessId)));
     }
 
     [Fact]
@@ -237,6 +237,10 @@ public sealed class RemoteServerTests : IDisposable
 
         process.Dispose();
     }
+
+    // The upstream processes: the gateway's children, or their children where a parent-death guard started them.
+    private static int[] UpstreamProcesses(int gateway) =>
+        [.. ChildProcesses(gateway).SelectMany(child => File.ReadAllText($"/proc/{child}/cmdline").Split('\0').Contains("stdio-guard") ? ChildProcesses(child) : [child])];
 
     private static int[] ChildProcesses(int parent) =>
         [.. Directory.GetDirectories($"/proc/{parent}/task")

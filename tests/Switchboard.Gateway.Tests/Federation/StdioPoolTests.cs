@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Switchboard.Access.Identity;
+using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Testing;
+
+namespace Switchboard.Gateway.Tests.Federation;
+
+/// <summary>
+/// The process pool of a stdio upstream in the published gateway, counted in <c>/proc</c>: bounded under a thousand
+/// concurrent callers, a crashed process started again, and no process left when the gateway is killed.
+/// </summary>
+public sealed class StdioPoolTests : IDisposable
+{
+    private const string Tool = "pooled__test_simple_text";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-stdio-pool-").FullName;
+    private readonly string _gatewayKey = ApiKeyFormat.Generate().Key;
+    // In every upstream process's command line (a configuration flag it ignores), so /proc shows which are ours.
+    private readonly string _marker = $"--Test:Marker={Guid.NewGuid():N}";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => Directory.Delete(_workingDirectory, recursive: true);
+
+    [Fact]
+    public async Task ThousandConcurrentCallers_ShareAtMostMaxProcesses()
+    {
+        await using var gateway = await StartGatewayAsync(
+            "--Servers:pooled:Stdio:MaxProcesses=3",
+            "--Servers:pooled:Timeout=00:01:00",
+            // The default limits would refuse most of a thousand calls in a second, before they reach the pool.
+            "--RateLimits:Roles:admin:PerPrincipal:Permits=100000",
+            "--RateLimits:Roles:admin:PerPrincipal:Burst=100000",
+            "--RateLimits:Roles:admin:PerPrincipalTool:Permits=100000",
+            "--RateLimits:Roles:admin:PerPrincipalTool:Burst=100000");
+        await WaitUntilServedAsync(gateway);
+
+        int most = 0;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                most = Math.Max(most, UpstreamProcesses().Count);
+                await Task.Delay(20, CancellationToken.None); // a sampling interval, not a wait for an event
+            }
+        }, CancellationToken.None);
+        var calls = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => gateway.CallToolAsync(_gatewayKey, Tool, Ct)));
+        await stop.CancelAsync();
+        await sampler;
+
+        Assert.All(calls, call => Assert.True(IsText(call), call.ToString()));
+        // More than one: the load spread to new processes; never more than the configured three.
+        Assert.InRange(most, 2, 3);
+        Assert.InRange(UpstreamProcesses().Count, 1, 3);
+        TestContext.Current.TestOutputHelper?.WriteLine($"1,000 concurrent calls: at most {most} upstream processes (MaxProcesses 3).");
+    }
+
+    [Fact]
+    public async Task CrashedProcess_IsStartedAgain_WithoutACall()
+    {
+        await using var gateway = await StartGatewayAsync();
+        await WaitUntilServedAsync(gateway);
+        var started = UpstreamProcesses();
+        Assert.True(started.Count == 1, $"{Describe(started)}{Environment.NewLine}{gateway.Output}");
+        int crashed = started[0];
+
+        var stopwatch = Stopwatch.StartNew();
+        using (var process = Process.GetProcessById(crashed))
+        {
+            process.Kill();
+            await process.WaitForExitAsync(Ct);
+        }
+
+        // MinProcesses (1) is kept by the pool itself: a new process appears with no call to start it.
+        await Poll.UntilAsync(() => UpstreamProcesses() is [var next] && next != crashed, Timeout, $"no new upstream process after the crash{Environment.NewLine}{gateway.Output}");
+        var respawned = stopwatch.Elapsed;
+        await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} did not answer after the restart");
+
+        Assert.Contains("a process exited unexpectedly", gateway.Output, StringComparison.Ordinal);
+        TestContext.Current.TestOutputHelper?.WriteLine($"crash to new process: {respawned.TotalMilliseconds:0} ms; to an answered call: {stopwatch.Elapsed.TotalMilliseconds:0} ms.");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task GatewayKilled_ParentDeathGuard_LeavesNoUpstreamProcess(bool guarded)
+    {
+        // An upstream that outlives the end of its input: the shell serves MCP through switchboard, then sleeps on.
+        await using var gateway = await StartGatewayAsync(
+            $"--Servers:pooled:Stdio:ParentDeathGuard={guarded}",
+            "--Servers:pooled:Command=/bin/sh",
+            "--Servers:pooled:Args:0=-c",
+            "--Servers:pooled:Args:1=\"$1\" mcp everything --stdio; sleep 300",
+            $"--Servers:pooled:Args:2={_marker}",
+            $"--Servers:pooled:Args:3={GatewayProcess.Executable}");
+        await WaitUntilServedAsync(gateway);
+        var ours = MarkedProcesses();
+        Assert.NotEmpty(ours);
+
+        await gateway.SignalAsync("KILL");
+        await gateway.WaitForExitAsync(Timeout);
+
+        if (guarded)
+        {
+            // The guard notices within 250 ms, gives 2 s for the end of input, then kills the tree.
+            var stopwatch = Stopwatch.StartNew();
+            await Poll.UntilAsync(() => MarkedProcesses().Count == 0, TimeSpan.FromSeconds(15), $"upstream processes outlived the gateway: {string.Join(", ", MarkedProcesses())}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"no upstream process {stopwatch.Elapsed.TotalMilliseconds:0} ms after the gateway's SIGKILL.");
+        }
+        else
+        {
+            // The control: without the guard the shell is orphaned, as every upstream was before it.
+            await Task.Delay(TimeSpan.FromSeconds(4), Ct);
+            var orphans = MarkedProcesses();
+            foreach (int pid in orphans)
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: true);
+            }
+
+            Assert.NotEmpty(orphans);
+        }
+    }
+
+    private Task<GatewayProcess> StartGatewayAsync(params string[] flags)
+    {
+        string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "gateway")).FullName;
+        return GatewayProcess.StartAsync(
+            [
+                $"--Identity:BootstrapAdminKey={_gatewayKey}",
+                $"--Storage:DataDirectory={directory}",
+                $"--Servers:pooled:Command={GatewayProcess.Executable}",
+                "--Servers:pooled:Args:0=mcp",
+                "--Servers:pooled:Args:1=everything",
+                "--Servers:pooled:Args:2=--stdio",
+                $"--Servers:pooled:Args:3={_marker}",
+                $"--Servers:pooled:WorkingDirectory={_workingDirectory}",
+                "--Servers:pooled:Timeout=00:00:20",
+                "--Servers:pooled:ReconnectInterval=00:00:00.500",
+                .. flags,
+            ],
+            directory,
+            Timeout);
+    }
+
+    private async Task WaitUntilServedAsync(GatewayProcess gateway) =>
+        await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} was not served{Environment.NewLine}{gateway.Output}");
+
+    private static bool IsText(JsonElement response) =>
+        response.TryGetProperty("result", out var result) && !(result.TryGetProperty("isError", out var isError) && isError.GetBoolean());
+
+    // The upstream processes themselves, not their guards.
+    private List<int> UpstreamProcesses() => MarkedProcesses(commandLine => !commandLine.Contains(" stdio-guard ", StringComparison.Ordinal));
+
+    private static string Describe(List<int> pids) =>
+        string.Join(Environment.NewLine, pids.Select(pid => $"{pid}: {File.ReadAllText($"/proc/{pid}/stat")}"));
+
+    private List<int> MarkedProcesses(Func<string, bool>? also = null)
+    {
+        var found = new List<int>();
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                // The gateway's own command line names the marker too, in its configuration flags.
+                bool gateway = commandLine.Contains(" serve ", StringComparison.Ordinal);
+                if (commandLine.Contains(_marker, StringComparison.Ordinal) && !gateway && (also is null || also(commandLine)))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // it exited while we looked
+            }
+        }
+
+        return found;
+    }
+}
