@@ -93,11 +93,6 @@ public sealed class UpstreamCredentialsTests
     private static string? Text(CallToolResult result) =>
         Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
 
-    private sealed class ConfiguredGateway(params string[] arguments) : GatewayServer
-    {
-        protected override string[] ExtraArguments => arguments;
-    }
-
     /// <summary>
     /// A token endpoint (<c>/token</c>, client_secret_basic) and an MCP server (<c>/mcp</c>) that accepts only the tokens
     /// it issued and has not revoked; its tool <c>whoami</c> answers with the token it was called with. Every request
