@@ -12,6 +12,9 @@ public sealed class UpstreamOptions
     /// <summary>HTTP headers sent with every request to <see cref="Url"/>: the upstream's own credentials. Never logged.</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>OAuth 2.0 client credentials for an HTTP upstream: the gateway gets its own token and sends it.</summary>
+    public Http.ClientCredentialsSettings? OAuth { get; set; }
+
     /// <summary>The executable of a stdio upstream; the gateway starts it and speaks MCP over its stdin and stdout.</summary>
     public string? Command { get; set; }
 

@@ -133,6 +133,7 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
         }
 
         failures.AddRange(Resilience.ResilienceSettingsValidator.Problems(key, upstream));
+        failures.AddRange(Http.ClientCredentialsSettings.Problems(key, upstream));
 
         return failures;
     }

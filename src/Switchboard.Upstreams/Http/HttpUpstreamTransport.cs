@@ -6,12 +6,20 @@ namespace Switchboard.Upstreams.Http;
 /// <summary>Streamable HTTP to an upstream, over one connection pool that lives as long as the upstream.</summary>
 internal static class HttpUpstreamTransport
 {
-    public static HttpClient CreateHttpClient(UpstreamOptions options, TimeProvider timeProvider) =>
-        new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) })
+    public static HttpClient CreateHttpClient(UpstreamOptions options, TimeProvider timeProvider)
+    {
+        HttpMessageHandler handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) };
+        if (options.OAuth is { } oauth)
+        {
+            handler = new ClientCredentialsHandler(oauth, timeProvider, handler);
+        }
+
+        return new HttpClient(handler)
         {
             // The resilience pipeline bounds each request; a stream of server events may outlive any fixed limit.
             Timeout = Timeout.InfiniteTimeSpan,
         };
+    }
 
     public static IClientTransport Create(string name, UpstreamOptions options, HttpClient httpClient, ILoggerFactory loggerFactory) =>
         new HttpClientTransport(

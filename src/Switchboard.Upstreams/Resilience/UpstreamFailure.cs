@@ -12,6 +12,7 @@ internal static class UpstreamFailure
     public const string CircuitOpen = "circuit-open";
     public const string Timeout = "timeout";
     public const string Busy = "busy";
+    public const string Credentials = "credentials";
     public const string Failed = "failed";
 
     /// <summary>How long a client refused as busy is told to wait.</summary>
@@ -35,6 +36,8 @@ internal static class UpstreamFailure
         BrokenCircuitException => CircuitOpen,
         TimeoutRejectedException => Timeout,
         UpstreamBusyException => Busy,
+        Http.UpstreamCredentialsException => Credentials,
+        _ when exception.InnerException is Http.UpstreamCredentialsException => Credentials,
         HttpRequestException or IOException or System.Net.Sockets.SocketException => Unreachable,
         _ when exception.InnerException is HttpRequestException or IOException => Unreachable,
         _ => Failed,
@@ -48,6 +51,7 @@ internal static class UpstreamFailure
         {
             Timeout => new McpProtocolException($"Server '{server}' did not answer in time.", SwitchboardErrorCodes.UpstreamTimeout),
             Busy => new McpProtocolException($"Server '{server}' is busy: too many calls to it are in progress; try again shortly.", SwitchboardErrorCodes.UpstreamBusy),
+            Credentials => new McpProtocolException($"Server '{server}' is unavailable: the gateway could not get its credentials for it.", SwitchboardErrorCodes.UpstreamUnavailable),
             CircuitOpen => new McpProtocolException($"Server '{server}' is unavailable: recent calls failed, so calls are paused.", SwitchboardErrorCodes.UpstreamUnavailable),
             Unreachable => new McpProtocolException($"Server '{server}' is unavailable: it could not be reached.", SwitchboardErrorCodes.UpstreamUnavailable),
             _ => new McpProtocolException($"Server '{server}' is unavailable: the request to it failed.", SwitchboardErrorCodes.UpstreamUnavailable),
