@@ -216,7 +216,16 @@ public static class GatewayServiceCollectionExtensions
         var mounted = standalone is not null
             ? registrations.Where(r => r.Name == standalone)
             : registrations.Where(r => r.Remote || (settings.Servers.TryGetValue(r.Name, out var s) && s.Enabled));
-        return new McpServerRegistry(mounted.Select(r => r.Create(services)));
+        var registry = new McpServerRegistry(mounted.Select(r => r.Create(services)));
+        if (standalone is null)
+        {
+            foreach (var (name, server) in settings.Servers.Where(s => s.Value.Compose.Count > 0))
+            {
+                registry.TryMountVirtual(name, server.Compose);
+            }
+        }
+
+        return registry;
     }
 
     private static void Bind(ServersOptions options, IConfigurationSection section)

@@ -11,6 +11,8 @@ public sealed class McpServerRegistry : IDisposable
 {
     private readonly Lock _lock = new();
     private Dictionary<string, McpServerView> _views;
+    // Virtual servers follow the mounted servers: each shows its selection of whatever is mounted now.
+    private readonly List<McpServerView> _virtuals = [];
 
     /// <summary>Builds the views over <paramref name="servers"/>.</summary>
     /// <exception cref="ArgumentException">Two servers share a name.</exception>
@@ -63,7 +65,38 @@ public sealed class McpServerRegistry : IDisposable
             // Copied, not changed in place: readers take the dictionary without the lock.
             Volatile.Write(ref _views, new Dictionary<string, McpServerView>(_views, StringComparer.Ordinal) { [server.Name] = McpServerView.Single(server) });
             Aggregate.ReplaceServers([.. Aggregate.Servers, server]);
+            FollowMountedServers();
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Opens <c>/servers/{name}/mcp</c> for a virtual server: the <paramref name="tools"/> (<c>server/tool</c>) of the
+    /// servers mounted now and later (see <see cref="McpServerView.Virtual"/>). It is not part of <c>/mcp</c>.
+    /// </summary>
+    /// <returns>False, changing nothing, when a server of that name is mounted already.</returns>
+    public bool TryMountVirtual(string name, IReadOnlyCollection<string> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        lock (_lock)
+        {
+            if (_views.ContainsKey(name))
+            {
+                return false;
+            }
+
+            var view = McpServerView.Virtual(name, Aggregate.Servers, tools);
+            _virtuals.Add(view);
+            Volatile.Write(ref _views, new Dictionary<string, McpServerView>(_views, StringComparer.Ordinal) { [name] = view });
+            return true;
+        }
+    }
+
+    private void FollowMountedServers()
+    {
+        foreach (var view in _virtuals)
+        {
+            view.ReplaceServers([.. Aggregate.Servers]);
         }
     }
 
@@ -82,6 +115,8 @@ public sealed class McpServerRegistry : IDisposable
             remaining.Remove(name);
             Volatile.Write(ref _views, remaining);
             Aggregate.ReplaceServers([.. Aggregate.Servers.Where(s => s.Name != name)]);
+            _virtuals.Remove(view);
+            FollowMountedServers();
             view.Retire();
             return true;
         }

@@ -18,15 +18,18 @@ public sealed partial class McpServerView : IDisposable
 {
     private McpServerCatalog[] _servers;
     private readonly bool _namespaced;
+    // For a virtual server: the "server/tool" pairs it shows; null for every other view.
+    private readonly IReadOnlySet<string>? _composed;
     private readonly Lock _refreshLock = new();
     private IReadOnlyList<string> _problems = [];
     private Routes _routes = Routes.Empty;
 
-    private McpServerView(string name, McpServerCatalog[] servers, bool namespaced)
+    private McpServerView(string name, McpServerCatalog[] servers, bool namespaced, IReadOnlySet<string>? composed = null)
     {
         Name = name;
         _servers = servers;
         _namespaced = namespaced;
+        _composed = composed;
 
         Refresh();
         Subscribe(_servers);
@@ -37,6 +40,18 @@ public sealed partial class McpServerView : IDisposable
 
     /// <summary>One server's view, under its own names.</summary>
     public static McpServerView Single(McpServerCatalog server) => new(server.Name, [server], namespaced: false);
+
+    /// <summary>
+    /// A virtual server: the tools named in <paramref name="tools"/> (<c>server/tool</c>, the tool by its exposed name on
+    /// its own server) of <paramref name="servers"/>, as one endpoint. Names are namespaced as on <c>/mcp</c>, so every
+    /// request resolves to the underlying server and tool and policy decides on those: a virtual server never widens
+    /// access. Tools only; a tool whose server is not mounted is simply absent until it is.
+    /// </summary>
+    public static McpServerView Virtual(string name, IEnumerable<McpServerCatalog> servers, IEnumerable<string> tools) =>
+        new(name, [.. servers], namespaced: true, tools.ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>Whether this is a virtual server's view (<see cref="Virtual"/>).</summary>
+    public bool IsVirtual => _composed is not null;
 
     /// <summary>The view's name: the server's for a single-server view.</summary>
     public string Name { get; }
@@ -161,6 +176,11 @@ public sealed partial class McpServerView : IDisposable
                 {
                     foreach (var tool in server.Tools)
                     {
+                        if (_composed is not null && !_composed.Contains($"{server.Name}/{tool.ProtocolTool.Name}"))
+                        {
+                            continue;
+                        }
+
                         string exposed = ExposedName(server, tool.ProtocolTool.Name);
                         if (Admit("tool", server, tool.ProtocolTool.Name, exposed, toolOwners, problems))
                         {
@@ -170,6 +190,11 @@ public sealed partial class McpServerView : IDisposable
                                 routes.Unlisted.Add(exposed);
                             }
                         }
+                    }
+
+                    if (_composed is not null)
+                    {
+                        continue; // a virtual server composes tools only
                     }
 
                     foreach (var prompt in server.Prompts)

@@ -16,6 +16,13 @@ public sealed class ServerOptions
 {
     /// <summary>Whether the server is mounted in the gateway.</summary>
     public bool Enabled { get; set; }
+
+    /// <summary>
+    /// Makes this a virtual server: the tools listed here as <c>server/tool</c> (built-in or remote, by the name their
+    /// own server exposes) served together at <c>/servers/{name}/mcp</c>, each decided on by policy as the underlying
+    /// server's tool.
+    /// </summary>
+    public List<string> Compose { get; set; } = [];
 }
 
 /// <summary>What this process serves: the whole gateway, or one server alone (<c>switchboard mcp NAME</c>).</summary>

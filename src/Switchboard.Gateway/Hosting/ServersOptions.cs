@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Switchboard.Naming;
 
 namespace Switchboard.Gateway.Hosting;
 
@@ -21,10 +22,29 @@ internal sealed class ServersOptionsValidator(IReadOnlyCollection<ServerRegistra
     public ValidateOptionsResult Validate(string? name, ServersOptions options)
     {
         var known = registrations.Select(r => r.Name).Concat(remoteNames).ToHashSet(StringComparer.Ordinal);
-        var unknown = options.Servers.Keys.Where(k => !known.Contains(k)).ToArray();
-        return unknown.Length == 0
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(
-                $"Servers:{string.Join(", Servers:", unknown)} names no server this build has. Known servers: {string.Join(", ", known.Order(StringComparer.Ordinal))}; a remote server needs a Url or a Command.");
+        var failures = new List<string>();
+        var unknown = options.Servers.Where(s => !known.Contains(s.Key) && s.Value.Compose.Count == 0).Select(s => s.Key).ToArray();
+        if (unknown.Length > 0)
+        {
+            failures.Add($"Servers:{string.Join(", Servers:", unknown)} names no server this build has. Known servers: {string.Join(", ", known.Order(StringComparer.Ordinal))}; a remote server needs a Url or a Command, a virtual one Compose.");
+        }
+
+        foreach (var (server, settings) in options.Servers.Where(s => s.Value.Compose.Count > 0))
+        {
+            if (known.Contains(server))
+            {
+                failures.Add($"Servers:{server}:Compose makes '{server}' a virtual server, but that name is a built-in or remote server; choose another name.");
+            }
+            else if (!McpNames.IsValidServerName(server))
+            {
+                failures.Add($"Servers:{server} is not a valid server name: use lower-case letters, digits and single hyphens, at most {McpNames.MaxServerNameLength} characters.");
+            }
+
+            failures.AddRange(settings.Compose
+                .Where(tool => tool.Split('/') is not [var owner, var name] || owner.Length == 0 || name.Length == 0 || owner == server)
+                .Select(tool => $"Servers:{server}:Compose has '{tool}'; name each tool as server/tool, of a server other than the virtual one."));
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
