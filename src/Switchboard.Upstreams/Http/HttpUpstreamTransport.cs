@@ -7,7 +7,7 @@ namespace Switchboard.Upstreams.Http;
 internal static class HttpUpstreamTransport
 {
     public static HttpClient CreateHttpClient() =>
-        new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) })
+        new(new Sessions.EventStreamErrorHandler(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) }))
         {
             // The resilience pipeline bounds each request; a stream of server events may outlive any fixed limit.
             Timeout = Timeout.InfiniteTimeSpan,
