@@ -10,34 +10,52 @@ namespace Switchboard.Upstreams.Sessions;
 /// <summary>
 /// Carries an upstream's input-required results (SEP-2322) to the caller and the caller's answers back. The upstream's
 /// questions go to the caller unchanged, and its <c>requestState</c> is sealed inside ours
-/// (<see cref="RequestStateProtector"/>, keys every replica shares), bound to this server and tool, so the retry can
-/// reach any replica and a state made for another tool, altered or expired is refused. The SDK server delivers the
-/// questions: as an input-required result to a 2026-07-28 caller, and as real <c>elicitation/create</c>,
-/// <c>sampling/createMessage</c> and <c>roots/list</c> requests to a session-based caller.
+/// (<see cref="RequestStateProtector"/>, keys every replica shares), bound to this server, method and name, so the
+/// retry can reach any replica and a state made for another tool, altered or expired is refused (-32602). The SDK
+/// server delivers the questions: as an input-required result to a 2026-07-28 caller, and as real
+/// <c>elicitation/create</c>, <c>sampling/createMessage</c> and <c>roots/list</c> requests to a session-based caller.
 /// </summary>
 internal static class InputRequiredBridge
 {
-    /// <summary>Forwards a call of <paramref name="tool"/> with the caller's answers, if this is a retry.</summary>
+    /// <summary>Forwards a call of <paramref name="tool"/>; see <see cref="ForwardAsync"/>.</summary>
+    public static ValueTask<CallToolResult> CallToolAsync(UpstreamServer upstream, string tool, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken) =>
+        ForwardAsync(
+            upstream,
+            RequestMethods.ToolsCall,
+            tool,
+            request,
+            new CallToolRequestParams { Name = tool, Arguments = request.Params?.Arguments },
+            (forwarded, token) => upstream.CallToolAsync(forwarded, token),
+            cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="forwarded"/> (the upstream's name and arguments) with what else of the caller's request
+    /// must travel: its answers and our state opened (a retry), its capabilities, a progress token that relays to it;
+    /// in the caller's own upstream session when it keeps one (<see cref="UpstreamSessions"/>).
+    /// </summary>
     /// <exception cref="InputRequiredException">The upstream asks the caller something; the state is ours, sealed.</exception>
-    public static async ValueTask<CallToolResult> CallToolAsync(UpstreamServer upstream, string tool, RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken)
+    public static async ValueTask<TResult> ForwardAsync<TParams, TResult>(
+        UpstreamServer upstream,
+        string method,
+        string name,
+        RequestContext<TParams> request,
+        TParams forwarded,
+        Func<TParams, CancellationToken, ValueTask<TResult>> send,
+        CancellationToken cancellationToken)
+        where TParams : RequestParams
     {
         var protector = ProtectorFor(request.Services);
-        string purpose = Purpose(upstream.Name, RequestMethods.ToolsCall, tool);
+        string purpose = Purpose(upstream.Name, method, name);
         var caller = request.Params;
-        var forwarded = new CallToolRequestParams
-        {
-            Name = tool,
-            Arguments = caller?.Arguments,
-            InputResponses = caller?.InputResponses,
-            RequestState = await OpenAsync(protector, upstream.Name, purpose, caller?.RequestState, cancellationToken),
-            Meta = CallerCapabilities.Meta(request.Server.ClientCapabilities),
-        };
+        forwarded.InputResponses = caller?.InputResponses;
+        forwarded.RequestState = await OpenAsync(protector, upstream.Name, purpose, caller?.RequestState, cancellationToken);
+        forwarded.Meta = CallerCapabilities.Meta(request.Server.ClientCapabilities);
         using var progress = ProgressRelay.Relay(caller, request.Server, forwarded);
         try
         {
             return upstream.Sessions is { } sessions
-                ? await sessions.RunAsync(request.Server, token => upstream.CallToolAsync(forwarded, token), cancellationToken)
-                : await upstream.CallToolAsync(forwarded, cancellationToken);
+                ? await sessions.RunAsync(request.Server, token => send(forwarded, token), cancellationToken)
+                : await send(forwarded, cancellationToken);
         }
         catch (InputRequiredException asked)
         {
@@ -59,7 +77,7 @@ internal static class InputRequiredBridge
     }
 
     /// <summary>The upstream's state inside a retry's <paramref name="sealedState"/>, or null for a first request.</summary>
-    /// <exception cref="McpProtocolException">The state is not ours, altered, for another tool or expired: -32602.</exception>
+    /// <exception cref="McpProtocolException">The state is not ours, altered, for another request or expired: -32602.</exception>
     internal static async ValueTask<string?> OpenAsync(RequestStateProtector protector, string server, string purpose, string? sealedState, CancellationToken cancellationToken)
     {
         if (sealedState is null)

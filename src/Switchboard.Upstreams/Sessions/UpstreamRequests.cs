@@ -18,11 +18,24 @@ internal static class UpstreamRequests
 
     /// <summary>Forwards <c>tools/call</c>.</summary>
     /// <exception cref="InputRequiredException">The upstream needs the caller's input first.</exception>
-    public static async Task<CallToolResult> CallToolAsync(McpClient client, CallToolRequestParams parameters, CancellationToken cancellationToken)
+    public static Task<CallToolResult> CallToolAsync(McpClient client, CallToolRequestParams parameters, CancellationToken cancellationToken) =>
+        SendAsync<CallToolRequestParams, CallToolResult>(client, RequestMethods.ToolsCall, parameters, cancellationToken);
+
+    /// <summary>Forwards <c>prompts/get</c>.</summary>
+    /// <exception cref="InputRequiredException">The upstream needs the caller's input first.</exception>
+    public static Task<GetPromptResult> GetPromptAsync(McpClient client, GetPromptRequestParams parameters, CancellationToken cancellationToken) =>
+        SendAsync<GetPromptRequestParams, GetPromptResult>(client, RequestMethods.PromptsGet, parameters, cancellationToken);
+
+    /// <summary>Forwards <c>resources/read</c>.</summary>
+    /// <exception cref="InputRequiredException">The upstream needs the caller's input first.</exception>
+    public static Task<ReadResourceResult> ReadResourceAsync(McpClient client, ReadResourceRequestParams parameters, CancellationToken cancellationToken) =>
+        SendAsync<ReadResourceRequestParams, ReadResourceResult>(client, RequestMethods.ResourcesRead, parameters, cancellationToken);
+
+    private static async Task<TResult> SendAsync<TParams, TResult>(McpClient client, string method, TParams parameters, CancellationToken cancellationToken)
     {
-        var result = await SendAsync(client, RequestMethods.ToolsCall, JsonSerializer.SerializeToNode(parameters, McpJsonUtilities.DefaultOptions.GetTypeInfo<CallToolRequestParams>()), cancellationToken);
-        return result.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<CallToolResult>())
-            ?? throw new McpException("The upstream's tools/call result was empty.");
+        var result = await SendAsync(client, method, JsonSerializer.SerializeToNode(parameters, McpJsonUtilities.DefaultOptions.GetTypeInfo<TParams>()), cancellationToken);
+        return result.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<TResult>())
+            ?? throw new McpException($"The upstream's {method} result was empty.");
     }
 
     /// <summary>Sends <paramref name="method"/> and returns its result.</summary>

@@ -1,0 +1,73 @@
+using Switchboard.Gateway.Tests.Interop;
+
+namespace Switchboard.Gateway.Tests.Federation;
+
+/// <summary>
+/// The conformance suites through the gateway to <c>switchboard mcp everything</c> registered as a remote HTTP
+/// upstream (<c>/servers/remote/mcp</c>), compared with the same server called directly: every scenario that passes
+/// directly passes through the upstream, except those that need a part of federation this branch does not forward
+/// (listed, with the reason, in docs/federation.md, "Sessions across protocol eras").
+/// </summary>
+public sealed class RemoteUpstreamConformanceTests
+{
+    // prompts/get, resources/read and completion/complete of remote servers are forwarded by the catalog work.
+    private static readonly string[] AwaitingCatalogForwarding =
+    [
+        "completion-complete", "resources-read-text", "resources-read-binary", "resources-templates-read",
+        "prompts-get-simple", "prompts-get-with-args", "prompts-get-embedded-resource", "prompts-get-with-image",
+        "input-required-result-non-tool-request",
+    ];
+
+    [Fact]
+    public async Task RemoteUpstream_Meets20260728RequirementsAsDirect()
+    {
+        await using var upstream = await PublishedGateway.StartEverythingAloneAsync();
+        await using var gateway = await StartGatewayInFrontOfAsync(upstream);
+        using var directProxy = await NodeInterop.StartAuthProxyAsync(upstream);
+        using var gatewayProxy = await NodeInterop.StartAuthProxyAsync(gateway);
+
+        var direct = await ConformanceTests.RunRequirementsAsync(directProxy.Endpoint("/mcp"));
+        var remote = await ConformanceTests.RunRequirementsAsync(gatewayProxy.Endpoint("/servers/remote/mcp"));
+
+        ConformanceTests.AssertRequirementsMet(direct);
+        // The tasks extension (tasks-*) is the gateway's own (durable jobs); remote tools are not run as tasks yet.
+        ConformanceTests.AssertPassed(remote, direct.Scenarios.Keys.Where(s => !AwaitingCatalogForwarding.Contains(s) && !s.StartsWith("tasks-", StringComparison.Ordinal)));
+        ConformanceTests.AssertPassed(remote, direct.Scenarios.Keys.Where(s => s.StartsWith("input-required-result-", StringComparison.Ordinal) && !AwaitingCatalogForwarding.Contains(s)));
+    }
+
+    [Fact]
+    public async Task RemoteUpstream_PassesTheActiveSuiteAsDirect()
+    {
+        await using var upstream = await PublishedGateway.StartEverythingAloneAsync();
+        await using var gateway = await StartGatewayInFrontOfAsync(upstream);
+        using var gatewayProxy = await NodeInterop.StartAuthProxyAsync(gateway);
+
+        var remote = await ConformanceTests.RunSuiteAsync(gatewayProxy.Endpoint("/servers/remote/mcp"), suite: "active");
+
+        ConformanceTests.AssertPassed(remote, remote.Scenarios.Keys.Where(s => !AwaitingCatalogForwarding.Contains(s)));
+        // Sampling, elicitation and logging of a session-based caller go through an upstream session of its own.
+        ConformanceTests.AssertPassed(remote, ["tools-call-sampling", "tools-call-elicitation", "tools-call-with-logging", "tools-call-with-progress", "elicitation-sep1034-defaults", "elicitation-sep1330-enums"]);
+        Assert.Equal(30, remote.Scenarios.Count);
+    }
+
+    private static async Task<PublishedGateway> StartGatewayInFrontOfAsync(PublishedGateway upstream)
+    {
+        var gateway = await PublishedGateway.StartServeAsync(
+            $"--Servers:remote:Url={upstream.Endpoint("/mcp")}",
+            $"--Servers:remote:Headers:Authorization=Bearer {upstream.AdminKey}");
+        try
+        {
+            // The upstream is connected in the background: wait until its tools are served.
+            await Switchboard.Testing.Poll.UntilAsync(
+                async () => (await gateway.Process.CallToolAsync(gateway.AdminKey, "remote__test_simple_text")).TryGetProperty("result", out _),
+                TimeSpan.FromSeconds(60),
+                "the remote upstream's tools were not served");
+            return gateway;
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+    }
+}
