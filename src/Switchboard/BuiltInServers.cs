@@ -5,6 +5,7 @@ using Switchboard.Servers.Everything;
 using Switchboard.Servers.Filesystem;
 using Switchboard.Servers.Financial;
 using Switchboard.Servers.Utilities;
+using Switchboard.Workflows.Mcp;
 
 namespace Switchboard.Host;
 
@@ -16,6 +17,7 @@ internal static class BuiltInServers
         new(EverythingServer.Name, _ => EverythingServer.CreateCatalog()),
         new(FinancialServer.Name, _ => FinancialServer.CreateCatalog()),
         new(UtilitiesServer.Name, _ => UtilitiesServer.CreateCatalog()),
+        new(WorkflowsServer.Name, _ => WorkflowsServer.CreateCatalog()),
         // Reading the options validates them (roots exist, limits sane) only when the server is actually mounted.
         new(FilesystemServer.Name, services => FilesystemServer.CreateCatalog(services.GetRequiredService<IOptions<FilesystemOptions>>().Value)),
     ];

@@ -73,7 +73,7 @@ internal static class WorkflowsApi
             {
                 try
                 {
-                    var run = await engine.StartAsync(request.Workflow, request.Version, request.Inputs, http.User.ToAccessPrincipal(), ct);
+                    var run = await engine.StartAsync(request.Workflow, request.Version, request.Inputs, http.User.ToAccessPrincipal(), cancellationToken: ct);
                     return TypedResults.Created($"/api/v1/runs/{run.Run.Id}", Describe(run));
                 }
                 catch (WorkflowRunException e)

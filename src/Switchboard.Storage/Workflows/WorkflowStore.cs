@@ -64,19 +64,27 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
             ReadVersion,
             cancellationToken)).FirstOrDefault();
 
-    /// <summary>Creates a run and its first step rows in one transaction; returns it once committed.</summary>
-    public Task<RunSnapshot> CreateRunAsync(string workflow, int version, string principalId, IReadOnlyList<string> principalRoles, string inputs, IReadOnlyList<StepRow> steps, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Creates a run and its first step rows in one transaction; returns it once committed. With an <paramref name="id"/>
+    /// that exists already, returns that run unchanged (a repeated start).
+    /// </summary>
+    public Task<RunSnapshot> CreateRunAsync(string workflow, int version, string principalId, IReadOnlyList<string> principalRoles, string inputs, IReadOnlyList<StepRow> steps, string? id = null, CancellationToken cancellationToken = default) =>
         database.RunAsync(async (connection, ct) =>
         {
             var now = StorageDatabase.Normalize(time.GetUtcNow());
-            var run = new WorkflowRun(NewId(), workflow, version, principalId, principalRoles, inputs, RunState.Running, null, now, now, null);
+            var run = new WorkflowRun(id ?? NewId(), workflow, version, principalId, principalRoles, inputs, RunState.Running, null, now, now, null);
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using (var insert = connection.Command(
-                "INSERT INTO workflow_runs (" + RunColumns + ") VALUES (@id, @workflow, @version, @principal, @roles, @inputs, @state, NULL, @now, @now, NULL)", transaction))
+                "INSERT INTO workflow_runs (" + RunColumns + ") VALUES (@id, @workflow, @version, @principal, @roles, @inputs, @state, NULL, @now, @now, NULL) ON CONFLICT (id) DO NOTHING", transaction))
             {
                 insert.With("id", run.Id).With("workflow", workflow).With("version", version).With("principal", principalId)
                     .With("roles", JsonSerializer.Serialize(principalRoles)).With("inputs", inputs).With("state", Name(RunState.Running)).With("now", database.ToDb(now));
-                await insert.ExecuteNonQueryAsync(ct);
+                if (await insert.ExecuteNonQueryAsync(ct) == 0)
+                {
+                    await transaction.CommitAsync(ct);
+                    return await ReadRunAsync(connection, null, run.Id, lockRow: false, ct)
+                        ?? throw new StorageException($"The run {run.Id} was neither inserted nor found.");
+                }
             }
 
             foreach (var step in steps)

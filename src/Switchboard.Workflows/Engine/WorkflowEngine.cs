@@ -48,9 +48,10 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
 
     /// <summary>
     /// Starts a run of the latest (or the given) version as <paramref name="principal"/>: the run and its step rows are
-    /// committed, then its first decision is queued. Throws <see cref="WorkflowRunException"/> for a bad input.
+    /// committed, then its first decision is queued. With <paramref name="runId"/>, a run with that id that exists
+    /// already is returned instead (a repeated start). Throws <see cref="WorkflowRunException"/> for a bad input.
     /// </summary>
-    public async Task<RunSnapshot> StartAsync(string workflow, int? version, JsonObject? inputs, AccessPrincipal principal, CancellationToken cancellationToken = default)
+    public async Task<RunSnapshot> StartAsync(string workflow, int? version, JsonObject? inputs, AccessPrincipal principal, string? runId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
         var stored = await store.GetVersionAsync(workflow, version, cancellationToken)
@@ -79,7 +80,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             throw new WorkflowRunException($"The workflow '{workflow}' has no input '{unknown}'; it takes {string.Join(", ", definition.Inputs.Select(i => i.Name).DefaultIfEmpty("none"))}.");
         }
 
-        var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), cancellationToken);
+        var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), runId, cancellationToken);
         await EnqueueAsync(run.Run, new WorkflowJobPayload(run.Run.Id, null, 0, false), null, cancellationToken);
         return run;
     }

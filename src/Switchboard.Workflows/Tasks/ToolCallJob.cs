@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -5,6 +6,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Access;
+using Switchboard.Access.Identity;
 using Switchboard.Policy;
 using Switchboard.Registry;
 using Switchboard.Storage.Queue;
@@ -68,6 +70,9 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
         {
             Services = services,
             MatchedPrimitive = tool,
+            // The job's principal, for a tool that acts as its caller (workflows__run starts the run as them).
+            User = new ClaimsPrincipal(new ClaimsIdentity(
+                [new Claim(SwitchboardClaims.Principal, job.PrincipalId), .. job.PrincipalRoles.Select(r => new Claim(SwitchboardClaims.Role, r))], "switchboard-job")),
         };
 
         CallToolResult result;

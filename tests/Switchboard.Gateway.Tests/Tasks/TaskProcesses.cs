@@ -189,7 +189,7 @@ internal sealed class TaskProcesses : IAsyncDisposable
     }
 
     // The tasks extension declared per request (SEP-2575), as a 2026-07-28 client does on every request.
-    private static JsonObject WithTasks(JsonObject parameters)
+    internal static JsonObject WithTasks(JsonObject parameters)
     {
         parameters["_meta"] = new JsonObject
         {

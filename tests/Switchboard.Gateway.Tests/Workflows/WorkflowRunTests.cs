@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Npgsql;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Gateway.Tests.Tasks;
@@ -46,17 +47,21 @@ public sealed class WorkflowRunTests
               backoff: 100ms
         """;
 
+    // The REST polling of these tests is not limited; the fan-out's tool calls keep the default per-tool limit (burst
+    // 50, 5 a second), so half the items are deferred by it and must still complete.
+    private static readonly string[] RateLimits =
+    [
+        "--RateLimits:Roles:admin:PerPrincipal:Permits=100000", "--RateLimits:Roles:admin:PerPrincipal:Burst=10000", "--RateLimits:Roles:admin:PerPrincipal:Period=00:01:00",
+        "--RateLimits:Roles:admin:PerPrincipalTool:Permits=300", "--RateLimits:Roles:admin:PerPrincipalTool:Burst=50", "--RateLimits:Roles:admin:PerPrincipalTool:Period=00:01:00",
+    ];
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task FanOutApprovalRetriesAndCompensation_ThroughRest_OnPostgres()
     {
         await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
-        // The REST polling of this test is not limited; the fan-out's tool calls keep the default per-tool limit
-        // (burst 50, 5 a second), so half the items are deferred by it and must still complete.
-        var gateway = await cluster.StartServeAsync(
-            "--RateLimits:Roles:admin:PerPrincipal:Permits=100000", "--RateLimits:Roles:admin:PerPrincipal:Burst=10000", "--RateLimits:Roles:admin:PerPrincipal:Period=00:01:00",
-            "--RateLimits:Roles:admin:PerPrincipalTool:Permits=300", "--RateLimits:Roles:admin:PerPrincipalTool:Burst=50", "--RateLimits:Roles:admin:PerPrincipalTool:Period=00:01:00");
+        var gateway = await cluster.StartServeAsync(RateLimits);
         using var admin = Client(gateway, cluster.AdminKey);
         using (var added = await admin.PostAsJsonAsync("workflows", new { source = Saga }, Ct))
         {
@@ -103,6 +108,53 @@ public sealed class WorkflowRunTests
         Assert.Contains("\"step\":null", lastEvent, StringComparison.Ordinal);
         Assert.Contains("\"state\":\"failed\"", lastEvent, StringComparison.Ordinal);
         Assert.Equal(100, events.Split('\n').Count(l => l.Contains("\"step\":\"greet_all[", StringComparison.Ordinal) && l.Contains("\"state\":\"completed\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task FanOutApprovalRetriesAndCompensation_ThroughMcpTask_OnSqlite()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(RateLimits);
+        using var admin = Client(gateway, cluster.AdminKey);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source = Saga }, Ct)).StatusCode);
+        var call = new JsonObject
+        {
+            ["name"] = "workflows__run",
+            ["arguments"] = new JsonObject { ["workflow"] = "saga", ["inputs"] = new JsonObject { ["names"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)$"n{i}")]) } },
+        };
+
+        var (_, refused) = await gateway.RequestAsync(cluster.AdminKey, "tools/call", call.DeepClone().AsObject(), Ct);
+        Assert.Equal(-32021, refused!.Value.GetProperty("error").GetProperty("code").GetInt32()); // only as a task
+        var (status, message) = await gateway.RequestAsync(cluster.AdminKey, "tools/call", TaskProcesses.WithTasks(call), Ct);
+        Assert.Equal(HttpStatusCode.OK, status);
+        string taskId = message!.Value.GetProperty("result").GetProperty("taskId").GetString()!;
+
+        // The run is the caller's: it is listed for them, and its approval is given through REST.
+        string? runId = null;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var runs = JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement;
+                runId = runs.GetArrayLength() > 0 ? runs[0].GetProperty("id").GetString() : null;
+                return runId is not null;
+            },
+            Finish,
+            "the task never started a run");
+        await WaitForAsync(admin, runId!, r => Step(r, "approve").GetProperty("state").GetString() == "waiting", "the approval never waited");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync($"runs/{runId}/approvals", new { step = "approve", approved = true }, Ct)).StatusCode);
+        var done = await TaskProcesses.WaitForTerminalAsync(gateway, cluster.AdminKey, taskId, Finish);
+
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        var result = done.GetProperty("result");
+        Assert.True(result.GetProperty("isError").GetBoolean());
+        using var summary = JsonDocument.Parse(result.GetProperty("content")[0].GetProperty("text").GetString()!);
+        var run = summary.RootElement;
+        Assert.Equal(runId, run.GetProperty("runId").GetString());
+        Assert.Equal("failed", run.GetProperty("state").GetString());
+        Assert.Equal(100, run.GetProperty("steps").GetProperty("greet_all").GetProperty("output").GetArrayLength());
+        Assert.Equal("completed", run.GetProperty("steps").GetProperty("reserve~compensate").GetProperty("state").GetString());
+        Assert.Equal("failed", run.GetProperty("steps").GetProperty("charge").GetProperty("state").GetString());
+        Assert.Single(JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement.EnumerateArray());
     }
 
     [Fact]
