@@ -15,6 +15,9 @@ public sealed class UpstreamOptions
     /// <summary>OAuth 2.0 client credentials for an HTTP upstream: the gateway gets its own token and sends it.</summary>
     public Http.ClientCredentialsSettings? OAuth { get; set; }
 
+    /// <summary>The largest answer to one request the gateway reads from an HTTP upstream, in bytes; a larger one fails the request.</summary>
+    public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>The executable of a stdio upstream; the gateway starts it and speaks MCP over its stdin and stdout.</summary>
     public string? Command { get; set; }
 

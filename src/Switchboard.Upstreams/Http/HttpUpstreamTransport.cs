@@ -8,8 +8,9 @@ internal static class HttpUpstreamTransport
 {
     public static HttpClient CreateHttpClient(UpstreamOptions options, TimeProvider timeProvider)
     {
-        HttpMessageHandler handler = new Sessions.EventStreamErrorHandler(
-            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) });
+        HttpMessageHandler handler = new Sessions.EventStreamErrorHandler(new ResponseSizeLimitHandler(
+            options.MaxResponseBytes,
+            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) }));
         if (options.OAuth is { } oauth)
         {
             handler = new ClientCredentialsHandler(oauth, timeProvider, handler);

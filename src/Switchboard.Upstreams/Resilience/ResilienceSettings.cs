@@ -73,6 +73,11 @@ internal static class ResilienceSettingsValidator
             yield return $"{key}:Concurrency:MaxQueued is {upstream.Concurrency.MaxQueued}; set it to 0 (no queue) or more.";
         }
 
+        if (upstream.MaxResponseBytes < 1024)
+        {
+            yield return $"{key}:MaxResponseBytes is {upstream.MaxResponseBytes}; set it to 1024 or more.";
+        }
+
         var health = upstream.HealthCheck;
         if (health.Interval != TimeSpan.Zero && health.Interval < MinimumInterval)
         {

@@ -13,6 +13,7 @@ internal static class UpstreamFailure
     public const string Timeout = "timeout";
     public const string Busy = "busy";
     public const string Credentials = "credentials";
+    public const string TooLarge = "too-large";
     public const string Failed = "failed";
 
     /// <summary>How long a client refused as busy is told to wait.</summary>
@@ -25,23 +26,38 @@ internal static class UpstreamFailure
     /// </summary>
     public static bool IsUpstreamFault(Exception exception) =>
         exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException
-            and not UpstreamBusyException and not ModelContextProtocol.Protocol.InputRequiredException;
+            and not UpstreamBusyException and not ModelContextProtocol.Protocol.InputRequiredException
+            && Find<Http.UpstreamResponseTooLargeException>(exception) is null; // one oversized answer is about one request, not the upstream
 
     /// <summary>Whether <paramref name="exception"/> is a failure to show the client as an upstream error (not its own cancellation).</summary>
     public static bool IsClientVisible(Exception exception) =>
-        IsUpstreamFault(exception) || exception is BrokenCircuitException or UpstreamBusyException;
+        IsUpstreamFault(exception) || exception is BrokenCircuitException or UpstreamBusyException || Find<Http.UpstreamResponseTooLargeException>(exception) is not null;
 
     public static string ReasonFor(Exception exception) => exception switch
     {
         BrokenCircuitException => CircuitOpen,
         TimeoutRejectedException => Timeout,
         UpstreamBusyException => Busy,
-        Http.UpstreamCredentialsException => Credentials,
-        _ when exception.InnerException is Http.UpstreamCredentialsException => Credentials,
+        // Ours, raised inside the HTTP handlers, reach here wrapped by the SDK's transport.
+        _ when Find<Http.UpstreamCredentialsException>(exception) is not null => Credentials,
+        _ when Find<Http.UpstreamResponseTooLargeException>(exception) is not null => TooLarge,
         HttpRequestException or IOException or System.Net.Sockets.SocketException => Unreachable,
         _ when exception.InnerException is HttpRequestException or IOException => Unreachable,
         _ => Failed,
     };
+
+    private static T? Find<T>(Exception exception) where T : Exception
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The JSON-RPC error a client gets for <paramref name="exception"/> from upstream <paramref name="server"/>.</summary>
     public static McpProtocolException ToClientError(string server, Exception exception, CircuitState circuit)
@@ -52,6 +68,7 @@ internal static class UpstreamFailure
             Timeout => new McpProtocolException($"Server '{server}' did not answer in time.", SwitchboardErrorCodes.UpstreamTimeout),
             Busy => new McpProtocolException($"Server '{server}' is busy: too many calls to it are in progress; try again shortly.", SwitchboardErrorCodes.UpstreamBusy),
             Credentials => new McpProtocolException($"Server '{server}' is unavailable: the gateway could not get its credentials for it.", SwitchboardErrorCodes.UpstreamUnavailable),
+            TooLarge => new McpProtocolException($"Server '{server}' answered with more than the gateway accepts (its MaxResponseBytes); the answer was dropped.", SwitchboardErrorCodes.UpstreamUnavailable),
             CircuitOpen => new McpProtocolException($"Server '{server}' is unavailable: recent calls failed, so calls are paused.", SwitchboardErrorCodes.UpstreamUnavailable),
             Unreachable => new McpProtocolException($"Server '{server}' is unavailable: it could not be reached.", SwitchboardErrorCodes.UpstreamUnavailable),
             _ => new McpProtocolException($"Server '{server}' is unavailable: the request to it failed.", SwitchboardErrorCodes.UpstreamUnavailable),

@@ -84,7 +84,18 @@ internal sealed class UpstreamResilience : IDisposable
         try
         {
             return await (safe ? _retried : _once).ExecuteAsync(
-                static (context, s) => s.request(s.state, context.CancellationToken),
+                static async (context, s) =>
+                {
+                    var tooLarge = Http.ResponseSizeLimitHandler.Watch();
+                    try
+                    {
+                        return await s.request(s.state, context.CancellationToken);
+                    }
+                    catch (Exception e) when (tooLarge.Value && e is not Http.UpstreamResponseTooLargeException)
+                    {
+                        throw new Http.UpstreamResponseTooLargeException();
+                    }
+                },
                 context,
                 (request, state));
         }

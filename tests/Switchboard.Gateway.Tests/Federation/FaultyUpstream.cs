@@ -12,7 +12,8 @@ namespace Switchboard.Gateway.Tests.Federation;
 /// A real MCP server (the SDK's, stateless Streamable HTTP, on loopback) whose faults a test controls: it can drop the
 /// connection of the next <c>tools/call</c> requests, hold calls until released, and be stopped and started again on
 /// the same address. Its tools: <c>read</c> (readOnlyHint), <c>write</c> (no hints), <c>slow</c> (waits until
-/// cancelled) and <c>hold</c> (waits for <see cref="Release"/>).
+/// cancelled), <c>hold</c> (waits for <see cref="Release"/>) and <c>big</c> (a text of
+/// <c>size</c> characters).
 /// </summary>
 internal sealed class FaultyUpstream : IAsyncDisposable
 {
@@ -69,6 +70,7 @@ internal sealed class FaultyUpstream : IAsyncDisposable
             McpServerTool.Create(() => { Interlocked.Increment(ref _writeCalls); return "written"; }, new McpServerToolCreateOptions { Name = "write" }),
             McpServerTool.Create(SlowAsync, new McpServerToolCreateOptions { Name = "slow", ReadOnly = true }),
             McpServerTool.Create(HoldAsync, new McpServerToolCreateOptions { Name = "hold" }),
+            McpServerTool.Create(([Description("Characters.")] int size) => new string('x', size), new McpServerToolCreateOptions { Name = "big", ReadOnly = true }),
         ]);
         var app = builder.Build();
         app.Use(async (context, next) =>
