@@ -198,7 +198,6 @@ public sealed partial class UpstreamServer : IAsyncDisposable
                 _ = RefreshAfterChangeAsync(client);
                 return ValueTask.CompletedTask;
             });
-            _ = ProgressRelay.Watch(client); // ends with the client
             Volatile.Write(ref _client, client);
             Volatile.Write(ref _lastFailure, null);
             LogConnected(_logger, Name, client.NegotiatedProtocolVersion, Catalog.Tools.Count);

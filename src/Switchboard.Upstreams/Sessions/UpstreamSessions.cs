@@ -144,7 +144,6 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
         using var timeout = new CancellationTokenSource(_options.Timeout);
         var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(_server, _options, _httpClient, _loggerFactory));
         session.Client = await McpClient.CreateAsync(transport, options, _loggerFactory, timeout.Token);
-        session.Progress = ProgressRelay.Watch(session.Client);
         LogSessionOpened(_logger, _server, session.Client.NegotiatedProtocolVersion);
         return session;
     }
@@ -174,7 +173,6 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
         try
         {
             var session = await lazy.Value;
-            await session.Progress!.DisposeAsync();
             await session.Client!.DisposeAsync();
             LogSessionClosed(_logger, _server);
         }
@@ -192,8 +190,6 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
         public DateTimeOffset LastUsed { get; private set; } = time.GetUtcNow();
 
         public McpClient? Client { get; set; }
-
-        public IAsyncDisposable? Progress { get; set; }
 
         private LoggingLevel? _sentLevel;
 
