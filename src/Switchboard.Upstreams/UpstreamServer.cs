@@ -264,7 +264,6 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             return ValueTask.CompletedTask;
         });
         WatchCatalog(client);
-        _ = ProgressRelay.Watch(client); // ends with the client
     }
 
     ValueTask<McpClient> IUpstreamClientSource.AcquireAsync(CancellationToken cancellationToken) => ConnectAsync(cancellationToken);

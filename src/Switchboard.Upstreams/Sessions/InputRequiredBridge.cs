@@ -50,7 +50,7 @@ internal static class InputRequiredBridge
         forwarded.InputResponses = caller?.InputResponses;
         forwarded.RequestState = await OpenAsync(protector, upstream.Name, purpose, caller?.RequestState, cancellationToken);
         forwarded.Meta = CallerCapabilities.Meta(request.Server.ClientCapabilities);
-        using var progress = ProgressRelay.Relay(caller, request.Server, forwarded);
+        await using var progress = ProgressRelay.Relay(caller, request.Server, forwarded);
         try
         {
             return upstream.Sessions is { } sessions

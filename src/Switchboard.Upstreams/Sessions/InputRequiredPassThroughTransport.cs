@@ -15,6 +15,7 @@ namespace Switchboard.Upstreams.Sessions;
 /// gateway must instead hand the upstream's questions to the caller that made the request. So for the requests
 /// marked with <see cref="PassThroughKey"/>, this transport renames the result's <c>resultType</c> before the client
 /// sees it; <see cref="TryTakeInputRequired"/> turns it back into the upstream's <see cref="InputRequiredResult"/>.
+/// Progress notifications are handed to <see cref="ProgressRelay"/> here too, in the order they arrive.
 /// </summary>
 internal sealed class InputRequiredPassThroughTransport(IClientTransport inner) : IClientTransport
 {
@@ -75,6 +76,7 @@ internal sealed class InputRequiredPassThroughTransport(IClientTransport inner) 
 
         private JsonRpcMessage Received(JsonRpcMessage message)
         {
+            ProgressRelay.Observe(message);
             if (message is JsonRpcMessageWithId { Id: var id } answer and (JsonRpcResponse or JsonRpcError) && _waiting.TryRemove(id, out _)
                 && answer is JsonRpcResponse { Result: JsonObject result }
                 && result["resultType"] is JsonValue type && type.GetValueKind() == JsonValueKind.String && type.GetValue<string>() == InputRequired)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelContextProtocol;
-using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -9,24 +9,14 @@ namespace Switchboard.Upstreams.Sessions;
 
 /// <summary>
 /// Carries <c>notifications/progress</c> of a forwarded request back to the caller that asked for progress. The
-/// upstream gets a token of the gateway's own, unique in this process, so notifications on a client every caller
-/// shares still reach the right one; the caller sees its own token.
+/// upstream gets a token of the gateway's own, unique in this process, so notifications on a connection every caller
+/// shares still reach the right one; the caller sees its own token. Notifications are taken as they arrive, in order,
+/// by <see cref="InputRequiredPassThroughTransport"/> (the SDK client runs its handlers concurrently, so one could
+/// otherwise be sent after the response), and the call waits until they are sent before it answers.
 /// </summary>
 internal static class ProgressRelay
 {
-    private static readonly ConcurrentDictionary<string, (McpServer Caller, ProgressToken Token)> Waiting = new(StringComparer.Ordinal);
-
-    /// <summary>Relays the progress notifications <paramref name="client"/> receives to the callers that wait for them.</summary>
-    public static IAsyncDisposable Watch(McpClient client) =>
-        client.RegisterNotificationHandler(NotificationMethods.ProgressNotification, static async (notification, cancellationToken) =>
-        {
-            if (notification.Params?.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<ProgressNotificationParams>()) is { } progress
-                && progress.ProgressToken.Token is string ours
-                && Waiting.TryGetValue(ours, out var caller))
-            {
-                await caller.Caller.NotifyProgressAsync(new ProgressNotificationParams { ProgressToken = caller.Token, Progress = progress.Progress }, cancellationToken);
-            }
-        });
+    private static readonly ConcurrentDictionary<string, Waiter> Waiting = new(StringComparer.Ordinal);
 
     /// <summary>
     /// When the caller asked for progress, gives <paramref name="forwarded"/> a token of ours that relays to it until
@@ -40,19 +30,66 @@ internal static class ProgressRelay
         }
 
         string ours = $"switchboard-{Guid.NewGuid():N}";
-        Waiting[ours] = (callerServer, token);
+        var waiter = new Waiter(callerServer, token);
+        Waiting[ours] = waiter;
         (forwarded.Meta ??= [])["progressToken"] = ours;
-        return new Registration(ours);
+        return new Registration(ours, waiter);
     }
 
-    /// <summary>Stops relaying one request's progress.</summary>
-    public readonly struct Registration(string? token) : IDisposable
+    /// <summary>Relays <paramref name="message"/> when it is a progress notification with one of our tokens.</summary>
+    public static void Observe(JsonRpcMessage message)
     {
-        public void Dispose()
+        if (message is JsonRpcNotification { Method: NotificationMethods.ProgressNotification, Params: JsonObject parameters }
+            && parameters["progressToken"] is JsonValue token && token.TryGetValue(out string? ours)
+            && Waiting.TryGetValue(ours, out var waiter)
+            && parameters.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<ProgressNotificationParams>()) is { } progress)
         {
-            if (token is not null)
+            waiter.Enqueue(progress.Progress);
+        }
+    }
+
+    internal sealed class Waiter(McpServer caller, ProgressToken token)
+    {
+        private readonly Lock _lock = new();
+
+        public Task Sent { get; private set; } = Task.CompletedTask;
+
+        public void Enqueue(ProgressNotificationValue value)
+        {
+            lock (_lock)
             {
-                Waiting.TryRemove(token, out _);
+                Sent = SendAfterAsync(Sent, value);
+            }
+        }
+
+        private async Task SendAfterAsync(Task previous, ProgressNotificationValue value)
+        {
+            await previous;
+            try
+            {
+                await caller.NotifyProgressAsync(new ProgressNotificationParams { ProgressToken = token, Progress = value });
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The caller is gone or its stream ended: progress is best effort.
+            }
+        }
+    }
+
+    /// <summary>Stops relaying one request's progress, once what arrived is sent.</summary>
+    public readonly struct Registration : IAsyncDisposable
+    {
+        private readonly string? _token;
+        private readonly Waiter? _waiter;
+
+        internal Registration(string token, Waiter waiter) => (_token, _waiter) = (token, waiter);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_token is not null)
+            {
+                Waiting.TryRemove(_token, out _);
+                await _waiter!.Sent;
             }
         }
     }

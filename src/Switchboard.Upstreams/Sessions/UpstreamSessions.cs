@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -28,6 +29,7 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Lazy<Task<Session>>> _sessions = new(StringComparer.Ordinal);
     private readonly ITimer _sweeper;
+    private bool _refused;
 
     public UpstreamSessions(string server, UpstreamOptions options, HttpClient httpClient, ILoggerFactory loggerFactory, TimeProvider time)
     {
@@ -56,7 +58,7 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
     /// </summary>
     public async ValueTask<T> RunAsync<T>(McpServer caller, Func<CancellationToken, ValueTask<T>> forward, CancellationToken cancellationToken)
     {
-        if (caller.SessionId is not { } sessionId || UpstreamRequests.UsesPerRequestMetadata(caller.NegotiatedProtocolVersion))
+        if (caller.SessionId is not { } sessionId || UpstreamRequests.UsesPerRequestMetadata(caller.NegotiatedProtocolVersion) || Volatile.Read(ref _refused))
         {
             return await forward(cancellationToken);
         }
@@ -76,7 +78,16 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _sessions.TryRemove(new(sessionId, lazy));
-            throw;
+            if (Resilience.UpstreamFailure.IsUpstreamFault(e) && e is not McpException)
+            {
+                throw; // the upstream is unwell: the call fails as any call to it would
+            }
+
+            // It answered, but keeps no sessions at the caller's revision (a 2026-07-28-only server): from now on
+            // its callers share the common connection, as a 2026-07-28 caller does.
+            Volatile.Write(ref _refused, true);
+            LogSessionsRefused(_logger, _server, caller.NegotiatedProtocolVersion);
+            return await forward(cancellationToken);
         }
 
         session.Use(caller, _time);
@@ -144,7 +155,6 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
         using var timeout = new CancellationTokenSource(_options.Timeout);
         var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(_server, _options, _httpClient, _loggerFactory));
         session.Client = await McpClient.CreateAsync(transport, options, _loggerFactory, timeout.Token);
-        session.Progress = ProgressRelay.Watch(session.Client);
         LogSessionOpened(_logger, _server, session.Client.NegotiatedProtocolVersion);
         return session;
     }
@@ -174,7 +184,6 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
         try
         {
             var session = await lazy.Value;
-            await session.Progress!.DisposeAsync();
             await session.Client!.DisposeAsync();
             LogSessionClosed(_logger, _server);
         }
@@ -192,8 +201,6 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
         public DateTimeOffset LastUsed { get; private set; } = time.GetUtcNow();
 
         public McpClient? Client { get; set; }
-
-        public IAsyncDisposable? Progress { get; set; }
 
         private LoggingLevel? _sentLevel;
 
@@ -217,6 +224,9 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
 
     [LoggerMessage(EventId = 4061, Level = LogLevel.Debug, Message = "Remote MCP server '{Server}': closed an upstream session of a downstream session.")]
     private static partial void LogSessionClosed(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 4063, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}' opens no session at protocol {ProtocolVersion}; session-based callers share its common connection, where it cannot call back into them.")]
+    private static partial void LogSessionsRefused(ILogger logger, string server, string? protocolVersion);
 
     [LoggerMessage(EventId = 4062, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': {Max} downstream sessions already have an upstream session; more share the common connection, where the upstream cannot call back into them.")]
     private static partial void LogSessionsFull(ILogger logger, string server, int max);

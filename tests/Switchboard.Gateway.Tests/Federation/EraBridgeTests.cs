@@ -172,6 +172,7 @@ public sealed class EraBridgeTests : IAsyncLifetime
 
     private static void AssertAsks(StatelessRequest.Answer answer, string key)
     {
+        Assert.True(answer.Message.TryGetProperty("result", out _), $"expected a result: {answer.Message}");
         Assert.Equal("input_required", answer.Result.GetProperty("resultType").GetString());
         Assert.True(answer.Result.GetProperty("inputRequests").TryGetProperty(key, out _), $"expected the question '{key}': {answer.Result}");
     }

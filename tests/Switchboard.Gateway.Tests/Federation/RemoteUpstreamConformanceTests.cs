@@ -1,4 +1,5 @@
 using Switchboard.Gateway.Tests.Interop;
+using Switchboard.Gateway.Tests.Protocol;
 
 namespace Switchboard.Gateway.Tests.Federation;
 
@@ -55,11 +56,12 @@ public sealed class RemoteUpstreamConformanceTests
         var gateway = await PublishedGateway.StartServeAsync(
             $"--Servers:remote:Url={upstream.Endpoint("/mcp")}",
             $"--Servers:remote:Headers:Authorization=Bearer {upstream.AdminKey}");
+        using var http = new HttpClient();
         try
         {
             // The upstream is connected in the background: wait until its tools are served.
             await Switchboard.Testing.Poll.UntilAsync(
-                async () => (await gateway.Process.CallToolAsync(gateway.AdminKey, "remote__test_simple_text")).TryGetProperty("result", out _),
+                async () => (await StatelessRequest.CallToolAsync(http, gateway.Endpoint("/servers/remote/mcp"), gateway.AdminKey, "test_simple_text")).Message.TryGetProperty("result", out _),
                 TimeSpan.FromSeconds(60),
                 "the remote upstream's tools were not served");
             return gateway;
