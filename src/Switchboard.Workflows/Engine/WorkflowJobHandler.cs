@@ -83,7 +83,8 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
                 scope["index"] = i;
             }
 
-            if (step.If is { } condition && index is not null && !condition.IsTrue(scope))
+            // A top-level step's condition was decided when it was scheduled; an item's or a compensation's is decided here.
+            if (step.If is { } condition && payload.Step != step.Id && !condition.IsTrue(scope))
             {
                 return Replace(s, row with { State = StepState.Skipped, FinishedAt = now }, definition, now);
             }
