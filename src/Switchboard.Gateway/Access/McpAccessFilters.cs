@@ -176,7 +176,7 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
             {
                 // The SDK matched the name before the filters ran: nothing matched means no such tool.
                 var failure = e is McpProtocolException && context.MatchedPrimitive is null ? ToolCallOutcome.UnknownTool : ToolCallOutcome.Failed;
-                outcome = e is McpProtocolException { ErrorCode: SwitchboardErrorCodes.UpstreamUnavailable or SwitchboardErrorCodes.UpstreamTimeout } ? ToolOutcomes.UpstreamUnavailable : ToolOutcomes.Failed;
+                outcome = e is McpProtocolException { ErrorCode: SwitchboardErrorCodes.UpstreamUnavailable or SwitchboardErrorCodes.UpstreamTimeout or SwitchboardErrorCodes.UpstreamBusy } ? ToolOutcomes.UpstreamUnavailable : ToolOutcomes.Failed;
                 await guard.CompleteToolCallAsync(grant, failure, CancellationToken.None);
                 throw;
             }
