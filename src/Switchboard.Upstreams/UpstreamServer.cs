@@ -179,7 +179,7 @@ public sealed partial class UpstreamServer : IAsyncDisposable
             try
             {
                 await RefreshToolsAsync(client, cancellationToken);
-                await RefreshCatalogAsync(client, cancellationToken);
+                await TryRefreshCatalogAsync(client, cancellationToken);
             }
             catch
             {
