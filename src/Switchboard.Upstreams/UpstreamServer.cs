@@ -256,7 +256,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private async Task PrepareAsync(McpClient client, CancellationToken cancellationToken)
     {
         await RefreshToolsAsync(client, cancellationToken);
-        await RefreshCatalogAsync(client, cancellationToken);
+        await TryRefreshCatalogAsync(client, cancellationToken);
         client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
         {
             // Not awaited here: the listing's answer arrives through the loop that is running this handler.

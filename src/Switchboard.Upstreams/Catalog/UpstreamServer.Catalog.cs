@@ -158,6 +158,22 @@ public sealed partial class UpstreamServer
         }
     }
 
+    /// <summary>
+    /// Lists prompts and resources on connecting. An upstream whose tools answer but whose other lists fail keeps its
+    /// tools: the failure is logged (4033) and the next <c>list_changed</c> or <see cref="UpstreamOptions.ListTtl"/> tries again.
+    /// </summary>
+    private async Task TryRefreshCatalogAsync(McpClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RefreshCatalogAsync(client, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            LogListingFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
+        }
+    }
+
     /// <summary>Lists prompts and resources again when the upstream says they changed.</summary>
     private void WatchCatalog(McpClient client)
     {
@@ -196,7 +212,7 @@ public sealed partial class UpstreamServer
         }
         catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
         {
-            LogRefreshFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
+            LogListingFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
         }
     }
 
@@ -209,7 +225,7 @@ public sealed partial class UpstreamServer
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogRefreshFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
+            LogListingFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
         }
     }
 
@@ -240,6 +256,9 @@ public sealed partial class UpstreamServer
 
     [LoggerMessage(EventId = 4032, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': the tool '{Tool}' is left out: the name it would be exposed under, '{Name}', is taken by another of its tools.")]
     private static partial void LogToolNameTaken(ILogger logger, string server, string tool, string name);
+
+    [LoggerMessage(EventId = 4033, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': its lists could not be read again: {Reason}; what was listed last is served, and the next list_changed or ListTtl tries again.")]
+    private static partial void LogListingFailed(ILogger logger, string server, string reason);
 
     [LoggerMessage(EventId = 4030, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': the {Kind} '{Entry}' is left out: the SDK cannot represent its definition.")]
     private static partial void LogEntryRejected(ILogger logger, string server, string kind, string entry);
