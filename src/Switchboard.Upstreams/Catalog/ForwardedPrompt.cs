@@ -1,5 +1,6 @@
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Switchboard.Upstreams.Sessions;
 
 namespace Switchboard.Upstreams.Catalog;
 
@@ -13,13 +14,19 @@ internal sealed class ForwardedPrompt(UpstreamServer upstream, Prompt definition
     public override async ValueTask<GetPromptResult> GetAsync(RequestContext<GetPromptRequestParams> request, CancellationToken cancellationToken = default)
     {
         // Asked for by its exposed name (server__prompt on /mcp); the upstream knows it by its own. As for tools, only
-        // the arguments travel, not the caller's _meta.
-        var forwarded = new GetPromptRequestParams { Name = definition.Name, Arguments = request.Params?.Arguments };
-        return await upstream.ForwardAsync(
-            "prompts/get",
+        // the arguments, the caller's capabilities and its answers to the upstream's questions travel.
+        return await InputRequiredBridge.ForwardAsync(
+            upstream,
+            RequestMethods.PromptsGet,
             definition.Name,
-            static (client, state, token) => client.GetPromptAsync(state, token),
-            forwarded,
+            request,
+            new GetPromptRequestParams { Name = definition.Name, Arguments = request.Params?.Arguments },
+            (forwarded, token) => upstream.ForwardAsync(
+                RequestMethods.PromptsGet,
+                definition.Name,
+                static async (client, state, token) => await UpstreamRequests.GetPromptAsync(client, state, token),
+                forwarded,
+                token),
             cancellationToken);
     }
 }

@@ -1,6 +1,8 @@
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
+using Switchboard.Upstreams.Sessions;
+
 namespace Switchboard.Upstreams.Catalog;
 
 /// <summary>
@@ -56,12 +58,18 @@ internal sealed class ForwardedResource : McpServerResource
     {
         ArgumentNullException.ThrowIfNull(request);
         string uri = request.Params?.Uri ?? _template.UriTemplate;
-        var forwarded = new ReadResourceRequestParams { Uri = uri };
-        return await _upstream.ForwardAsync(
-            "resources/read",
+        return await InputRequiredBridge.ForwardAsync(
+            _upstream,
+            RequestMethods.ResourcesRead,
             uri,
-            static (client, state, token) => client.ReadResourceAsync(state, token),
-            forwarded,
+            request,
+            new ReadResourceRequestParams { Uri = uri },
+            (forwarded, token) => _upstream.ForwardAsync(
+                RequestMethods.ResourcesRead,
+                uri,
+                static async (client, state, token) => await UpstreamRequests.ReadResourceAsync(client, state, token),
+                forwarded,
+                token),
             cancellationToken);
     }
 }
