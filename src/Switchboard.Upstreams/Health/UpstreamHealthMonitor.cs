@@ -65,10 +65,10 @@ internal sealed partial class UpstreamHealthMonitor(ILogger<UpstreamHealthMonito
         }
     }
 
-    [LoggerMessage(EventId = 4030, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}' is unhealthy: {Failures} health probes in a row failed ({Reason}).")]
+    [LoggerMessage(EventId = 4050, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}' is unhealthy: {Failures} health probes in a row failed ({Reason}).")]
     private static partial void LogUnhealthy(ILogger logger, string server, int failures, string reason);
 
-    [LoggerMessage(EventId = 4031, Level = LogLevel.Information, Message = "Remote MCP server '{Server}' is healthy: its health probes are answered.")]
+    [LoggerMessage(EventId = 4051, Level = LogLevel.Information, Message = "Remote MCP server '{Server}' is healthy: its health probes are answered.")]
     private static partial void LogHealthy(ILogger logger, string server);
 }
 

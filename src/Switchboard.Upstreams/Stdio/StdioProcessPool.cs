@@ -445,19 +445,19 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
         return text;
     }
 
-    [LoggerMessage(EventId = 4030, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': started a process ({Processes} of at most {MaxProcesses}).")]
+    [LoggerMessage(EventId = 4040, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': started a process ({Processes} of at most {MaxProcesses}).")]
     private static partial void LogStarted(ILogger logger, string server, int processes, int maxProcesses);
 
-    [LoggerMessage(EventId = 4031, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': a process exited unexpectedly (exit code {ExitCode}); it is started again in {Delay} s. Its last stderr lines: {StandardErrorTail}")]
+    [LoggerMessage(EventId = 4041, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': a process exited unexpectedly (exit code {ExitCode}); it is started again in {Delay} s. Its last stderr lines: {StandardErrorTail}")]
     private static partial void LogCrashed(ILogger logger, string server, int? exitCode, double delay, string standardErrorTail);
 
-    [LoggerMessage(EventId = 4032, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': a process could not be started ({ExceptionType}: {Error}); next try in {Delay} s.")]
+    [LoggerMessage(EventId = 4042, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': a process could not be started ({ExceptionType}: {Error}); next try in {Delay} s.")]
     private static partial void LogStartFailed(ILogger logger, string server, string exceptionType, string error, double delay);
 
-    [LoggerMessage(EventId = 4033, Level = LogLevel.Debug, Message = "Remote MCP server '{Server}': closing a process ({Reason}).")]
+    [LoggerMessage(EventId = 4043, Level = LogLevel.Debug, Message = "Remote MCP server '{Server}': closing a process ({Reason}).")]
     private static partial void LogClosing(ILogger logger, string server, string reason);
 
-    [LoggerMessage(EventId = 4034, Level = LogLevel.Debug, Message = "Remote MCP server '{Server}' stderr: {Line}")]
+    [LoggerMessage(EventId = 4044, Level = LogLevel.Debug, Message = "Remote MCP server '{Server}' stderr: {Line}")]
     private static partial void LogStandardError(ILogger logger, string server, string line);
 
     private sealed class PooledProcess(McpClient client, DateTimeOffset started)
