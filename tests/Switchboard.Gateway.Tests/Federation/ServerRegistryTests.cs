@@ -158,7 +158,8 @@ public sealed class ServerRegistryTests
             RegistryFixture.Timeout,
             $"{server}__{EverythingTool} was not listed on {gateway.Url}");
         var result = await gateway.CallToolAsync(fixture.AdminKey, $"{server}__{EverythingTool}", Ct);
-        Assert.Equal(EverythingText, result.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.True(result.TryGetProperty("result", out var answer), result.ToString());
+        Assert.Equal(EverythingText, answer.GetProperty("content")[0].GetProperty("text").GetString());
     }
 
     /// <summary>

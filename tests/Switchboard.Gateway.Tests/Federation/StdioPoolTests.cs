@@ -30,6 +30,9 @@ public sealed class StdioPoolTests : IDisposable
         await using var gateway = await StartGatewayAsync(
             "--Servers:pooled:Stdio:MaxProcesses=3",
             "--Servers:pooled:Timeout=00:01:00",
+            // Let every call wait for the pool: the upstream's concurrency limit (64 in flight, 256 waiting) would refuse
+            // most of them as busy before they reach it.
+            "--Servers:pooled:Concurrency:MaxQueued=1000",
             // The default limits would refuse most of a thousand calls in a second, before they reach the pool.
             "--RateLimits:Roles:admin:PerPrincipal:Permits=100000",
             "--RateLimits:Roles:admin:PerPrincipal:Burst=100000",
