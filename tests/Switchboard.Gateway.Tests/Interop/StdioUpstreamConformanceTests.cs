@@ -7,22 +7,17 @@ namespace Switchboard.Gateway.Tests.Interop;
 /// <b>stdio</b> upstream (its process pool), on <c>/servers/everything/mcp</c>.
 /// </summary>
 /// <remarks>
-/// A remote server's prompts, resources and completions are not forwarded yet, nor are logging, progress, sampling
-/// and elicitation bridged (other slices of issue 10), so the scenarios that need them fail on any remote upstream;
-/// every other scenario must pass. Once those slices land, this asserts all of them.
+/// Every scenario passes but one: a stdio process is one upstream session shared by every caller, so the log messages
+/// it sends during a call have no caller to go to (an HTTP upstream opens a session per session-based caller; see
+/// docs/federation.md, "Sessions across protocol eras"). Questions it asks (elicitation, sampling) do reach the
+/// caller, as input-required results turned into real requests.
 /// </remarks>
 public sealed class StdioUpstreamConformanceTests
 {
-    private static readonly string[] ForwardedScenarios =
-    [
-        "server-initialize", "logging-set-level", "ping", "tools-list", "tools-call-simple-text", "tools-call-image",
-        "tools-call-audio", "tools-call-embedded-resource", "tools-call-mixed-content", "tools-call-error",
-        "json-schema-2020-12", "server-sse-polling", "server-sse-multiple-streams", "resources-list",
-        "resources-subscribe", "resources-unsubscribe", "prompts-list", "dns-rebinding-protection",
-    ];
+    private const string SharedSessionLogging = "tools-call-with-logging";
 
     [Fact]
-    public async Task GatewayToStdioUpstream_PassesEveryScenarioOfForwardedTools()
+    public async Task GatewayToStdioUpstream_PassesEveryScenarioButSessionLogging()
     {
         await using var gateway = await PublishedGateway.StartServeAsync(
             $"--Servers:everything:Command={PublishedSwitchboard.Path}",
@@ -35,6 +30,7 @@ public sealed class StdioUpstreamConformanceTests
         var outcome = await ConformanceTests.RunSuiteAsync(proxy.Endpoint("/servers/everything/mcp"));
 
         TestContext.Current.TestOutputHelper?.WriteLine(string.Join(Environment.NewLine, outcome.Scenarios.Select(s => $"{(s.Value ? "pass" : "FAIL")} {s.Key}")));
-        ConformanceTests.AssertPassed(outcome, ForwardedScenarios);
+        ConformanceTests.AssertPassed(outcome, outcome.Scenarios.Keys.Where(s => s != SharedSessionLogging));
+        Assert.True(outcome.Scenarios.Count >= 30, $"only {outcome.Scenarios.Count} scenarios ran");
     }
 }
