@@ -260,7 +260,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
         {
             // Not awaited here: the listing's answer arrives through the loop that is running this handler.
-            _ = RefreshAfterChangeAsync(client);
+            _ = RefreshAfterChangeAsync(client, RefreshToolsAsync);
             return ValueTask.CompletedTask;
         });
         WatchCatalog(client);
@@ -343,12 +343,14 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         }
     }
 
-    private async Task RefreshAfterChangeAsync(McpClient client)
+    // After a list_changed notification: lists again with refresh (tools, or the rest of the catalog), bounded by the
+    // upstream's timeout. Not awaited by the handler: the listing's answer arrives through the loop running it.
+    private async Task RefreshAfterChangeAsync(McpClient client, Func<McpClient, CancellationToken, Task> refresh)
     {
         using var timeout = new CancellationTokenSource(_options.Timeout);
         try
         {
-            await RefreshToolsAsync(client, timeout.Token);
+            await refresh(client, timeout.Token);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -409,6 +411,6 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': circuit closed, calls go through again.")]
     private static partial void LogCircuitClosed(ILogger logger, string server);
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': its tool list changed but could not be listed again: {Reason}.")]
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': a list of it changed but could not be read again: {Reason}.")]
     private static partial void LogRefreshFailed(ILogger logger, string server, string reason);
 }

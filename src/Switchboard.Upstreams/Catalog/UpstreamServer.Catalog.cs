@@ -182,7 +182,7 @@ public sealed partial class UpstreamServer
             client.RegisterNotificationHandler(notification, (_, _) =>
             {
                 // Not awaited: the listing's answer arrives through the loop that is running this handler.
-                _ = RefreshCatalogAfterChangeAsync(client);
+                _ = RefreshAfterChangeAsync(client, RefreshCatalogAsync);
                 return ValueTask.CompletedTask;
             });
         }
@@ -211,19 +211,6 @@ public sealed partial class UpstreamServer
             await RefreshCatalogAsync(client, timeout.Token);
         }
         catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
-        {
-            LogListingFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
-        }
-    }
-
-    private async Task RefreshCatalogAfterChangeAsync(McpClient client)
-    {
-        using var timeout = new CancellationTokenSource(_options.Timeout);
-        try
-        {
-            await RefreshCatalogAsync(client, timeout.Token);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogListingFailed(_logger, Name, UpstreamFailure.ReasonFor(e));
         }
