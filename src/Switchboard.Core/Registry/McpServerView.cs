@@ -161,14 +161,13 @@ public sealed partial class McpServerView : IDisposable
         {
             var problems = new List<string>();
             var routes = new Routes();
+            List<McpServerTool> tools = [];
+            List<McpServerPrompt> prompts = [];
+            List<McpServerResource> resources = [];
             using (Tools.DeferChangedEvents())
             using (Prompts.DeferChangedEvents())
             using (Resources.DeferChangedEvents())
             {
-                Tools.Clear();
-                Prompts.Clear();
-                Resources.Clear();
-
                 var toolOwners = new Dictionary<string, string>(StringComparer.Ordinal);
                 var promptOwners = new Dictionary<string, string>(StringComparer.Ordinal);
                 var resourceOwners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -184,7 +183,7 @@ public sealed partial class McpServerView : IDisposable
                         string exposed = ExposedName(server, tool.ProtocolTool.Name);
                         if (Admit("tool", server, tool.ProtocolTool.Name, exposed, toolOwners, problems))
                         {
-                            Tools.Add(_namespaced ? new NamespacedTool(exposed, tool) : tool);
+                            tools.Add(_namespaced ? Namespaced(exposed, tool) : tool);
                             if (tool is IUnlistedTool)
                             {
                                 routes.Unlisted.Add(exposed);
@@ -202,7 +201,7 @@ public sealed partial class McpServerView : IDisposable
                         string exposed = ExposedName(server, prompt.ProtocolPrompt.Name);
                         if (Admit("prompt", server, prompt.ProtocolPrompt.Name, exposed, promptOwners, problems))
                         {
-                            Prompts.Add(_namespaced ? new NamespacedPrompt(exposed, prompt) : prompt);
+                            prompts.Add(_namespaced ? Namespaced(exposed, prompt) : prompt);
                             routes.Prompts[exposed] = (server, prompt.ProtocolPrompt.Name);
                         }
                     }
@@ -217,14 +216,53 @@ public sealed partial class McpServerView : IDisposable
                         }
 
                         resourceOwners[uri] = server.Name;
-                        Resources.Add(resource);
+                        resources.Add(resource);
                         routes.Resources.Add((resource, server));
                     }
                 }
+
+                Reconcile(Tools, tools);
+                Reconcile(Prompts, prompts);
+                Reconcile(Resources, resources);
             }
 
             Volatile.Write(ref _problems, problems);
             Volatile.Write(ref _routes, routes);
+        }
+    }
+
+    // The wrapper already shown for this server's tool under this name, so that an unchanged tool stays the same object.
+    private McpServerTool Namespaced(string exposed, McpServerTool tool) =>
+        Tools.TryGetPrimitive(exposed, out var shown) && shown is NamespacedTool { Inner: var inner } && ReferenceEquals(inner, tool)
+            ? shown
+            : new NamespacedTool(exposed, tool);
+
+    private McpServerPrompt Namespaced(string exposed, McpServerPrompt prompt) =>
+        Prompts.TryGetPrimitive(exposed, out var shown) && shown is NamespacedPrompt { Inner: var inner } && ReferenceEquals(inner, prompt)
+            ? shown
+            : new NamespacedPrompt(exposed, prompt);
+
+    // Brings target to exactly wanted in place. Requests read these collections without the refresh lock, so a
+    // primitive that stays must never be absent, not even between a Clear and an Add: otherwise a call made while
+    // another server's catalog changes (a prompt list arriving) would find a listed tool unknown.
+    private static void Reconcile<T>(McpServerPrimitiveCollection<T> target, List<T> wanted)
+        where T : IMcpServerPrimitive
+    {
+        var wantedById = wanted.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        foreach (var shown in target.ToArray())
+        {
+            if (!wantedById.TryGetValue(shown.Id, out var keep) || !ReferenceEquals(keep, shown))
+            {
+                target.Remove(shown);
+            }
+        }
+
+        foreach (var primitive in wanted)
+        {
+            if (!target.TryGetPrimitive(primitive.Id, out _))
+            {
+                target.Add(primitive);
+            }
         }
     }
 

@@ -15,6 +15,9 @@ internal sealed class NamespacedTool(string exposedName, McpServerTool inner) : 
 
     public override Tool ProtocolTool => _protocolTool;
 
+    /// <summary>The server's own tool.</summary>
+    public McpServerTool Inner { get; } = inner;
+
     private static Tool Renamed(Tool tool, string name)
     {
         var clone = ProtocolClone.Of(tool);
@@ -38,6 +41,9 @@ internal sealed class NamespacedPrompt(string exposedName, McpServerPrompt inner
     private readonly Prompt _protocolPrompt = Renamed(inner.ProtocolPrompt, exposedName);
 
     public override Prompt ProtocolPrompt => _protocolPrompt;
+
+    /// <summary>The server's own prompt.</summary>
+    public McpServerPrompt Inner { get; } = inner;
 
     private static Prompt Renamed(Prompt prompt, string name)
     {

@@ -24,6 +24,26 @@ public class McpServerViewTests
     }
 
     [Fact]
+    public void Aggregate_ACatalogChanges_ToolsThatStayAreNeverReplaced()
+    {
+        // Requests read the view without its lock: a tool that stays must stay the same object, never removed and
+        // added again, or a call made while a server's prompt list arrives finds a listed tool unknown.
+        var alpha = Catalog("alpha", tools: ["ping", "echo"]);
+        var beta = Catalog("beta", tools: ["ping"]);
+        using var view = McpServerView.Aggregate("gateway", [alpha, beta]);
+        var before = view.Tools.ToDictionary(t => t.ProtocolTool.Name);
+
+        beta.Prompts.Add(McpServerPrompt.Create(() => "hello", new McpServerPromptCreateOptions { Name = "greet" }));
+        alpha.Tools.Add(Tool("added"));
+        beta.Tools.Remove(beta.Tools.Single());
+
+        Assert.Equal(["alpha__added", "alpha__echo", "alpha__ping"], view.Tools.Select(t => t.ProtocolTool.Name).Order());
+        Assert.Same(before["alpha__ping"], view.Tools.Single(t => t.ProtocolTool.Name == "alpha__ping"));
+        Assert.Same(before["alpha__echo"], view.Tools.Single(t => t.ProtocolTool.Name == "alpha__echo"));
+        Assert.Equal(["beta__greet"], view.Prompts.Select(p => p.ProtocolPrompt.Name));
+    }
+
+    [Fact]
     public void Aggregate_RenamingKeepsSchemaDescriptionAndAnnotations()
     {
         var server = new McpServerCatalog("alpha");
