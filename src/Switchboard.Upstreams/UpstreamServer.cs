@@ -105,19 +105,44 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
 
     /// <summary>Forwards a <c>tools/call</c> through the resilience pipeline, with the caller's cancellation.</summary>
     /// <exception cref="McpProtocolException">The upstream's own error, or one of <see cref="SwitchboardErrorCodes"/>.</exception>
-    public async ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, CancellationToken cancellationToken)
+    public ValueTask<CallToolResult> CallToolAsync(CallToolRequestParams request, CancellationToken cancellationToken) =>
+        SendAsync(
+            "switchboard.upstream tools/call",
+            RequestMethods.ToolsCall,
+            request.Name,
+            UpstreamCallPolicy.IsSafe(Catalog, request.Name),
+            UpstreamCallPolicy.TimeoutFor(_options, request.Name),
+            static async (client, request, token) => await UpstreamRequests.CallToolAsync(client, request, token),
+            request,
+            cancellationToken);
+
+    // One request through the pipeline on a client of this upstream, in a span of its own: the SDK client's span and
+    // the HTTP request (whose traceparent the upstream continues) are its children.
+    private async ValueTask<TResult> SendAsync<TState, TResult>(
+        string activityName,
+        string method,
+        string target,
+        bool safe,
+        TimeSpan timeout,
+        Func<McpClient, TState, CancellationToken, ValueTask<TResult>> send,
+        TState state,
+        CancellationToken cancellationToken)
     {
-        // The hop's span: the SDK client's span and the HTTP request (whose traceparent the upstream continues) are its children.
-        using var activity = UpstreamDiagnostics.ActivitySource.StartActivity("switchboard.upstream tools/call", ActivityKind.Internal);
+        using var activity = UpstreamDiagnostics.ActivitySource.StartActivity(activityName, ActivityKind.Internal);
         activity?.SetTag("mcp.server", Name);
-        activity?.SetTag("gen_ai.tool.name", request.Name);
+        activity?.SetTag("mcp.method.name", method);
+        if (method == RequestMethods.ToolsCall)
+        {
+            activity?.SetTag("gen_ai.tool.name", target);
+        }
+
         try
         {
             return await _resilience.ExecuteAsync(
-                UpstreamCallPolicy.IsSafe(Catalog, request.Name),
-                UpstreamCallPolicy.TimeoutFor(_options, request.Name),
-                static (state, token) => OnClientAsync(state.Clients, static async (client, request, token) => await UpstreamRequests.CallToolAsync(client, request, token), state.Request, token),
-                (Clients: _clients, Request: request),
+                safe,
+                timeout,
+                static (context, token) => OnClientAsync(context.Clients, context.Send, context.State, token),
+                (Clients: _clients, Send: send, State: state),
                 cancellationToken);
         }
         catch (Exception e) when (UpstreamFailure.IsClientVisible(e))
@@ -129,7 +154,14 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             {
                 // Refusals (an open circuit, no free slot) are not logged one by one: the circuit's opening was, once.
                 Volatile.Write(ref _lastFailure, reason);
-                LogCallFailed(_logger, Name, request.Name, reason);
+                if (method == RequestMethods.ToolsCall)
+                {
+                    LogCallFailed(_logger, Name, target, reason);
+                }
+                else
+                {
+                    LogForwardFailed(_logger, Name, method, target, reason);
+                }
             }
 
             throw UpstreamFailure.ToClientError(Name, e, CircuitState);

@@ -6,7 +6,6 @@ using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Upstreams.Catalog;
-using Switchboard.Upstreams.Diagnostics;
 using Switchboard.Upstreams.Resilience;
 
 namespace Switchboard.Upstreams;
@@ -26,39 +25,14 @@ public sealed partial class UpstreamServer
     /// Forwards one request to the upstream through the resilience pipeline, connecting first if needed. The
     /// upstream's own errors reach the caller unchanged; the gateway's are those of <see cref="UpstreamFailure"/>.
     /// </summary>
-    internal async ValueTask<TResult> ForwardAsync<TState, TResult>(
+    internal ValueTask<TResult> ForwardAsync<TState, TResult>(
         string method,
         string target,
         Func<McpClient, TState, CancellationToken, ValueTask<TResult>> send,
         TState state,
-        CancellationToken cancellationToken)
-    {
-        using var activity = UpstreamDiagnostics.ActivitySource.StartActivity($"switchboard.upstream {method}", ActivityKind.Internal);
-        activity?.SetTag("mcp.server", Name);
-        activity?.SetTag("mcp.method.name", method);
-        try
-        {
-            // Lists, reads and completions have no effects: safe to retry.
-            return await _resilience.ExecuteAsync(
-                safe: true,
-                _options.Timeout,
-                static (context, token) => OnClientAsync(context.Clients, context.Send, context.State, token),
-                (Clients: _clients, Send: send, State: state),
-                cancellationToken);
-        }
-        catch (Exception e) when (UpstreamFailure.IsClientVisible(e))
-        {
-            string reason = UpstreamFailure.ReasonFor(e);
-            activity?.SetStatus(ActivityStatusCode.Error, reason);
-            if (reason is not (UpstreamFailure.CircuitOpen or UpstreamFailure.Busy))
-            {
-                Volatile.Write(ref _lastFailure, reason);
-                LogForwardFailed(_logger, Name, method, target, reason);
-            }
-
-            throw UpstreamFailure.ToClientError(Name, e, CircuitState);
-        }
-    }
+        CancellationToken cancellationToken) =>
+        // Lists, reads and completions have no effects: safe to retry.
+        SendAsync($"switchboard.upstream {method}", method, target, safe: true, _options.Timeout, send, state, cancellationToken);
 
     /// <summary>
     /// Shows <paramref name="tools"/> in <see cref="Catalog"/> under their exposed names (renamed, hidden and sanitized
