@@ -21,6 +21,8 @@
 # saying why, only where podman cannot run a container at all; everything else must pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/debian.sh
+source scripts/lib/debian.sh
 repo="$PWD"
 
 packages=(podman buildah runc iptables uidmap debootstrap haproxy shellcheck prometheus prometheus-alertmanager postgresql redis-server)
@@ -29,20 +31,7 @@ image=localhost/switchboard:ci
 log() { echo "test-deploy.sh: $*" >&2; }
 seconds() { echo $((SECONDS - $1)); }
 
-install() {
-  local missing=()
-  for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-  done
-  if ((${#missing[@]} == 0)); then
-    return
-  fi
-  log "installing ${missing[*]} (Debian packages)"
-  export DEBIAN_FRONTEND=noninteractive
-  # Another apt-get (scripts/services.sh) may be running: wait for its lock instead of failing.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+install() { install_debian_packages test-deploy.sh "${packages[@]}"; }
 
 lint() {
   local scripts

@@ -24,6 +24,8 @@
 # minihelm is (../shared/tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/debian.sh
+source scripts/lib/debian.sh
 started=$SECONDS
 
 chart=deploy/helm/switchboard
@@ -36,17 +38,9 @@ log() { echo "test-k8s.sh: $*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
 install() {
-  local packages=(yamllint shellcheck prometheus) missing=()
+  local packages=(yamllint shellcheck prometheus)
   command -v helm >/dev/null || packages+=(golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev)
-  for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-  done
-  if ((${#missing[@]} > 0)); then
-    log "installing ${missing[*]} (Debian packages)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get -o DPkg::Lock::Timeout=600 update -qq
-    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  install_debian_packages test-k8s.sh "${packages[@]}"
   (cd "$checks" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   command -v kubectl >/dev/null || fail "kubectl is not on PATH (it renders the Kustomize overlays)"
 }

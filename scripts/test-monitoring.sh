@@ -21,6 +21,8 @@
 # Needs root on Debian bookworm (apt-get) and the .NET 10 SDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/debian.sh
+source scripts/lib/debian.sh
 
 packages=(prometheus prometheus-alertmanager postgresql redis-server yamllint jq)
 # minihelm renders the chart for the canary analysis queries where helm is not installed.
@@ -32,20 +34,7 @@ rules=$monitoring/prometheus/rules
 log() { echo "test-monitoring.sh: $*" >&2; }
 seconds() { echo $((SECONDS - $1)); }
 
-install() {
-  local missing=()
-  for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-  done
-  if ((${#missing[@]} == 0)); then
-    return
-  fi
-  log "installing ${missing[*]} (Debian packages)"
-  export DEBIAN_FRONTEND=noninteractive
-  # Another apt-get (scripts/services.sh, scripts/test-deploy.sh) may be running: wait for its lock instead of failing.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+install() { install_debian_packages test-monitoring.sh "${packages[@]}"; }
 
 # The alert names a rule file defines, one per line.
 alerts_in() { sed -n 's/^ *- alert: *\([A-Za-z0-9_]*\).*/\1/p' "$1"; }
