@@ -61,7 +61,9 @@ public static class GatewayEndpoints
         app.UseAuthorization();
         // Bodies are read only once the caller is known to be allowed in.
         app.UseMiddleware<JsonRpcValidationMiddleware>();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase), api => api.Use(JsonRequestBody.BufferAsync));
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase),
+            api => api.Use(AdminApi.AuthorizeAsync).Use(JsonRequestBody.BufferAsync));
 
         var topology = app.Services.GetRequiredService<GatewayTopology>();
         var endpoints = new List<IEndpointConventionBuilder>();

@@ -41,7 +41,7 @@ internal static class AdminApi
 
         var api = endpoints.MapGroup($"{Prefix}/v1")
             .RequireSwitchboardAuthentication()
-            .AddEndpointFilter(AuthorizeAsync);
+            .WithMetadata(AdminEndpoint.Instance);
         api.MapKeysApi();
         api.MapAuditApi();
         api.MapRolesApi();
@@ -65,11 +65,20 @@ internal static class AdminApi
     public static IResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    // Every request is decided by AccessGuard: the endpoint's permission, then the caller's per-principal limit.
-    private static async ValueTask<object?> AuthorizeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>
+    /// Decides every admin API request by AccessGuard: the endpoint's permission, then the caller's per-principal
+    /// limit. A middleware, not an endpoint filter, so that it runs before the body is read and bound: a caller
+    /// without the permission gets 403 whatever it sent, never a 400 that tells it how to shape a request.
+    /// </summary>
+    public static async Task AuthorizeAsync(HttpContext http, RequestDelegate next)
     {
-        var http = context.HttpContext;
         var endpoint = http.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<AdminEndpoint>() is null)
+        {
+            await next(http);
+            return;
+        }
+
         string? action = endpoint?.Metadata.GetMetadata<RequiredPermission>()?.Action;
         // The route, not the path: the audit trail groups refusals by endpoint (POST /api/v1/keys, GET /api/v1/keys/{id}).
         string operation = $"{http.Request.Method} {((endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value)?.TrimEnd('/')}";
@@ -77,7 +86,8 @@ internal static class AdminApi
         var decision = await http.RequestServices.GetRequiredService<AccessGuard>().AuthorizeRequestAsync(principal, operation, action, http.RequestAborted);
         if (decision.Allowed)
         {
-            return await next(context);
+            await next(http);
+            return;
         }
 
         string seconds = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
@@ -86,7 +96,7 @@ internal static class AdminApi
             http.Response.Headers.RetryAfter = seconds;
         }
 
-        return decision.Outcome switch
+        IResult refusal = decision.Outcome switch
         {
             AccessOutcome.Denied => TypedResults.Problem(
                 $"{principal.Id} may not {action}; {decision.Reason}.", statusCode: StatusCodes.Status403Forbidden, title: "Permission denied"),
@@ -95,6 +105,13 @@ internal static class AdminApi
             _ => TypedResults.Problem(
                 $"Switchboard's database is unavailable; retry in {seconds} s.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable"),
         };
+        await refusal.ExecuteAsync(http);
+    }
+
+    /// <summary>Marks the endpoints <see cref="AuthorizeAsync"/> decides.</summary>
+    private sealed class AdminEndpoint
+    {
+        public static readonly AdminEndpoint Instance = new();
     }
 
     /// <summary>The permission an endpoint needs; endpoints without one are open to every authenticated caller.</summary>

@@ -176,6 +176,21 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
         Assert.Equal(("POST /api/v1/keys", "denied"), (refused.Action, refused.Outcome));
     }
 
+    [Theory]
+    [InlineData("""{"name":"half""")]
+    [InlineData("""{"roles":"admin"}""")]
+    public async Task WithoutThePermission_AMalformedBody_Is403_Not400(string body)
+    {
+        // A 400 would tell a caller who may not create keys how to shape a request that creates one.
+        var viewer = await gateway.CreateKeyAsync("viewer");
+        using var client = gateway.Client(viewer.Key);
+
+        using var response = await client.PostAsync(new Uri("/api/v1/keys", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("admin:keys", (await ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     private async Task<HttpStatusCode> AuditStatusAsync(string key)
     {
         using var client = gateway.Client(key);
