@@ -26,6 +26,11 @@ public sealed record StartRunRequest(string Workflow, int? Version, JsonObject? 
 /// <param name="Comment">Recorded in the step's output.</param>
 public sealed record ApprovalRequest(string Step, bool Approved, string? Comment);
 
+/// <summary>Delivers an event to a run's steps that wait for it.</summary>
+/// <param name="Event">The event's name, as a wait step's <c>event</c> names it.</param>
+/// <param name="Data">Any JSON; the waiting step's output holds it as <c>data</c>.</param>
+public sealed record RunEventRequest(string? Event, JsonNode? Data);
+
 /// <summary>
 /// <c>/api/v1/workflows</c> (definitions, behind <c>admin:workflows</c>) and <c>/api/v1/runs</c> (the caller's own
 /// runs, behind <c>workflows:run</c>): another principal's run is "not found".
@@ -104,6 +109,23 @@ internal static class WorkflowsApi
             })
             .Requires(Actions.RunWorkflows);
         runs.MapGet("/{id}/events", EventsAsync).Requires(Actions.RunWorkflows);
+        runs.MapPost("/{id}/events", async Task<IResult> (string id, RunEventRequest request, HttpContext http, WorkflowEngine engine, CancellationToken ct) =>
+            {
+                if (string.IsNullOrEmpty(request.Event))
+                {
+                    return AdminApi.BadRequest("Send the event as {\"event\": \"<name>\", \"data\": <any JSON>}.");
+                }
+
+                try
+                {
+                    return await engine.DeliverEventAsync(id, Owner(http), request.Event, request.Data, ct) is { } run ? TypedResults.Ok(Describe(run)) : NoSuchRun(id);
+                }
+                catch (WorkflowRunException e)
+                {
+                    return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+                }
+            })
+            .Requires(Actions.RunWorkflows);
     }
 
     // Server-sent events: every state change of the run and its steps, from the start (or after Last-Event-ID), until

@@ -271,20 +271,21 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
 
     /// <summary>
     /// Takes back the jobs whose worker stopped renewing its lease (it died, or lost the database): queued again, or
-    /// dead-lettered when that was their last attempt, or cancelled when a cancel was pending. Returns how many.
+    /// dead-lettered when that was their last attempt, or cancelled when a cancel was pending. Returns them as they
+    /// are now (so that the caller can tell each dead-lettered job's handler).
     /// </summary>
-    public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Job>> RecoverExpiredLeasesAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        int recovered = await ExecuteAsync(
+        var recovered = await QueryAsync(
             "UPDATE jobs SET state = CASE WHEN cancel_requested = @yes THEN 'cancelled' WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, " +
             "last_error = 'its worker (' || COALESCE(lease_owner, '?') || ') stopped renewing the lease; the attempt was abandoned', run_at = @now, updated_at = @now, " +
             "finished_at = CASE WHEN cancel_requested = @yes OR attempts >= max_attempts THEN @now ELSE NULL END, " +
             "expires_at = CASE WHEN cancel_requested = @yes OR attempts >= max_attempts THEN @expires ELSE NULL END, " + ClearLease + " " +
-            "WHERE state = 'running' AND lease_expires_at < @now" + Notify,
+            "WHERE state = 'running' AND lease_expires_at < @now RETURNING " + Columns + Notify,
             c => c.With("yes", true).With("now", database.ToDb(now)).With("expires", database.ToDb(now + options.Value.ResultRetention)),
             cancellationToken);
-        if (recovered > 0)
+        if (recovered.Count > 0)
         {
             signal.Set();
         }

@@ -51,7 +51,7 @@ public static class StepKinds
     /// <summary>Calls a tool.</summary>
     public const string Tool = "tool";
 
-    /// <summary>Waits for a duration.</summary>
+    /// <summary>Waits for a duration, or for a named event delivered to the run.</summary>
     public const string Wait = "wait";
 
     /// <summary>Waits for a human's approval through the REST API.</summary>
@@ -70,7 +70,7 @@ public sealed record StepDefinition(string Id, string Kind, SourcePosition Posit
     /// <summary>A condition (<c>${{ … }}</c>); when false the step is skipped.</summary>
     public Template? If { get; init; }
 
-    /// <summary>How long one attempt may run (a tool call), or how long an approval may wait.</summary>
+    /// <summary>How long one attempt may run (a tool call), or how long an approval or a wait for an event may wait.</summary>
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>Attempts and backoff.</summary>
@@ -85,8 +85,11 @@ public sealed record StepDefinition(string Id, string Kind, SourcePosition Posit
     /// <summary>The expressions in <see cref="Arguments"/>, with their positions (for validation).</summary>
     public IReadOnlyList<Template> ArgumentExpressions { get; init; } = [];
 
-    /// <summary>A wait step's duration.</summary>
+    /// <summary>A wait step's duration (null for a wait for an event).</summary>
     public TimeSpan? Duration { get; init; }
+
+    /// <summary>A wait step's event: it waits until <c>POST /api/v1/runs/{id}/events</c> delivers an event of this name.</summary>
+    public string? Event { get; init; }
 
     /// <summary>An approval step's message to the approver.</summary>
     public string? Message { get; init; }

@@ -179,7 +179,7 @@ public sealed partial class WorkflowParser
                 ArgumentExpressions = fields.TryGetValue("arguments", out var withExpressions) ? CheckExpressions(withExpressions, []) : [],
                 Compensate = fields.TryGetValue("compensate", out var compensate) ? ReadStep(compensate, nested: true) : null,
             },
-            StepKinds.Wait => step with { Duration = Duration(fields["wait"]) },
+            StepKinds.Wait => ReadWait(step, fields["wait"], fields.GetValueOrDefault("timeout")),
             StepKinds.Approval => step with { Message = ReadApproval(fields["approval"]) },
             _ => step with
             {
@@ -243,6 +243,28 @@ public sealed partial class WorkflowParser
         }
 
         return ToJson(node);
+    }
+
+    // 'wait: 30s' waits for a duration; 'wait: { event: NAME }' until the event is delivered (or the step's timeout).
+    private StepDefinition ReadWait(StepDefinition step, YamlNode node, YamlNode? timeout)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            if (timeout is not null)
+            {
+                Error(timeout, "'timeout' does not belong on a wait for a duration: the duration is the wait");
+            }
+
+            return step with { Duration = Duration(node) };
+        }
+
+        string? name = Scalar(Fields(map, "event"), "event", map);
+        if (name is not null && !IdPattern().IsMatch(name))
+        {
+            Error(map, $"the event name '{name}' must be letters, digits, '_' or '-', starting with a letter or '_'");
+        }
+
+        return step with { Event = name };
     }
 
     private string? ReadApproval(YamlNode node) => node switch

@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "No handler for job {JobId} of kind '{Kind}'; it is dead-lettered.")]
     public static partial void NoHandler(ILogger logger, string jobId, string kind);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Warning, Message = "Job {JobId} ({Kind}) was dead-lettered after {Attempts} attempts: {LastError}")]
+    public static partial void JobDeadLettered(ILogger logger, string jobId, string kind, int attempts, string lastError);
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Error, Message = "The handler of job {JobId} ({Kind}) failed on hearing that it was dead-lettered; the job stays dead-lettered.")]
+    public static partial void DeadLetterHandlerFailed(ILogger logger, string jobId, string kind, Exception exception);
 }

@@ -155,7 +155,7 @@ public static class RunScheduler
 
         if (step.Kind != StepKinds.Foreach)
         {
-            return row with { State = StepState.Scheduled, Attempt = 1, RunAt = step.Kind == StepKinds.Wait ? now + step.Duration!.Value : now };
+            return row with { State = StepState.Scheduled, Attempt = 1, RunAt = step.Duration is { } wait ? now + wait : now };
         }
 
         if (step.Items!.Evaluate(scope) is not JsonArray items)

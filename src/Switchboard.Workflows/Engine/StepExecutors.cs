@@ -112,7 +112,11 @@ public sealed class ToolStepExecutor(ToolCallJobHandler tools, McpServerRegistry
     }
 }
 
-/// <summary>A wait step: its job was scheduled at the end of the duration, so running it is the end of the wait.</summary>
+/// <summary>
+/// A wait step. For a duration, its job was scheduled at the end of it, so running it is the end of the wait. For an
+/// event, it waits until <see cref="WorkflowEngine.DeliverEventAsync"/> completes it (an event delivered earlier is
+/// kept on the step's row and completes it as soon as it waits).
+/// </summary>
 public sealed class WaitStepExecutor(TimeProvider time) : IStepExecutor
 {
     /// <inheritdoc />
@@ -120,7 +124,9 @@ public sealed class WaitStepExecutor(TimeProvider time) : IStepExecutor
 
     /// <inheritdoc />
     public Task<StepResult> ExecuteAsync(StepContext context, CancellationToken cancellationToken) =>
-        Task.FromResult<StepResult>(new StepResult.Succeeded(new JsonObject { ["waitedUntil"] = time.GetUtcNow().ToString("O") }));
+        Task.FromResult<StepResult>(context?.Step.Event is not null
+            ? new StepResult.Waiting()
+            : new StepResult.Succeeded(new JsonObject { ["waitedUntil"] = time.GetUtcNow().ToString("O") }));
 }
 
 /// <summary>An approval step waits until <c>POST /api/v1/runs/{id}/approvals</c> approves or rejects it (or its timeout).</summary>

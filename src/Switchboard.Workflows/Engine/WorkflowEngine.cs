@@ -132,6 +132,55 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
         return after;
     }
 
+    /// <summary>
+    /// Delivers an event to the principal's run: every step that waits for <paramref name="name"/> and has not
+    /// received it completes with <c>{event, data, by, at}</c> as its output — at once when it waits, else as soon as
+    /// it starts waiting (the event is kept on its row). Null when the run is not theirs; a
+    /// <see cref="WorkflowRunException"/> when the run has finished or none of its steps waits for that event.
+    /// </summary>
+    public async Task<RunSnapshot?> DeliverEventAsync(string runId, string principalId, string name, JsonNode? data, CancellationToken cancellationToken = default)
+    {
+        if (await store.GetRunAsync(runId, principalId, cancellationToken) is not { } current)
+        {
+            return null;
+        }
+
+        var definition = (await DefinitionAsync(current.Run.Workflow, current.Run.Version, cancellationToken))!;
+        int delivered = 0;
+        var after = await store.UpdateRunAsync(runId, (s, now) =>
+        {
+            delivered = 0;
+            if (s.Run.IsTerminal)
+            {
+                return null;
+            }
+
+            var received = new JsonObject { ["event"] = name, ["data"] = data?.DeepClone(), ["by"] = principalId, ["at"] = now }.ToJsonString();
+            var steps = s.Steps.Select(row =>
+            {
+                if (row.IsTerminal || row.Input is not null || definition.Step(row.Key) is not { Event: { } waitsFor } || waitsFor != name)
+                {
+                    return row;
+                }
+
+                delivered++;
+                return row.State == StepState.Waiting
+                    ? row with { State = StepState.Completed, Input = received, Output = received, FinishedAt = now }
+                    : row with { Input = received };
+            }).ToList();
+            return delivered == 0 ? null : RunScheduler.Advance(s with { Steps = steps }, definition, now);
+        }, cancellationToken);
+        if (delivered == 0)
+        {
+            throw new WorkflowRunException(after?.Run.IsTerminal == true
+                ? $"The run has {WorkflowStore.Name(after.Run.State)}; it takes no more events."
+                : $"No step of the run waits for the event '{name}' (or each that does has received it).");
+        }
+
+        await EnqueueReadyAsync(after!, cancellationToken);
+        return after;
+    }
+
     /// <summary>Queues a job for every scheduled step (idempotent: a step's attempt has one job, however often this runs).</summary>
     internal async Task EnqueueReadyAsync(RunSnapshot snapshot, CancellationToken cancellationToken)
     {

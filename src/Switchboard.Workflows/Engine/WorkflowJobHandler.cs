@@ -44,7 +44,8 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         }
         else if (payload.ApprovalTimeout)
         {
-            after = await Record(payload, definition, new StepResult.Failed("no decision before the approval's timeout"), StepState.Waiting, cancellationToken);
+            string waitedFor = RunScheduler.Resolve(definition, payload.Step)?.Step.Event is { } name ? $"the event '{name}' did not arrive" : "no decision";
+            after = await Record(payload, definition, new StepResult.Failed($"{waitedFor} before the step's timeout"), StepState.Waiting, cancellationToken);
         }
         else
         {
@@ -57,6 +58,35 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         }
 
         return new JobOutcome.Completed("{}");
+    }
+
+    /// <summary>
+    /// A step's job ran out of queue attempts (each lost lease counts): the step fails for good, as any failed step
+    /// does (its own retries are not used again: the queue has already run it that often), so the run compensates and
+    /// fails instead of waiting for an operator. Fenced like an attempt's result: a step that has moved on is left alone.
+    /// </summary>
+    public async Task DeadLetteredAsync(Job job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var payload = JsonSerializer.Deserialize(job.Payload, WorkflowsJson.Default.WorkflowJobPayload);
+        if (payload?.Step is null || await store.GetRunAsync(payload.Run, job.PrincipalId, cancellationToken) is not { } run
+            || await engine.DefinitionAsync(run.Run.Workflow, run.Run.Version, cancellationToken) is not { } definition)
+        {
+            return;
+        }
+
+        string error = $"its job was dead-lettered after {job.Attempts} attempt(s): {job.LastError}";
+        var after = await store.UpdateRunAsync(payload.Run, (s, now) =>
+            s.Run.IsTerminal || s.Step(payload.Step) is not { } row || row.Attempt != payload.Attempt
+                || row.State is not (StepState.Scheduled or StepState.Running or StepState.Waiting)
+                || (row.State == StepState.Waiting) != payload.ApprovalTimeout
+                ? null
+                : Replace(s, row with { State = StepState.Failed, Error = error, FinishedAt = now }, definition, now),
+            cancellationToken);
+        if (after is not null)
+        {
+            await engine.EnqueueReadyAsync(after, cancellationToken);
+        }
     }
 
     private async Task<RunSnapshot?> RunStepAsync(Job job, WorkflowJobPayload payload, WorkflowDefinition definition, CancellationToken cancellationToken)
@@ -91,7 +121,9 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
 
             input = Template.Render(step.Arguments, scope);
             started = true;
-            return Replace(s, row with { State = StepState.Running, Input = index is null ? input?.ToJsonString() : row.Input, StartedAt = now }, definition, now, advance: false);
+            // An item's input is its item; a wait's for an event is the event, when it was delivered before the wait began.
+            bool keepsInput = index is not null || step.Event is not null;
+            return Replace(s, row with { State = StepState.Running, Input = keepsInput ? row.Input : input?.ToJsonString(), StartedAt = now }, definition, now, advance: false);
         }, cancellationToken);
         if (!started)
         {
@@ -145,6 +177,8 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             var next = result switch
             {
                 StepResult.Succeeded ok => row with { State = StepState.Completed, Output = ok.Output?.ToJsonString() ?? "null", Error = null, FinishedAt = now },
+                // The event arrived while the step was starting (or before): no wait.
+                StepResult.Waiting when step.Event is not null && row.Input is not null => row with { State = StepState.Completed, Output = row.Input, FinishedAt = now },
                 StepResult.Waiting => row with { State = StepState.Waiting },
                 StepResult.Deferred deferred => row with { State = StepState.Scheduled, RunAt = now + Jitter(deferred.After), Error = deferred.Reason },
                 StepResult.Failed failed when row.Attempt < step.Retry.MaxAttempts =>

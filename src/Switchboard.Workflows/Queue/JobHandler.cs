@@ -10,6 +10,12 @@ public interface IJobHandler
 
     /// <summary>Runs one attempt. <paramref name="cancellationToken"/> fires on a cancel request, a lost lease or shutdown.</summary>
     Task<JobOutcome> RunAsync(Job job, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Told once, by the worker that dead-lettered <paramref name="job"/> (its attempts ran out, or its last worker
+    /// died on its last attempt); <see cref="Job.LastError"/> says why. Not told again if that worker dies first.
+    /// </summary>
+    Task DeadLetteredAsync(Job job, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>How an attempt ended, which decides the job's next state.</summary>

@@ -48,10 +48,15 @@ public sealed class JobWorker(
                 if (lastRecovery == 0 || time.GetElapsedTime(lastRecovery) >= settings.HeartbeatInterval)
                 {
                     lastRecovery = time.GetTimestamp();
-                    int recovered = await queue.RecoverExpiredLeasesAsync(stoppingToken);
-                    if (recovered > 0)
+                    var recovered = await queue.RecoverExpiredLeasesAsync(stoppingToken);
+                    if (recovered.Count > 0)
                     {
-                        Log.LeasesRecovered(logger, recovered);
+                        Log.LeasesRecovered(logger, recovered.Count);
+                    }
+
+                    foreach (var dead in recovered.Where(j => j.State == JobState.Dead))
+                    {
+                        await TellDeadLetteredAsync(dead, stoppingToken);
                     }
                 }
 
@@ -235,6 +240,11 @@ public sealed class JobWorker(
                     Log.JobRetry(logger, job.Id, job.Kind, job.Attempts, next.ToString(), retry.Reason);
                 }
 
+                if (state == JobState.Dead)
+                {
+                    await TellDeadLetteredAsync(job with { State = JobState.Dead, LastError = retry.Reason }, CancellationToken.None);
+                }
+
                 break;
         }
 
@@ -245,6 +255,26 @@ public sealed class JobWorker(
         else if (_abandon.IsCancellationRequested || StoppingRequested)
         {
             Interlocked.Increment(ref _finishedAtShutdown);
+        }
+    }
+
+    // The job's handler hears of it once, from the worker that dead-lettered it: a workflow fails the job's step.
+    // Its failure is logged and not retried; the job stays dead-lettered either way.
+    private async Task TellDeadLetteredAsync(Job job, CancellationToken cancellationToken)
+    {
+        Log.JobDeadLettered(logger, job.Id, job.Kind, job.Attempts, job.LastError ?? "-");
+        if (!_handlers.TryGetValue(job.Kind, out var handler))
+        {
+            return;
+        }
+
+        try
+        {
+            await handler.DeadLetteredAsync(job, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+        {
+            Log.DeadLetterHandlerFailed(logger, job.Id, job.Kind, ex);
         }
     }
 

@@ -200,6 +200,52 @@ public sealed class WorkflowRunTests
     }
 
     [Fact]
+    public async Task StepJobDeadLettered_OnPostgres_FailsTheStepAndCompensates()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
+        // One queue attempt: the worker's death on the step is its last, so the job is dead-lettered when taken back.
+        var gateway = await cluster.StartServeAsync("--Queue:InProcessWorker=false", "--Queue:MaxAttempts=1");
+        var doomed = await cluster.StartWorkerAsync("--Queue:MaxAttempts=1");
+        using var admin = Client(gateway, cluster.AdminKey);
+        const string Doomed = """
+            name: doomed
+            steps:
+              - id: reserve
+                tool: everything/greet
+                arguments: { name: reserved }
+                compensate:
+                  tool: everything/greet
+                  arguments: { name: released }
+              - id: compute
+                tool: everything/slow_compute
+                arguments: { seconds: 30, label: never }
+              - id: after
+                tool: everything/greet
+                arguments: { name: "${{ steps.compute.output }}" }
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source = Doomed }, Ct)).StatusCode);
+        string runId = await StartAsync(admin, "doomed", new { });
+        await WaitForAsync(admin, runId, r => Step(r, "compute").GetProperty("state").GetString() == "running", "the slow step never ran");
+
+        await doomed.SignalAsync("KILL");
+        await doomed.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await cluster.StartWorkerAsync("--Queue:MaxAttempts=1");
+
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run stayed stopped after its step's job was dead-lettered");
+        Assert.Equal("failed", done.GetProperty("state").GetString());
+        var compute = Step(done, "compute");
+        Assert.Equal("failed", compute.GetProperty("state").GetString());
+        Assert.Contains("dead-lettered after 1 attempt(s)", compute.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("completed", Step(done, "reserve~compensate").GetProperty("state").GetString());
+        Assert.Equal("Hello, released!", Step(done, "reserve~compensate").GetProperty("output").GetString());
+        Assert.DoesNotContain(done.GetProperty("steps").EnumerateArray(), s => s.GetProperty("key").GetString() == "after" && s.GetProperty("state").GetString() == "completed");
+        Assert.Contains(await cluster.JobsAsync(), j => j.State == "dead");
+
+        string events = await admin.GetStringAsync(new Uri($"runs/{runId}/events", UriKind.Relative), Ct);
+        Assert.Contains(events.Split('\n'), l => l.Contains("\"step\":\"compute\"", StringComparison.Ordinal) && l.Contains("\"state\":\"failed\"", StringComparison.Ordinal) && l.Contains("dead-lettered", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task InvalidDefinitions_AreRefused_WithTheLineOfEachError()
     {
         await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
