@@ -15,6 +15,9 @@ public sealed class UpstreamOptions
     /// <summary>OAuth 2.0 client credentials for an HTTP upstream: the gateway gets its own token and sends it.</summary>
     public Http.ClientCredentialsSettings? OAuth { get; set; }
 
+    /// <summary>Spreading requests over every address of the URL's host (<c>Servers:{name}:Discovery</c>).</summary>
+    public Discovery.DiscoverySettings Discovery { get; set; } = new();
+
     /// <summary>The largest answer to one request the gateway reads from an HTTP upstream, in bytes; a larger one fails the request.</summary>
     public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
 

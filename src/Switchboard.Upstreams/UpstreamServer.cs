@@ -51,7 +51,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         _pins = pins;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<UpstreamServer>();
-        _httpClient = options.Transport == UpstreamTransport.Http ? HttpUpstreamTransport.CreateHttpClient(options, timeProvider) : null;
+        _httpClient = options.Transport == UpstreamTransport.Http ? HttpUpstreamTransport.CreateHttpClient(name, options, loggerFactory, timeProvider) : null;
         _resilience = new UpstreamResilience(
             options,
             timeProvider,

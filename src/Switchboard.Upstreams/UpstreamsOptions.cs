@@ -134,6 +134,7 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
 
         failures.AddRange(Resilience.ResilienceSettingsValidator.Problems(key, upstream));
         failures.AddRange(Http.ClientCredentialsSettings.Problems(key, upstream));
+        failures.AddRange(Discovery.DiscoverySettings.Problems(key, upstream));
 
         return failures;
     }

@@ -6,11 +6,18 @@ namespace Switchboard.Upstreams.Http;
 /// <summary>Streamable HTTP to an upstream, over one connection pool that lives as long as the upstream.</summary>
 internal static class HttpUpstreamTransport
 {
-    public static HttpClient CreateHttpClient(UpstreamOptions options, TimeProvider timeProvider)
+    public static HttpClient CreateHttpClient(string name, UpstreamOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         HttpMessageHandler handler = new Sessions.EventStreamErrorHandler(new ResponseSizeLimitHandler(
             options.MaxResponseBytes,
             new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) }));
+        if (options.Discovery.IsActive)
+        {
+            // Beneath the credentials handler: a token is fetched once per request, whichever address takes it.
+            var addresses = new Discovery.UpstreamAddresses(name, options.Url!.IdnHost, options.Discovery, timeProvider, loggerFactory.CreateLogger<Discovery.UpstreamAddresses>());
+            handler = new Discovery.AddressBalancingHandler(addresses, handler);
+        }
+
         if (options.OAuth is { } oauth)
         {
             handler = new ClientCredentialsHandler(oauth, timeProvider, handler);
