@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Switchboard.Agents.Custom;
 using Switchboard.Agents.Runtime;
 using Switchboard.Workflows.Engine;
 
@@ -9,7 +10,7 @@ namespace Switchboard.Agents;
 public static class AgentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the <c>agent</c> step executor and <see cref="AgentToolbox"/>. Needs the workflows (<c>AddSwitchboardWorkflows</c>),
+    /// Adds the <c>agent</c> step executor, <see cref="AgentToolbox"/> and the custom agents' <see cref="AgentCatalog"/>. Needs the workflows (<c>AddSwitchboardWorkflows</c>),
     /// access and the server registry. Models come from an <see cref="IAgentModels"/> registered by the provider layer;
     /// without one every agent step fails and says what to configure.
     /// </summary>
@@ -17,6 +18,7 @@ public static class AgentsServiceCollectionExtensions
     {
         services.TryAddSingleton<IAgentModels, NoAgentModels>();
         services.TryAddSingleton<AgentToolbox>();
+        services.TryAddSingleton<AgentCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, AgentStepExecutor>());
         return services;
     }

@@ -16,7 +16,7 @@ public sealed record AgentBudget(long TokensIn, long TokensOut, int ToolCalls, T
     public static AgentBudget FromJson(JsonObject? budget) => budget is null ? Default : new(
         budget["tokensIn"]?.GetValue<long>() ?? Default.TokensIn,
         budget["tokensOut"]?.GetValue<long>() ?? Default.TokensOut,
-        budget["toolCalls"]?.GetValue<int>() ?? Default.ToolCalls,
+        (int?)budget["toolCalls"]?.GetValue<long>() ?? Default.ToolCalls,
         budget["wallTimeMs"] is { } ms ? TimeSpan.FromMilliseconds(ms.GetValue<long>()) : Default.WallTime,
         budget["cost"]?.GetValue<decimal>());
 

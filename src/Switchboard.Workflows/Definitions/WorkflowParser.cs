@@ -252,7 +252,8 @@ public sealed partial class WorkflowParser
     }
 
     /// <summary>
-    /// An agent: <c>instructions</c> (required), <c>provider</c>, <c>model</c>, <c>tools</c> (globs such as
+    /// An agent: <c>instructions</c> (required), <c>name</c> and <c>description</c> (for people and telemetry),
+    /// <c>provider</c>, <c>model</c>, <c>tools</c> (globs such as
     /// <c>financial/*</c>; none when left out), <c>budget</c>, <c>approval_timeout</c>, <c>output_schema</c>. Read into the
     /// JSON the agent runtime takes (durations in milliseconds).
     /// </summary>
@@ -263,9 +264,9 @@ public sealed partial class WorkflowParser
             return ErrorNull<JsonObject>(node, "'agent' is a mapping: { instructions, model, tools, budget }");
         }
 
-        var fields = Fields(map, "instructions", "provider", "model", "tools", "budget", "approval_timeout", "output_schema");
+        var fields = Fields(map, "name", "description", "instructions", "provider", "model", "tools", "budget", "approval_timeout", "output_schema");
         var agent = new JsonObject { ["instructions"] = Scalar(fields, "instructions", map) };
-        foreach (string name in new[] { "provider", "model" })
+        foreach (string name in new[] { "name", "description", "provider", "model" })
         {
             if (Scalar(fields, name, map, required: false) is { } value)
             {
@@ -322,7 +323,7 @@ public sealed partial class WorkflowParser
         {
             if (fields.TryGetValue(field, out var value) && Integer(value, 1, int.MaxValue) is { } limit)
             {
-                budget[key] = limit;
+                budget[key] = (long)limit; // every number of a budget is a long, whatever its size
             }
         }
 

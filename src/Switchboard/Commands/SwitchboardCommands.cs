@@ -20,6 +20,7 @@ internal static class SwitchboardCommands
             RolesCommand.Create(),
             ServersCommand.Create(),
             AuditCommand.Create(),
+            AgentsCommand.Create(),
         };
         foreach (var command in StorageCommandSet.Create())
         {
