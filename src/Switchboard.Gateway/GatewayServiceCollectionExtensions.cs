@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Server;
 using Switchboard.Access;
+using Switchboard.Agents;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
@@ -94,6 +95,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<RequestStateProtector>();
         // Jobs and MCP tasks; a worker runs in this process unless Queue:InProcessWorker is false (then `switchboard worker` runs them).
         services.AddSwitchboardWorkflows(configuration, runWorker: topology?.WorkerOnly == true || configuration.GetValue($"{JobQueueOptions.SectionName}:{nameof(JobQueueOptions.InProcessWorker)}", true));
+        services.AddSwitchboardAgentRuntime();
         services.AddAdminApiDocument();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>

@@ -30,6 +30,12 @@ public static class Actions
     /// <summary>Start, follow, cancel and approve one's own workflow runs; each tool step is still decided as <see cref="CallTool"/>.</summary>
     public const string RunWorkflows = "workflows:run";
 
+    /// <summary>Add custom agent declarations (new versions) and read them.</summary>
+    public const string ManageAgents = "admin:agents";
+
+    /// <summary>Start runs of custom agents (followed through the runs API, with <see cref="RunWorkflows"/>); each tool call is still decided as <see cref="CallTool"/>.</summary>
+    public const string RunAgents = "agents:run";
+
     /// <summary>Every action; a permission's action glob must match at least one of them.</summary>
-    public static IReadOnlyList<string> All { get; } = [CallTool, ReadResource, GetPrompt, ManageKeys, ReadAudit, ManageServers, ManageRoles, ManageWorkflows, RunWorkflows];
+    public static IReadOnlyList<string> All { get; } = [CallTool, ReadResource, GetPrompt, ManageKeys, ReadAudit, ManageServers, ManageRoles, ManageWorkflows, RunWorkflows, ManageAgents, RunAgents];
 }

@@ -19,8 +19,8 @@ public static class BuiltInRoles
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> All { get; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
         [Admin] = ["*"],
-        [Operator] = [Actions.CallTool, Actions.ReadResource, Actions.GetPrompt, Actions.ManageServers, Actions.ReadAudit, Actions.ManageWorkflows, Actions.RunWorkflows],
-        [Agent] = [Actions.CallTool, Actions.ReadResource, Actions.GetPrompt, Actions.RunWorkflows],
+        [Operator] = [Actions.CallTool, Actions.ReadResource, Actions.GetPrompt, Actions.ManageServers, Actions.ReadAudit, Actions.ManageWorkflows, Actions.RunWorkflows, Actions.ManageAgents, Actions.RunAgents],
+        [Agent] = [Actions.CallTool, Actions.ReadResource, Actions.GetPrompt, Actions.RunWorkflows, Actions.RunAgents],
         [Viewer] = [Actions.ReadResource, Actions.GetPrompt, Actions.ReadAudit],
     };
 }

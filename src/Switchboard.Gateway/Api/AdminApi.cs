@@ -48,6 +48,7 @@ internal static class AdminApi
         api.MapTokensApi();
         api.MapServersApi();
         api.MapWorkflowsApi();
+        api.MapAgentsApi();
     }
 
     /// <summary>Adds the permission an endpoint needs.</summary>

@@ -12,6 +12,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Switchboard.Access.Diagnostics;
+using Switchboard.Agents.Diagnostics;
 using Switchboard.Gateway.Diagnostics;
 using Switchboard.Storage.Diagnostics;
 using Switchboard.Upstreams.Diagnostics;
@@ -26,7 +27,7 @@ public static class TelemetryExtensions
 
     /// <summary>The activity sources and meters Switchboard itself defines.</summary>
     public static readonly IReadOnlyList<string> SwitchboardSources =
-        [GatewayDiagnostics.Name, AccessDiagnostics.Name, StorageDiagnostics.MeterName, UpstreamDiagnostics.Name];
+        [GatewayDiagnostics.Name, AccessDiagnostics.Name, StorageDiagnostics.MeterName, UpstreamDiagnostics.Name, AgentDiagnostics.Name];
 
     /// <summary>
     /// Adds OpenTelemetry: metrics always (ASP.NET Core, HTTP client, runtime, Npgsql, the MCP SDK and Switchboard's

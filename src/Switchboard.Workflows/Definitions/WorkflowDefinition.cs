@@ -59,6 +59,9 @@ public static class StepKinds
 
     /// <summary>Runs its <c>do</c> step once per item of a list, a bounded number at once, and collects the outputs.</summary>
     public const string Foreach = "foreach";
+
+    /// <summary>Runs a language-model agent (issue 16): model turns and tool calls until it answers or a budget is spent.</summary>
+    public const string Agent = "agent";
 }
 
 /// <summary>One declared step.</summary>
@@ -102,6 +105,9 @@ public sealed record StepDefinition(string Id, string Kind, SourcePosition Posit
 
     /// <summary>A fan-out's step, run per item (<c>${{ item }}</c>, <c>${{ index }}</c>).</summary>
     public StepDefinition? Do { get; init; }
+
+    /// <summary>An agent step's agent, as declared (docs/agents.md): instructions, model, tools, budget; checked by the parser.</summary>
+    public JsonObject? Agent { get; init; }
 
     /// <summary>A tool step run, in reverse order of completion, when a later step fails (saga rollback).</summary>
     public StepDefinition? Compensate { get; init; }

@@ -131,15 +131,15 @@ public sealed partial class WorkflowParser
     {
         if (node is not YamlMappingNode map)
         {
-            Error(node, "a step is a mapping with an 'id' and one of 'tool', 'wait', 'approval' or 'foreach'");
+            Error(node, "a step is a mapping with an 'id' and one of 'tool', 'wait', 'approval', 'foreach' or 'agent'");
             return null;
         }
 
-        var fields = Fields(map, "id", "needs", "if", "timeout", "retry", "tool", "arguments", "wait", "approval", "foreach", "concurrency", "do", "compensate");
-        string[] kinds = [.. new[] { StepKinds.Tool, StepKinds.Wait, StepKinds.Approval, StepKinds.Foreach }.Where(fields.ContainsKey)];
+        var fields = Fields(map, "id", "needs", "if", "timeout", "retry", "tool", "arguments", "wait", "approval", "foreach", "concurrency", "do", "compensate", "agent");
+        string[] kinds = [.. new[] { StepKinds.Tool, StepKinds.Wait, StepKinds.Approval, StepKinds.Foreach, StepKinds.Agent }.Where(fields.ContainsKey)];
         if (kinds.Length != 1)
         {
-            Error(map, kinds.Length == 0 ? "a step needs one of 'tool', 'wait', 'approval' or 'foreach'" : $"a step has one kind, not {string.Join(" and ", kinds)}");
+            Error(map, kinds.Length == 0 ? "a step needs one of 'tool', 'wait', 'approval', 'foreach' or 'agent'" : $"a step has one kind, not {string.Join(" and ", kinds)}");
             return null;
         }
 
@@ -157,7 +157,7 @@ public sealed partial class WorkflowParser
             Timeout = fields.TryGetValue("timeout", out var timeout) ? Duration(timeout) : null,
             Retry = fields.TryGetValue("retry", out var retry) ? ReadRetry(retry) : RetryPolicy.None,
         };
-        foreach (var (field, allowed) in new[] { ("arguments", kind == StepKinds.Tool), ("concurrency", kind == StepKinds.Foreach), ("do", kind == StepKinds.Foreach), ("compensate", kind == StepKinds.Tool && !nested) })
+        foreach (var (field, allowed) in new[] { ("arguments", kind is StepKinds.Tool or StepKinds.Agent), ("concurrency", kind == StepKinds.Foreach), ("do", kind == StepKinds.Foreach), ("compensate", kind == StepKinds.Tool && !nested) })
         {
             if (!allowed && fields.TryGetValue(field, out var misplaced))
             {
@@ -181,6 +181,12 @@ public sealed partial class WorkflowParser
             },
             StepKinds.Wait => ReadWait(step, fields["wait"], fields.GetValueOrDefault("timeout")),
             StepKinds.Approval => step with { Message = ReadApproval(fields["approval"]) },
+            StepKinds.Agent => step with
+            {
+                Agent = ReadAgent(fields["agent"]),
+                Arguments = fields.TryGetValue("arguments", out var input) ? ReadArguments(input) : null,
+                ArgumentExpressions = fields.TryGetValue("arguments", out var inputExpressions) ? CheckExpressions(inputExpressions, []) : [],
+            },
             _ => step with
             {
                 Items = Expression(fields["foreach"]),
@@ -265,6 +271,102 @@ public sealed partial class WorkflowParser
         }
 
         return step with { Event = name };
+    }
+
+    /// <summary>
+    /// An agent: <c>instructions</c> (required), <c>name</c> and <c>description</c> (for people and telemetry),
+    /// <c>provider</c>, <c>model</c>, <c>tools</c> (globs such as
+    /// <c>financial/*</c>; none when left out), <c>budget</c>, <c>approval_timeout</c>, <c>output_schema</c>. Read into the
+    /// JSON the agent runtime takes (durations in milliseconds).
+    /// </summary>
+    internal JsonObject? ReadAgent(YamlNode node)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            return ErrorNull<JsonObject>(node, "'agent' is a mapping: { instructions, model, tools, budget }");
+        }
+
+        var fields = Fields(map, "name", "description", "instructions", "provider", "model", "tools", "budget", "approval_timeout", "output_schema");
+        var agent = new JsonObject { ["instructions"] = Scalar(fields, "instructions", map) };
+        foreach (string name in new[] { "name", "description", "provider", "model" })
+        {
+            if (Scalar(fields, name, map, required: false) is { } value)
+            {
+                agent[name] = value;
+            }
+        }
+
+        var tools = new JsonArray();
+        if (fields.TryGetValue("tools", out var toolsNode))
+        {
+            foreach (var tool in toolsNode is YamlSequenceNode list ? list.Children : [toolsNode])
+            {
+                if (tool is YamlScalarNode { Value: { } glob } && glob.Split('/') is [{ Length: > 0 }, { Length: > 0 }] or ["*"])
+                {
+                    tools.Add(glob);
+                }
+                else
+                {
+                    Error(tool, "'tools' lists 'server/tool' names or globs: 'financial/*', '*/read_*', '*'");
+                }
+            }
+        }
+
+        agent["tools"] = tools;
+        if (fields.TryGetValue("budget", out var budgetNode))
+        {
+            agent["budget"] = ReadBudget(budgetNode);
+        }
+
+        if (fields.TryGetValue("approval_timeout", out var approvalTimeout) && Duration(approvalTimeout) is { } timeout)
+        {
+            agent["approvalTimeoutMs"] = (long)timeout.TotalMilliseconds;
+        }
+
+        if (fields.TryGetValue("output_schema", out var schema))
+        {
+            agent["outputSchema"] = schema is YamlMappingNode ? ToJson(schema) : ErrorNull<JsonNode>(schema, "'output_schema' is a JSON schema (a mapping)");
+        }
+
+        return agent;
+    }
+
+    private JsonObject ReadBudget(YamlNode node)
+    {
+        var budget = new JsonObject();
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "'budget' is a mapping: { tokens_in, tokens_out, tool_calls, wall_time, cost }");
+            return budget;
+        }
+
+        var fields = Fields(map, "tokens_in", "tokens_out", "tool_calls", "wall_time", "cost");
+        foreach (var (field, key) in new[] { ("tokens_in", "tokensIn"), ("tokens_out", "tokensOut"), ("tool_calls", "toolCalls") })
+        {
+            if (fields.TryGetValue(field, out var value) && Integer(value, 1, int.MaxValue) is { } limit)
+            {
+                budget[key] = (long)limit; // every number of a budget is a long, whatever its size
+            }
+        }
+
+        if (fields.TryGetValue("wall_time", out var wall) && Duration(wall) is { } wallTime)
+        {
+            budget["wallTimeMs"] = (long)wallTime.TotalMilliseconds;
+        }
+
+        if (fields.TryGetValue("cost", out var cost))
+        {
+            if (cost is YamlScalarNode { Value: { } text } && decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal amount) && amount > 0)
+            {
+                budget["cost"] = amount;
+            }
+            else
+            {
+                Error(cost, "'cost' is an amount more than zero, in the currency of the providers' prices (e.g. 0.50)");
+            }
+        }
+
+        return budget;
     }
 
     private string? ReadApproval(YamlNode node) => node switch

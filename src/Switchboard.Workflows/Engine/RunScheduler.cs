@@ -130,6 +130,27 @@ public static class RunScheduler
         return after.Run == snapshot.Run && after.Steps.SequenceEqual(snapshot.Steps) ? snapshot : after;
     }
 
+    /// <summary>What a step waiting mid-way (an agent) waits for: its saved state's <c>waitingFor</c>.</summary>
+    public static string? WaitingFor(StepRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Output is null ? null : (JsonNode.Parse(row.Output) as JsonObject)?["waitingFor"]?.GetValue<string>();
+    }
+
+    /// <summary>
+    /// A step that waits mid-way is decided: the decision goes into its saved state (<c>decision</c>) and the same
+    /// attempt is scheduled again, to go on from that state.
+    /// </summary>
+    public static RunSnapshot Resume(RunSnapshot snapshot, StepRow row, JsonObject decision, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(row);
+        var state = (row.Output is null ? null : JsonNode.Parse(row.Output) as JsonObject) ?? [];
+        state["decision"] = decision;
+        var resumed = row with { State = StepState.Scheduled, RunAt = now, Output = state.ToJsonString() };
+        return snapshot with { Steps = [.. snapshot.Steps.Select(r => r.Key == row.Key ? resumed : r)] };
+    }
+
     /// <summary>Cancels the run and every step execution that has not finished.</summary>
     public static RunSnapshot Cancel(RunSnapshot snapshot, DateTimeOffset now)
     {

@@ -15,7 +15,21 @@ namespace Switchboard.Workflows.Engine;
 /// <param name="Step">The declared step.</param>
 /// <param name="IdempotencyKey">The same for every attempt of this step execution: <c>{run}:{key}</c>.</param>
 /// <param name="Input">The step's input with every expression evaluated (a tool's arguments).</param>
-public sealed record StepContext(Job Job, StepDefinition Step, string IdempotencyKey, JsonNode? Input);
+public sealed record StepContext(Job Job, StepDefinition Step, string IdempotencyKey, JsonNode? Input)
+{
+    /// <summary>
+    /// What an earlier turn or attempt of this step execution saved with <see cref="SaveStateAsync"/> (an agent's
+    /// conversation), with the <c>decision</c> of an approval it waited for; null the first time.
+    /// </summary>
+    public JsonNode? State { get; init; }
+
+    /// <summary>
+    /// Saves <see cref="State"/> for the next turn, attempt or a worker that takes over after a crash, committed before
+    /// it returns. False when the step execution is no longer this attempt (the run was cancelled, or the attempt was
+    /// taken over): the executor should stop, since nothing it does now is recorded.
+    /// </summary>
+    public Func<JsonNode, CancellationToken, Task<bool>> SaveStateAsync { get; init; } = static (_, _) => Task.FromResult(true);
+}
 
 /// <summary>How a step attempt ended.</summary>
 public abstract record StepResult
@@ -29,8 +43,19 @@ public abstract record StepResult
     /// <summary>Refused for now (a rate limit): not an attempt; the same attempt runs again after <paramref name="After"/>.</summary>
     public sealed record Deferred(string Reason, TimeSpan After) : StepResult;
 
-    /// <summary>Waits for something outside the run (an approval).</summary>
-    public sealed record Waiting : StepResult;
+    /// <summary>
+    /// Waits for something outside the run (an approval). A step other than an approval step is run again, with the
+    /// decision in its state's <c>decision</c>, when <c>POST /api/v1/runs/{id}/approvals</c> decides or after
+    /// <see cref="Timeout"/> (a rejection); its saved state's <c>waitingFor</c> must equal <see cref="For"/>.
+    /// </summary>
+    public sealed record Waiting : StepResult
+    {
+        /// <summary>How long to wait for a decision; the step's <c>timeout</c> when null.</summary>
+        public TimeSpan? Timeout { get; init; }
+
+        /// <summary>What the step waits for (a tool call's id): a timeout applies only while it still waits for that.</summary>
+        public string? For { get; init; }
+    }
 }
 
 /// <summary>

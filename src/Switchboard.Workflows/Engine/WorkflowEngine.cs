@@ -111,13 +111,18 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
         bool decided = false;
         var after = await store.UpdateRunAsync(runId, (s, now) =>
         {
-            if (s.Run.IsTerminal || s.Step(step) is not { State: StepState.Waiting } row || definition.Step(step)?.Kind != StepKinds.Approval)
+            if (s.Run.IsTerminal || s.Step(step) is not { State: StepState.Waiting } row || definition.Step(step)?.Kind is not (StepKinds.Approval or StepKinds.Agent))
             {
                 return null;
             }
 
             decided = true;
             var output = new JsonObject { ["approved"] = approved, ["by"] = principalId, ["comment"] = comment };
+            if (definition.Step(step)?.Kind != StepKinds.Approval)
+            {
+                return RunScheduler.Resume(s, row, output, now); // a step that asked for approval mid-way (an agent's tool call) runs on
+            }
+
             var decidedRow = approved
                 ? row with { State = StepState.Completed, Output = output.ToJsonString(), FinishedAt = now }
                 : row with { State = StepState.Failed, Output = output.ToJsonString(), Error = $"rejected by {principalId}" + (comment is null ? string.Empty : $": {comment}"), FinishedAt = now };
@@ -191,15 +196,15 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
     }
 
     /// <summary>Queues the job that fails an approval still waiting at its timeout.</summary>
-    internal Task EnqueueApprovalTimeoutAsync(WorkflowRun run, StepRow row, TimeSpan timeout, DateTimeOffset now, CancellationToken cancellationToken) =>
-        EnqueueAsync(run, new WorkflowJobPayload(run.Id, row.Key, row.Attempt, true), now + timeout, cancellationToken);
+    internal Task EnqueueApprovalTimeoutAsync(WorkflowRun run, StepRow row, TimeSpan timeout, string? wait, DateTimeOffset now, CancellationToken cancellationToken) =>
+        EnqueueAsync(run, new WorkflowJobPayload(run.Id, row.Key, row.Attempt, true) { Wait = wait }, now + timeout, cancellationToken);
 
     private Task EnqueueAsync(WorkflowRun run, WorkflowJobPayload payload, DateTimeOffset? runAt, CancellationToken cancellationToken)
     {
         // A step's attempt gets one job per scheduled time: the key makes a repeated decision (a retried job, two
         // workers) enqueue nothing new, while an attempt deferred by a rate limit (a new run_at) gets a new job.
         string? key = payload.Step is null ? null
-            : $"workflow:{run.Id}:{payload.Step}:{payload.Attempt}:{(payload.ApprovalTimeout ? "timeout" : runAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+            : $"workflow:{run.Id}:{payload.Step}:{payload.Attempt}:{(payload.ApprovalTimeout ? "timeout" + payload.Wait : runAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))}";
         var draft = new JobDraft(WorkflowJobHandler.JobKind, run.PrincipalId, run.PrincipalRoles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.WorkflowJobPayload))
         {
             RunAt = runAt,
@@ -220,4 +225,8 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
 /// <param name="Step">The step execution's key; null for a job that only advances the run.</param>
 /// <param name="Attempt">Which attempt of the step.</param>
 /// <param name="ApprovalTimeout">The job fails the approval if it still waits.</param>
-public sealed record WorkflowJobPayload(string Run, string? Step, int Attempt, bool ApprovalTimeout);
+public sealed record WorkflowJobPayload(string Run, string? Step, int Attempt, bool ApprovalTimeout)
+{
+    /// <summary>For a timeout of a step that waits mid-way: what it waited for (its state's <c>waitingFor</c>).</summary>
+    public string? Wait { get; init; }
+}

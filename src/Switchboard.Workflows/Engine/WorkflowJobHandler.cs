@@ -42,6 +42,13 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         {
             after = await store.UpdateRunAsync(payload.Run, (s, now) => RunScheduler.Advance(s, definition, now), cancellationToken);
         }
+        else if (payload.ApprovalTimeout && payload.Wait is { } wait)
+        {
+            var decision = new JsonObject { ["approved"] = false, ["by"] = null, ["comment"] = "no decision before the approval's timeout" };
+            after = await store.UpdateRunAsync(payload.Run, (s, now) =>
+                s.Step(payload.Step) is { State: StepState.Waiting } row && row.Attempt == payload.Attempt && !s.Run.IsTerminal
+                && RunScheduler.WaitingFor(row) == wait ? RunScheduler.Resume(s, row, decision, now) : null, cancellationToken);
+        }
         else if (payload.ApprovalTimeout)
         {
             string waitedFor = RunScheduler.Resolve(definition, payload.Step)?.Step.Event is { } name ? $"the event '{name}' did not arrive" : "no decision";
@@ -97,6 +104,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         }
 
         JsonNode? input = null;
+        JsonNode? state = null;
         bool started = false;
         var snapshot = await store.UpdateRunAsync(payload.Run, (s, now) =>
         {
@@ -120,6 +128,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             }
 
             input = Template.Render(step.Arguments, scope);
+            state = row.Output is null ? null : JsonNode.Parse(row.Output);
             started = true;
             // An item's input is its item; a wait's for an event is the event, when it was delivered before the wait began.
             bool keepsInput = index is not null || step.Event is not null;
@@ -130,17 +139,17 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             return snapshot;
         }
 
-        var result = await ExecuteAsync(job, payload, step, input, cancellationToken);
+        var result = await ExecuteAsync(job, payload, step, input, state, cancellationToken);
         var recorded = await Record(payload, definition, result, StepState.Running, cancellationToken);
-        if (result is StepResult.Waiting && step.Timeout is { } timeout && recorded?.Step(payload.Step!) is { State: StepState.Waiting } waiting)
+        if (result is StepResult.Waiting wait && (wait.Timeout ?? step.Timeout) is { } timeout && recorded?.Step(payload.Step!) is { State: StepState.Waiting } waiting)
         {
-            await engine.EnqueueApprovalTimeoutAsync(recorded.Run, waiting, timeout, time.GetUtcNow(), cancellationToken);
+            await engine.EnqueueApprovalTimeoutAsync(recorded.Run, waiting, timeout, wait.For, time.GetUtcNow(), cancellationToken);
         }
 
         return recorded;
     }
 
-    private async Task<StepResult> ExecuteAsync(Job job, WorkflowJobPayload payload, StepDefinition step, JsonNode? input, CancellationToken cancellationToken)
+    private async Task<StepResult> ExecuteAsync(Job job, WorkflowJobPayload payload, StepDefinition step, JsonNode? input, JsonNode? state, CancellationToken cancellationToken)
     {
         if (!_executors.TryGetValue(step.Kind, out var executor))
         {
@@ -155,12 +164,34 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
 
         try
         {
-            return await executor.ExecuteAsync(new StepContext(job, step, $"{payload.Run}:{payload.Step}", input), attempt.Token);
+            var context = new StepContext(job, step, $"{payload.Run}:{payload.Step}", input)
+            {
+                State = state,
+                SaveStateAsync = (next, ct) => SaveStateAsync(payload, next, ct),
+            };
+            return await executor.ExecuteAsync(context, attempt.Token);
         }
         catch (OperationCanceledException) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return new StepResult.Failed($"timed out after {step.Timeout}");
         }
+    }
+
+    // A checkpoint within a running attempt (an agent's turn): written only while the step is still in this attempt.
+    private async Task<bool> SaveStateAsync(WorkflowJobPayload payload, JsonNode state, CancellationToken cancellationToken)
+    {
+        bool saved = false;
+        await store.UpdateRunAsync(payload.Run, (s, _) =>
+        {
+            if (s.Run.IsTerminal || s.Step(payload.Step!) is not { State: StepState.Running } row || row.Attempt != payload.Attempt)
+            {
+                return null;
+            }
+
+            saved = true;
+            return s with { Steps = [.. s.Steps.Select(r => r.Key == row.Key ? row with { Output = state.ToJsonString() } : r)] };
+        }, cancellationToken);
+        return saved;
     }
 
     // Records the attempt's result if the step is still in this attempt and state: done, waiting, retried after the

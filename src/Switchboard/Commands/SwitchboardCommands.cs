@@ -20,7 +20,9 @@ internal static class SwitchboardCommands
             RolesCommand.Create(),
             ServersCommand.Create(),
             AuditCommand.Create(),
-            WorkflowsCommand.Create(), RunsCommand.Create(),
+            WorkflowsCommand.Create(),
+            RunsCommand.Create(),
+            AgentsCommand.Create(),
         };
         foreach (var command in StorageCommandSet.Create())
         {

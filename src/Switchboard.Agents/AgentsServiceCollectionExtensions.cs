@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Switchboard.Agents.Custom;
+using Switchboard.Agents.Runtime;
+using Switchboard.Workflows.Engine;
+
+namespace Switchboard.Agents;
+
+/// <summary>Registers the agent runtime: the <c>agent</c> step kind and the tools it offers.</summary>
+public static class AgentsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the <c>agent</c> step executor, <see cref="AgentToolbox"/> and the custom agents' <see cref="AgentCatalog"/>. Needs the workflows (<c>AddSwitchboardWorkflows</c>),
+    /// access and the server registry. Models come from an <see cref="IAgentModels"/> registered by the provider layer;
+    /// without one every agent step fails and says what to configure.
+    /// </summary>
+    public static IServiceCollection AddSwitchboardAgentRuntime(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IAgentModels, NoAgentModels>();
+        services.TryAddSingleton<AgentToolbox>();
+        services.TryAddSingleton<AgentCatalog>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, AgentStepExecutor>());
+        return services;
+    }
+}
