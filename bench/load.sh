@@ -25,8 +25,8 @@ postgres=""
 gateway_cpus=""
 load_cpus=""
 hold=1000
-seconds=15
-warmup=10
+seconds=10
+warmup=8
 sweep_steps=6
 publish_only=false
 while [[ $# -gt 0 ]]; do
@@ -70,7 +70,8 @@ fi
 key=sbk_LoadHarness1_LoadHarnessSecretLoadHarnessSecretLoadHarne
 floor_port="${LOAD_FLOOR_PORT:-18195}"
 gateway_port="${LOAD_GATEWAY_PORT:-18196}"
-for port in "$floor_port" "$gateway_port"; do
+management_port="${LOAD_MANAGEMENT_PORT:-18197}"
+for port in "$floor_port" "$gateway_port" "$management_port"; do
   if (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is taken: stop what listens there or set LOAD_FLOOR_PORT / LOAD_GATEWAY_PORT" >&2
     exit 1
@@ -82,12 +83,21 @@ pids=()
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  [[ -n $quota_group ]] && rmdir "$quota_group" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-pinned() { # pinned CPUS command...: becomes the command, on those CPUs (anywhere when CPUS is empty); call it in a subshell
+# A cgroup (v2) with a CPU quota of one CPU, as a container limited with --cpus 1 gets, where this user may make one.
+quota_group=/sys/fs/cgroup/switchboard-load-$$
+if ! { mkdir "$quota_group" && echo "100000 100000" >"$quota_group/cpu.max"; } 2>/dev/null; then
+  rmdir "$quota_group" 2>/dev/null || true
+  quota_group=""
+fi
+
+pinned() { # pinned CPUS command...: becomes the command, on those CPUs (anywhere when empty; 'quota': in the one-CPU cgroup); call it in a subshell
   local cpus="$1"; shift
+  if [[ $cpus == quota ]]; then echo "$BASHPID" >"$quota_group/cgroup.procs"; exec "$@"; fi
   if [[ -n $cpus ]]; then exec taskset -c "$cpus" "$@"; else exec "$@"; fi
 }
 
@@ -115,12 +125,13 @@ start_floor() {
 }
 
 gateway_pid=""
+gateway_env=() # runtime settings for the next start_gateway (VAR=value ...)
 start_gateway() { # start_gateway NAME CPUS [extra gateway flags...]
   local name="$1" cpus="$2"; shift 2
   stop_gateway
   mkdir -p "$work/$name"
-  SWITCHBOARD__Identity__BootstrapAdminKey="$key" pinned "$cpus" $publish/switchboard/switchboard serve \
-    --urls "http://127.0.0.1:$gateway_port" --Storage:DataDirectory="$work/$name" --Management:Urls= \
+  SWITCHBOARD__Identity__BootstrapAdminKey="$key" pinned "$cpus" env "${gateway_env[@]}" $publish/switchboard/switchboard serve \
+    --urls "http://127.0.0.1:$gateway_port" --Storage:DataDirectory="$work/$name" --Management:Urls="http://127.0.0.1:$management_port" \
     --Logging:LogLevel:Default=Warning \
     --RateLimits:Default:PerPrincipal:Permits=1000000000 --RateLimits:Default:PerPrincipal:Burst=1000000000 \
     --RateLimits:Default:PerPrincipalTool:Permits=1000000000 --RateLimits:Default:PerPrincipalTool:Burst=1000000000 \
@@ -140,22 +151,42 @@ stop_gateway() {
   fi
 }
 
+# The gateway's audit group-commit histogram (switchboard_audit_batch_size): sum, count, then the cumulative buckets
+# le=1 2 4 8 16 32 64 128 256 +Inf. Zeros when the gateway is not running.
+batches() {
+  curl -fsS "http://127.0.0.1:$management_port/metrics" 2>/dev/null | awk '
+    /^switchboard_audit_batch_size_sum/ {sum = $NF} /^switchboard_audit_batch_size_count/ {count = $NF}
+    /^switchboard_audit_batch_size_bucket/ {b[n++] = $NF}
+    END {printf "%d %d", sum, count; for (i = 0; i < 10; i++) printf " %d", b[i]; print ""}'
+}
+
 declare -A r
-# measure PORT PID ARGS...: one Switchboard.LoadTest run; its RESULT line lands in the array r.
+# measure PORT PID ARGS...: one Switchboard.LoadTest run; its RESULT line lands in the array r, with the audit
+# batches committed meanwhile (gateway runs): mean size, commits per 1,000 calls, and the distribution.
 measure() {
   local port="$1" pid="$2"; shift 2
-  local line
+  local line before after
+  before="$(batches)"
   line="$(pinned "$load_cpus" $publish/bench-load/Switchboard.LoadTest --url "http://127.0.0.1:$port/mcp" --key "$key" \
     --pid "$pid" "$@" | tee -a "$work/load.log" | sed -n 's/^RESULT //p' || true)"
+  after="$(batches)"
   r=()
   local pair
   for pair in $line; do r["${pair%%=*}"]="${pair#*=}"; done
+  if [[ $port == "$gateway_port" ]]; then
+    read -r r[batch_mean] r[commits_per_1000] r[batch_dist] < <(awk -v b="$before" -v a="$after" 'BEGIN {
+      split(b, x, " "); split(a, y, " "); events = y[1] - x[1]; commits = y[2] - x[2]
+      if (commits <= 0) { print "- - -"; exit }
+      split("1 2 4 8 16 32 64 128 256 +Inf", le, " "); dist = ""; previous = 0
+      for (i = 3; i <= 12; i++) { n = (y[i] - x[i]) - previous; previous = y[i] - x[i]; if (n > 0) dist = dist (dist == "" ? "" : ",") "<=" le[i - 2] ":" sprintf("%.0f%%", 100 * n / commits) }
+      printf "%.1f %.0f %s\n", events / commits, 1000 * commits / events, dist }')
+  fi
   [[ -n ${r[ok]:-} || -n ${r[rss_after_mib]:-} ]]
 }
 
 report() { echo "$*" | tee -a "$out"; }
 row() { # row CONFIGURATION LOAD
-  report "| $1 | $2 | ${r[rps]:-?} | ${r[p50]:-?} | ${r[p95]:-?} | ${r[p99]:-?} | ${r[p999]:-?} | ${r[errors]:-?} | ${r[cores]:-?} | ${r[cpu_us_per_call]:-?} | ${r[peak_rss_mib]:-?} |"
+  report "| $1 | $2 | ${r[rps]:-?} | ${r[p50]:-?} | ${r[p95]:-?} | ${r[p99]:-?} | ${r[p999]:-?} | ${r[errors]:-?} | ${r[cores]:-?} | ${r[cpu_us_per_call]:-?} | ${r[peak_rss_mib]:-?} | ${r[batch_mean]:--} |"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.0f%%", 100 * a / b; else printf "n/a" }'; }
 
@@ -164,11 +195,11 @@ report "# Switchboard load report"
 report ""
 report "$(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo unknown commit), $cores cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)."
 report "Gateway and floor on CPUs: ${gateway_cpus:-all (shared with the generator)}; generator on: ${load_cpus:-all}. Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
-report "Each run: ${warmup} s warm-up, then ${seconds} s measured. Latency in ms; 'cores' is the server's CPU time over the run; 'CPU/call' its CPU µs per call; RSS is the peak in MiB."
+report "Each run: ${warmup} s warm-up, then ${seconds} s measured. Latency in ms; 'cores' is the server's CPU time over the run; 'CPU/call' its CPU µs per call; RSS is the peak in MiB; 'audit batch' the mean events per audit group commit."
 report "Command: \`$command_line\`"
 report ""
-report "| configuration | load | req/s | p50 | p95 | p99 | p99.9 | errors | cores | CPU/call µs | RSS |"
-report "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+report "| configuration | load | req/s | p50 | p95 | p99 | p99.9 | errors | cores | CPU/call µs | RSS | audit batch |"
+report "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 
 start_floor
 measure "$floor_port" "$floor_pid" --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
@@ -183,6 +214,7 @@ measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --se
 row "gateway, SQLite, sessionless 2026-07-28" "closed 64"; gateway64="${r[rps]:-?}"; cpu_per_call="${r[cpu_us_per_call]:-?}"
 measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 256 --seconds "$seconds" --warmup "$warmup" || true
 row "gateway, SQLite, sessionless 2026-07-28" "closed 256"; gateway256="${r[rps]:-?}"
+sqlite_batches="${r[batch_mean]:-?} events per commit, ${r[commits_per_1000]:-?} commits per 1,000 calls, commits by size ${r[batch_dist]:-?}"
 measure "$gateway_port" "$gateway_pid" --era 2025-11-25 --tools utilities__uuid_v4 --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
 row "gateway, SQLite, stateless 2025-11-25" "closed 64"
 measure "$gateway_port" "$gateway_pid" --era 2026-07-28 --tools utilities__uuid_v4=1,floor__uuid=1 --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
@@ -192,26 +224,45 @@ hop_p99="$(awk -v a="${r[floor__uuid.p99]:-0}" -v b="${r[utilities__uuid_v4.p99]
 hop_line="built-in p50/p99 ${r[utilities__uuid_v4.p50]:-?}/${r[utilities__uuid_v4.p99]:-?} ms, remote ${r[floor__uuid.p50]:-?}/${r[floor__uuid.p99]:-?} ms: the hop adds $hop_p50 ms at p50 and $hop_p99 ms at p99"
 
 # Open loop: a constant rate over $hold connections, from half the closed-loop figure up by a quarter each step,
-# until p95 reaches 100 ms or a call fails.
+# until p95 reaches 100 ms or a call fails (down by halves instead when the first rate already fails).
 best=0; broke="not reached in $sweep_steps steps"
 rate="${gateway64//[^0-9]/}"; rate=$(( ${rate:-200} / 2 )); rate=$(( rate < 100 ? 100 : rate ))
 for _ in $(seq 1 "$sweep_steps"); do
   measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --rate "$rate" --connections "$hold" --seconds "$seconds" --warmup 3 || true
   row "gateway, SQLite, sessionless 2026-07-28" "open $rate/s, $hold conns"
   if [[ ${r[errors]:-1} == 0 ]] && awk -v p="${r[p95]:-1e9}" 'BEGIN {exit !(p < 100)}'; then
-    best=$rate; rate=$(( rate * 5 / 4 ))
+    best=$rate
+    [[ $broke == not* ]] || break # came down from a failing rate: this is the answer
+    rate=$(( rate * 5 / 4 ))
   else
-    broke="$rate/s (p95 ${r[p95]:-?} ms, ${r[errors]:-?} errors)"; break
+    broke="$rate/s (p95 ${r[p95]:-?} ms, ${r[errors]:-?} errors)"
+    [[ $best == 0 && $rate -ge 100 ]] || break
+    rate=$(( rate / 2 )) # the first rate already failed: halve until one holds
   fi
 done
 
 measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --idle 1000 || true
 idle_per_1000="${r[mib_per_1000]:-?}"
 
-# One core against the figure above, back to back.
-start_gateway one-core "$one_cpu" --Gateway:Sessions=Stateless
-measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup $((warmup * 2)) || true
-row "gateway, SQLite, sessionless, one core (taskset -c $one_cpu)" "closed 64"; one_core="${r[rps]:-?}"
+# One core against the figure above, back to back: as shipped, then with the runtime settings suspected of the
+# collapse changed one at a time, then under a one-CPU quota (cgroup cpu.max) instead of a cpuset where possible.
+one_core_lines=()
+for variant in "" DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0; do
+  gateway_env=(${variant:+"$variant"})
+  start_gateway one-core "$one_cpu" --Gateway:Sessions=Stateless
+  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup $((warmup * 2)) || true
+  row "gateway, SQLite, sessionless, one core (taskset -c $one_cpu)${variant:+, $variant}" "closed 64"
+  one_core_lines+=("one core${variant:+ with $variant}: $(ratio "${r[rps]:-0}" "$gateway64") (${r[rps]:-?} req/s)")
+done
+gateway_env=()
+if [[ -n $quota_group ]]; then
+  start_gateway quota quota --Gateway:Sessions=Stateless
+  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup $((warmup * 2)) || true
+  row "gateway, SQLite, sessionless, one-CPU quota (cgroup cpu.max)" "closed 64"
+  one_core_lines+=("one-CPU quota: $(ratio "${r[rps]:-0}" "$gateway64") (${r[rps]:-?} req/s)")
+else
+  one_core_lines+=("one-CPU quota: not measured (cannot create a cgroup here)")
+fi
 
 # Sessions need the default hybrid mode.
 start_gateway sessions "$gateway_cpus"
@@ -224,6 +275,7 @@ if [[ -n $postgres ]]; then
   row "gateway, PostgreSQL, sessionless 2026-07-28" "closed 64"; pg64="${r[rps]:-?}"
   measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 256 --seconds "$seconds" --warmup "$warmup" || true
   row "gateway, PostgreSQL, sessionless 2026-07-28" "closed 256"; pg256="${r[rps]:-?}"
+  pg_batches="closed 256: ${r[batch_mean]:-?} events per commit, ${r[commits_per_1000]:-?} commits per 1,000 calls, commits by size ${r[batch_dist]:-?}"
 fi
 stop_gateway
 
@@ -231,8 +283,9 @@ report ""
 report "- Gateway / floor: $(ratio "$gateway64" "$floor64") at 64 connections, $(ratio "$gateway256" "$floor256") at 256."
 report "- Open loop over $hold connections: highest rate with p95 < 100 ms and 0 errors: ${best}/s; broke at: $broke."
 report "- Remote upstream (1:1 mix, closed 64): $hop_line."
-report "- One core / ${gateway_cpus:-all $cores} cores: $(ratio "$one_core" "$gateway64") ($one_core against $gateway64 req/s)."
-[[ -n $postgres ]] && report "- PostgreSQL / SQLite: $(ratio "$pg64" "$gateway64") at 64 connections, $(ratio "$pg256" "$gateway256") at 256."
+report "- Against ${gateway_cpus:-all $cores} cores ($gateway64 req/s, closed 64): $(IFS=';'; echo "${one_core_lines[*]}" | sed 's/;/; /g')."
+report "- SQLite audit group commit, closed 256: $sqlite_batches."
+[[ -n $postgres ]] && report "- PostgreSQL / SQLite: $(ratio "$pg64" "$gateway64") at 64 connections, $(ratio "$pg256" "$gateway256") at 256; audit batches $pg_batches."
 report "- Sizing: $(awk -v c="$cpu_per_call" 'BEGIN {printf "%.2f", c / 1000}') cores per 1,000 calls/s (closed 64, SQLite); $idle_per_1000 MiB per 1,000 idle connections; $session_per_1000 MiB per 1,000 idle 2025-11-25 sessions."
 report ""
 cp "$work/load.log" "${out%.md}.log"
