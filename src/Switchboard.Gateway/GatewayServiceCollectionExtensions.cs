@@ -168,6 +168,7 @@ public static class GatewayServiceCollectionExtensions
                     context.RequestServices.GetRequiredService<McpTasks>().AddToolCallsTo(options, view);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
+                    options.Filters.Message.IncomingFilters.Add(new SessionRequestCancellation().Filter);
                     return Task.CompletedTask;
                 };
             })
