@@ -170,6 +170,7 @@ public static class GatewayServiceCollectionExtensions
                     context.RequestServices.GetRequiredService<McpTasks>().AddToolCallsTo(options, view);
 
                     options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
+                    options.Filters.Message.IncomingFilters.Add(new SessionRequestCancellation().Filter);
                     return Task.CompletedTask;
                 };
             })
@@ -182,9 +183,29 @@ public static class GatewayServiceCollectionExtensions
                 : HttpServerSessionMode.StatefulForInitializeClients;
             transport.IdleTimeout = gateway.Value.SessionIdleTimeout;
             transport.MaxIdleSessionCount = gateway.Value.MaxIdleSessions;
+#pragma warning disable MCPEXP002 // the SDK's one hook for a session's end (DELETE or idle expiry); nothing stable tells it
+            transport.RunSessionHandler = RunSessionAsync;
+#pragma warning restore MCPEXP002
         });
 
         return services;
+    }
+
+    // A session ends when its client DELETEs it or it idles out: the upstream sessions opened for it end with it.
+    private static async Task RunSessionAsync(HttpContext context, McpServer server, CancellationToken cancellationToken)
+    {
+        var upstreams = context.RequestServices.GetService<UpstreamServers>();
+        try
+        {
+            await server.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            if (server.SessionId is { } sessionId && upstreams is not null)
+            {
+                await upstreams.CloseSessionsOfAsync(sessionId);
+            }
+        }
     }
 
     /// <summary>

@@ -127,6 +127,21 @@ public sealed class UpstreamServers : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the upstream sessions opened for the downstream session <paramref name="sessionId"/> (it was deleted or
+    /// expired), so that no upstream keeps a session nobody can use.
+    /// </summary>
+    public async Task CloseSessionsOfAsync(string sessionId)
+    {
+        foreach (var server in All)
+        {
+            if (server.Sessions is { } sessions)
+            {
+                await sessions.CloseAsync(sessionId);
+            }
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Switchboard.Gateway.Tests.Interop;
 using Switchboard.Testing;
 using Switchboard.Upstreams;
 using Switchboard.Upstreams.Http;
@@ -18,7 +19,7 @@ namespace Switchboard.Gateway.Tests.Federation;
 /// <summary>
 /// OAuth 2.0 client credentials for an upstream, against a real token endpoint and a real MCP server that accepts only
 /// its tokens: the gateway fetches a token once, caches it, fetches a new one once on 401, and never sends the caller's
-/// own credentials upstream.
+/// own credentials upstream. The gateway is the published executable.
 /// </summary>
 public sealed class UpstreamCredentialsTests
 {
@@ -31,7 +32,7 @@ public sealed class UpstreamCredentialsTests
     public async Task ClientCredentials_TokenCachedAndRefreshedOnceOn401_CallersKeyNeverSentUpstream()
     {
         await using var upstream = await ProtectedUpstream.StartAsync();
-        await using var gateway = new ConfiguredGateway(
+        await using var gateway = await PublishedGateway.StartServeAsync(
             $"--Servers:secure:Url={upstream.Url}/mcp",
             $"--Servers:secure:OAuth:TokenEndpoint={upstream.Url}/token",
             $"--Servers:secure:OAuth:ClientId={ClientId}",
@@ -39,7 +40,6 @@ public sealed class UpstreamCredentialsTests
             "--Servers:secure:OAuth:Scopes:0=tools.read",
             "--Servers:secure:OAuth:Scopes:1=tools.call",
             "--Servers:secure:Pinning=Off");
-        await gateway.InitializeAsync();
         await using var client = await gateway.ConnectAsync("/mcp", protocolVersion: null);
 
         await Poll.UntilAsync(async () => (await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "secure__whoami"), TimeSpan.FromSeconds(30), "the protected upstream's tools were not listed");

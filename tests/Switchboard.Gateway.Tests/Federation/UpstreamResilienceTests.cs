@@ -141,29 +141,3 @@ public sealed class UpstreamResilienceTests
         return server;
     }
 }
-
-/// <summary>A client's cancellation, through the gateway, cancels the upstream request: in both session modes.</summary>
-public sealed class UpstreamCancellationTests
-{
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    [Theory]
-    [InlineData(null)] // 2026-07-28, sessionless: the client closes the request
-    [InlineData("2025-06-18")] // a session: the client sends notifications/cancelled
-    public async Task ClientCancels_ThroughTheGateway_UpstreamToolSeesItsRequestCancelled(string? protocolVersion)
-    {
-        await using var upstream = await FaultyUpstream.StartAsync();
-        await using var gateway = new ConfiguredGateway($"--Servers:faulty:Url={upstream.Url}", "--Servers:faulty:Pinning=Off");
-        await gateway.InitializeAsync();
-        await using var client = await gateway.ConnectAsync("/mcp", protocolVersion);
-        await Poll.UntilAsync(async () => (await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "faulty__slow"), TimeSpan.FromSeconds(30), "the upstream's tools were not listed");
-        using var caller = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-
-        var call = client.CallToolAsync("faulty__slow", cancellationToken: caller.Token).AsTask();
-        await upstream.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        await caller.CancelAsync();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        await upstream.SlowCancelled.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-    }
-}
