@@ -216,6 +216,9 @@ public static class GatewayServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServerRegistrations>();
+        services.AddOptions<CredentialEncryptionOptions>().BindConfiguration(CredentialEncryptionOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CredentialEncryptionOptions>, CredentialEncryptionOptionsValidator>());
+        services.TryAddSingleton<CredentialProtector>();
         return services;
     }
 

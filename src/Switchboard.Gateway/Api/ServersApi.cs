@@ -113,7 +113,7 @@ internal static class ServersApi
         {
             try
             {
-                options = ServerRegistrations.OptionsOf(stored);
+                options = registrations.OptionsOf(stored);
             }
             catch (System.Text.Json.JsonException e)
             {

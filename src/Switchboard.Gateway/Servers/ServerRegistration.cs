@@ -97,15 +97,28 @@ internal sealed record StoredServerSettings(
 
     /// <summary>The upstream settings <paramref name="server"/> describes.</summary>
     /// <exception cref="JsonException">Its stored settings are not readable.</exception>
-    public static UpstreamOptions ToOptions(RegisteredServer server)
+    public static UpstreamOptions ToOptions(RegisteredServer server, CredentialProtector credentials)
     {
         ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(credentials);
         var settings = server.Settings is null ? null : JsonSerializer.Deserialize<StoredServerSettings>(server.Settings, Json);
+        Dictionary<string, string> Decrypt(Dictionary<string, string>? stored, string field, StringComparer comparer)
+        {
+            try
+            {
+                return (stored ?? []).ToDictionary(p => p.Key, p => credentials.Unprotect(server.Name, $"{field}/{p.Key}", p.Value), comparer);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FormatException)
+            {
+                throw new JsonException($"its {field} cannot be decrypted ({e.Message})", e);
+            }
+        }
+
         var options = new UpstreamOptions
         {
-            Headers = new(settings?.Headers ?? [], StringComparer.OrdinalIgnoreCase),
+            Headers = Decrypt(settings?.Headers, "headers", StringComparer.OrdinalIgnoreCase),
             Args = settings?.Args ?? [],
-            Env = new(settings?.Env ?? [], StringComparer.Ordinal),
+            Env = Decrypt(settings?.Env, "env", StringComparer.Ordinal),
             WorkingDirectory = settings?.WorkingDirectory,
             Pinning = settings?.Pinning ?? ToolPinning.Pin,
             HttpTransport = settings?.HttpTransport ?? UpstreamHttpTransport.StreamableHttp,

@@ -19,7 +19,7 @@ public sealed class ServerChangeException(string message, bool conflict = false)
 /// Servers registered at run time: stored in the database, audited, and applied by every gateway replica within about a
 /// second (at once with Redis), whether registered through the API or the CLI. Tool-definition approvals too.
 /// </summary>
-public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins, IAuditStore audit, RegistryVersion version, TimeProvider time)
+public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins, IAuditStore audit, RegistryVersion version, TimeProvider time, CredentialProtector credentials)
 {
     /// <summary>Every stored registration, by name.</summary>
     public Task<IReadOnlyList<RegisteredServer>> ListAsync(CancellationToken cancellationToken = default) => servers.ListAsync(cancellationToken);
@@ -190,12 +190,14 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
         return approved;
     }
 
-    private static RegisteredServer ToRecord(AddServerRequest request, UpstreamOptions options, DateTimeOffset now)
+    // Header and environment values are encrypted (CredentialProtector); names stay readable for `servers show`.
+    private RegisteredServer ToRecord(AddServerRequest request, UpstreamOptions options, DateTimeOffset now)
     {
+        string name = request.Name!;
         var settings = new StoredServerSettings(
-            options.Url is not null ? new(options.Headers) : null,
+            options.Url is not null ? options.Headers.ToDictionary(h => h.Key, h => credentials.Protect(name, $"headers/{h.Key}", h.Value)) : null,
             options.Url is null ? options.Args : null,
-            options.Url is null ? new(options.Env) : null,
+            options.Url is null ? options.Env.ToDictionary(e => e.Key, e => credentials.Protect(name, $"env/{e.Key}", e.Value)) : null,
             options.WorkingDirectory,
             request.Timeout,
             options.Pinning,
@@ -212,9 +214,12 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             now);
     }
 
-    /// <summary>The upstream settings of a stored registration.</summary>
-    /// <exception cref="JsonException">They cannot be read.</exception>
-    public static UpstreamOptions OptionsOf(RegisteredServer server) => StoredServerSettings.ToOptions(server);
+    /// <summary>The upstream settings of a stored registration, its credentials decrypted.</summary>
+    /// <exception cref="JsonException">They cannot be read or decrypted.</exception>
+    public UpstreamOptions OptionsOf(RegisteredServer server) => OptionsOf(server, credentials);
+
+    /// <inheritdoc cref="OptionsOf(RegisteredServer)"/>
+    public static UpstreamOptions OptionsOf(RegisteredServer server, CredentialProtector credentials) => StoredServerSettings.ToOptions(server, credentials);
 
     private async Task ChangedAsync(string actor, string action, string target, JsonObject? details, CancellationToken cancellationToken)
     {

@@ -33,13 +33,14 @@ internal sealed partial class ServerRegistrySync : BackgroundService
     private readonly ILogger _logger;
     private readonly HashSet<string> _namesTaken;
     private readonly SemaphoreSlim _applying = new(1, 1);
+    private readonly CredentialProtector _credentials;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly Dictionary<string, StoredState> _stored = new(StringComparer.Ordinal);
     private long _appliedVersion = -1;
 
-    public ServerRegistrySync(McpServerRegistry registry, UpstreamServers upstreams, IServerStore store, RegistryVersion version, IOptions<UpstreamsOptions> configured, ILogger<ServerRegistrySync> logger)
+    public ServerRegistrySync(McpServerRegistry registry, UpstreamServers upstreams, IServerStore store, RegistryVersion version, IOptions<UpstreamsOptions> configured, CredentialProtector credentials, ILogger<ServerRegistrySync> logger)
     {
-        (_registry, _upstreams, _store, _version, _configured, _logger) = (registry, upstreams, store, version, configured.Value, logger);
+        (_registry, _upstreams, _store, _version, _configured, _credentials, _logger) = (registry, upstreams, store, version, configured.Value, credentials, logger);
         // What configuration and the build serve here; a stored server cannot take these names on this replica.
         _namesTaken = [.. registry.ServerNames, .. _configured.Servers.Keys];
         version.Announced += Wake;
@@ -234,7 +235,7 @@ internal sealed partial class ServerRegistrySync : BackgroundService
         UpstreamOptions options;
         try
         {
-            options = ServerRegistrations.OptionsOf(record);
+            options = ServerRegistrations.OptionsOf(record, _credentials);
         }
         catch (JsonException e)
         {

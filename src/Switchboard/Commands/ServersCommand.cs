@@ -136,7 +136,7 @@ internal static class ServersCommand
                 return 1;
             }
 
-            var probe = await UpstreamProbe.TestAsync(stored.Name, ServerRegistrations.OptionsOf(stored), NullLoggerFactory.Instance, TimeProvider.System, ct);
+            var probe = await UpstreamProbe.TestAsync(stored.Name, servers.OptionsOf(stored), NullLoggerFactory.Instance, TimeProvider.System, ct);
             Console.WriteLine(JsonSerializer.Serialize(probe, Json));
             return probe.Connected ? 0 : 1;
         });
@@ -166,7 +166,7 @@ internal static class ServersCommand
         string[] quarantined = [.. (await servers.PinsAsync(name, ct)).Where(p => p.PendingHash is not null).Select(p => p.Tool)];
         try
         {
-            return ServerInfo.Remote(stored.Name, ServerSource.Stored, ServerRegistrations.OptionsOf(stored), stored, "stored", null, 0, quarantined);
+            return ServerInfo.Remote(stored.Name, ServerSource.Stored, servers.OptionsOf(stored), stored, "stored", null, 0, quarantined);
         }
         catch (JsonException e)
         {

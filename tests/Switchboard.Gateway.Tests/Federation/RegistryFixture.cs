@@ -28,6 +28,9 @@ internal sealed class RegistryFixture : IAsyncDisposable
     /// <summary>The storage (and Redis) flags every process here runs with.</summary>
     public List<string> Flags { get; }
 
+    /// <summary>The PostgreSQL database's connection string, or null on SQLite.</summary>
+    public string? ConnectionString => _database is null ? null : new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = _database }.ToString();
+
     public string AdminKey { get; private set; } = string.Empty;
 
     public HttpClient Http { get; } = new();
@@ -47,6 +50,8 @@ internal sealed class RegistryFixture : IAsyncDisposable
             await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
             await create.ExecuteNonQueryAsync(Ct);
             flags.AddRange(["--Storage:Provider=PostgreSql", $"--Storage:ConnectionString={new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = database }}"]);
+            // A database replicas share: credentials are stored only with a key every replica has.
+            flags.Add($"--CredentialEncryption:Keys:fleet={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}");
         }
 
         if (redis)
