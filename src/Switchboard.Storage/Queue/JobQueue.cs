@@ -18,6 +18,9 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
     /// <summary>The PostgreSQL channel a new or released job is announced on.</summary>
     public const string NotifyChannel = "switchboard_jobs";
 
+    /// <summary>The PostgreSQL channel on which a cancel of a running job is announced; the payload is the job's id.</summary>
+    public const string CancelChannel = "switchboard_job_cancels";
+
     private const string Columns =
         "id, kind, principal_id, principal_roles, payload, state, priority, run_at, attempts, max_attempts, lease_owner, lease_expires_at, " +
         "idempotency_key, cancel_requested, input_requests, input_responses, result, error, last_error, created_at, updated_at, finished_at, expires_at";
@@ -262,10 +265,17 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
             return CancelOutcome.Cancelled;
         }
 
+        // The worker running it, on any replica, hears of it at once (its heartbeat would notice it too, later).
         int requested = await ExecuteAsync(
-            "UPDATE jobs SET cancel_requested = @yes, updated_at = @now WHERE id = @id AND principal_id = @principal AND state = 'running'",
+            "UPDATE jobs SET cancel_requested = @yes, updated_at = @now WHERE id = @id AND principal_id = @principal AND state = 'running'" +
+            (IsPostgres ? $"; SELECT pg_notify('{CancelChannel}', @id)" : string.Empty),
             c => c.With("yes", true).With("now", database.ToDb(now)).With("id", id).With("principal", principalId),
             cancellationToken);
+        if (requested > 0)
+        {
+            signal.RequestCancel(id);
+        }
+
         return requested > 0 ? CancelOutcome.Requested : CancelOutcome.AlreadyFinished;
     }
 

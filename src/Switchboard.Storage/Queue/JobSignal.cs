@@ -12,6 +12,15 @@ public sealed class JobSignal
     /// <summary>Wakes every waiter.</summary>
     public void Set() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
 
+    /// <summary>
+    /// Raised with a job's id when a cancel was requested for it while it runs: by a cancel in this process, or through
+    /// PostgreSQL from any replica. The worker running it stops the attempt at once instead of at its next heartbeat.
+    /// </summary>
+    public event Action<string>? CancelRequested;
+
+    /// <summary>Tells this process's workers that the running job <paramref name="jobId"/> is to be cancelled.</summary>
+    public void RequestCancel(string jobId) => CancelRequested?.Invoke(jobId);
+
     /// <summary>Waits for the next <see cref="Set"/> or <paramref name="timeout"/>, whichever comes first.</summary>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -7,8 +7,9 @@ using Switchboard.Storage.Diagnostics;
 namespace Switchboard.Storage.Queue;
 
 /// <summary>
-/// Holds one PostgreSQL connection in <c>LISTEN switchboard_jobs</c> and turns each notification into a
-/// <see cref="JobSignal"/>, so an idle worker starts a new job in milliseconds rather than at its next poll.
+/// Holds one PostgreSQL connection in <c>LISTEN switchboard_jobs</c> and <c>LISTEN switchboard_job_cancels</c>, and
+/// turns each notification into a <see cref="JobSignal"/>, so an idle worker starts a new job in milliseconds rather
+/// than at its next poll, and a job cancelled on any replica stops in milliseconds rather than at its next heartbeat.
 /// Reconnects after a failure; meanwhile workers poll. Through PgBouncer in transaction mode LISTEN does not work:
 /// workers then rely on the poll (docs/queue.md).
 /// </summary>
@@ -27,8 +28,18 @@ internal sealed class PostgresJobListener(StorageDatabase database, JobSignal si
             try
             {
                 await using var connection = await postgres.OpenDedicatedConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => signal.Set();
-                await using (var listen = new NpgsqlCommand($"LISTEN {JobQueue.NotifyChannel}", connection))
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Channel == JobQueue.CancelChannel)
+                    {
+                        signal.RequestCancel(e.Payload);
+                    }
+                    else
+                    {
+                        signal.Set();
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {JobQueue.NotifyChannel}; LISTEN {JobQueue.CancelChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

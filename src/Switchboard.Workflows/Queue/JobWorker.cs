@@ -26,6 +26,7 @@ public sealed class JobWorker(
     private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
     private readonly Dictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly Lock _runningLock = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action> _cancels = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abandon = new();
     private int _finishedAtShutdown;
     private int _returnedAtShutdown;
@@ -38,6 +39,7 @@ public sealed class JobWorker(
     {
         var settings = options.Value;
         Log.WorkerStarted(logger, Name, settings.Concurrency, settings.LeaseDuration);
+        signal.CancelRequested += OnCancelRequested;
         var unavailableDelay = TimeSpan.FromSeconds(1);
         long lastRecovery = 0;
         long lastPurge = 0;
@@ -113,6 +115,7 @@ public sealed class JobWorker(
     /// <inheritdoc />
     public override void Dispose()
     {
+        signal.CancelRequested -= OnCancelRequested;
         _abandon.Dispose();
         base.Dispose();
     }
@@ -144,6 +147,11 @@ public sealed class JobWorker(
         var leaseLost = false;
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(lease, attempt, heartbeatStop.Token, requested => cancelRequested = requested, () => leaseLost = true);
+        _cancels[job.Id] = () =>
+        {
+            cancelRequested = true;
+            attempt.Cancel();
+        };
         try
         {
             if (job.CancelRequested)
@@ -192,6 +200,7 @@ public sealed class JobWorker(
         }
         finally
         {
+            _cancels.TryRemove(job.Id, out _);
             await heartbeatStop.CancelAsync();
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             lock (_runningLock)
@@ -275,6 +284,22 @@ public sealed class JobWorker(
         catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
         {
             Log.DeadLetterHandlerFailed(logger, job.Id, job.Kind, ex);
+        }
+    }
+
+    // A cancel announced for a job this worker runs (JobSignal.CancelRequested): stop its attempt now.
+    private void OnCancelRequested(string jobId)
+    {
+        if (_cancels.TryGetValue(jobId, out var cancel))
+        {
+            try
+            {
+                cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // the attempt has just ended
+            }
         }
     }
 
