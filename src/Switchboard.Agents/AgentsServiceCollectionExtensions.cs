@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Switchboard.Agents.Custom;
+using Switchboard.Agents.Llm;
 using Switchboard.Agents.Runtime;
 using Switchboard.Workflows.Engine;
 
@@ -11,12 +12,12 @@ public static class AgentsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the <c>agent</c> step executor, <see cref="AgentToolbox"/> and the custom agents' <see cref="AgentCatalog"/>. Needs the workflows (<c>AddSwitchboardWorkflows</c>),
-    /// access and the server registry. Models come from an <see cref="IAgentModels"/> registered by the provider layer;
-    /// without one every agent step fails and says what to configure.
+    /// access and the server registry. Models are the configured providers (<c>Agents:Providers</c>).
     /// </summary>
     public static IServiceCollection AddSwitchboardAgentRuntime(this IServiceCollection services)
     {
-        services.TryAddSingleton<IAgentModels, NoAgentModels>();
+        services.AddAgentModels();
+        services.TryAddSingleton<IAgentModels, CatalogAgentModels>();
         services.TryAddSingleton<AgentToolbox>();
         services.TryAddSingleton<AgentCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, AgentStepExecutor>());

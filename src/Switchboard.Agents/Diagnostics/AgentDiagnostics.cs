@@ -4,8 +4,9 @@ using System.Diagnostics.Metrics;
 namespace Switchboard.Agents.Diagnostics;
 
 /// <summary>
-/// The agents' <see cref="ActivitySource"/> and <see cref="Meter"/>: a span per agent step (<c>invoke_agent</c>), per
-/// model call (<c>chat</c>) and per tool call (<c>execute_tool</c>) with the OpenTelemetry GenAI attribute names, and
+/// The agents' <see cref="ActivitySource"/> and <see cref="Meter"/>: a span per agent step (<c>invoke_agent</c>) and per
+/// tool call (<c>execute_tool</c>) with the OpenTelemetry GenAI attribute names (model calls' <c>chat</c> spans come
+/// from the provider layer, under the same source name), and
 /// counters of tokens, estimated cost, tool calls and finished agent steps.
 /// </summary>
 public static class AgentDiagnostics

@@ -42,6 +42,12 @@ public sealed class AgentProviderOptions
     /// <summary>The output token limit sent when an agent sets none (Anthropic requires one on every request).</summary>
     public int MaxOutputTokens { get; set; } = 4096;
 
+    /// <summary>The price of 1,000 input tokens, for agents' cost estimates and cost budgets (any currency, the same for all providers).</summary>
+    public decimal? InputPricePer1K { get; set; }
+
+    /// <summary>The price of 1,000 output tokens.</summary>
+    public decimal? OutputPricePer1K { get; set; }
+
     /// <summary>The provider's public endpoint when <see cref="Endpoint"/> is not set.</summary>
     internal Uri EffectiveEndpoint => Endpoint ?? (Kind == ProviderKind.Anthropic
         ? new Uri("https://api.anthropic.com")
@@ -95,6 +101,11 @@ internal sealed class AgentModelOptionsValidator : IValidateOptions<AgentModelOp
             if (settings.MaxRetryAfterSeconds is < 0 or > 3600)
             {
                 errors.Add($"{key}:MaxRetryAfterSeconds must be between 0 and 3600, not {settings.MaxRetryAfterSeconds}.");
+            }
+
+            if (settings.InputPricePer1K < 0 || settings.OutputPricePer1K < 0)
+            {
+                errors.Add($"{key}:InputPricePer1K and OutputPricePer1K must not be negative.");
             }
 
             if (settings.MaxOutputTokens < 1)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
@@ -138,20 +137,9 @@ public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox,
         }
     }
 
-    private async Task<ChatResponse> ChatAsync(AgentModel model, AgentCheckpoint checkpoint, ChatOptions options, CancellationToken cancellationToken)
-    {
-        using var span = AgentDiagnostics.ActivitySource.StartActivity($"chat {model.Model}", ActivityKind.Client);
-        span?.SetTag("gen_ai.operation.name", "chat");
-        span?.SetTag("gen_ai.provider.name", model.Provider);
-        span?.SetTag("gen_ai.request.model", model.Model);
-        var response = await model.Client.GetResponseAsync(checkpoint.Messages, options, cancellationToken);
-        span?.SetTag("gen_ai.response.model", response.ModelId);
-        span?.SetTag("gen_ai.response.id", response.ResponseId);
-        span?.SetTag("gen_ai.response.finish_reasons", response.FinishReason is { } reason ? new[] { reason.Value } : null);
-        span?.SetTag("gen_ai.usage.input_tokens", response.Usage?.InputTokenCount);
-        span?.SetTag("gen_ai.usage.output_tokens", response.Usage?.OutputTokenCount);
-        return response;
-    }
+    // The provider layer's client makes the model call's span (gen_ai chat) and its token-usage metrics.
+    private static Task<ChatResponse> ChatAsync(AgentModel model, AgentCheckpoint checkpoint, ChatOptions options, CancellationToken cancellationToken) =>
+        model.Client.GetResponseAsync(checkpoint.Messages, options, cancellationToken);
 
     // One call the model asked for: refused when the agent was not offered the tool, held for approval when it is
     // destructive and not yet approved, else made as the principal. Returns the step's result when it must stop here.
