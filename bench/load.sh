@@ -11,11 +11,12 @@
 #   - the same closed-loop runs on PostgreSQL when --postgres names a server.
 #
 #   bench/load.sh [--out FILE] [--postgres CONNECTION_STRING] [--gateway-cpus LIST] [--load-cpus LIST]
-#                 [--hold CONNECTIONS] [--seconds S] [--warmup S] [--quick]
+#                 [--hold CONNECTIONS] [--seconds S] [--warmup S] [--quick] [--publish | --publish-only]
 #
 # On 8+ cores the gateway and the floor are pinned (taskset) to cores 0-1 and the generator to the rest; on fewer,
-# everything shares the machine. Needs only the .NET SDK once published: run `bench/load.sh --publish-only` where NuGet
-# is reachable and carry artifacts/publish/ to an offline machine (see bench/README.md).
+# everything shares the machine. It publishes into artifacts/publish/ only what is missing there (--publish: all of it
+# again; --publish-only: that, then stop). Offline, publish where NuGet is reachable, at the same commit, and carry
+# artifacts/publish/ along (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command_line="bench/load.sh $*"
@@ -29,6 +30,7 @@ seconds=10
 warmup=8
 sweep_steps=6
 publish_only=false
+publish_always=false
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -39,13 +41,14 @@ while [[ $# -gt 0 ]]; do
     --seconds) seconds="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --quick) seconds=5; warmup=3; sweep_steps=3; shift ;;
-    --publish-only) publish_only=true; shift ;;
+    --publish-only) publish_only=true; publish_always=true; shift ;;
+    --publish) publish_always=true; shift ;;
     *) echo "unknown argument: $1 (see the comment at the top of $0)" >&2; exit 2 ;;
   esac
 done
 
 publish=artifacts/publish
-if [[ ! -x $publish/switchboard/switchboard || ! -x $publish/bench-floor/Switchboard.Floor || ! -x $publish/bench-load/Switchboard.LoadTest ]]; then
+if $publish_always || [[ ! -x $publish/switchboard/switchboard || ! -x $publish/bench-floor/Switchboard.Floor || ! -x $publish/bench-load/Switchboard.LoadTest ]]; then
   dotnet publish src/Switchboard -c Release -o $publish/switchboard --nologo -v quiet
   dotnet publish bench/Switchboard.Floor -c Release -o $publish/bench-floor --nologo -v quiet
   dotnet publish bench/Switchboard.LoadTest -c Release -o $publish/bench-load --nologo -v quiet

@@ -19,7 +19,9 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
     private static readonly TimeSpan ProbeReuse = TimeSpan.FromSeconds(1);
 
     private readonly SqlAuditStore _inner;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the only one is the writer thread's wake-up (it is blocked waiting to read), which
+    // then costs the appending request a signal instead of waiting for a free thread-pool thread.
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Lazy<Task> _writer;
     private readonly Lock _probeGate = new();
     private volatile bool _unavailable;
@@ -29,7 +31,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
     public GroupCommitAuditStore(SqlAuditStore inner)
     {
         _inner = inner;
-        _writer = new Lazy<Task>(() => Task.Run(WriteAsync));
+        _writer = new Lazy<Task>(StartWriter);
     }
 
     public async Task<AuditEvent> AppendAsync(AuditEventDraft draft, CancellationToken cancellationToken = default)
@@ -81,12 +83,34 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
         _unavailable = false;
     }
 
-    private async Task WriteAsync()
+    // The writer runs on a thread of its own, not the thread pool's. SQLite commits synchronously (Microsoft.Data.Sqlite
+    // has no asynchronous I/O), so a pool thread would sit blocked through every fsync: on one core, where the pool
+    // keeps one thread, requests then wait with the CPU idle until the pool notices and injects more (issue 18, the
+    // one-core collapse). Blocking this thread instead costs nothing but the thread.
+    private Task StartWriter()
     {
-        // The writer serves every request, not the one whose append happened to start it.
-        Activity.Current = null;
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Write();
+                finished.SetResult();
+            }
+            catch (Exception e)
+            {
+                finished.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "Switchboard audit writer" };
+        thread.UnsafeStart(); // flows no caller's context (activity, baggage): it serves every request
+        return finished.Task;
+    }
+
+    private void Write()
+    {
         var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
             {
@@ -101,7 +125,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
             activity?.SetTag("switchboard.audit.batch_size", batch.Count);
             try
             {
-                var events = await _inner.AppendManyAsync([.. batch.Select(p => p.Draft)], CancellationToken.None);
+                var events = _inner.AppendManyAsync([.. batch.Select(p => p.Draft)], CancellationToken.None).GetAwaiter().GetResult();
                 StorageDiagnostics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 StorageDiagnostics.AuditBatchSize.Record(batch.Count);
                 _unavailable = false;
