@@ -94,6 +94,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<RequestStateProtector>();
         // Jobs and MCP tasks; a worker runs in this process unless Queue:InProcessWorker is false (then `switchboard worker` runs them).
         services.AddSwitchboardWorkflows(configuration, runWorker: topology?.WorkerOnly == true || configuration.GetValue($"{JobQueueOptions.SectionName}:{nameof(JobQueueOptions.InProcessWorker)}", true));
+        Switchboard.Agents.Director.DirectorServiceCollectionExtensions.AddDirector(services); // issue 16: language models and the Director
         services.AddAdminApiDocument();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>

@@ -20,6 +20,7 @@ internal static class SwitchboardCommands
             RolesCommand.Create(),
             ServersCommand.Create(),
             AuditCommand.Create(),
+            DirectorCommand.Create(),
         };
         foreach (var command in StorageCommandSet.Create())
         {
