@@ -12,6 +12,7 @@ using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Server;
 using Switchboard.Access;
 using Switchboard.Agents;
+using Switchboard.Agents.Director;
 using Switchboard.Gateway.Access;
 using Switchboard.Gateway.Api;
 using Switchboard.Gateway.Health;
@@ -95,7 +96,9 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<RequestStateProtector>();
         // Jobs and MCP tasks; a worker runs in this process unless Queue:InProcessWorker is false (then `switchboard worker` runs them).
         services.AddSwitchboardWorkflows(configuration, runWorker: topology?.WorkerOnly == true || configuration.GetValue($"{JobQueueOptions.SectionName}:{nameof(JobQueueOptions.InProcessWorker)}", true));
+        // Agents (issue 16): language models, the agent step kind, custom agents and the Director.
         services.AddSwitchboardAgentRuntime();
+        services.AddDirector();
         services.AddAdminApiDocument();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>

@@ -23,6 +23,7 @@ internal static class SwitchboardCommands
             WorkflowsCommand.Create(),
             RunsCommand.Create(),
             AgentsCommand.Create(),
+            DirectorCommand.Create(),
         };
         foreach (var command in StorageCommandSet.Create())
         {
