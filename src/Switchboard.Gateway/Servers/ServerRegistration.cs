@@ -19,6 +19,7 @@ namespace Switchboard.Gateway.Servers;
 /// <param name="Enabled">False registers it without mounting it.</param>
 /// <param name="HttpTransport">Which HTTP transport <paramref name="Url"/> speaks: <c>streamable-http</c> (the default), <c>sse</c> (legacy, 2024-11-05) or <c>auto</c>.</param>
 /// <param name="Tools">Tools to rename (<c>rename: {upstream: exposed}</c>) or hide (<c>hide: [upstream]</c>).</param>
+/// <param name="Resilience">Per-tool timeouts, retries, concurrency, circuit breaker, health checks and discovery.</param>
 public sealed record AddServerRequest(
     string? Name,
     Uri? Url = null,
@@ -32,7 +33,8 @@ public sealed record AddServerRequest(
     string? Description = null,
     bool? Enabled = null,
     UpstreamHttpTransport? HttpTransport = null,
-    ToolSettings? Tools = null);
+    ToolSettings? Tools = null,
+    ServerResilience? Resilience = null);
 
 /// <summary>
 /// A change to a stored registration (<c>PATCH /api/v1/servers/{name}</c>): what is given replaces the stored value,
@@ -51,7 +53,8 @@ public sealed record EditServerRequest(
     string? Description = null,
     bool? Enabled = null,
     UpstreamHttpTransport? HttpTransport = null,
-    ToolSettings? Tools = null)
+    ToolSettings? Tools = null,
+    ServerResilience? Resilience = null)
 {
     /// <summary>The names of the fields given, for the audit trail (never their values: headers and env are secrets).</summary>
     public IReadOnlyList<string> Changed() =>
@@ -62,6 +65,7 @@ public sealed record EditServerRequest(
             ("env", Env is not null), ("workingDirectory", WorkingDirectory is not null), ("timeout", Timeout is not null),
             ("pinning", Pinning is not null), ("description", Description is not null), ("enabled", Enabled is not null),
             ("httpTransport", HttpTransport is not null), ("tools", Tools is not null),
+            ("resilience", Resilience is not null),
         }.Where(f => f.Given).Select(f => f.Field),
     ];
 }
@@ -89,7 +93,8 @@ internal sealed record StoredServerSettings(
     TimeSpan? Timeout,
     ToolPinning? Pinning,
     UpstreamHttpTransport? HttpTransport = null,
-    ToolSettings? Tools = null)
+    ToolSettings? Tools = null,
+    ServerResilience? Resilience = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
 
@@ -124,6 +129,7 @@ internal sealed record StoredServerSettings(
             HttpTransport = settings?.HttpTransport ?? UpstreamHttpTransport.StreamableHttp,
             Tools = settings?.Tools ?? new ToolSettings(),
         };
+        settings?.Resilience?.ApplyTo(options);
         if (settings?.Timeout is { } timeout)
         {
             options.Timeout = timeout;

@@ -60,6 +60,7 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             HttpTransport = request.HttpTransport ?? UpstreamHttpTransport.StreamableHttp,
             Tools = request.Tools ?? new ToolSettings(),
         };
+        request.Resilience?.ApplyTo(options);
         if (request.Timeout is { } timeout)
         {
             options.Timeout = timeout;
@@ -149,7 +150,8 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             edit.Description ?? stored.Description,
             edit.Enabled ?? stored.Enabled,
             toStdio ? null : edit.HttpTransport ?? current.HttpTransport,
-            edit.Tools ?? current.Tools);
+            edit.Tools ?? current.Tools,
+            edit.Resilience ?? ServerResilience.Of(current));
         var (_, options) = Validate(merged);
         var server = ToRecord(merged, options, time.GetUtcNow()) with { CreatedAt = stored.CreatedAt };
         await servers.UpsertAsync(server, cancellationToken);
@@ -202,7 +204,8 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             request.Timeout,
             options.Pinning,
             options.Url is not null && options.HttpTransport != UpstreamHttpTransport.StreamableHttp ? options.HttpTransport : null,
-            options.Tools.Rename.Count + options.Tools.Hide.Count > 0 ? options.Tools : null);
+            options.Tools.Rename.Count + options.Tools.Hide.Count > 0 ? options.Tools : null,
+            request.Resilience);
         return new RegisteredServer(
             request.Name!,
             options.Url is not null ? ServerTransports.Http : ServerTransports.Stdio,
