@@ -81,7 +81,7 @@ public sealed class AgentRunTests
         Assert.Contains("Permission denied", second, StringComparison.Ordinal);
         Assert.DoesNotContain("the secret", second, StringComparison.Ordinal);
 
-        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?target=filesystem/read_text_file&outcome=denied", UriKind.Relative), Ct)).RootElement;
+        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?target=filesystem/read_text_file&outcome=denied", UriKind.Relative), Ct)).RootElement.GetProperty("events");
         var refusal = Assert.Single(audit.EnumerateArray());
         Assert.Equal("analyst-key", refusal.GetProperty("actor").GetString());
     }
@@ -122,8 +122,8 @@ public sealed class AgentRunTests
 
         Assert.Equal("Nobody approved it.", Step(timedOut, "agent").GetProperty("output").GetProperty("answer").GetString());
         Assert.False(File.Exists(late));
-        Assert.Contains("before the approval's timeout", (await llm.RequestsAsync())[1]!["body"]!.ToJsonString(), StringComparison.Ordinal);
-        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?action=agents/approval", UriKind.Relative), Ct)).RootElement;
+        Assert.Contains("nobody approved it before the approval", (await llm.RequestsAsync())[1]!["body"]!.ToJsonString(), StringComparison.Ordinal);
+        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?action=agents/approval", UriKind.Relative), Ct)).RootElement.GetProperty("events");
         Assert.Equal(["approved", "timed-out"], audit.EnumerateArray().Select(e => e.GetProperty("outcome").GetString()).Order());
     }
 
@@ -136,14 +136,14 @@ public sealed class AgentRunTests
         using var admin = Client(gateway, cluster.AdminKey);
         await AddAsync(admin, Workflow("loop", "tools: [utilities/*]\n      budget: { tool_calls: 3 }"));
         await AddAsync(admin, Workflow("chatty", "tools: [utilities/*]\n      budget: { tokens_in: 100 }"));
-        var forever = Enumerable.Range(0, 20).Select(i => Turn(Call($"u{i}", "utilities__uuid_v4", []), input: 40)).ToArray();
+        JsonObject[] Forever() => [.. Enumerable.Range(0, 20).Select(i => Turn(Call($"u{i}", "utilities__uuid_v4", []), input: 40))];
 
-        await llm.ScriptAsync(forever);
+        await llm.ScriptAsync(Forever());
         var loop = Step(await RunAsync(admin, "loop", "go"), "agent").GetProperty("output");
         Assert.Contains("tool call budget (3)", loop.GetProperty("stopped").GetString(), StringComparison.Ordinal);
         Assert.Equal(3, loop.GetProperty("usage").GetProperty("toolCalls").GetInt32());
 
-        await llm.ScriptAsync(forever);
+        await llm.ScriptAsync(Forever());
         var chatty = Step(await RunAsync(admin, "chatty", "go"), "agent").GetProperty("output");
         Assert.Contains("input token budget (100)", chatty.GetProperty("stopped").GetString(), StringComparison.Ordinal);
         Assert.Equal(3, chatty.GetProperty("usage").GetProperty("turns").GetInt32()); // 40, 80, 120: the third turn spends it
@@ -182,7 +182,7 @@ public sealed class AgentRunTests
         Assert.Equal(3, requests.Count);
         // The resumed turn is the interrupted one again: the same conversation, with the tool's result from before the crash.
         Assert.Equal(requests[1]!["body"]!["messages"]!.ToJsonString(), requests[2]!["body"]!["messages"]!.ToJsonString());
-        var calls = JsonDocument.Parse(await again.GetStringAsync(new Uri("audit?target=utilities/uuid_v4", UriKind.Relative), Ct)).RootElement;
+        var calls = JsonDocument.Parse(await again.GetStringAsync(new Uri("audit?target=utilities/uuid_v4", UriKind.Relative), Ct)).RootElement.GetProperty("events");
         Assert.Single(calls.EnumerateArray()); // the tool ran once: the crash did not send the run back to its start
     }
 
