@@ -56,6 +56,16 @@ public sealed class AgentCheckpoint
 
         var info = AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage));
         var list = messages.Select(m => (ChatMessage)m.Deserialize(info)!).ToList();
+        foreach (var result in list.SelectMany(m => m.Contents).OfType<FunctionResultContent>())
+        {
+            // A result saved as text comes back as a JSON string element; as such the provider's client would send it
+            // quoted a second time, and a resumed conversation would differ from the one before the crash.
+            if (result.Result is JsonElement { ValueKind: JsonValueKind.String } text)
+            {
+                result.Result = text.GetString();
+            }
+        }
+
         return new AgentCheckpoint(list, AgentUsage.FromJson(saved["usage"]), DateTimeOffset.Parse(saved["startedAt"]!.GetValue<string>(), CultureInfo.InvariantCulture))
         {
             WaitingFor = saved["waitingFor"]?.GetValue<string>(),

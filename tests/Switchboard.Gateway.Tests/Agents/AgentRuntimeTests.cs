@@ -105,6 +105,7 @@ public sealed class AgentRuntimeTests
         Assert.Equal(checkpoint.Usage, restored.Usage);
         Assert.Equal("c2", restored.WaitingFor);
         var result = Assert.IsType<FunctionResultContent>(Assert.Single(restored.Messages[3].Contents));
-        Assert.Equal("""{"tool":"financial/npv","isError":false,"data":{"npv":95.24}}""", result.Result?.ToString());
+        // Text, as it was saved: a JSON string element would reach the provider quoted twice after a resume.
+        Assert.Equal("""{"tool":"financial/npv","isError":false,"data":{"npv":95.24}}""", Assert.IsType<string>(result.Result));
     }
 }

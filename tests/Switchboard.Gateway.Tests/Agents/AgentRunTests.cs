@@ -1,0 +1,256 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Tasks;
+using Switchboard.Testing;
+
+namespace Switchboard.Gateway.Tests.Agents;
+
+/// <summary>
+/// Agent steps end to end: the published executable, its production OpenAI client talking to the fake model
+/// (tests/Switchboard.FakeLlm) over HTTP, the gateway's own tools through the access path, runs through REST.
+/// </summary>
+public sealed class AgentRunTests
+{
+    private static readonly TimeSpan Finish = TimeSpan.FromSeconds(90);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task FinancialOnlyCustomAgent_AskedToReadAFile_IsRefusedAuditedAndReportsIt()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        string root = Directory.CreateTempSubdirectory("agent-fs-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "secret.txt"), "the secret", Ct);
+        var gateway = await cluster.StartServeAsync(Flags(llm, root));
+        using var admin = Client(gateway, cluster.AdminKey);
+        string agentKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "analyst-key", "agent");
+        using var agent = Client(gateway, agentKey);
+
+        // Declared, validated with the author's lines, versioned, shown as written.
+        const string Analyst = """
+            name: analyst
+            instructions: Answer money questions with the financial tools.
+            provider: fake
+            tools: [financial/*]
+            budget: { tool_calls: 5 }
+            """;
+        using (var bad = await admin.PostAsJsonAsync("agents", new { source = Analyst.Replace("tool_calls: 5", "tool_calls: -1", StringComparison.Ordinal) + "\ntemperature: 2" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors").EnumerateArray()
+                .Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("column").GetInt32())).ToArray();
+            Assert.Equal([(5, 23), (6, 1)], errors);
+        }
+
+        using (var added = await admin.PostAsJsonAsync("agents", new { source = Analyst }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        }
+
+        var shown = JsonDocument.Parse(await admin.GetStringAsync(new Uri("agents/analyst", UriKind.Relative), Ct)).RootElement;
+        Assert.Equal(1, shown.GetProperty("version").GetInt32());
+        Assert.Equal(Analyst, shown.GetProperty("source").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.PostAsJsonAsync("agents", new { source = Analyst }, Ct)).StatusCode);
+
+        await llm.ScriptAsync(
+            Turn(Call("c1", "filesystem__read_text_file", new JsonObject { ["path"] = Path.Combine(root, "secret.txt") })),
+            new JsonObject { ["text"] = "I may not read files: the gateway refused it.", ["usage"] = new JsonObject { ["input"] = 40, ["output"] = 12 } });
+        string runId;
+        using (var started = await agent.PostAsJsonAsync("agents/analyst/runs", new { input = "What is in secret.txt?" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+            runId = JsonDocument.Parse(await started.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetString()!;
+        }
+
+        var done = await WaitForAsync(agent, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the agent's run never finished");
+
+        Assert.Equal("completed", done.GetProperty("state").GetString());
+        var output = Step(done, "agent").GetProperty("output");
+        Assert.Equal("I may not read files: the gateway refused it.", output.GetProperty("answer").GetString());
+        var requests = await llm.RequestsAsync();
+        Assert.Equal(2, requests.Count);
+        string offered = requests[0]!["body"]!.ToJsonString();
+        Assert.Contains("financial__", offered, StringComparison.Ordinal);
+        Assert.DoesNotContain("filesystem__", offered, StringComparison.Ordinal);
+        string second = requests[1]!["body"]!.ToJsonString();
+        Assert.Contains("Permission denied", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("the secret", second, StringComparison.Ordinal);
+
+        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?target=filesystem/read_text_file&outcome=denied", UriKind.Relative), Ct)).RootElement.GetProperty("events");
+        var refusal = Assert.Single(audit.EnumerateArray());
+        Assert.Equal("analyst-key", refusal.GetProperty("actor").GetString());
+    }
+
+    [Fact]
+    public async Task DestructiveTool_WaitsForApproval_RunsAfterIt_AndIsRefusedAfterTheTimeout()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        string root = Directory.CreateTempSubdirectory("agent-fs-").FullName;
+        var gateway = await cluster.StartServeAsync(Flags(llm, root));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await AddAsync(admin, Workflow("writer", "tools: [filesystem/*]\n      approval_timeout: 5m"));
+        await AddAsync(admin, Workflow("hasty", "tools: [filesystem/*]\n      approval_timeout: 1s"));
+        string approved = Path.Combine(root, "approved.txt");
+        await llm.ScriptAsync(
+            Turn(Call("w1", "filesystem__write_file", new JsonObject { ["path"] = approved, ["content"] = "yes" })),
+            new JsonObject { ["text"] = "Written." });
+
+        string runId = await StartAsync(admin, "writer", "Write approved.txt");
+        await WaitForAsync(admin, runId, r => Step(r, "agent").GetProperty("state").GetString() == "waiting", "the destructive call never waited for approval");
+        Assert.False(File.Exists(approved));
+        using (var decided = await admin.PostAsJsonAsync($"runs/{runId}/approvals", new { step = "agent", approved = true, comment = "fine" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        }
+
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished after the approval");
+        Assert.Equal("completed", done.GetProperty("state").GetString());
+        Assert.Equal("yes", await File.ReadAllTextAsync(approved, Ct));
+
+        string late = Path.Combine(root, "late.txt");
+        await llm.ScriptAsync(
+            Turn(Call("w2", "filesystem__write_file", new JsonObject { ["path"] = late, ["content"] = "no" })),
+            new JsonObject { ["text"] = "Nobody approved it." });
+        string second = await StartAsync(admin, "hasty", "Write late.txt");
+        var timedOut = await WaitForAsync(admin, second, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished after the approval's timeout");
+
+        Assert.Equal("Nobody approved it.", Step(timedOut, "agent").GetProperty("output").GetProperty("answer").GetString());
+        Assert.False(File.Exists(late));
+        Assert.Contains("nobody approved it before the approval", (await llm.RequestsAsync())[1]!["body"]!.ToJsonString(), StringComparison.Ordinal);
+        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?action=agents/approval", UriKind.Relative), Ct)).RootElement.GetProperty("events");
+        Assert.Equal(["approved", "timed-out"], audit.EnumerateArray().Select(e => e.GetProperty("outcome").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task LoopingModel_IsStoppedByItsToolCallBudget_AndByItsTokenBudget()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm, null));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await AddAsync(admin, Workflow("loop", "tools: [utilities/*]\n      budget: { tool_calls: 3 }"));
+        await AddAsync(admin, Workflow("chatty", "tools: [utilities/*]\n      budget: { tokens_in: 100 }"));
+        JsonObject[] Forever() => [.. Enumerable.Range(0, 20).Select(i => Turn(Call($"u{i}", "utilities__uuid_v4", []), input: 40))];
+
+        await llm.ScriptAsync(Forever());
+        var loop = Step(await RunAsync(admin, "loop", "go"), "agent").GetProperty("output");
+        Assert.Contains("tool call budget (3)", loop.GetProperty("stopped").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, loop.GetProperty("usage").GetProperty("toolCalls").GetInt32());
+
+        await llm.ScriptAsync(Forever());
+        var chatty = Step(await RunAsync(admin, "chatty", "go"), "agent").GetProperty("output");
+        Assert.Contains("input token budget (100)", chatty.GetProperty("stopped").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, chatty.GetProperty("usage").GetProperty("turns").GetInt32()); // 40, 80, 120: the third turn spends it
+        Assert.Equal(3, (await llm.RequestsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task GatewayAndWorkerKilledMidRun_ResumeFromTheLastCompletedTurn_OnPostgres()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
+        var gateway = await cluster.StartServeAsync([.. Flags(llm, null), "--Queue:InProcessWorker=false"]);
+        var worker = await cluster.StartWorkerAsync(Flags(llm, null));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await AddAsync(admin, Workflow("durable", "tools: [utilities/*]"));
+        await llm.ScriptAsync(
+            Turn(Call("id1", "utilities__uuid_v4", [])),
+            new JsonObject { ["delayMs"] = 60000, ["text"] = "never seen" },
+            new JsonObject { ["text"] = "Done after the crash." });
+
+        string runId = await StartAsync(admin, "durable", "Make an id.");
+        await Poll.UntilAsync(async () => (await llm.RequestsAsync()).Count == 2, Finish, "the second model turn never started");
+        await worker.SignalAsync("KILL");
+        await gateway.SignalAsync("KILL");
+        await worker.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        gateway = await cluster.StartServeAsync([.. Flags(llm, null), "--Queue:InProcessWorker=false"]);
+        await cluster.StartWorkerAsync(Flags(llm, null));
+        using var again = Client(gateway, cluster.AdminKey);
+        var done = await WaitForAsync(again, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished after the restart");
+
+        Assert.Equal("completed", done.GetProperty("state").GetString());
+        Assert.Equal("Done after the crash.", Step(done, "agent").GetProperty("output").GetProperty("answer").GetString());
+        var requests = await llm.RequestsAsync();
+        Assert.Equal(3, requests.Count);
+        // The resumed turn is the interrupted one again: the same conversation, with the tool's result from before the crash.
+        Assert.Equal(requests[1]!["body"]!["messages"]!.ToJsonString(), requests[2]!["body"]!["messages"]!.ToJsonString());
+        var calls = JsonDocument.Parse(await again.GetStringAsync(new Uri("audit?target=utilities/uuid_v4", UriKind.Relative), Ct)).RootElement.GetProperty("events");
+        Assert.Single(calls.EnumerateArray()); // the tool ran once: the crash did not send the run back to its start
+    }
+
+    private static string[] Flags(FakeLlmServer llm, string? root) =>
+    [
+        "--Agents:Providers:fake:Kind=openai", $"--Agents:Providers:fake:Endpoint={llm.OpenAIEndpoint}", "--Agents:Providers:fake:Model=fake-model",
+        "--Agents:Providers:fake:ApiKey=sk-test", "--Agents:Providers:fake:MaxRetries=0",
+        .. root is null ? Array.Empty<string>() : ["--Servers:filesystem:Enabled=true", $"--Servers:filesystem:Roots:0={root}"],
+    ];
+
+    private static string Workflow(string name, string agentFields) => $$$"""
+        name: {{{name}}}
+        inputs:
+          question:
+        steps:
+          - id: agent
+            agent:
+              instructions: Answer the question with the tools you have.
+              provider: fake
+              {{{agentFields}}}
+            arguments: { input: "${{ inputs.question }}" }
+        """;
+
+    private static JsonObject Turn(JsonObject call, int input = 20) =>
+        new() { ["toolCalls"] = new JsonArray(call), ["usage"] = new JsonObject { ["input"] = input, ["output"] = 5 } };
+
+    private static JsonObject Call(string id, string name, JsonObject arguments) =>
+        new() { ["id"] = id, ["name"] = name, ["arguments"] = arguments };
+
+    private static HttpClient Client(GatewayProcess gateway, string key)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"{gateway.Url}/api/v1/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+
+    private static async Task AddAsync(HttpClient admin, string source)
+    {
+        using var added = await admin.PostAsJsonAsync("workflows", new { source }, Ct);
+        Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync(Ct));
+    }
+
+    private static async Task<string> StartAsync(HttpClient http, string workflow, string question)
+    {
+        using var response = await http.PostAsJsonAsync("runs", new { workflow, inputs = new { question } }, Ct);
+        string body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        using var run = JsonDocument.Parse(body);
+        return run.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<JsonElement> RunAsync(HttpClient http, string workflow, string question) =>
+        await WaitForAsync(http, await StartAsync(http, workflow, question), r => r.GetProperty("state").GetString() is "completed" or "failed" or "cancelled", "the run never finished");
+
+    private static async Task<JsonElement> WaitForAsync(HttpClient http, string runId, Func<JsonElement, bool> condition, string failure)
+    {
+        JsonElement last = default;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                last = JsonDocument.Parse(await http.GetStringAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).RootElement;
+                return condition(last);
+            },
+            Finish,
+            failure);
+        return last;
+    }
+
+    private static JsonElement Step(JsonElement run, string key) =>
+        run.GetProperty("steps").EnumerateArray().First(s => s.GetProperty("key").GetString() == key);
+}
