@@ -93,7 +93,8 @@ trap cleanup EXIT
 
 # A cgroup (v2) with a CPU quota of one CPU, as a container limited with --cpus 1 gets, where this user may make one.
 quota_group=/sys/fs/cgroup/switchboard-load-$$
-if ! { mkdir "$quota_group" && echo "100000 100000" >"$quota_group/cpu.max"; } 2>/dev/null; then
+# (a real cgroup directory comes with its control files; elsewhere /sys/fs/cgroup may be a plain folder)
+if ! { mkdir "$quota_group" && [[ -f $quota_group/cgroup.procs && -f $quota_group/cpu.max ]] && echo "100000 100000" >"$quota_group/cpu.max"; } 2>/dev/null; then
   rmdir "$quota_group" 2>/dev/null || true
   quota_group=""
 fi
