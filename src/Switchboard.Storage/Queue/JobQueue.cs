@@ -21,6 +21,12 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
     /// <summary>The PostgreSQL channel on which a cancel of a running job is announced; the payload is the job's id.</summary>
     public const string CancelChannel = "switchboard_job_cancels";
 
+    /// <summary>
+    /// The PostgreSQL channel on which a job's change of state (finished, cancelled, waiting for input, answered) is
+    /// announced; the payload is the job's id.
+    /// </summary>
+    public const string ChangeChannel = "switchboard_job_changes";
+
     private const string Columns =
         "id, kind, principal_id, principal_roles, payload, state, priority, run_at, attempts, max_attempts, lease_owner, lease_expires_at, " +
         "idempotency_key, cancel_requested, input_requests, input_responses, result, error, last_error, created_at, updated_at, finished_at, expires_at";
@@ -34,6 +40,9 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
     // After a write that makes work ready: NOTIFY rides in the same implicit transaction, so it is sent only if the
     // row commits; SQLite has one process, whose workers the in-process signal wakes.
     private string Notify => IsPostgres ? $"; SELECT pg_notify('{NotifyChannel}', '')" : string.Empty;
+
+    // After a change of the job @id's state, for the listeners on every replica (in this process: JobSignal.Changed).
+    private string NotifyChanged => IsPostgres ? $"; SELECT pg_notify('{ChangeChannel}', @id)" : string.Empty;
 
     /// <summary>
     /// Adds a job and returns it once its row is committed. With an idempotency key the principal already used, returns
@@ -150,6 +159,11 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
             c => c.With("error", lastError).With("runAt", database.ToDb(now + delay)).With("now", database.ToDb(now))
                 .With("expires", database.ToDb(now + options.Value.ResultRetention)).With("id", lease.Job.Id).With("token", lease.Token),
             cancellationToken);
+        if (jobs is [{ State: JobState.Dead }])
+        {
+            await AnnounceChangeAsync(lease.Job.Id, cancellationToken);
+        }
+
         return jobs.Count == 0 ? null : jobs[0].State;
     }
 
@@ -181,10 +195,10 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
         var now = time.GetUtcNow();
         int changed = await ExecuteAsync(
             "UPDATE jobs SET state = 'input_required', input_requests = @requests, input_responses = NULL, attempts = attempts - 1, updated_at = @now, " + ClearLease + " " +
-            "WHERE id = @id AND lease_token = @token AND state = 'running'",
+            "WHERE id = @id AND lease_token = @token AND state = 'running'" + NotifyChanged,
             c => c.With("requests", inputRequests).With("now", database.ToDb(now)).With("id", lease.Job.Id).With("token", lease.Token),
             cancellationToken);
-        return changed > 0;
+        return Changed(lease.Job.Id, changed > 0);
     }
 
     /// <summary>
@@ -232,13 +246,19 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
 
             if (complete && IsPostgres)
             {
-                await connection.ExecuteAsync($"SELECT pg_notify('{NotifyChannel}', '')", ct, transaction);
+                await using var notify = connection.Command($"SELECT pg_notify('{NotifyChannel}', ''), pg_notify('{ChangeChannel}', @id)", transaction);
+                await notify.With("id", id).ExecuteNonQueryAsync(ct);
             }
 
             await transaction.CommitAsync(ct);
             return current;
         }, cancellationToken);
         signal.Set();
+        if (job is { State: JobState.InputRequired })
+        {
+            signal.Changed(id);
+        }
+
         return job is null ? null : await GetAsync(id, cancellationToken);
     }
 
@@ -257,10 +277,10 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
 
         var after = await QueryAsync(
             "UPDATE jobs SET state = 'cancelled', finished_at = @now, expires_at = @expires, updated_at = @now " +
-            "WHERE id = @id AND principal_id = @principal AND state IN ('queued', 'input_required') RETURNING " + Columns,
+            "WHERE id = @id AND principal_id = @principal AND state IN ('queued', 'input_required') RETURNING " + Columns + NotifyChanged,
             c => c.With("now", database.ToDb(now)).With("expires", database.ToDb(now + options.Value.ResultRetention)).With("id", id).With("principal", principalId),
             cancellationToken);
-        if (after.Count > 0)
+        if (Changed(id, after.Count > 0))
         {
             return CancelOutcome.Cancelled;
         }
@@ -353,10 +373,30 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
         var now = time.GetUtcNow();
         int changed = await ExecuteAsync(
             $"UPDATE jobs SET state = '{state}', {set}, finished_at = @now, expires_at = @expires, updated_at = @now, {ClearLease} " +
-            "WHERE id = @id AND lease_token = @token AND state = 'running'",
+            "WHERE id = @id AND lease_token = @token AND state = 'running'" + NotifyChanged,
             c => c.With("value", value).With("now", database.ToDb(now)).With("expires", database.ToDb(now + options.Value.ResultRetention)).With("id", lease.Job.Id).With("token", lease.Token),
             cancellationToken);
-        return changed > 0;
+        return Changed(lease.Job.Id, changed > 0);
+    }
+
+    private async Task AnnounceChangeAsync(string jobId, CancellationToken cancellationToken)
+    {
+        if (IsPostgres)
+        {
+            await ExecuteAsync($"SELECT pg_notify('{ChangeChannel}', @id)", c => c.With("id", jobId), cancellationToken);
+        }
+
+        signal.Changed(jobId);
+    }
+
+    private bool Changed(string jobId, bool changed)
+    {
+        if (changed)
+        {
+            signal.Changed(jobId);
+        }
+
+        return changed;
     }
 
     private Task<List<Job>> QueryAsync(string sql, Action<DbCommand> bind, CancellationToken cancellationToken) =>

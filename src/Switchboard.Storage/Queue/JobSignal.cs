@@ -21,6 +21,16 @@ public sealed class JobSignal
     /// <summary>Tells this process's workers that the running job <paramref name="jobId"/> is to be cancelled.</summary>
     public void RequestCancel(string jobId) => CancelRequested?.Invoke(jobId);
 
+    /// <summary>
+    /// Raised with a job's id when its state changed (it finished, failed, was cancelled, asked for input or got it):
+    /// by the change in this process, or through PostgreSQL (<c>NOTIFY switchboard_job_changes</c>) from any replica.
+    /// MCP <c>subscriptions/listen</c> streams use it to push <c>notifications/tasks</c>; a hint, re-read from the database.
+    /// </summary>
+    public event Action<string>? JobChanged;
+
+    /// <summary>Tells this process's listeners that the job <paramref name="jobId"/> changed state.</summary>
+    public void Changed(string jobId) => JobChanged?.Invoke(jobId);
+
     /// <summary>Waits for the next <see cref="Set"/> or <paramref name="timeout"/>, whichever comes first.</summary>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {

@@ -34,12 +34,16 @@ internal sealed class PostgresJobListener(StorageDatabase database, JobSignal si
                     {
                         signal.RequestCancel(e.Payload);
                     }
+                    else if (e.Channel == JobQueue.ChangeChannel)
+                    {
+                        signal.Changed(e.Payload);
+                    }
                     else
                     {
                         signal.Set();
                     }
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN {JobQueue.NotifyChannel}; LISTEN {JobQueue.CancelChannel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {JobQueue.NotifyChannel}; LISTEN {JobQueue.CancelChannel}; LISTEN {JobQueue.ChangeChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }

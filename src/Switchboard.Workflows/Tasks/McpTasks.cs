@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -19,14 +20,22 @@ namespace Switchboard.Workflows.Tasks;
 /// a tool marked <see cref="TaskSupportAttribute"/>, from a request that declares the extension, is enqueued as a
 /// <c>tool-call</c> job and answered with its task handle once the row is committed; <c>tasks/get</c>,
 /// <c>tasks/update</c> and <c>tasks/cancel</c> read and change that row, from any replica. A task belongs to the
-/// principal that created it: any other gets "not found".
+/// principal that created it: any other gets "not found". A <c>subscriptions/listen</c> stream that names the
+/// principal's tasks in <c>notifications.taskIds</c> gets a <c>notifications/tasks</c> on each change of their state,
+/// wherever the job ran (<see cref="JobSignal.JobChanged"/>, through PostgreSQL NOTIFY across replicas).
 /// </summary>
-public sealed class McpTasks(JobQueue queue, AccessGuard guard, IOptions<JobQueueOptions> options)
+public sealed class McpTasks(JobQueue queue, JobSignal signal, AccessGuard guard, IOptions<JobQueueOptions> options)
 {
     /// <summary>The extension's identifier, in capabilities and <c>_meta</c>.</summary>
     public const string ExtensionId = "io.modelcontextprotocol/tasks";
 
+    /// <summary>The notification that carries a listened task's new state (SEP-2663 "Task Status Notifications").</summary>
+    public const string StatusNotification = "notifications/tasks";
+
     private const string ClientCapabilitiesMetaKey = "io.modelcontextprotocol/clientCapabilities";
+
+    // A re-read of the listened tasks in case a change signal was lost (the PostgreSQL listener reconnecting).
+    private static readonly TimeSpan ListenRecheck = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Advertises the extension and adds <c>tasks/get</c>, <c>tasks/update</c> and <c>tasks/cancel</c>. Done on the
@@ -48,7 +57,149 @@ public sealed class McpTasks(JobQueue queue, AccessGuard guard, IOptions<JobQueu
         serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/get", RoutingNameParameter = "taskId", Handler = GetAsync });
         serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/update", RoutingNameParameter = "taskId", Handler = UpdateAsync });
         serverOptions.RequestHandlers.Add(new McpServerRequestHandler { Method = "tasks/cancel", RoutingNameParameter = "taskId", Handler = CancelAsync });
+        serverOptions.Filters.Message.IncomingFilters.Add(ListenToTasks);
     }
+
+    // subscriptions/listen with notifications.taskIds (SEP-2663 over SEP-2575). A 2026-07-28 request is served
+    // without a session, where the SDK's own handler acknowledges with nothing granted and ends at once; a listen for
+    // tasks is served here instead: acknowledged with the principal's tasks among those named (another principal's task,
+    // or one that does not exist, is left out), then held open with a notifications/tasks on each change of their state
+    // until they have all finished or the client goes away. List and resource notifications cannot be delivered without
+    // a session, so nothing else is granted, as the SDK would not either.
+    private McpMessageHandler ListenToTasks(McpMessageHandler next) => async (context, cancellationToken) =>
+    {
+        if (context.JsonRpcMessage is not JsonRpcRequest { Method: RequestMethods.SubscriptionsListen } request || ListenedTaskIds(request) is not { Count: > 0 } taskIds)
+        {
+            await next(context, cancellationToken);
+            return;
+        }
+
+        if (!DeclaresTasks(request))
+        {
+            var missing = MissingTasksCapability();
+            await context.Server.SendMessageAsync(
+                new JsonRpcError
+                {
+                    Id = request.Id,
+                    Error = new JsonRpcErrorDetail { Code = (int)McpErrorCode.MissingRequiredClientCapability, Message = missing.Message, Data = RequiredTasksCapability() }
+                },
+                cancellationToken);
+            return;
+        }
+
+        var principal = context.User.ToAccessPrincipal();
+        var granted = new List<string>();
+        foreach (string taskId in taskIds.Distinct(StringComparer.Ordinal))
+        {
+            if (await queue.GetAsync(taskId, principal.Id, cancellationToken) is not null)
+            {
+                granted.Add(taskId);
+            }
+        }
+
+        var acknowledgement = new JsonObject
+        {
+            ["notifications"] = new JsonObject { ["taskIds"] = new JsonArray([.. granted.Select(id => JsonValue.Create(id))]) },
+        };
+        await SendOnSubscriptionAsync(context.Server, request.Id, NotificationMethods.SubscriptionsAcknowledgedNotification, acknowledgement, cancellationToken);
+        try
+        {
+            await WatchTasksAsync(context.Server, request.Id, principal.Id, granted, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return; // the client went away
+        }
+
+        await context.Server.SendMessageAsync(
+            new JsonRpcResponse { Id = request.Id, Result = Acknowledgement() },
+            cancellationToken);
+    };
+
+    // On the listen request's own stream (the server given to the filter is bound to it), tagged with the
+    // subscription's id (the listen request's), as SEP-2575 asks of everything on the stream.
+    private static Task SendOnSubscriptionAsync(McpServer server, RequestId subscription, string method, JsonObject parameters, CancellationToken cancellationToken)
+    {
+        parameters["_meta"] = new JsonObject { [MetaKeys.SubscriptionId] = JsonSerializer.SerializeToNode(subscription, McpJsonUtilities.DefaultOptions) };
+        return server.SendMessageAsync(
+            new JsonRpcNotification { Method = method, Params = parameters },
+            cancellationToken);
+    }
+
+    // Returns once every watched task has reached a terminal state (and that was sent).
+    private async Task WatchTasksAsync(McpServer server, RequestId subscription, string principalId, List<string> taskIds, CancellationToken cancellationToken)
+    {
+        var watched = new ConcurrentDictionary<string, string>(StringComparer.Ordinal); // task id -> the state last seen
+        using var wake = new SemaphoreSlim(0);
+        void OnChanged(string jobId)
+        {
+            if (watched.ContainsKey(jobId))
+            {
+                wake.Release();
+            }
+        }
+
+        // Listening before the first read, so that no change falls between the two.
+        signal.JobChanged += OnChanged;
+        try
+        {
+            foreach (string taskId in taskIds)
+            {
+                if (await queue.GetAsync(taskId, principalId, cancellationToken) is not { } job)
+                {
+                    continue;
+                }
+
+                if (IsTerminal(job))
+                {
+                    // It finished before the listen: its last state is sent, as it would have been had the listen been earlier.
+                    await SendOnSubscriptionAsync(server, subscription, StatusNotification, Describe(job), cancellationToken);
+                    continue;
+                }
+
+                watched[taskId] = Version(job);
+            }
+
+            while (!watched.IsEmpty)
+            {
+                await wake.WaitAsync(ListenRecheck, cancellationToken);
+                while (wake.CurrentCount > 0)
+                {
+                    await wake.WaitAsync(cancellationToken);
+                }
+
+                foreach (var (taskId, seen) in watched)
+                {
+                    var job = await queue.GetAsync(taskId, principalId, cancellationToken);
+                    if (job is null || Version(job) == seen)
+                    {
+                        continue;
+                    }
+
+                    watched[taskId] = Version(job);
+                    await SendOnSubscriptionAsync(server, subscription, StatusNotification, Describe(job), cancellationToken);
+                    if (IsTerminal(job))
+                    {
+                        watched.TryRemove(taskId, out _); // terminal: nothing more to tell
+                    }
+                }
+            }
+        }
+        finally
+        {
+            signal.JobChanged -= OnChanged;
+        }
+    }
+
+    private static bool IsTerminal(Job job) => job.State is not (JobState.Queued or JobState.Running or JobState.InputRequired);
+
+    // What a client can tell apart: the status and the row's last change (a partial answer to input keeps the status).
+    private static string Version(Job job) => $"{Status(job.State)}|{job.UpdatedAt.UtcTicks}";
+
+    private static IList<string>? ListenedTaskIds(JsonRpcRequest request) =>
+        request.Params?["notifications"]?["taskIds"] is JsonArray ids
+            ? [.. ids.Select(id => id is JsonValue value && value.TryGetValue<string>(out var text) ? text : null).OfType<string>()]
+            : null;
 
     /// <summary>Adds the filter that turns <paramref name="view"/>'s task-supporting tool calls into tasks.</summary>
     public void AddToolCallsTo(McpServerOptions serverOptions, McpServerView view)
@@ -200,6 +351,9 @@ public sealed class McpTasks(JobQueue queue, AccessGuard guard, IOptions<JobQueu
     private static bool DeclaresTasks(JsonRpcRequest request) =>
         request.Context?.ClientCapabilities?.Extensions?.ContainsKey(ExtensionId) == true ||
         request.Params?["_meta"]?[ClientCapabilitiesMetaKey]?["extensions"] is JsonObject extensions && extensions.ContainsKey(ExtensionId);
+
+    private static JsonObject RequiredTasksCapability() =>
+        new() { ["requiredCapabilities"] = new JsonObject { ["extensions"] = new JsonObject { [ExtensionId] = new JsonObject() } } };
 
     private static MissingRequiredClientCapabilityException MissingTasksCapability() =>
         new(new ClientCapabilities { Extensions = new Dictionary<string, object> { [ExtensionId] = new JsonObject() } },
