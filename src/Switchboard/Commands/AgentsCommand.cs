@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -7,149 +6,79 @@ namespace Switchboard.Host.Commands;
 
 /// <summary>
 /// <c>switchboard agents list|add|show|run</c>: custom agents through a running gateway's REST API
-/// (<c>/api/v1/agents</c>), as the principal of the API key given, since a run acts with that key's permissions.
+/// (<c>/api/v1/agents</c>), as the principal whose key is in <c>SWITCHBOARD_API_KEY</c>, since a run acts with that
+/// key's permissions.
 /// </summary>
 internal static class AgentsCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "The gateway's base URL (environment SWITCHBOARD_URL), e.g. http://127.0.0.1:8080.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SWITCHBOARD_URL") ?? "http://127.0.0.1:8080" };
-        var key = new Option<string?>("--key") { Description = "The API key to act with (environment SWITCHBOARD_API_KEY); a run uses its permissions." };
-        Option[] connection = [url, key];
+        var url = GatewayApiClient.UrlOption();
 
         var list = new Command("list", "List the agents under a header row, one per line: name, latest version, versions.");
-        Configure(list, connection, async (http, _, ct) =>
+        GatewayApiClient.Configure(list, url, async (api, _, ct) =>
         {
             Console.WriteLine(string.Join('\t', "NAME", "LATEST", "VERSIONS"));
-            foreach (var agent in (await GetAsync(http, "agents", ct)).AsArray())
+            foreach (var agent in (await api.GetAsync("agents", ct)).AsArray())
             {
-                Console.WriteLine(string.Join('\t', Shown.Text(agent!["name"]!.GetValue<string>()), agent["latest"], string.Join(',', agent["versions"]!.AsArray())));
+                Console.WriteLine(string.Join('\t', Shown.Text((string?)agent!["name"]), (int?)agent["latest"], string.Join(',', agent["versions"]!.AsArray().Select(v => (int?)v))));
             }
 
             return 0;
         });
 
-        var file = new Argument<FileInfo>("file") { Description = "The declaration, a YAML or JSON file (docs/agents.md)." };
-        var add = new Command("add", "Validate and store a new version of an agent; errors name their line.") { file };
-        Configure(add, connection, async (http, result, ct) =>
+        var file = new Argument<FileInfo>("file") { Description = "The declaration, a YAML or JSON file (docs/agents.md); '-' reads it from standard input." };
+        var add = new Command("add", "Validate and store a new version of an agent; an invalid declaration is refused with the line of each error.") { file };
+        GatewayApiClient.Configure(add, url, async (api, result, ct) =>
         {
-            string source = await File.ReadAllTextAsync(result.GetRequiredValue(file).FullName, ct);
-            var added = await SendAsync(http, HttpMethod.Post, "agents", new JsonObject { ["source"] = source }, ct);
-            await Console.Error.WriteLineAsync($"Stored the agent '{Shown.Text(added["name"]!.GetValue<string>())}' version {added["version"]}.");
+            var path = result.GetRequiredValue(file);
+            string source = path.Name == "-" ? await Console.In.ReadToEndAsync(ct) : await File.ReadAllTextAsync(path.FullName, ct);
+            var added = await api.PostAsync("agents", new JsonObject { ["source"] = source }, ct);
+            await Console.Error.WriteLineAsync($"Stored the agent '{Shown.Text((string?)added["name"])}' version {(int?)added["version"]}.");
             return 0;
         });
 
         var name = new Argument<string>("name") { Description = "The agent's name." };
         var version = new Option<int?>("--version") { Description = "A stored version; the latest when left out." };
-        var show = new Command("show", "Print a version of an agent's declaration as it was stored.") { name, version };
-        Configure(show, connection, async (http, result, ct) =>
+        var show = new Command("show", "Print a stored version of an agent: who stored it and when on standard error, its declaration on standard output.") { name, version };
+        GatewayApiClient.Configure(show, url, async (api, result, ct) =>
         {
             string path = $"agents/{Uri.EscapeDataString(result.GetRequiredValue(name))}" + (result.GetValue(version) is { } v ? $"/{v}" : string.Empty);
-            var shown = await GetAsync(http, path, ct);
-            await Console.Error.WriteLineAsync($"version {shown["version"]}, by {Shown.Text(shown["createdBy"]!.GetValue<string>())} at {shown["createdAt"]}");
-            Console.WriteLine(shown["source"]!.GetValue<string>());
+            var shown = await api.GetAsync(path, ct);
+            await Console.Error.WriteLineAsync($"# {Shown.Text((string?)shown["name"])} version {(int?)shown["version"]}, stored by {Shown.Text((string?)shown["createdBy"])} at {(string?)shown["createdAt"]}");
+            string source = (string?)shown["source"] ?? string.Empty;
+            Console.Write(source.EndsWith('\n') ? source : source + Environment.NewLine);
             return 0;
         });
 
         var input = new Option<string>("--input") { Description = "The agent's input: text, or JSON when it parses as JSON.", Required = true };
-        var run = new Command("run", "Start a run of an agent, print its progress as it happens, then its output; the exit code is 0 when it completed.") { name, input, version };
-        Configure(run, connection, async (http, result, ct) =>
+        var run = new Command("run", "Start a run of an agent and print its events (time, step, state, detail) until it finishes, then its output as JSON; exit 0 when it completed, 1 when it failed or was cancelled.") { name, input, version };
+        GatewayApiClient.Configure(run, url, async (api, result, ct) =>
         {
-            string text = result.GetRequiredValue(input);
-            JsonNode? given;
-            try
-            {
-                given = JsonNode.Parse(text);
-            }
-            catch (JsonException)
-            {
-                given = text;
-            }
-
-            var body = new JsonObject { ["input"] = given ?? text, ["version"] = result.GetValue(version) };
-            var started = await SendAsync(http, HttpMethod.Post, $"agents/{Uri.EscapeDataString(result.GetRequiredValue(name))}/runs", body, ct);
-            string id = started["id"]!.GetValue<string>();
-            await Console.Error.WriteLineAsync($"run {id}");
-            await FollowAsync(http, id, ct);
-            var finished = await GetAsync(http, $"runs/{id}", ct);
-            var step = finished["steps"]!.AsArray().FirstOrDefault(s => s!["key"]!.GetValue<string>() == "agent");
+            var body = new JsonObject { ["input"] = Input(result.GetRequiredValue(input)), ["version"] = result.GetValue(version) };
+            var started = await api.PostAsync($"agents/{Uri.EscapeDataString(result.GetRequiredValue(name))}/runs", body, ct);
+            string id = (string)started["id"]!;
+            await Console.Error.WriteLineAsync($"Started the run {id}; Ctrl+C stops following it, not the run (switchboard runs cancel {id}).");
+            int exit = await RunEvents.FollowAsync(api, id, ct);
+            var finished = await api.GetAsync($"runs/{Uri.EscapeDataString(id)}", ct);
+            var step = finished["steps"]!.AsArray().FirstOrDefault(s => (string?)s!["key"] == "agent");
             Console.WriteLine((step?["output"] ?? finished["error"])?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            return finished["state"]!.GetValue<string>() == "completed" ? 0 : 1;
+            return exit;
         });
 
-        return new Command("agents", "Custom agents through a gateway's REST API: list, add, show, run.") { list, add, show, run };
+        return new Command("agents", "Store, show and run custom agents through a running gateway ($SWITCHBOARD_URL, key in $SWITCHBOARD_API_KEY).") { list, add, show, run };
     }
 
-    // The run's events (SSE) as lines: time, step, state, detail; it ends when the run has finished.
-    private static async Task FollowAsync(HttpClient http, string id, CancellationToken ct)
+    // JSON when the text parses as JSON, else the text itself.
+    private static JsonNode Input(string text)
     {
-        using var response = await http.GetAsync(new Uri($"runs/{id}/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, ct);
-        await EnsureAsync(response, ct);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        while (await reader.ReadLineAsync(ct) is { } line)
+        try
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal) && JsonNode.Parse(line[6..]) is { } e)
-            {
-                string detail = e["detail"]?.GetValue<string>() is { } d ? " " + Shown.Text(d) : string.Empty;
-                await Console.Error.WriteLineAsync($"{e["at"]} {Shown.Text(e["step"]?.GetValue<string>() ?? "run")} {e["state"]}{detail}");
-            }
+            return JsonNode.Parse(text) ?? JsonValue.Create(text);
         }
-    }
-
-    private static async Task<JsonNode> GetAsync(HttpClient http, string path, CancellationToken ct)
-    {
-        using var response = await http.GetAsync(new Uri(path, UriKind.Relative), ct);
-        await EnsureAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<JsonNode>(ct))!;
-    }
-
-    private static async Task<JsonNode> SendAsync(HttpClient http, HttpMethod method, string path, JsonObject body, CancellationToken ct)
-    {
-        using var response = await http.SendAsync(new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = JsonContent.Create(body) }, ct);
-        await EnsureAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<JsonNode>(ct))!;
-    }
-
-    // A refusal from the gateway is shown as its problem's detail, one line per validation error.
-    private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        if (response.IsSuccessStatusCode)
+        catch (JsonException)
         {
-            return;
+            return JsonValue.Create(text);
         }
-
-        string body = await response.Content.ReadAsStringAsync(ct);
-        string detail = body.Length > 0 && body.TrimStart().StartsWith('{') ? JsonNode.Parse(body)?["detail"]?.GetValue<string>() ?? body : body;
-        throw new ArgumentException($"the gateway answered {(int)response.StatusCode}: {Shown.Text(detail)}");
-    }
-
-    private static void Configure(Command command, Option[] connection, Func<HttpClient, ParseResult, CancellationToken, Task<int>> run)
-    {
-        foreach (var option in connection)
-        {
-            command.Options.Add(option);
-        }
-
-        command.SetAction(async (result, cancellationToken) =>
-        {
-            string? key = result.GetValue((Option<string?>)connection[1]) ?? Environment.GetEnvironmentVariable("SWITCHBOARD_API_KEY");
-            if (string.IsNullOrEmpty(key))
-            {
-                await Console.Error.WriteLineAsync("switchboard: give an API key with --key or SWITCHBOARD_API_KEY.");
-                return 1;
-            }
-
-            using var http = new HttpClient { BaseAddress = new Uri(result.GetRequiredValue((Option<string>)connection[0]).TrimEnd('/') + "/api/v1/"), Timeout = Timeout.InfiniteTimeSpan };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            try
-            {
-                return await run(http, result, cancellationToken);
-            }
-            catch (Exception e) when (e is ArgumentException or HttpRequestException or JsonException)
-            {
-                await Console.Error.WriteLineAsync($"switchboard: {e.Message}");
-                return 1;
-            }
-        });
     }
 }

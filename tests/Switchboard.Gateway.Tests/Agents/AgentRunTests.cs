@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Gateway.Tests.Tasks;
 using Switchboard.Testing;
+using static Switchboard.Gateway.Tests.Workflows.RunsApi;
 
 namespace Switchboard.Gateway.Tests.Agents;
 
@@ -15,8 +16,6 @@ namespace Switchboard.Gateway.Tests.Agents;
 /// </summary>
 public sealed class AgentRunTests
 {
-    private static readonly TimeSpan Finish = TimeSpan.FromSeconds(90);
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -101,7 +100,7 @@ public sealed class AgentRunTests
             Turn(Call("w1", "filesystem__write_file", new JsonObject { ["path"] = approved, ["content"] = "yes" })),
             new JsonObject { ["text"] = "Written." });
 
-        string runId = await StartAsync(admin, "writer", "Write approved.txt");
+        string runId = await StartAsync(admin, "writer", new { question = "Write approved.txt" });
         await WaitForAsync(admin, runId, r => Step(r, "agent").GetProperty("state").GetString() == "waiting", "the destructive call never waited for approval");
         Assert.False(File.Exists(approved));
         using (var decided = await admin.PostAsJsonAsync($"runs/{runId}/approvals", new { step = "agent", approved = true, comment = "fine" }, Ct))
@@ -117,7 +116,7 @@ public sealed class AgentRunTests
         await llm.ScriptAsync(
             Turn(Call("w2", "filesystem__write_file", new JsonObject { ["path"] = late, ["content"] = "no" })),
             new JsonObject { ["text"] = "Nobody approved it." });
-        string second = await StartAsync(admin, "hasty", "Write late.txt");
+        string second = await StartAsync(admin, "hasty", new { question = "Write late.txt" });
         var timedOut = await WaitForAsync(admin, second, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished after the approval's timeout");
 
         Assert.Equal("Nobody approved it.", Step(timedOut, "agent").GetProperty("output").GetProperty("answer").GetString());
@@ -164,7 +163,7 @@ public sealed class AgentRunTests
             new JsonObject { ["delayMs"] = 60000, ["text"] = "never seen" },
             new JsonObject { ["text"] = "Done after the crash." });
 
-        string runId = await StartAsync(admin, "durable", "Make an id.");
+        string runId = await StartAsync(admin, "durable", new { question = "Make an id." });
         await Poll.UntilAsync(async () => (await llm.RequestsAsync()).Count == 2, Finish, "the second model turn never started");
         await worker.SignalAsync("KILL");
         await gateway.SignalAsync("KILL");
@@ -185,6 +184,45 @@ public sealed class AgentRunTests
         var calls = JsonDocument.Parse(await again.GetStringAsync(new Uri("audit?target=utilities/uuid_v4", UriKind.Relative), Ct)).RootElement.GetProperty("events");
         Assert.Single(calls.EnumerateArray()); // the tool ran once: the crash did not send the run back to its start
     }
+
+    [Fact]
+    public async Task CustomAgent_ThroughTheCli_IsAddedListedShownAndRun()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm, root: null));
+        const string Greeter = """
+            name: greeter
+            instructions: Greet whoever asks.
+            provider: fake
+            tools: [utilities/*]
+            """;
+        string declaration = Path.Combine(cluster.Directory, "greeter.yaml");
+        await File.WriteAllTextAsync(declaration, Greeter, Ct);
+        await llm.ScriptAsync(new JsonObject { ["text"] = "Hello, Ada.", ["usage"] = new JsonObject { ["input"] = 12, ["output"] = 4 } });
+
+        var added = await AgentsCliAsync(gateway, cluster.AdminKey, "add", declaration);
+        var listed = await AgentsCliAsync(gateway, cluster.AdminKey, "list");
+        var shown = await AgentsCliAsync(gateway, cluster.AdminKey, "show", "greeter");
+        var run = await AgentsCliAsync(gateway, cluster.AdminKey, "run", "greeter", "--input", "I am Ada.");
+        var keyless = await AgentsCliAsync(gateway, key: "", "list");
+
+        Assert.True(added.ExitCode == 0, added.Output);
+        Assert.Contains("'greeter' version 1", added.StandardError, StringComparison.Ordinal);
+        Assert.Contains("greeter\t1\t1", listed.StandardOutput.Split('\n').Select(l => l.TrimEnd('\r')));
+        Assert.Equal(Greeter.Split('\n'), shown.StandardOutput.TrimEnd().Split('\n'));
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("\trun\tcompleted", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Hello, Ada.", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("I am Ada.", (await llm.RequestsAsync())[0]!["body"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(1, keyless.ExitCode);
+        Assert.Contains("SWITCHBOARD_API_KEY", keyless.StandardError, StringComparison.Ordinal);
+    }
+
+    private static Task<ProcessResult> AgentsCliAsync(GatewayProcess gateway, string key, params string[] arguments) =>
+        ProcessRunner.RunAsync(
+            GatewayProcess.Executable, ["agents", .. arguments], TimeSpan.FromSeconds(90), Path.GetTempPath(),
+            new Dictionary<string, string> { ["SWITCHBOARD_URL"] = gateway.Url, ["SWITCHBOARD_API_KEY"] = key }, Ct);
 
     private static string[] Flags(FakeLlmServer llm, string? root) =>
     [
@@ -212,45 +250,13 @@ public sealed class AgentRunTests
     private static JsonObject Call(string id, string name, JsonObject arguments) =>
         new() { ["id"] = id, ["name"] = name, ["arguments"] = arguments };
 
-    private static HttpClient Client(GatewayProcess gateway, string key)
-    {
-        var http = new HttpClient { BaseAddress = new Uri($"{gateway.Url}/api/v1/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return http;
-    }
-
     private static async Task AddAsync(HttpClient admin, string source)
     {
         using var added = await admin.PostAsJsonAsync("workflows", new { source }, Ct);
         Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync(Ct));
     }
 
-    private static async Task<string> StartAsync(HttpClient http, string workflow, string question)
-    {
-        using var response = await http.PostAsJsonAsync("runs", new { workflow, inputs = new { question } }, Ct);
-        string body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var run = JsonDocument.Parse(body);
-        return run.RootElement.GetProperty("id").GetString()!;
-    }
-
     private static async Task<JsonElement> RunAsync(HttpClient http, string workflow, string question) =>
-        await WaitForAsync(http, await StartAsync(http, workflow, question), r => r.GetProperty("state").GetString() is "completed" or "failed" or "cancelled", "the run never finished");
+        await WaitForAsync(http, await StartAsync(http, workflow, new { question }), r => r.GetProperty("state").GetString() is "completed" or "failed" or "cancelled", "the run never finished");
 
-    private static async Task<JsonElement> WaitForAsync(HttpClient http, string runId, Func<JsonElement, bool> condition, string failure)
-    {
-        JsonElement last = default;
-        await Poll.UntilAsync(
-            async () =>
-            {
-                last = JsonDocument.Parse(await http.GetStringAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).RootElement;
-                return condition(last);
-            },
-            Finish,
-            failure);
-        return last;
-    }
-
-    private static JsonElement Step(JsonElement run, string key) =>
-        run.GetProperty("steps").EnumerateArray().First(s => s.GetProperty("key").GetString() == key);
 }

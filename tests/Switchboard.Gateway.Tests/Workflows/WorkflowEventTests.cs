@@ -5,6 +5,7 @@ using System.Text.Json;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Gateway.Tests.Tasks;
 using Switchboard.Testing;
+using static Switchboard.Gateway.Tests.Workflows.RunsApi;
 
 namespace Switchboard.Gateway.Tests.Workflows;
 
@@ -15,8 +16,6 @@ namespace Switchboard.Gateway.Tests.Workflows;
 /// </summary>
 public sealed class WorkflowEventTests
 {
-    private static readonly TimeSpan Finish = TimeSpan.FromSeconds(90);
-
     private const string Shipping = """
         name: shipping
         steps:
@@ -123,41 +122,6 @@ public sealed class WorkflowEventTests
         Assert.Contains(errors, e => e.Item1 == 9 && e.Item2.Contains("'timeout' does not belong on a wait for a duration", StringComparison.Ordinal));
     }
 
-    private static HttpClient Client(GatewayProcess gateway, string key)
-    {
-        var http = new HttpClient { BaseAddress = new Uri($"{gateway.Url}/api/v1/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return http;
-    }
-
-    private static async Task<string> StartAsync(HttpClient http, string workflow)
-    {
-        using var response = await http.PostAsJsonAsync("runs", new { workflow }, Ct);
-        string body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var run = JsonDocument.Parse(body);
-        return run.RootElement.GetProperty("id").GetString()!;
-    }
-
-    private static async Task<JsonElement> GetAsync(HttpClient http, string runId) =>
-        JsonDocument.Parse(await http.GetStringAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).RootElement;
-
-    private static async Task<JsonElement> WaitForAsync(HttpClient http, string runId, Func<JsonElement, bool> condition, string failure)
-    {
-        JsonElement last = default;
-        await Poll.UntilAsync(
-            async () =>
-            {
-                last = await GetAsync(http, runId);
-                return condition(last);
-            },
-            Finish,
-            failure);
-        return last;
-    }
-
     private static string? State(JsonElement run, string key) => Step(run, key).GetProperty("state").GetString();
 
-    private static JsonElement Step(JsonElement run, string key) =>
-        run.GetProperty("steps").EnumerateArray().First(s => s.GetProperty("key").GetString() == key);
 }

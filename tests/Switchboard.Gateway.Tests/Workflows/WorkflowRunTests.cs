@@ -7,6 +7,7 @@ using Npgsql;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Gateway.Tests.Tasks;
 using Switchboard.Testing;
+using static Switchboard.Gateway.Tests.Workflows.RunsApi;
 
 namespace Switchboard.Gateway.Tests.Workflows;
 
@@ -16,8 +17,6 @@ namespace Switchboard.Gateway.Tests.Workflows;
 /// </summary>
 public sealed class WorkflowRunTests
 {
-    private static readonly TimeSpan Finish = TimeSpan.FromSeconds(90);
-
     private const string Saga = """
         name: saga
         inputs:
@@ -283,36 +282,4 @@ public sealed class WorkflowRunTests
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(new Uri("workflows/bad", UriKind.Relative), Ct)).StatusCode);
     }
 
-    private static HttpClient Client(GatewayProcess gateway, string key)
-    {
-        var http = new HttpClient { BaseAddress = new Uri($"{gateway.Url}/api/v1/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return http;
-    }
-
-    private static async Task<string> StartAsync(HttpClient http, string workflow, object inputs)
-    {
-        using var response = await http.PostAsJsonAsync("runs", new { workflow, inputs }, Ct);
-        string body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        using var run = JsonDocument.Parse(body);
-        return run.RootElement.GetProperty("id").GetString()!;
-    }
-
-    private static async Task<JsonElement> WaitForAsync(HttpClient http, string runId, Func<JsonElement, bool> condition, string failure)
-    {
-        JsonElement last = default;
-        await Poll.UntilAsync(
-            async () =>
-            {
-                last = JsonDocument.Parse(await http.GetStringAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).RootElement;
-                return condition(last);
-            },
-            Finish,
-            failure);
-        return last;
-    }
-
-    private static JsonElement Step(JsonElement run, string key) =>
-        run.GetProperty("steps").EnumerateArray().First(s => s.GetProperty("key").GetString() == key);
 }
