@@ -8,16 +8,26 @@ namespace Switchboard.Upstreams.Sessions;
 /// <summary>
 /// What the caller can answer (elicitation, sampling, roots), carried to a 2026-07-28 upstream in the request's
 /// <c>_meta</c>, so it asks only what the caller can give. The SDK client lays its own (empty) capabilities over
-/// these without removing any.
+/// these without removing any. The tasks extension stays behind: the gateway cannot follow an upstream's task, so an
+/// upstream asked for one would hand out a task handle the caller could never use.
 /// </summary>
 internal static class CallerCapabilities
 {
     /// <summary>The 2026-07-28 per-request key (SEP-2575).</summary>
     public const string MetaKey = "io.modelcontextprotocol/clientCapabilities";
 
+    private const string TasksExtension = "io.modelcontextprotocol/tasks";
+
     /// <summary>A <c>_meta</c> object with the caller's capabilities, or null when it declared none.</summary>
-    public static JsonObject? Meta(ClientCapabilities? capabilities) =>
-        capabilities is null
-            ? null
-            : new JsonObject { [MetaKey] = JsonSerializer.SerializeToNode(capabilities, McpJsonUtilities.DefaultOptions.GetTypeInfo<ClientCapabilities>()) };
+    public static JsonObject? Meta(ClientCapabilities? capabilities)
+    {
+        if (capabilities is null)
+        {
+            return null;
+        }
+
+        var declared = JsonSerializer.SerializeToNode(capabilities, McpJsonUtilities.DefaultOptions.GetTypeInfo<ClientCapabilities>());
+        (declared?["extensions"] as JsonObject)?.Remove(TasksExtension);
+        return new JsonObject { [MetaKey] = declared };
+    }
 }

@@ -77,6 +77,21 @@ public sealed class EraBridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TasksDeclaringCaller_OfARemoteTaskTool_GetsTheUpstreamsAnswerInline()
+    {
+        // The upstream would run slow_compute as a task of its own for a caller with the tasks extension; the gateway
+        // does not pass the extension on, since it could not follow that task.
+        var capabilities = new JsonObject { ["extensions"] = new JsonObject { ["io.modelcontextprotocol/tasks"] = new JsonObject() } };
+        var arguments = new JsonObject { ["seconds"] = 0, ["label"] = "inline" };
+
+        var answer = await StatelessRequest.SendAsync(
+            _http, Endpoint(_first), _gatewayKey, "tools/call", new JsonObject { ["name"] = "slow_compute", ["arguments"] = arguments }, clientCapabilities: capabilities);
+
+        Assert.Equal("complete", answer.Result.GetProperty("resultType").GetString());
+        Assert.Contains("inline", answer.Result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SessionCaller_IsAskedWithRealRequests_AndGetsTheUpstreamsLogsAndProgress()
     {
         var asked = new ConcurrentQueue<string>();
