@@ -178,7 +178,7 @@ measure() {
   local pair
   for pair in $line; do r["${pair%%=*}"]="${pair#*=}"; done
   if [[ $port == "$gateway_port" ]]; then
-    read -r r[batch_mean] r[commits_per_1000] r[batch_dist] < <(awk -v b="$before" -v a="$after" 'BEGIN {
+    read -r 'r[batch_mean]' 'r[commits_per_1000]' 'r[batch_dist]' < <(awk -v b="$before" -v a="$after" 'BEGIN {
       split(b, x, " "); split(a, y, " "); events = y[1] - x[1]; commits = y[2] - x[2]
       if (commits <= 0) { print "- - -"; exit }
       split("1 2 4 8 16 32 64 128 256 +Inf", le, " "); dist = ""; previous = 0
@@ -287,7 +287,7 @@ report ""
 report "- Gateway / floor: $(ratio "$gateway64" "$floor64") at 64 connections, $(ratio "$gateway256" "$floor256") at 256."
 report "- Open loop over $hold connections: highest rate with p95 < 100 ms and 0 errors: ${best}/s; broke at: $broke."
 report "- Remote upstream (1:1 mix, closed 64): $hop_line."
-report "- Against ${gateway_cpus:-all $cores} cores ($gateway64 req/s, closed 64): $(IFS=';'; echo "${one_core_lines[*]}" | sed 's/;/; /g')."
+report "- Against ${gateway_cpus:-all $cores} cores ($gateway64 req/s, closed 64): $(IFS=';'; lines="${one_core_lines[*]}"; echo "${lines//;/; }")."
 report "- SQLite audit group commit, closed 256: $sqlite_batches."
 [[ -n $postgres ]] && report "- PostgreSQL / SQLite: $(ratio "$pg64" "$gateway64") at 64 connections, $(ratio "$pg256" "$gateway256") at 256; audit batches $pg_batches."
 report "- Sizing: $(awk -v c="$cpu_per_call" 'BEGIN {printf "%.2f", c / 1000}') cores per 1,000 calls/s (closed 64, SQLite); $idle_per_1000 MiB per 1,000 idle connections; $session_per_1000 MiB per 1,000 idle 2025-11-25 sessions."
