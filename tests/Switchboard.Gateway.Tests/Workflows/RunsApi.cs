@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Workflows;
@@ -24,7 +25,7 @@ internal static class RunsApi
     /// <summary>Starts a run of <paramref name="workflow"/> and returns its id; anything but 201 fails with the body.</summary>
     public static async Task<string> StartAsync(HttpClient http, string workflow, object? inputs = null)
     {
-        using var response = await http.PostAsJsonAsync("runs", inputs is null ? new { workflow } : new { workflow, inputs }, Ct);
+        using var response = await http.PostAsJsonAsync("runs", inputs is null ? (object)new { workflow } : new { workflow, inputs }, Ct);
         string body = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.Created, body);
         using var run = JsonDocument.Parse(body);

@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
-using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Gateway.Tests.Tasks;
 using Switchboard.Testing;
 using static Switchboard.Gateway.Tests.Workflows.RunsApi;
