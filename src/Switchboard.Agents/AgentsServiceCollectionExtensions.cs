@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Switchboard.Agents.Custom;
 using Switchboard.Agents.Llm;
+using Switchboard.Agents.Mcp;
 using Switchboard.Agents.Runtime;
 using Switchboard.Workflows.Engine;
 
@@ -20,6 +21,9 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton<IAgentModels, CatalogAgentModels>();
         services.TryAddSingleton<AgentToolbox>();
         services.TryAddSingleton<AgentCatalog>();
+        // The agents server (agents__{name} on /mcp) and what keeps its tool list in step with the stored agents.
+        services.TryAddSingleton<AgentsServer>();
+        services.AddHostedService<AgentsServer.Refresher>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, AgentStepExecutor>());
         return services;
     }

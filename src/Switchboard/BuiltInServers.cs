@@ -1,3 +1,4 @@
+using Switchboard.Agents.Mcp;
 using Switchboard.Gateway.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ internal static class BuiltInServers
         new(FinancialServer.Name, _ => FinancialServer.CreateCatalog()),
         new(UtilitiesServer.Name, _ => UtilitiesServer.CreateCatalog()),
         new(WorkflowsServer.Name, _ => WorkflowsServer.CreateCatalog()),
+        new(AgentsServer.Name, services => (services.GetService<AgentsServer>() ?? throw new InvalidOperationException("The agents server runs only inside the gateway.")).CreateCatalog()),
         // Reading the options validates them (roots exist, limits sane) only when the server is actually mounted.
         new(FilesystemServer.Name, services => FilesystemServer.CreateCatalog(services.GetRequiredService<IOptions<FilesystemOptions>>().Value)),
     ];

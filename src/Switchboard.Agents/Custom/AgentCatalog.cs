@@ -53,8 +53,11 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
     public async Task<AgentVersion?> GetAsync(string name, int? version, CancellationToken cancellationToken = default) =>
         Describe(await store.GetVersionAsync(WorkflowPrefix + name, version, cancellationToken));
 
-    /// <summary>Starts a run of the agent as <paramref name="principal"/>, with <paramref name="input"/> as the user's message. Throws <see cref="WorkflowRunException"/>.</summary>
-    public async Task<RunSnapshot> StartAsync(string name, int? version, JsonNode? input, AccessPrincipal principal, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a run of the agent as <paramref name="principal"/>, with <paramref name="input"/> as the user's message;
+    /// with <paramref name="runId"/>, the run of that id if it was started already. Throws <see cref="WorkflowRunException"/>.
+    /// </summary>
+    public async Task<RunSnapshot> StartAsync(string name, int? version, JsonNode? input, AccessPrincipal principal, string? runId = null, CancellationToken cancellationToken = default)
     {
         if (input is null)
         {
@@ -66,7 +69,7 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
             throw new WorkflowRunException(version is null ? $"There is no agent '{name}'." : $"The agent '{name}' has no version {version}.");
         }
 
-        return await engine.StartAsync(WorkflowPrefix + name, version, new JsonObject { ["input"] = input.DeepClone() }, principal, cancellationToken: cancellationToken);
+        return await engine.StartAsync(WorkflowPrefix + name, version, new JsonObject { ["input"] = input.DeepClone() }, principal, runId, cancellationToken);
     }
 
     // The agent's name, checked here because the wrapper's name is made from it.

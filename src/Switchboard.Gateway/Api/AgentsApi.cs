@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Switchboard.Access.Identity;
 using Switchboard.Agents.Custom;
+using Switchboard.Agents.Mcp;
 using Switchboard.Policy;
 using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
@@ -30,7 +31,7 @@ internal static class AgentsApi
     public static void MapAgentsApi(this RouteGroupBuilder api)
     {
         var agents = api.MapGroup("/agents");
-        agents.MapPost("/", async Task<IResult> (AddAgentRequest request, HttpContext http, AgentCatalog catalog, CancellationToken ct) =>
+        agents.MapPost("/", async Task<IResult> (AddAgentRequest request, HttpContext http, AgentCatalog catalog, AgentsServer server, CancellationToken ct) =>
             {
                 if (string.IsNullOrWhiteSpace(request.Source))
                 {
@@ -40,6 +41,7 @@ internal static class AgentsApi
                 try
                 {
                     var stored = await catalog.AddAsync(request.Source, AdminApi.Actor(http), ct);
+                    await server.RefreshAsync(ct); // agents__{name} is listed at once here (other replicas within a poll)
                     return TypedResults.Created($"/api/v1/agents/{stored.Name}/{stored.Version}", Describe(stored));
                 }
                 catch (WorkflowDefinitionException e)
@@ -63,7 +65,7 @@ internal static class AgentsApi
             {
                 try
                 {
-                    var run = await catalog.StartAsync(name, request.Version, request.Input, http.User.ToAccessPrincipal(), ct);
+                    var run = await catalog.StartAsync(name, request.Version, request.Input, http.User.ToAccessPrincipal(), cancellationToken: ct);
                     return TypedResults.Created($"/api/v1/runs/{run.Run.Id}", new { id = run.Run.Id, agent = name, version = run.Run.Version, state = WorkflowStore.Name(run.Run.State) });
                 }
                 catch (WorkflowRunException e)

@@ -218,6 +218,56 @@ public sealed class AgentRunTests
         Assert.Contains("SWITCHBOARD_API_KEY", keyless.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CustomAgent_AsAnMcpTool_IsListedRunsAsATaskAsTheCaller_AndNeedsAgentsRun()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync([.. Flags(llm, root: null), "--Policy:Roles:caller:0=tools:call"]);
+        using var admin = Client(gateway, cluster.AdminKey);
+        string agentKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "agent-key", "agent");
+        string callerKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "caller-key", "caller");
+        using (var added = await admin.PostAsJsonAsync("agents", new { source = "name: greeter\ndescription: Greets people.\ninstructions: Greet whoever asks.\nprovider: fake\n" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        }
+
+        var (_, listed) = await gateway.RequestAsync(agentKey, "tools/list", null, Ct);
+        var tool = Assert.Single(listed!.Value.GetProperty("result").GetProperty("tools").EnumerateArray(), t => t.GetProperty("name").GetString()!.StartsWith("agents__", StringComparison.Ordinal));
+        Assert.Equal("agents__greeter", tool.GetProperty("name").GetString());
+        Assert.StartsWith("Greets people.", tool.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal("input", Assert.Single(tool.GetProperty("inputSchema").GetProperty("required").EnumerateArray()).GetString());
+
+        await llm.ScriptAsync(new JsonObject { ["text"] = "Hello, Ada.", ["usage"] = new JsonObject { ["input"] = 12, ["output"] = 4 } });
+        var call = new JsonObject { ["name"] = "agents__greeter", ["arguments"] = new JsonObject { ["input"] = "I am Ada." } };
+        var (_, untasked) = await gateway.RequestAsync(agentKey, "tools/call", call.DeepClone().AsObject(), Ct);
+        Assert.Equal(-32021, untasked!.Value.GetProperty("error").GetProperty("code").GetInt32()); // only as a task
+        var (_, created) = await gateway.RequestAsync(agentKey, "tools/call", TaskProcesses.WithTasks(call.DeepClone().AsObject()), Ct);
+        string taskId = created!.Value.GetProperty("result").GetProperty("taskId").GetString()!;
+        var done = await TaskProcesses.WaitForTerminalAsync(gateway, agentKey, taskId, TimeSpan.FromSeconds(60));
+
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.False(done.GetProperty("result").GetProperty("isError").GetBoolean());
+        using var result = JsonDocument.Parse(done.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString()!);
+        Assert.Equal("completed", result.RootElement.GetProperty("state").GetString());
+        Assert.Equal("Hello, Ada.", result.RootElement.GetProperty("output").GetProperty("answer").GetString());
+        Assert.Contains("I am Ada.", (await llm.RequestsAsync())[0]!["body"]!.ToJsonString(), StringComparison.Ordinal);
+        // The run is the caller's: listed for the agent key, not for the administrator.
+        using var agent = Client(gateway, agentKey);
+        string runId = result.RootElement.GetProperty("runId").GetString()!;
+        Assert.Equal("completed", (await WaitForAsync(agent, runId, r => r.GetProperty("state").GetString() == "completed", "the run is not the caller's")).GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).StatusCode);
+
+        // A key that may call tools but not run agents is refused, starts no run, and the refusal is audited.
+        var (_, refusedTask) = await gateway.RequestAsync(callerKey, "tools/call", TaskProcesses.WithTasks(call.DeepClone().AsObject()), Ct);
+        var refused = await TaskProcesses.WaitForTerminalAsync(gateway, callerKey, refusedTask!.Value.GetProperty("result").GetProperty("taskId").GetString()!, TimeSpan.FromSeconds(60));
+        Assert.Equal("failed", refused.GetProperty("status").GetString());
+        Assert.Contains("agents:run", refused.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Single(await llm.RequestsAsync());
+        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?target=agents/greeter&outcome=denied", UriKind.Relative), Ct)).RootElement.GetProperty("events");
+        Assert.Equal("caller-key", Assert.Single(audit.EnumerateArray()).GetProperty("actor").GetString());
+    }
+
     private static Task<ProcessResult> AgentsCliAsync(GatewayProcess gateway, string key, params string[] arguments) =>
         ProcessRunner.RunAsync(
             GatewayProcess.Executable, ["agents", .. arguments], TimeSpan.FromSeconds(90), Path.GetTempPath(),
