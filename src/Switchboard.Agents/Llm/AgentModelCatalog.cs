@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenAI;
+using Switchboard.Agents.Diagnostics;
 
 namespace Switchboard.Agents.Llm;
 
@@ -16,9 +17,6 @@ namespace Switchboard.Agents.Llm;
 internal sealed class AgentModelCatalog(IOptions<AgentModelOptions> options, TimeProvider time, ILoggerFactory loggerFactory)
     : IAgentModelCatalog, IDisposable
 {
-    /// <summary>The ActivitySource and Meter name of model calls (OpenTelemetry GenAI conventions).</summary>
-    public const string TelemetrySource = "Switchboard.Agents";
-
     private readonly ConcurrentDictionary<string, Lazy<IChatClient>> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger _logger = loggerFactory.CreateLogger<AgentModelCatalog>();
 
@@ -69,7 +67,7 @@ internal sealed class AgentModelCatalog(IOptions<AgentModelOptions> options, Tim
         };
 
         return new ChatClientBuilder(client)
-            .UseOpenTelemetry(loggerFactory, TelemetrySource)
+            .UseOpenTelemetry(loggerFactory, AgentDiagnostics.Name) // model-call spans and GenAI metrics, exported with the agents' own
             .Use(inner => new ModelCallGuard(inner, provider, _logger))
             .Build();
     }
