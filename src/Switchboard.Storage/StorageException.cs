@@ -46,3 +46,27 @@ public sealed class StorageUnavailableException : StorageException
     {
     }
 }
+
+/// <summary>
+/// A write collided with a row that already exists (a unique name or id), typically a concurrent create of the same
+/// thing. Callers turn it into the same answer as their own "already exists" check.
+/// </summary>
+public sealed class StorageConflictException : StorageException
+{
+    /// <summary>Creates the exception.</summary>
+    public StorageConflictException()
+    {
+    }
+
+    /// <summary>Creates the exception with an operator-readable message.</summary>
+    public StorageConflictException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with an operator-readable message and the underlying cause.</summary>
+    public StorageConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -55,15 +55,24 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             throw new ArgumentException($"There is no role '{unknown}'. Roles: {string.Join(", ", policy.RoleNames.Order(StringComparer.Ordinal))}.");
         }
 
+        string taken = $"The name '{name}' is taken; choose another, or rotate that key.";
         if (await principals.FindByNameAsync(name, cancellationToken) is not null)
         {
-            throw new ArgumentException($"The name '{name}' is taken; choose another, or rotate that key.");
+            throw new ArgumentException(taken);
         }
 
         var (text, prefix, hash) = key is null ? ApiKeyFormat.Generate() : Adopt(key);
         var now = time.GetUtcNow();
         var principal = new Principal(NewId(), name, "service", null, now);
-        await principals.CreateAsync(principal, cancellationToken);
+        try
+        {
+            await principals.CreateAsync(principal, cancellationToken);
+        }
+        catch (StorageConflictException e)
+        {
+            // A concurrent create of the same name won the race after the check above.
+            throw new ArgumentException(taken, e);
+        }
         // Grants need a row per role; built-in and configured roles get one on first use. A stored role has its row.
         var stored = (await principals.ListRolesAsync(cancellationToken)).Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var role in roles.Where(r => !stored.Contains(r)))

@@ -38,7 +38,7 @@ internal abstract class SqlStoreBase(StorageDatabase database)
             }
             catch (DbException ex) when (conflictMessage is not null && IsUniqueViolation(ex))
             {
-                throw new StorageException(conflictMessage, ex);
+                throw new StorageConflictException(conflictMessage, ex);
             }
         }, cancellationToken);
 

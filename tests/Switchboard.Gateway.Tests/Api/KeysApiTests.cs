@@ -191,6 +191,26 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
         Assert.Contains("admin:keys", (await ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ConcurrentCreates_OfOneName_OneKeyIsCreated_TheOthersAreToldTheNameIsTaken()
+    {
+        using var admin = gateway.Client();
+        string name = $"race-{Guid.NewGuid():N}";
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            admin.PostAsJsonAsync("/api/v1/keys", new { name, roles = new[] { "viewer" } }, Ct)));
+        var statuses = responses.Select(r => r.StatusCode).ToList();
+        var refusals = await Task.WhenAll(responses.Where(r => r.StatusCode == HttpStatusCode.BadRequest).Select(ReadJsonAsync));
+
+        Assert.Single(statuses, HttpStatusCode.Created);
+        Assert.All(statuses.Where(s => s != HttpStatusCode.Created), s => Assert.Equal(HttpStatusCode.BadRequest, s));
+        Assert.All(refusals, p => Assert.Contains("is taken", p.GetProperty("detail").GetString(), StringComparison.Ordinal));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
     private async Task<HttpStatusCode> AuditStatusAsync(string key)
     {
         using var client = gateway.Client(key);
