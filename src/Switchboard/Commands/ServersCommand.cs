@@ -46,6 +46,8 @@ internal static class ServersCommand
         var rename = new Option<string[]>("--rename") { Description = "Serve an upstream tool under another name, UPSTREAM=EXPOSED; repeat for several." };
         var hide = new Option<string[]>("--hide") { Description = "Do not serve this upstream tool at all; repeat for several." };
         var add = new Command("add", "Register a remote MCP server; every gateway serves it within about a second.") { name, url, headers, command, args, env, workingDirectory, timeout, pinning, description, disabled, transport, rename, hide };
+        var resilience = new ServerResilienceOptions();
+        resilience.AddTo(add);
         Configure(add, async (servers, result, ct) =>
         {
             var request = new AddServerRequest(
@@ -61,7 +63,8 @@ internal static class ServersCommand
                 result.GetValue(description),
                 !result.GetValue(disabled),
                 result.GetValue(transport),
-                Tools(result.GetValue(rename), result.GetValue(hide)));
+                Tools(result.GetValue(rename), result.GetValue(hide)),
+                resilience.Read(result, new UpstreamOptions()));
             // This process cannot know what a gateway's configuration serves: a gateway that serves the name itself
             // leaves the stored server out, with the reason in GET /api/v1/servers and its readiness details.
             var added = await servers.AddAsync(request, new HashSet<string>(), CliActor, ct);
@@ -74,9 +77,12 @@ internal static class ServersCommand
         {
             name, url, headers, command, args, env, workingDirectory, timeout, pinning, description, enabled, transport, rename, hide,
         };
+        resilience.AddTo(edit);
         Configure(edit, async (servers, result, ct) =>
         {
             string server = result.GetRequiredValue(name);
+            // The resilience options given change those settings only: the stored others are sent along unchanged.
+            var stored = resilience.AnyGiven(result) ? await servers.GetAsync(server, ct) : null;
             var request = new EditServerRequest(
                 Url(result.GetValue(url)),
                 Given(Pairs(result.GetValue(headers), "--header")),
@@ -89,7 +95,8 @@ internal static class ServersCommand
                 result.GetValue(description),
                 result.GetValue(enabled),
                 result.GetValue(transport),
-                result.GetValue(rename) is { Length: > 0 } || result.GetValue(hide) is { Length: > 0 } ? Tools(result.GetValue(rename), result.GetValue(hide)) : null);
+                result.GetValue(rename) is { Length: > 0 } || result.GetValue(hide) is { Length: > 0 } ? Tools(result.GetValue(rename), result.GetValue(hide)) : null,
+                stored is null ? null : resilience.Read(result, servers.OptionsOf(stored)));
             if (request.Changed().Count == 0)
             {
                 await Console.Error.WriteLineAsync("Nothing to change: give at least one option (see --help).");
