@@ -25,7 +25,7 @@ internal static class ServersCommand
             foreach (var server in await servers.ListAsync(ct))
             {
                 var info = await DescribeAsync(servers, server.Name, ct);
-                Console.WriteLine(string.Join('\t', Shown.Text(info!.Name), info.Transport, Shown.Text(info.Url ?? info.Command), info.Enabled ? "yes" : "no", Pinning(info), info.QuarantinedTools.Count));
+                Console.WriteLine(string.Join('\t', Shown.Text(info!.Name), info.Transport, Shown.Text(info.Url ?? info.Command ?? (info.Compose is { } tools ? string.Join(',', tools) : null)), info.Enabled ? "yes" : "no", Pinning(info), info.QuarantinedTools.Count));
             }
 
             return 0;
@@ -137,9 +137,9 @@ internal static class ServersCommand
         Configure(test, async (servers, result, ct) =>
         {
             var stored = await servers.GetAsync(result.GetRequiredValue(name), ct);
-            if (stored is null)
+            if (stored is null || VirtualServerRegistrations.IsVirtual(stored))
             {
-                await Console.Error.WriteLineAsync($"There is no stored server '{Shown.Text(result.GetRequiredValue(name))}'.");
+                await Console.Error.WriteLineAsync($"There is no stored remote server '{Shown.Text(result.GetRequiredValue(name))}'.");
                 return 1;
             }
 
@@ -160,7 +160,7 @@ internal static class ServersCommand
             return 0;
         });
 
-        return new Command("servers", "Manage the MCP servers registered at run time.") { list, add, edit, remove, show, test, approve };
+        return new Command("servers", "Manage the MCP servers registered at run time.") { list, add, edit, remove, show, test, approve, ServersComposeCommand.Create() };
     }
 
     private static async Task<ServerInfo?> DescribeAsync(ServerRegistrations servers, string name, CancellationToken ct)
@@ -168,6 +168,18 @@ internal static class ServersCommand
         if (await servers.GetAsync(name, ct) is not { } stored)
         {
             return null;
+        }
+
+        if (VirtualServerRegistrations.IsVirtual(stored))
+        {
+            try
+            {
+                return ServerInfo.Virtual(stored, VirtualServerRegistrations.ComposeOf(stored), "stored", null, 0);
+            }
+            catch (JsonException e)
+            {
+                return ServerInfo.Unreadable(stored, e.Message);
+            }
         }
 
         string[] quarantined = [.. (await servers.PinsAsync(name, ct)).Where(p => p.PendingHash is not null).Select(p => p.Tool)];
