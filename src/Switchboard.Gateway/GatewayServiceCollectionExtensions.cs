@@ -219,6 +219,7 @@ public static class GatewayServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ServerRegistrations>();
+        services.TryAddSingleton<VirtualServerRegistrations>();
         services.AddOptions<CredentialEncryptionOptions>().BindConfiguration(CredentialEncryptionOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CredentialEncryptionOptions>, CredentialEncryptionOptionsValidator>());
         services.TryAddSingleton<CredentialProtector>();

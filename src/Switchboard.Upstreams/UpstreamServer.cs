@@ -35,7 +35,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private readonly UpstreamResilience _resilience;
     private readonly IToolDefinitionPins _pins;
     // A stdio upstream's processes; an HTTP upstream is served by this class's one connection.
-    private readonly StdioProcessPool? _pool;
+    private readonly StdioCredentialPools? _pool;
     private readonly IUpstreamClientSource _clients;
     // Serializes changes to the catalog: a new listing and a re-check of pins after an approval.
     private readonly SemaphoreSlim _catalogLock = new(1, 1);
@@ -59,7 +59,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             closed: () => LogCircuitClosed(_logger, Name));
         Sessions = _httpClient is null ? null : new UpstreamSessions(name, options, _httpClient, loggerFactory, timeProvider);
         Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync };
-        _pool = options.Transport == UpstreamTransport.Stdio ? new StdioProcessPool(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
+        _pool = options.Transport == UpstreamTransport.Stdio ? new StdioCredentialPools(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
         _clients = _pool ?? (IUpstreamClientSource)this;
         UpstreamDiagnostics.Track(this);
     }

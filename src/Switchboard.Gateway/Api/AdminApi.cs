@@ -47,6 +47,7 @@ internal static class AdminApi
         api.MapRolesApi();
         api.MapTokensApi();
         api.MapServersApi();
+        api.MapVirtualServersApi();
         api.MapWorkflowsApi();
         api.MapAgentsApi();
     }

@@ -26,6 +26,7 @@ namespace Switchboard.Gateway.Servers;
 /// <param name="UpdatedAt">When its registration last changed (stored servers).</param>
 /// <param name="Breaker">A remote server's circuit here: <c>closed</c>, <c>half-open</c>, <c>open</c>; null otherwise.</param>
 /// <param name="Health">What this replica's active checks of a remote server found: <c>healthy</c>, <c>unhealthy</c>, <c>unknown</c>; null otherwise.</param>
+/// <param name="Compose">The tools a virtual server composes (<c>server/tool</c>); null for other servers.</param>
 public sealed record ServerInfo(
     string Name,
     ServerSource Source,
@@ -45,7 +46,8 @@ public sealed record ServerInfo(
     DateTimeOffset? CreatedAt,
     DateTimeOffset? UpdatedAt,
     string? Breaker = null,
-    string? Health = null)
+    string? Health = null,
+    IReadOnlyList<string>? Compose = null)
 {
     private const string Hidden = "***";
 
@@ -82,6 +84,15 @@ public sealed record ServerInfo(
     /// <param name="reason">Why its settings cannot be read.</param>
     public static ServerInfo Unreadable(RegisteredServer stored, string reason) => new(
         stored.Name, ServerSource.Stored, stored.Transport, null, null, null, null, null, null, stored.Enabled, "invalid", reason, 0, [], stored.Description, stored.CreatedAt, stored.UpdatedAt);
+
+    /// <summary>A stored virtual server, with <paramref name="state"/> as this process knows it.</summary>
+    /// <param name="stored">Its stored registration.</param>
+    /// <param name="compose">The tools it composes.</param>
+    /// <param name="state">Its state here.</param>
+    /// <param name="reason">Why it is not served, or null.</param>
+    /// <param name="tools">How many tools it serves now.</param>
+    public static ServerInfo Virtual(RegisteredServer stored, IReadOnlyList<string> compose, string state, string? reason, int tools) => new(
+        stored.Name, ServerSource.Stored, ServerTransports.Virtual, null, null, null, null, null, null, stored.Enabled, state, reason, tools, [], stored.Description, stored.CreatedAt, stored.UpdatedAt, Compose: compose);
 
     /// <summary>A built-in server served in-process.</summary>
     internal static ServerInfo BuiltIn(string name, string? description, int tools) => new(

@@ -154,4 +154,5 @@ internal static class ServerTransports
     public const string Http = "http";
     public const string Stdio = "stdio";
     public const string InProcess = "in-process";
+    public const string Virtual = "virtual";
 }

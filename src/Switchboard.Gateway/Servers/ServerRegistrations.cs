@@ -121,6 +121,11 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             return null;
         }
 
+        if (stored.Transport == ServerTransports.Virtual)
+        {
+            throw new ServerChangeException($"'{name}' is a virtual server; change it with PUT /api/v1/virtual-servers/{name} or switchboard servers compose.");
+        }
+
         if (edit.Url is not null && edit.Command is not null)
         {
             throw new ServerChangeException("Give 'url' or 'command', not both: a remote server is reached over HTTP or over stdio.");

@@ -69,7 +69,9 @@ internal sealed partial class ServerRegistrySync : BackgroundService
         {
             foreach (var (name, state) in _stored.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                result.Add(state.Options is { } options
+                result.Add(state.Compose is { } compose
+                    ? DescribeVirtual(state, compose)
+                    : state.Options is { } options
                     ? DescribeRemote(name, ServerSource.Stored, options, state.Record, state.Problem)
                     : ServerInfo.Unreadable(state.Record, state.Problem!.Value.Reason));
             }
@@ -157,6 +159,11 @@ internal sealed partial class ServerRegistrySync : BackgroundService
 
     private void Wake() => _wake.Release();
 
+    private ServerInfo DescribeVirtual(StoredState state, IReadOnlyList<string> compose) =>
+        state.Problem is { } problem
+            ? ServerInfo.Virtual(state.Record, compose, problem.State, problem.Reason, 0)
+            : ServerInfo.Virtual(state.Record, compose, "serving", null, _registry.TryGetServerView(state.Record.Name, out var view) ? view.Tools.Count : 0);
+
     private ServerInfo DescribeRemote(string name, ServerSource source, UpstreamOptions options, RegisteredServer? record, (string State, string Reason)? problem)
     {
         if (problem is { } p || !_upstreams.TryGet(name, out var upstream))
@@ -232,6 +239,11 @@ internal sealed partial class ServerRegistrySync : BackgroundService
 
     private async Task<StoredState> MountAsync(RegisteredServer record)
     {
+        if (record.Transport == ServerTransports.Virtual)
+        {
+            return MountVirtual(record);
+        }
+
         UpstreamOptions options;
         try
         {
@@ -268,6 +280,45 @@ internal sealed partial class ServerRegistrySync : BackgroundService
         return new StoredState(record, options, null, Mounted: true);
     }
 
+    // A virtual server: the composed tools of whatever is mounted, now and later (McpServerRegistry.TryMountVirtual).
+    private StoredState MountVirtual(RegisteredServer record)
+    {
+        IReadOnlyList<string> compose;
+        try
+        {
+            compose = VirtualServerRegistrations.Validate(record.Name, VirtualServerRegistrations.ComposeOf(record));
+        }
+        catch (Exception e) when (e is JsonException or ServerChangeException)
+        {
+            return Skipped(record, null, "invalid", $"its stored settings cannot be used: {e.Message}");
+        }
+
+        var state = new StoredState(record, null, null, Mounted: false, compose);
+        if (_namesTaken.Contains(record.Name))
+        {
+            return Skipped(state, "name-collision", $"the name '{record.Name}' is served on this replica by its configuration or a built-in server, which keep it; remove the stored registration or register it under another name");
+        }
+
+        if (!record.Enabled)
+        {
+            return state with { Problem = ("disabled", "registered with enabled: false") };
+        }
+
+        if (!_registry.TryMountVirtual(record.Name, compose))
+        {
+            return Skipped(state, "name-collision", $"a server named '{record.Name}' is mounted already");
+        }
+
+        LogMounted(_logger, record.Name, record.Transport);
+        return state with { Mounted = true };
+    }
+
+    private StoredState Skipped(StoredState state, string problem, string reason)
+    {
+        LogLeftOut(_logger, state.Record.Name, problem, reason);
+        return state with { Problem = (problem, reason) };
+    }
+
     private StoredState Skipped(RegisteredServer record, UpstreamOptions? options, string state, string reason)
     {
         LogLeftOut(_logger, record.Name, state, reason);
@@ -289,7 +340,8 @@ internal sealed partial class ServerRegistrySync : BackgroundService
     }
 
     /// <summary>What this replica made of one stored registration.</summary>
-    private sealed record StoredState(RegisteredServer Record, UpstreamOptions? Options, (string State, string Reason)? Problem, bool Mounted);
+    /// <remarks><paramref name="Compose"/>: a virtual server's tools; null for a remote server.</remarks>
+    private sealed record StoredState(RegisteredServer Record, UpstreamOptions? Options, (string State, string Reason)? Problem, bool Mounted, IReadOnlyList<string>? Compose = null);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Mounted the registered server '{Server}' ({Transport}).")]
     private static partial void LogMounted(ILogger logger, string server, string transport);

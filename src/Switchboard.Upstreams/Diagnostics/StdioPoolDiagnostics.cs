@@ -11,7 +11,8 @@ internal static class StdioPoolDiagnostics
 
     private static readonly ObservableGauge<int> Processes = UpstreamDiagnostics.Meter.CreateObservableGauge(
         "switchboard.upstream.stdio.processes",
-        () => Pools.Keys.Select(p => new Measurement<int>(p.ProcessCount, Server(p.Server))),
+        // A server with caller credentials has a pool per set: one measurement per server.
+        () => Pools.Keys.GroupBy(p => p.Server).Select(g => new Measurement<int>(g.Sum(p => p.ProcessCount), Server(g.Key))),
         unit: "{process}",
         description: "Processes of a stdio MCP server now: serving, draining and starting.");
 

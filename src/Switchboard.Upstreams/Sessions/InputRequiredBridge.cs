@@ -50,6 +50,8 @@ internal static class InputRequiredBridge
         forwarded.InputResponses = caller?.InputResponses;
         forwarded.RequestState = await OpenAsync(protector, upstream.Name, purpose, caller?.RequestState, cancellationToken);
         forwarded.Meta = CallerCapabilities.Meta(request.Server.ClientCapabilities);
+        // A stdio upstream with caller credentials serves this caller from its own set's processes.
+        Stdio.StdioCredentialPools.Caller = request.User;
         await using var progress = ProgressRelay.Relay(caller, request.Server, forwarded);
         try
         {

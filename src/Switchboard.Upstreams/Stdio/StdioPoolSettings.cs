@@ -38,6 +38,12 @@ public sealed class StdioPoolSettings
     /// </summary>
     public bool ParentDeathGuard { get; set; } = true;
 
+    /// <summary>
+    /// Caller credentials by set name: a caller a set is for is served by processes started with that set's
+    /// environment, pooled apart from every other set's (see <see cref="StdioCredentialPools"/>).
+    /// </summary>
+    public Dictionary<string, StdioCredentialSettings> Credentials { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>What is wrong with these settings, each message starting with <paramref name="key"/>.</summary>
     public IEnumerable<string> Problems(string key)
     {
@@ -74,6 +80,11 @@ public sealed class StdioPoolSettings
         if (ShutdownTimeout < TimeSpan.Zero)
         {
             yield return $"{key}:ShutdownTimeout is {ShutdownTimeout}; set it to zero or more.";
+        }
+
+        foreach (string problem in StdioCredentialSettings.Problems($"{key}:Credentials", Credentials))
+        {
+            yield return problem;
         }
     }
 }

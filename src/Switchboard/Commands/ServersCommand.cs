@@ -25,7 +25,7 @@ internal static class ServersCommand
             foreach (var server in await servers.ListAsync(ct))
             {
                 var info = await DescribeAsync(servers, server.Name, ct);
-                Console.WriteLine(string.Join('\t', Shown.Text(info!.Name), info.Transport, Shown.Text(info.Url ?? info.Command), info.Enabled ? "yes" : "no", Pinning(info), info.QuarantinedTools.Count));
+                Console.WriteLine(string.Join('\t', Shown.Text(info!.Name), info.Transport, Shown.Text(info.Url ?? info.Command ?? (info.Compose is { } tools ? string.Join(',', tools) : null)), info.Enabled ? "yes" : "no", Pinning(info), info.QuarantinedTools.Count));
             }
 
             return 0;
@@ -46,6 +46,8 @@ internal static class ServersCommand
         var rename = new Option<string[]>("--rename") { Description = "Serve an upstream tool under another name, UPSTREAM=EXPOSED; repeat for several." };
         var hide = new Option<string[]>("--hide") { Description = "Do not serve this upstream tool at all; repeat for several." };
         var add = new Command("add", "Register a remote MCP server; every gateway serves it within about a second.") { name, url, headers, command, args, env, workingDirectory, timeout, pinning, description, disabled, transport, rename, hide };
+        var resilience = new ServerResilienceOptions();
+        resilience.AddTo(add);
         Configure(add, async (servers, result, ct) =>
         {
             var request = new AddServerRequest(
@@ -61,7 +63,8 @@ internal static class ServersCommand
                 result.GetValue(description),
                 !result.GetValue(disabled),
                 result.GetValue(transport),
-                Tools(result.GetValue(rename), result.GetValue(hide)));
+                Tools(result.GetValue(rename), result.GetValue(hide)),
+                resilience.Read(result, new UpstreamOptions()));
             // This process cannot know what a gateway's configuration serves: a gateway that serves the name itself
             // leaves the stored server out, with the reason in GET /api/v1/servers and its readiness details.
             var added = await servers.AddAsync(request, new HashSet<string>(), CliActor, ct);
@@ -74,9 +77,12 @@ internal static class ServersCommand
         {
             name, url, headers, command, args, env, workingDirectory, timeout, pinning, description, enabled, transport, rename, hide,
         };
+        resilience.AddTo(edit);
         Configure(edit, async (servers, result, ct) =>
         {
             string server = result.GetRequiredValue(name);
+            // The resilience options given change those settings only: the stored others are sent along unchanged.
+            var stored = resilience.AnyGiven(result) ? await servers.GetAsync(server, ct) : null;
             var request = new EditServerRequest(
                 Url(result.GetValue(url)),
                 Given(Pairs(result.GetValue(headers), "--header")),
@@ -89,7 +95,8 @@ internal static class ServersCommand
                 result.GetValue(description),
                 result.GetValue(enabled),
                 result.GetValue(transport),
-                result.GetValue(rename) is { Length: > 0 } || result.GetValue(hide) is { Length: > 0 } ? Tools(result.GetValue(rename), result.GetValue(hide)) : null);
+                result.GetValue(rename) is { Length: > 0 } || result.GetValue(hide) is { Length: > 0 } ? Tools(result.GetValue(rename), result.GetValue(hide)) : null,
+                stored is null ? null : resilience.Read(result, servers.OptionsOf(stored)));
             if (request.Changed().Count == 0)
             {
                 await Console.Error.WriteLineAsync("Nothing to change: give at least one option (see --help).");
@@ -130,9 +137,9 @@ internal static class ServersCommand
         Configure(test, async (servers, result, ct) =>
         {
             var stored = await servers.GetAsync(result.GetRequiredValue(name), ct);
-            if (stored is null)
+            if (stored is null || VirtualServerRegistrations.IsVirtual(stored))
             {
-                await Console.Error.WriteLineAsync($"There is no stored server '{Shown.Text(result.GetRequiredValue(name))}'.");
+                await Console.Error.WriteLineAsync($"There is no stored remote server '{Shown.Text(result.GetRequiredValue(name))}'.");
                 return 1;
             }
 
@@ -153,7 +160,7 @@ internal static class ServersCommand
             return 0;
         });
 
-        return new Command("servers", "Manage the MCP servers registered at run time.") { list, add, edit, remove, show, test, approve };
+        return new Command("servers", "Manage the MCP servers registered at run time.") { list, add, edit, remove, show, test, approve, ServersComposeCommand.Create() };
     }
 
     private static async Task<ServerInfo?> DescribeAsync(ServerRegistrations servers, string name, CancellationToken ct)
@@ -161,6 +168,18 @@ internal static class ServersCommand
         if (await servers.GetAsync(name, ct) is not { } stored)
         {
             return null;
+        }
+
+        if (VirtualServerRegistrations.IsVirtual(stored))
+        {
+            try
+            {
+                return ServerInfo.Virtual(stored, VirtualServerRegistrations.ComposeOf(stored), "stored", null, 0);
+            }
+            catch (JsonException e)
+            {
+                return ServerInfo.Unreadable(stored, e.Message);
+            }
         }
 
         string[] quarantined = [.. (await servers.PinsAsync(name, ct)).Where(p => p.PendingHash is not null).Select(p => p.Tool)];

@@ -57,6 +57,42 @@ public sealed class ServerResilienceApiTests
         Assert.Contains(audit, e => e.GetRawText().Contains("resilience", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ResilienceOptionsOfTheCli_AreApplied_AnEditKeepsTheOthers_AndABadValueNamesTheSetting()
+    {
+        await using var fixture = await RegistryFixture.CreateAsync(postgres: false);
+        string upstreamKey = ApiKeyFormat.Generate().Key;
+        string upstreamUrl = await fixture.StartEverythingAsync(upstreamKey);
+        var gateway = await fixture.StartGatewayAsync();
+
+        var refused = await fixture.CliAsync("servers", "add", "docs", "--url", upstreamUrl, "--breaker-failure-ratio", "2");
+        Assert.True(refused.ExitCode != 0, refused.Output);
+        Assert.Contains("CircuitBreaker:FailureRatio is 2", refused.Output, StringComparison.Ordinal);
+
+        var added = await fixture.CliAsync(
+            "servers", "add", "docs", "--url", upstreamUrl, "--header", $"Authorization=Bearer {upstreamKey}",
+            "--tool-timeout", "test_tool_with_progress=00:00:00.020", "--retry-attempts", "0");
+        Assert.True(added.ExitCode == 0, added.Output);
+        await Poll.UntilAsync(async () => (await fixture.ToolNamesAsync(gateway)).Contains(SlowTool), RegistryFixture.Timeout, $"{SlowTool} was not listed");
+        var timedOut = await gateway.CallToolAsync(fixture.AdminKey, SlowTool, Ct);
+        Assert.Equal((int)SwitchboardErrorCodes.UpstreamTimeout, timedOut.GetProperty("error").GetProperty("code").GetInt32());
+
+        // Another setting changed: the stored tool timeout stays.
+        var edited = await fixture.CliAsync("servers", "edit", "docs", "--max-calls", "32", "--health-interval", "00:00:05");
+        Assert.True(edited.ExitCode == 0, edited.Output);
+        Assert.Contains("resilience", edited.Output, StringComparison.Ordinal);
+        var badEdit = await fixture.CliAsync("servers", "edit", "docs", "--retry-attempts", "11");
+        Assert.True(badEdit.ExitCode != 0, badEdit.Output);
+        Assert.Contains("Retry:MaxAttempts", badEdit.Output, StringComparison.Ordinal);
+        var audit = await fixture.AuditAsync(gateway, "servers.edit");
+        Assert.Single(audit);
+        Assert.Equal((int)SwitchboardErrorCodes.UpstreamTimeout, (await gateway.CallToolAsync(fixture.AdminKey, SlowTool, Ct)).GetProperty("error").GetProperty("code").GetInt32());
+
+        var lifted = await fixture.CliAsync("servers", "edit", "docs", "--tool-timeout", "test_tool_with_progress=00:00:30");
+        Assert.True(lifted.ExitCode == 0, lifted.Output);
+        await Poll.UntilAsync(async () => IsSuccess(await gateway.CallToolAsync(fixture.AdminKey, SlowTool, Ct)), RegistryFixture.Timeout, $"{SlowTool} still timed out after the edit");
+    }
+
     private static JsonObject Server(string url, string key, JsonObject resilience) => new()
     {
         ["name"] = "docs",

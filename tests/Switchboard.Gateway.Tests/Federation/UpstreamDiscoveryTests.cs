@@ -140,6 +140,58 @@ public sealed class UpstreamDiscoveryTests : IAsyncDisposable
         return (await StatelessRequest.CallToolAsync(http, new Uri($"{gateway.Url}/mcp"), _gatewayKey, Tool)).Message;
     }
 
+    /// <remarks>
+    /// The DNS path, through the system resolver: <c>localhost</c> is the one name that resolves on every machine without
+    /// editing system files (here to 127.0.0.1 alone; several addresses for one name would need /etc/hosts or a DNS
+    /// server the resolver asks, so balancing is tested above with <c>Discovery:Addresses</c>, which feed the same
+    /// balancer). A <c>.invalid</c> name never resolves (RFC 6761): its server is unreachable, the gateway unharmed.
+    /// </remarks>
+    [Fact]
+    public async Task DnsName_ResolvedByTheSystemResolver_Served_ANameThatNeverResolves_Unreachable()
+    {
+        _replicas.Add(await Replica.StartAsync("127.0.0.1", _port, _upstreamKey, Directory.CreateDirectory(Path.Combine(_directory, "127.0.0.1")).FullName));
+        string gatewayDirectory = Directory.CreateDirectory(Path.Combine(_directory, "gateway")).FullName;
+        await using var gateway = await GatewayProcess.StartAsync(
+            [
+                $"--Identity:BootstrapAdminKey={_gatewayKey}",
+                $"--Storage:DataDirectory={gatewayDirectory}",
+                $"--Servers:pool:Url=http://localhost:{_port}/mcp",
+                $"--Servers:pool:Headers:Authorization=Bearer {_upstreamKey}",
+                "--Servers:pool:Discovery:Enabled=true",
+                "--Servers:pool:Discovery:RefreshInterval=00:00:01",
+                $"--Servers:nowhere:Url=http://nowhere.invalid:{_port}/mcp",
+                "--Servers:nowhere:Discovery:Enabled=true",
+                "--Servers:nowhere:Timeout=00:00:03",
+            ],
+            gatewayDirectory,
+            Patience);
+
+        await Poll.UntilAsync(async () => IsSuccess(await CallAsync(gateway)), Patience, $"{Tool} was not served{Environment.NewLine}{gateway.Output}");
+        // Calls across several refresh intervals: each resolution again keeps the address and its state.
+        var stopwatch = Stopwatch.StartNew();
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(2.5))
+        {
+            Assert.True(IsSuccess(await CallAsync(gateway)));
+        }
+
+        string? nowhere = null;
+        await Poll.UntilAsync(async () => (nowhere = await ReasonAsync(gateway, "nowhere")) is not (null or "connecting"), Patience, $"'nowhere' was not reported{Environment.NewLine}{gateway.Output}");
+
+        Assert.Contains("Remote MCP server 'pool': host localhost resolves to", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("Remote MCP server 'nowhere': host nowhere.invalid could not be resolved", gateway.Output, StringComparison.Ordinal);
+        Assert.Equal("unreachable", nowhere);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await gateway.TryGetReadinessAsync(Ct)).Status);
+    }
+
+    private async Task<string?> ReasonAsync(GatewayProcess gateway, string server)
+    {
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", _gatewayKey);
+        using var body = JsonDocument.Parse(await http.GetStringAsync(new Uri($"{gateway.Url}/api/v1/servers/{server}"), Ct));
+        return body.RootElement.TryGetProperty("reason", out var reason) && reason.ValueKind == JsonValueKind.String ? reason.GetString() : null;
+    }
+
     private static bool IsSuccess(JsonElement response) =>
         response.TryGetProperty("result", out var result) && !(result.TryGetProperty("isError", out var isError) && isError.GetBoolean());
 
