@@ -261,6 +261,11 @@ public sealed partial class DirectorAgent(
     private string? Refusal(AccessPrincipal principal, string tool)
     {
         string[] parts = tool.Split('/', 2);
+        if (parts[0] == Mcp.AgentsServer.Name)
+        {
+            return $"'{tool}' is an agent: delegate to it with \"agent\" and \"input\" instead of \"tool\"";
+        }
+
         if (parts.Length != 2 || !registry.TryGetServerView(parts[0], out var view) || !view.Tools.TryGetPrimitive(parts[1], out _))
         {
             return $"there is no tool '{tool}' (write server/tool, one of the tools listed)";

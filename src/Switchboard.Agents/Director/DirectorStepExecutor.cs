@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using System.Data.Common;
+using System.Text.Json.Nodes;
 using Switchboard.Access;
 using Switchboard.Policy;
+using Switchboard.Storage;
 using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Engine;
@@ -39,6 +42,19 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
         var director = services.GetRequiredService<DirectorAgent>();
         var principal = new AccessPrincipal(context.Job.PrincipalId, new RoleSet(context.Job.PrincipalRoles));
         string runId = context.IdempotencyKey[..context.IdempotencyKey.LastIndexOf(':')];
+
+        // Whoever starts it (REST, MCP, or a workflow of their own with a director step) needs agents:run.
+        if (!services.GetRequiredService<AccessGuard>().Allows(principal, Actions.RunAgents, $"{Mcp.AgentsServer.Name}/{Mcp.AgentsServer.DirectorName}"))
+        {
+            return new StepResult.Failed($"Permission denied: {principal.Id} may not run agents ({Actions.RunAgents}).");
+        }
+
+        // An attempt after a crash starts the Director again from its goal; the plan's run the last attempt left
+        // running is cancelled first, so two plans do not run at once.
+        if (context.State?["trace"] is JsonArray trace && trace.LastOrDefault(e => (string?)e?["event"] == "run-started")?["runId"]?.GetValue<string>() is { } orphan)
+        {
+            await services.GetRequiredService<WorkflowEngine>().CancelAsync(orphan, principal.Id, cancellationToken);
+        }
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watch = WatchAsync(runId, principal.Id, cancelled);
         try
@@ -49,6 +65,11 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
         catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return new StepResult.Failed("the run was cancelled");
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or StorageException or DbException))
+        {
+            // Not worth a new attempt: it would plan again from the start and spend again.
+            return new StepResult.Failed($"the Director failed: {e.Message}");
         }
         finally
         {

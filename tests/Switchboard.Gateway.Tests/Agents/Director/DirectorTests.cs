@@ -101,6 +101,27 @@ public sealed class DirectorTests
     }
 
     [Fact]
+    public async Task WallTimeBudget_StopsTheDirectorWhileItsPlanRuns_AndCancelsThePlansRun()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm));
+        using var admin = Client(gateway, cluster.AdminKey);
+        var plan = new JsonObject { ["steps"] = new JsonArray(ToolStep("slow", "everything/slow_compute", new JsonObject { ["seconds"] = 300 })) };
+
+        string runId = await StartDirectorAsync(admin, new { plan, budget = new { wallTime = "3s" } });
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the Director's run never finished");
+
+        Assert.True(done.GetProperty("state").GetString() == "completed", done.ToString());
+        var output = Step(done, "director").GetProperty("output");
+        Assert.Equal("the wall time budget (00:00:03) is spent", output.GetProperty("stopped").GetString());
+        var trace = output.GetProperty("trace").EnumerateArray().ToList();
+        Assert.Equal(["plan", "run-started", "stopped"], trace.Select(e => e.GetProperty("event").GetString()));
+        var planRun = await GetAsync(admin, trace[1].GetProperty("runId").GetString()!);
+        Assert.Equal("cancelled", planRun.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Plan_AsTheMcpToolAgentsDirector_RunsAsATaskAsTheCaller_WithADelegatedStep()
     {
         await using var llm = await FakeLlmServer.StartAsync(Ct);
