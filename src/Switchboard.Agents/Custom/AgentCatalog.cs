@@ -24,6 +24,9 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
     /// <summary>The prefix of the workflows that hold agents.</summary>
     public const string WorkflowPrefix = "agent-";
 
+    /// <summary>The id of the step that runs the agent in its workflow (approvals name it; its output is the agent's).</summary>
+    public const string StepId = "agent";
+
     // The agent's source goes, indented, under the wrapper's six header lines, so an error at wrapper line L, column C
     // is at the source's line L - Offset, column C - Indent.
     private const int Offset = 6;
@@ -95,6 +98,11 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
         {
             var at = nameNode ?? root;
             throw Error((int)at.Start.Line, (int)at.Start.Column, "'name' is required: 1 to 58 lower-case letters, digits, '-' or '_', starting with a letter or digit");
+        }
+
+        if (name == Mcp.AgentsServer.DirectorName)
+        {
+            throw Error((int)nameNode.Start.Line, (int)nameNode.Start.Column, $"'{name}' is the Director's name (agents__{name}); choose another");
         }
 
         return name;

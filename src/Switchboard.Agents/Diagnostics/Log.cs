@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7104, Level = LogLevel.Information, Message = "Agent step {Step} goes on from its checkpoint: turn {Turn}, {ToolCalls} tool calls made.")]
     public static partial void Resumed(ILogger logger, string step, int turn, int toolCalls);
+
+    [LoggerMessage(EventId = 7120, Level = LogLevel.Information, Message = "Agent step {Step}: its answer was refused a second time, the step fails: {Reason}")]
+    public static partial void AnswerRejected(ILogger logger, string step, string reason);
 }

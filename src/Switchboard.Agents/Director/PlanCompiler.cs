@@ -5,8 +5,9 @@ namespace Switchboard.Agents.Director;
 
 /// <summary>
 /// Turns a <see cref="DirectorPlan"/> into a workflow definition, refusing what the run could not do: a tool that does
-/// not exist or that the principal may not call, a step that reads a step it does not need, a cycle. The errors are
-/// written for the model, which re-plans from them.
+/// not exist or that the principal may not call, an agent it may not run, a step that reads a step it does not need, a
+/// cycle. A delegation becomes an <c>agent</c> step holding the delegated agent's declaration (with its budget cut to
+/// the Director's share). The errors are written for the model, which re-plans from them.
 /// </summary>
 internal static class PlanCompiler
 {
@@ -14,37 +15,46 @@ internal static class PlanCompiler
     /// <param name="plan">The plan.</param>
     /// <param name="workflow">The workflow's name.</param>
     /// <param name="refusal">Why a <c>server/tool</c> cannot be called by the run's principal; null when it can.</param>
-    public static (string? Source, IReadOnlyList<string> Errors) Compile(DirectorPlan plan, string workflow, Func<string, string?> refusal)
+    /// <param name="agent">The agent mapping (declaration) a delegation to the named agent runs, or why it cannot.</param>
+    public static (string? Source, IReadOnlyList<string> Errors) Compile(DirectorPlan plan, string workflow, Func<string, string?> refusal, Func<string, (JsonObject? Agent, string? Refusal)> agent)
     {
         var errors = new List<string>();
         var steps = new JsonArray();
         foreach (var step in plan.Steps)
         {
+            JsonObject declared;
             if (step.Agent is not null)
             {
-                // The 'agent' step kind belongs to the agent runtime; until it is registered a plan can only call tools.
-                errors.Add($"step '{step.Id}': delegation to agents is not available here; call tools instead");
-                continue;
-            }
+                if (step.Tool is not null)
+                {
+                    errors.Add($"step '{step.Id}': give 'tool' or 'agent', not both");
+                    continue;
+                }
 
-            if (string.IsNullOrWhiteSpace(step.Tool))
+                var (mapping, refused) = agent(step.Agent);
+                if (mapping is null)
+                {
+                    errors.Add($"step '{step.Id}': {refused}");
+                    continue;
+                }
+
+                declared = new JsonObject { ["id"] = step.Id, ["agent"] = mapping, ["arguments"] = new JsonObject { ["input"] = step.Input ?? string.Empty } };
+            }
+            else if (string.IsNullOrWhiteSpace(step.Tool))
             {
-                errors.Add($"step '{step.Id}': give 'tool' (server/tool) and its 'arguments'");
+                errors.Add($"step '{step.Id}': give 'tool' (server/tool) and its 'arguments', or 'agent' and its 'input'");
                 continue;
             }
-
-            if (refusal(step.Tool) is { } refused)
+            else if (refusal(step.Tool) is { } refused)
             {
                 errors.Add($"step '{step.Id}': {refused}");
                 continue;
             }
-
-            var declared = new JsonObject
+            else
             {
-                ["id"] = step.Id,
-                ["tool"] = step.Tool,
-                ["arguments"] = step.Arguments?.DeepClone() ?? new JsonObject(),
-            };
+                declared = new JsonObject { ["id"] = step.Id, ["tool"] = step.Tool, ["arguments"] = step.Arguments?.DeepClone() ?? new JsonObject() };
+            }
+
             // A plan's step with no 'needs' needs nothing; a workflow's would need the step before it.
             declared["needs"] = new JsonArray([.. (step.Needs ?? []).Select(n => JsonValue.Create(n))]);
             steps.Add(declared);

@@ -11,8 +11,10 @@ using ModelContextProtocol.Server;
 using Switchboard.Access;
 using Switchboard.Access.Identity;
 using Switchboard.Agents.Custom;
+using Switchboard.Agents.Director;
 using Switchboard.Policy;
 using Switchboard.Registry;
+using Switchboard.Storage.Caching;
 using Switchboard.Storage.Workflows;
 using Switchboard.Tools;
 using Switchboard.Workflows.Engine;
@@ -23,26 +25,45 @@ namespace Switchboard.Agents.Mcp;
 /// <summary>
 /// The built-in <c>agents</c> server: one tool per stored custom agent (<c>agents__{name}</c> on <c>/mcp</c>), each run
 /// only as an MCP task whose result is the agent's output. The tool list follows the stored agents: it is read again
-/// when an agent is added in this process and every <see cref="Poll"/> (agents added through another replica), and
-/// sessions get <c>notifications/tools/list_changed</c> when it changes.
+/// when an agent is added in this process, when another process announces an addition over Redis
+/// (<see cref="Channel"/>, the way registry changes reach every replica), every <see cref="FallbackPoll"/> while Redis
+/// is not there, and every <see cref="SafetyPoll"/> when it is; sessions get <c>notifications/tools/list_changed</c>
+/// when it changes.
 /// </summary>
 // The catalog is created while the registry is built, and the agent runtime needs the registry: AgentCatalog is
 // resolved on first use, not injected, so the two do not depend on each other at construction.
-public sealed partial class AgentsServer(IServiceProvider services, ILogger<AgentsServer> logger)
+public sealed partial class AgentsServer(IServiceProvider services, RedisConnection redis, ILogger<AgentsServer> logger)
 {
     /// <summary>The server's registry name.</summary>
     public const string Name = "agents";
 
-    /// <summary>How often the list is read again for agents added elsewhere.</summary>
-    public static readonly TimeSpan Poll = TimeSpan.FromSeconds(5);
+    /// <summary>The Director's tool (<c>agents__director</c>); no custom agent may take this name.</summary>
+    public const string DirectorName = "director";
+
+    /// <summary>The Redis channel (under the key prefix) on which an added agent is announced to every process.</summary>
+    public const string Channel = "agents:changed";
+
+    /// <summary>How often the list is read again while Redis is not configured or not reachable.</summary>
+    public static readonly TimeSpan FallbackPoll = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the list is read again while Redis carries the announcements: only in case one was lost.</summary>
+    public static readonly TimeSpan SafetyPoll = TimeSpan.FromMinutes(5);
 
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly Dictionary<string, int> _shown = new(StringComparer.Ordinal);
     private McpServerCatalog? _catalog;
 
     /// <summary>The catalog, created (and mounted) by the registry when the server is enabled.</summary>
-    public McpServerCatalog CreateCatalog() =>
-        _catalog ??= new McpServerCatalog(Name, "Runs the custom agents (docs/agents.md) as MCP tasks, one tool per agent.");
+    public McpServerCatalog CreateCatalog()
+    {
+        if (_catalog is null)
+        {
+            _catalog = new McpServerCatalog(Name, "Runs the Director and the custom agents (docs/agents.md) as MCP tasks, one tool per agent.");
+            _catalog.Tools.TryAdd(DirectorTool());
+        }
+
+        return _catalog;
+    }
 
     /// <summary>Shows a tool for the latest version of each stored agent; nothing changes (and no list_changed is sent) when they are the same.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
@@ -62,11 +83,11 @@ public sealed partial class AgentsServer(IServiceProvider services, ILogger<Agen
                 return;
             }
 
-            var tools = new List<McpServerTool>();
+            var tools = new List<McpServerTool> { DirectorTool() };
             foreach (var (name, version) in latest.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var stored = await agents.GetAsync(name, version, cancellationToken);
-                tools.Add(new AgentTool(name, Describe(name, stored?.Source)));
+                tools.Add(CustomAgentTool(name, Describe(name, stored?.Source)));
             }
 
             using (catalog.Tools.DeferChangedEvents())
@@ -84,7 +105,7 @@ public sealed partial class AgentsServer(IServiceProvider services, ILogger<Agen
                 _shown[name] = version;
             }
 
-            LogListed(logger, tools.Count);
+            LogListed(logger, tools.Count - 1);
         }
         finally
         {
@@ -92,17 +113,36 @@ public sealed partial class AgentsServer(IServiceProvider services, ILogger<Agen
         }
     }
 
-    // The declaration's description, when it has one, leads the tool's.
-    private static string Describe(string name, string? source)
+    /// <summary>After an agent was stored here: where Redis is configured, tells every process to read the list now.</summary>
+    public async Task AnnounceChangeAsync(CancellationToken cancellationToken = default)
     {
-        string? declared = null;
+        if (!redis.IsConfigured)
+        {
+            return;
+        }
+
+        try
+        {
+            await redis.StartAsync(cancellationToken);
+            await redis.PublishAsync(Channel, 1);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // The others read the list at their next poll.
+            redis.ReportFallback("agents change announcement", e);
+        }
+    }
+
+    /// <summary>The <c>description</c> of a stored declaration; null when it has none.</summary>
+    internal static string? DeclaredDescription(string? source)
+    {
         try
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(source ?? ""));
             if (stream.Documents is [{ RootNode: YamlMappingNode root }])
             {
-                declared = (root.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: "description" }).Value as YamlScalarNode)?.Value;
+                return (root.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: "description" }).Value as YamlScalarNode)?.Value;
             }
         }
         catch (YamlDotNet.Core.YamlException)
@@ -110,9 +150,84 @@ public sealed partial class AgentsServer(IServiceProvider services, ILogger<Agen
             // Stored sources were validated; an unreadable one just has no description.
         }
 
-        const string How = "Runs only as a task: poll the task; its result is the agent's output (answer, stopped, usage) and the run's id. The run is yours: follow, cancel and approve it through /api/v1/runs/{runId}. Needs the agents:run permission.";
+        return null;
+    }
+
+    // The declaration's description, when it has one, leads the tool's.
+    private static string Describe(string name, string? source)
+    {
+        string? declared = DeclaredDescription(source);
         return string.IsNullOrWhiteSpace(declared) ? $"The custom agent '{name}'. {How}" : $"{declared.Trim()} (custom agent '{name}') {How}";
     }
+
+    private const string How = "Runs only as a task: poll the task; its result is the agent's output (answer, stopped, usage) and the run's id. The run is yours: follow, cancel and approve it through /api/v1/runs/{runId}. Needs the agents:run permission.";
+
+    private static readonly JsonElement AgentInputSchema = JsonDocument.Parse("""
+        {
+          "type": "object",
+          "properties": {
+            "input": { "type": ["string", "object"], "description": "The user's message: text, or a JSON object." }
+          },
+          "required": ["input"],
+          "additionalProperties": false
+        }
+        """).RootElement.Clone();
+
+    private static readonly JsonElement DirectorInputSchema = JsonDocument.Parse("""
+        {
+          "type": "object",
+          "properties": {
+            "goal": { "type": "string", "description": "What to achieve; the Director plans it with the tools and agents you may use." },
+            "plan": { "type": "object", "description": "Instead of a goal, a plan to run: {\"steps\": [{\"id\", \"tool\": \"server/tool\", \"arguments\", \"needs\"} or {\"id\", \"agent\", \"input\", \"needs\"}]}." },
+            "provider": { "type": "string", "description": "The model provider that plans; left out: the only one configured." },
+            "maxReplans": { "type": "integer", "minimum": 0, "maximum": 10, "description": "New plans allowed after the first fails (default 2)." },
+            "budget": {
+              "type": "object",
+              "description": "What the whole run may spend, planning and steps together.",
+              "properties": {
+                "tokensIn": { "type": "integer", "minimum": 1 },
+                "tokensOut": { "type": "integer", "minimum": 1 },
+                "toolCalls": { "type": "integer", "minimum": 1 },
+                "wallTime": { "type": "string", "description": "A duration: 30s, 5m, 2h." }
+              },
+              "additionalProperties": false
+            }
+          },
+          "additionalProperties": false
+        }
+        """).RootElement.Clone();
+
+    private static AgentTool CustomAgentTool(string agent, string description) => new(
+        agent, description, AgentInputSchema, AgentCatalog.StepId,
+        async (services, arguments, principal, runId, ct) =>
+        {
+            JsonNode? input = arguments.TryGetValue("input", out var given) ? JsonNode.Parse(given.GetRawText()) : null;
+            if (input is not (JsonValue or JsonObject) || input is JsonValue value && value.GetValueKind() != JsonValueKind.String)
+            {
+                throw new WorkflowRunException("Send the agent's input: {\"input\": \"<text>\"} or {\"input\": {…}}.");
+            }
+
+            return await services.GetRequiredService<AgentCatalog>().StartAsync(agent, version: null, input, principal, runId, ct);
+        });
+
+    private static AgentTool DirectorTool() => new(
+        DirectorName,
+        "The Director: give it a goal and it plans the tool calls and delegations to custom agents that reach it (checked against what you may use), runs the plan as a workflow run as you, re-plans when a step fails, and answers; or give it a plan to run. Its result is {succeeded, answer, outputs, error, stopped, trace, usage}. " + How,
+        DirectorInputSchema, DirectorRuns.Step,
+        async (services, arguments, principal, runId, ct) =>
+        {
+            DirectorRequest request;
+            try
+            {
+                request = DirectorRequest.FromJson(new JsonObject(arguments.Select(p => KeyValuePair.Create(p.Key, JsonNode.Parse(p.Value.GetRawText())))));
+            }
+            catch (ArgumentException e)
+            {
+                throw new WorkflowRunException(e.Message);
+            }
+
+            return await services.GetRequiredService<DirectorRuns>().StartAsync(request, principal, runId, ct);
+        });
 
     [LoggerMessage(EventId = 7110, Level = LogLevel.Debug, Message = "The agents server lists {Count} agents.")]
     private static partial void LogListed(ILogger logger, int count);
@@ -120,49 +235,72 @@ public sealed partial class AgentsServer(IServiceProvider services, ILogger<Agen
     [LoggerMessage(EventId = 7111, Level = LogLevel.Warning, Message = "The agents server could not read the stored agents: {Reason}; it tries again in a few seconds.")]
     internal static partial void LogRefreshFailed(ILogger logger, string reason);
 
-    /// <summary>Reads the stored agents again every <see cref="Poll"/>.</summary>
-    internal sealed class Refresher(AgentsServer server, ILogger<AgentsServer> logger, TimeProvider time) : BackgroundService
+    /// <summary>
+    /// Reads the stored agents again when another process announces a change (and when Redis comes back, since
+    /// announcements made meanwhile were lost), else every <see cref="FallbackPoll"/> without Redis or
+    /// <see cref="SafetyPoll"/> with it.
+    /// </summary>
+    internal sealed class Refresher(AgentsServer server, RedisConnection redis, ILogger<AgentsServer> logger) : BackgroundService
     {
+        private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            using var timer = new PeriodicTimer(Poll, time);
-            do
+            if (redis.IsConfigured)
             {
-                try
+                await redis.SubscribeAsync(Channel, (_, _) => _wake.Release());
+                redis.Restored += Wake;
+            }
+
+            try
+            {
+                while (!stoppingToken.IsCancellationRequested)
                 {
-                    await server.RefreshAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogRefreshFailed(logger, e.Message);
+                    try
+                    {
+                        await server.RefreshAsync(stoppingToken);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogRefreshFailed(logger, e.Message);
+                    }
+
+                    await _wake.WaitAsync(redis.IsAvailable ? SafetyPoll : FallbackPoll, stoppingToken);
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // stopping
+            }
+            finally
+            {
+                redis.Restored -= Wake;
+            }
         }
+
+        public override void Dispose()
+        {
+            _wake.Dispose();
+            base.Dispose();
+        }
+
+        private void Wake() => _wake.Release();
     }
 
-    /// <summary>One custom agent as a task-only tool that starts its run as the caller and answers with its output.</summary>
-    private sealed class AgentTool(string agent, string description) : McpServerTool
+    /// <summary>
+    /// An agent (a custom one, or the Director) as a task-only tool that starts its run as the caller and answers with
+    /// the output of the run's step <paramref name="step"/>.
+    /// </summary>
+    private sealed class AgentTool(string agent, string description, JsonElement inputSchema, string step, Func<IServiceProvider, IDictionary<string, JsonElement>, AccessPrincipal, string, CancellationToken, Task<RunSnapshot>> start) : McpServerTool
     {
         private static readonly TimeSpan RunPoll = TimeSpan.FromMilliseconds(500);
-
-        private static readonly JsonElement InputSchema = JsonDocument.Parse("""
-            {
-              "type": "object",
-              "properties": {
-                "input": { "type": ["string", "object"], "description": "The user's message: text, or a JSON object." }
-              },
-              "required": ["input"],
-              "additionalProperties": false
-            }
-            """).RootElement.Clone();
 
         public override Tool ProtocolTool { get; } = new()
         {
             Name = agent,
             Description = description,
-            InputSchema = InputSchema,
-            Annotations = new ToolAnnotations { Title = $"Agent {agent}", OpenWorldHint = true },
+            InputSchema = inputSchema,
+            Annotations = new ToolAnnotations { Title = agent == DirectorName ? "The Director" : $"Agent {agent}", OpenWorldHint = true },
         };
 
         public override IReadOnlyList<object> Metadata { get; } = [new TaskSupportAttribute(TaskSupport.Required)];
@@ -181,19 +319,13 @@ public sealed partial class AgentsServer(IServiceProvider services, ILogger<Agen
                 throw new McpProtocolException($"Permission denied: {principal.Id} may not run agents ({Actions.RunAgents}); {decision.Reason}.", decision.ErrorCode ?? McpErrorCode.InvalidRequest);
             }
 
-            JsonNode? input = request.Params?.Arguments is { } arguments && arguments.TryGetValue("input", out var given) ? JsonNode.Parse(given.GetRawText()) : null;
-            if (input is not (JsonValue or JsonObject) || input is JsonValue value && value.GetValueKind() != JsonValueKind.String)
-            {
-                return Error("Send the agent's input: {\"input\": \"<text>\"} or {\"input\": {…}}.");
-            }
-
             // The task's request (its job) names the run, so a job run again after its worker died finds the run it
             // started instead of starting a second one.
             string runId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"mcp-task:{principal.Id}:{request.JsonRpcRequest.Id}")))[..32];
             RunSnapshot run;
             try
             {
-                run = await services.GetRequiredService<AgentCatalog>().StartAsync(agent, version: null, input, principal, runId, cancellationToken);
+                run = await start(services, request.Params?.Arguments ?? new Dictionary<string, JsonElement>(), principal, runId, cancellationToken);
             }
             catch (WorkflowRunException e)
             {
@@ -208,13 +340,13 @@ public sealed partial class AgentsServer(IServiceProvider services, ILogger<Agen
                 run = await store.GetRunAsync(run.Run.Id, principal.Id, cancellationToken) ?? run;
             }
 
-            var step = run.Step("agent");
+            var row = run.Step(step);
             var result = new JsonObject
             {
                 ["runId"] = run.Run.Id,
                 ["state"] = WorkflowStore.Name(run.Run.State),
-                ["error"] = run.Run.Error ?? step?.Error,
-                ["output"] = step?.Output is null ? null : JsonNode.Parse(step.Output),
+                ["error"] = run.Run.Error ?? row?.Error,
+                ["output"] = row?.Output is null ? null : JsonNode.Parse(row.Output),
             };
             return new CallToolResult
             {

@@ -131,6 +131,26 @@ public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox,
 
             if (checkpoint.PendingCalls().Count == 0)
             {
+                // A declared output schema is checked on the final answer: the model may answer again once, told
+                // what is wrong; a second answer that does not match fails the step with the reason.
+                if (spec.OutputSchema is { } schema && OutputSchema.Problem(schema, checkpoint.LastAnswer()) is { } problem)
+                {
+                    if (checkpoint.Messages.Skip(2).Any(m => m.Role == ChatRole.User))
+                    {
+                        Log.AnswerRejected(logger, run, problem);
+                        AgentDiagnostics.RecordStep("failed");
+                        return new StepResult.Failed($"the agent's answer was refused: {problem}");
+                    }
+
+                    checkpoint.Messages.Add(new ChatMessage(ChatRole.User, $"Your answer was refused: {problem}. Answer again with JSON only, matching the output schema."));
+                    if (!await context.SaveStateAsync(checkpoint.ToState(), cancellationToken))
+                    {
+                        return Abandoned();
+                    }
+
+                    continue;
+                }
+
                 AgentDiagnostics.RecordStep("answered");
                 return new StepResult.Succeeded(Output(spec, checkpoint, stopped: null));
             }

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Switchboard.Access.Identity;
 using Switchboard.Agents.Custom;
+using Switchboard.Agents.Director;
+using Switchboard.Agents.Llm;
 using Switchboard.Agents.Mcp;
 using Switchboard.Policy;
 using Switchboard.Storage.Workflows;
@@ -21,10 +23,19 @@ public sealed record AddAgentRequest(string? Source);
 /// <param name="Version">A stored version; the latest when left out.</param>
 public sealed record StartAgentRunRequest(JsonNode? Input, int? Version);
 
+/// <summary>Starts a Director run (docs/agents.md): a goal or a plan, with optional provider, re-plans and budget.</summary>
+/// <param name="Goal">What to achieve; the model plans it.</param>
+/// <param name="Plan">Instead of a goal, a plan to run: <c>{"steps": [...]}</c>.</param>
+/// <param name="Provider">The model provider that plans; left out: the only one configured.</param>
+/// <param name="MaxReplans">New plans allowed after the first (default 2).</param>
+/// <param name="Budget"><c>{tokensIn, tokensOut, toolCalls, wallTime}</c> for the whole run.</param>
+public sealed record StartDirectorRunRequest(string? Goal, JsonNode? Plan, string? Provider, JsonNode? MaxReplans, JsonNode? Budget);
+
 /// <summary>
 /// <c>/api/v1/agents</c>: custom agents (declarations behind <c>admin:agents</c>; starting a run behind
 /// <c>agents:run</c>). A run is a workflow run of the caller's: its status, events, cancel and approvals are
-/// <c>/api/v1/runs/{id}…</c>.
+/// <c>/api/v1/runs/{id}…</c>. <c>/api/v1/director/runs</c> starts the Director (<c>agents:run</c>), likewise a run of
+/// the caller's.
 /// </summary>
 internal static class AgentsApi
 {
@@ -41,7 +52,8 @@ internal static class AgentsApi
                 try
                 {
                     var stored = await catalog.AddAsync(request.Source, AdminApi.Actor(http), ct);
-                    await server.RefreshAsync(ct); // agents__{name} is listed at once here (other replicas within a poll)
+                    await server.RefreshAsync(ct); // agents__{name} is listed at once here,
+                    await server.AnnounceChangeAsync(ct); // and on every other replica and worker through Redis
                     return TypedResults.Created($"/api/v1/agents/{stored.Name}/{stored.Version}", Describe(stored));
                 }
                 catch (WorkflowDefinitionException e)
@@ -67,6 +79,47 @@ internal static class AgentsApi
                 {
                     var run = await catalog.StartAsync(name, request.Version, request.Input, http.User.ToAccessPrincipal(), cancellationToken: ct);
                     return TypedResults.Created($"/api/v1/runs/{run.Run.Id}", new { id = run.Run.Id, agent = name, version = run.Run.Version, state = WorkflowStore.Name(run.Run.State) });
+                }
+                catch (WorkflowRunException e)
+                {
+                    return AdminApi.BadRequest(e.Message);
+                }
+            })
+            .Requires(Actions.RunAgents);
+
+        api.MapPost("/director/runs", async Task<IResult> (StartDirectorRunRequest request, HttpContext http, DirectorRuns director, IAgentModelCatalog models, CancellationToken ct) =>
+            {
+                DirectorRequest parsed;
+                try
+                {
+                    parsed = DirectorRequest.FromJson(new JsonObject
+                    {
+                        ["goal"] = request.Goal,
+                        ["plan"] = request.Plan?.DeepClone(),
+                        ["provider"] = request.Provider,
+                        ["maxReplans"] = request.MaxReplans?.DeepClone(),
+                        ["budget"] = request.Budget?.DeepClone(),
+                    });
+                }
+                catch (ArgumentException e)
+                {
+                    return AdminApi.BadRequest(e.Message);
+                }
+
+                if (parsed.Provider is { } provider && !models.Contains(provider))
+                {
+                    return AdminApi.BadRequest($"There is no model provider '{provider}'; configured: {string.Join(", ", models.Providers.DefaultIfEmpty("none"))}.");
+                }
+
+                if (parsed.Goal is not null && parsed.Provider is null && models.Providers.Count != 1)
+                {
+                    return AdminApi.BadRequest($"Name the model provider that plans the goal ('provider'): one of {string.Join(", ", models.Providers.DefaultIfEmpty("none"))}.");
+                }
+
+                try
+                {
+                    var run = await director.StartAsync(parsed, http.User.ToAccessPrincipal(), cancellationToken: ct);
+                    return TypedResults.Created($"/api/v1/runs/{run.Run.Id}", new { id = run.Run.Id, workflow = DirectorRuns.Workflow, state = WorkflowStore.Name(run.Run.State) });
                 }
                 catch (WorkflowRunException e)
                 {

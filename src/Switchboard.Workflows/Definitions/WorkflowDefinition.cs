@@ -62,6 +62,9 @@ public static class StepKinds
 
     /// <summary>Runs a language-model agent (issue 16): model turns and tool calls until it answers or a budget is spent.</summary>
     public const string Agent = "agent";
+
+    /// <summary>Runs the Director (issue 16): plans a goal, runs the plan as workflow runs, re-plans; its arguments are the request.</summary>
+    public const string Director = "director";
 }
 
 /// <summary>One declared step.</summary>

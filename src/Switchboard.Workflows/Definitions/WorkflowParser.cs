@@ -135,8 +135,8 @@ public sealed partial class WorkflowParser
             return null;
         }
 
-        var fields = Fields(map, "id", "needs", "if", "timeout", "retry", "tool", "arguments", "wait", "approval", "foreach", "concurrency", "do", "compensate", "agent");
-        string[] kinds = [.. new[] { StepKinds.Tool, StepKinds.Wait, StepKinds.Approval, StepKinds.Foreach, StepKinds.Agent }.Where(fields.ContainsKey)];
+        var fields = Fields(map, "id", "needs", "if", "timeout", "retry", "tool", "arguments", "wait", "approval", "foreach", "concurrency", "do", "compensate", "agent", "director");
+        string[] kinds = [.. new[] { StepKinds.Tool, StepKinds.Wait, StepKinds.Approval, StepKinds.Foreach, StepKinds.Agent, StepKinds.Director }.Where(fields.ContainsKey)];
         if (kinds.Length != 1)
         {
             Error(map, kinds.Length == 0 ? "a step needs one of 'tool', 'wait', 'approval', 'foreach' or 'agent'" : $"a step has one kind, not {string.Join(" and ", kinds)}");
@@ -157,7 +157,7 @@ public sealed partial class WorkflowParser
             Timeout = fields.TryGetValue("timeout", out var timeout) ? Duration(timeout) : null,
             Retry = fields.TryGetValue("retry", out var retry) ? ReadRetry(retry) : RetryPolicy.None,
         };
-        foreach (var (field, allowed) in new[] { ("arguments", kind is StepKinds.Tool or StepKinds.Agent), ("concurrency", kind == StepKinds.Foreach), ("do", kind == StepKinds.Foreach), ("compensate", kind == StepKinds.Tool && !nested) })
+        foreach (var (field, allowed) in new[] { ("arguments", kind is StepKinds.Tool or StepKinds.Agent or StepKinds.Director), ("concurrency", kind == StepKinds.Foreach), ("do", kind == StepKinds.Foreach), ("compensate", kind == StepKinds.Tool && !nested) })
         {
             if (!allowed && fields.TryGetValue(field, out var misplaced))
             {
@@ -187,6 +187,12 @@ public sealed partial class WorkflowParser
                 Arguments = fields.TryGetValue("arguments", out var input) ? ReadArguments(input) : null,
                 ArgumentExpressions = fields.TryGetValue("arguments", out var inputExpressions) ? CheckExpressions(inputExpressions, []) : [],
             },
+            // The Director's request is its arguments (docs/agents.md); the 'director' mapping itself is empty.
+            StepKinds.Director => fields["director"] is YamlMappingNode { Children.Count: 0 } ? step with
+            {
+                Arguments = fields.TryGetValue("arguments", out var request) ? ReadArguments(request) : null,
+                ArgumentExpressions = fields.TryGetValue("arguments", out var requestExpressions) ? CheckExpressions(requestExpressions, []) : [],
+            } : ErrorNull<StepDefinition>(fields["director"], "'director' is an empty mapping, {}; the request is the step's 'arguments'"),
             _ => step with
             {
                 Items = Expression(fields["foreach"]),

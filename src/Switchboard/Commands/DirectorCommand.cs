@@ -1,41 +1,39 @@
 using System.CommandLine;
 using System.Text.Json;
-using Switchboard.Access;
-using Switchboard.Agents.Director;
-using Switchboard.Gateway.Hosting;
-using Switchboard.Policy;
+using System.Text.Json.Nodes;
 
 namespace Switchboard.Host.Commands;
 
 /// <summary>
-/// <c>switchboard director --goal … --provider … --principal … --role …</c>: plans and runs a goal (or runs a plan)
-/// in this process, with a worker of its own, against the database that <c>serve</c> uses; prints the result as JSON.
-/// Like <c>keys</c>, it acts straight against the database, so it names the principal whose permissions the run has.
+/// <c>switchboard director --goal … | --plan FILE</c>: starts the Director through a running gateway's REST API
+/// (<c>POST /api/v1/director/runs</c>) as the principal whose key is in <c>SWITCHBOARD_API_KEY</c>, since the run acts
+/// with that key's permissions; follows the run's events, then prints the Director's result as JSON.
 /// </summary>
 internal static class DirectorCommand
 {
     public static Command Create()
     {
+        var url = GatewayApiClient.UrlOption();
         var goal = new Option<string?>("--goal") { Description = "What to achieve; the model plans it." };
-        var plan = new Option<FileInfo?>("--plan") { Description = "A plan to run instead (JSON: {\"steps\": [{\"id\", \"tool\", \"arguments\", \"needs\"}]})." };
-        var provider = new Option<string?>("--provider") { Description = "The model provider (Agents:Providers) that plans, re-plans and answers." };
-        var principal = new Option<string>("--principal") { Description = "Whose permissions the run has (the principal id the audit trail records).", Required = true };
-        var roles = new Option<string[]>("--role") { Description = "A role of that principal; repeat for several.", Required = true };
-        var replans = new Option<int>("--max-replans") { Description = "New plans allowed after the first (default 2).", DefaultValueFactory = _ => 2 };
-        var urls = new Option<string>("--urls") { Description = "Where its worker serves health probes (default http://127.0.0.1:0).", DefaultValueFactory = _ => "http://127.0.0.1:0" };
-        var command = new Command("director", "Plan a goal with a language model and run the plan as a workflow, re-planning when a step fails; prints the answer, the outputs and the trace as JSON. Other --Section:Key=value flags override configuration.")
+        var plan = new Option<FileInfo?>("--plan") { Description = "A plan to run instead (JSON: {\"steps\": [{\"id\", \"tool\", \"arguments\", \"needs\"} or {\"id\", \"agent\", \"input\", \"needs\"}]})." };
+        var provider = new Option<string?>("--provider") { Description = "The model provider (Agents:Providers) that plans, re-plans and answers; left out: the only one configured." };
+        var replans = new Option<int?>("--max-replans") { Description = "New plans allowed after the first (default 2)." };
+        var tokensIn = new Option<long?>("--tokens-in") { Description = "Budget: input tokens for the whole run, planning and delegated agents together." };
+        var tokensOut = new Option<long?>("--tokens-out") { Description = "Budget: output tokens, likewise." };
+        var toolCalls = new Option<int?>("--tool-calls") { Description = "Budget: tool calls, the plans' and the delegated agents'." };
+        var wallTime = new Option<string?>("--wall-time") { Description = "Budget: wall time, e.g. 90s, 5m, 1h." };
+        var command = new Command("director", "Start the Director on a goal (or a plan) through a running gateway ($SWITCHBOARD_URL, key in $SWITCHBOARD_API_KEY): print its events as it plans and runs, then its result as JSON; exit 0 when it succeeded.")
         {
-            goal, plan, provider, principal, roles, replans, urls,
+            goal, plan, provider, replans, tokensIn, tokensOut, toolCalls, wallTime,
         };
-        command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(async (result, cancellationToken) =>
+        GatewayApiClient.Configure(command, url, async (api, result, ct) =>
         {
-            DirectorPlan? given = null;
+            var request = new JsonObject { ["goal"] = result.GetValue(goal), ["provider"] = result.GetValue(provider), ["maxReplans"] = result.GetValue(replans) };
             if (result.GetValue(plan) is { } file)
             {
                 try
                 {
-                    given = DirectorPlan.Parse(await File.ReadAllTextAsync(file.FullName, cancellationToken));
+                    request["plan"] = JsonNode.Parse(await File.ReadAllTextAsync(file.FullName, ct));
                 }
                 catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
                 {
@@ -44,31 +42,16 @@ internal static class DirectorCommand
                 }
             }
 
-            var request = new DirectorRequest(result.GetValue(goal), given, result.GetValue(provider), result.GetValue(replans));
-            if (request.Goal is null && request.Plan is null)
-            {
-                await Console.Error.WriteLineAsync("switchboard: give --goal or --plan.");
-                return 2;
-            }
-
-            using var host = SwitchboardHost.BuildGateway([.. result.UnmatchedTokens], new GatewayTopology(WorkerOnly: true), result.GetRequiredValue(urls));
-            await host.StartAsync(cancellationToken);
-            try
-            {
-                var director = host.Services.GetRequiredService<DirectorAgent>();
-                var outcome = await director.RunAsync(request, new AccessPrincipal(result.GetRequiredValue(principal), new RoleSet(result.GetRequiredValue(roles))), cancellationToken);
-                Console.WriteLine(JsonSerializer.Serialize(outcome, DirectorPlan.Json));
-                return outcome.Succeeded ? 0 : 1;
-            }
-            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or Switchboard.Agents.Llm.ModelCallException)
-            {
-                await Console.Error.WriteLineAsync($"switchboard: director: {e.Message}");
-                return 1;
-            }
-            finally
-            {
-                await host.StopAsync(CancellationToken.None);
-            }
+            var budget = new JsonObject { ["tokensIn"] = result.GetValue(tokensIn), ["tokensOut"] = result.GetValue(tokensOut), ["toolCalls"] = result.GetValue(toolCalls), ["wallTime"] = result.GetValue(wallTime) };
+            request["budget"] = budget.Any(p => p.Value is not null) ? budget : null;
+            var started = await api.PostAsync("director/runs", request, ct);
+            string id = (string)started["id"]!;
+            await Console.Error.WriteLineAsync($"Started the Director's run {id}; Ctrl+C stops following it, not the run (switchboard runs cancel {id}).");
+            int exit = await RunEvents.FollowAsync(api, id, ct);
+            var finished = await api.GetAsync($"runs/{Uri.EscapeDataString(id)}", ct);
+            var output = finished["steps"]!.AsArray().FirstOrDefault(s => (string?)s!["key"] == "director")?["output"];
+            Console.WriteLine((output ?? finished["error"])?.ToJsonString());
+            return exit == 0 && output?["succeeded"]?.GetValue<bool>() == true ? 0 : 1;
         });
         return command;
     }

@@ -1,88 +1,205 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using Switchboard.Gateway.Tests.Agents.Llm;
+using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Tasks;
 using Switchboard.Testing;
+using static Switchboard.Gateway.Tests.Workflows.RunsApi;
 
 namespace Switchboard.Gateway.Tests.Agents.Director;
 
 /// <summary>
-/// The Director end to end through the published executable (<c>switchboard director</c>), its model the fake LLM
-/// over HTTP: a goal that needs the financial and utilities servers is planned, run as a workflow, re-planned when a
-/// step fails, and answered.
+/// The Director end to end through the published executable, its model the fake LLM over HTTP: started through REST
+/// (<c>POST /api/v1/director/runs</c>), the MCP tool <c>agents__director</c> (a task) and <c>switchboard director</c>
+/// (REST with the key in the environment), each a workflow run of the caller's. A goal that needs the financial and
+/// utilities servers is planned, run, re-planned when a step fails, delegated in part to a custom agent, and answered;
+/// a budget stops it cleanly with what it had.
 /// </summary>
-public sealed class DirectorTests(FakeLlmFixture fixture) : IClassFixture<FakeLlmFixture>, IDisposable
+public sealed class DirectorTests
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("switchboard-director-").FullName;
-
-    private FakeLlmServer Fake => fixture.Server;
+    private const string Explainer = """
+        name: explainer
+        description: Explains a loan payment in one sentence.
+        instructions: Explain the payment you are given in one sentence.
+        provider: fake
+        budget: { tokens_in: 5000, tool_calls: 3 }
+        """;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Goal_FailingStep_IsReplannedRunAndAnswered()
+    public async Task Goal_ThroughRest_FailingStepIsReplanned_DelegatesToACustomAgent_AndIsAnsweredAsTheCaller()
     {
-        const string goal = "What do I pay in total on a 10,000 loan at 8% a year over 10 monthly payments?";
-        await Fake.ScriptAsync(
-            Plan(Step("payment", "financial/pmt", new JsonObject { ["rate"] = 0.08 / 12, ["periods"] = 10, ["presentValue"] = 10000 }),
-                 Step("total", "utilities/math_evaluate", new JsonObject { ["expression"] = "${{ steps.payment.output }} * (10" }, "payment")),
-            Plan(Step("payment", "financial/pmt", new JsonObject { ["rate"] = 0.08 / 12, ["periods"] = 10, ["presentValue"] = 10000 }),
-                 Step("total", "utilities/math_evaluate", new JsonObject { ["expression"] = "${{ steps.payment.output }} * 10" }, "payment")),
-            new JsonObject { ["text"] = "You pay 10,370.32 in total." });
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await AddAgentAsync(admin, Explainer);
+        using var agent = Client(gateway, await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "planner-key", "agent"));
+        await llm.ScriptAsync(
+            Plan(Payment(), ToolStep("total", "utilities/math_evaluate", new JsonObject { ["expression"] = "${{ steps.payment.output }} * (10" }, "payment")),
+            Plan(Payment(), Delegate("explain", "explainer", "Explain a monthly payment of ${{ steps.payment.output }}.", "payment")),
+            new JsonObject { ["text"] = "You pay 1,037.03 each month.", ["usage"] = new JsonObject { ["input"] = 30, ["output"] = 8 } },
+            new JsonObject { ["text"] = "Each payment is 1,037.03; ten of them repay the loan." });
 
-        var result = await RunDirectorAsync("--goal", goal);
+        string runId = await StartDirectorAsync(agent, new { goal = "What is my monthly payment on a 10,000 loan at 8% a year over 10 months?" });
+        var done = await WaitForAsync(agent, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the Director's run never finished");
 
-        Assert.True(result["succeeded"]!.GetValue<bool>(), result.ToJsonString());
-        Assert.Equal("You pay 10,370.32 in total.", result["answer"]!.GetValue<string>());
-        double payment = result["outputs"]!["payment"]!.GetValue<double>();
-        Assert.Equal(-1037.03, payment, 2);
-        Assert.Contains("-10370.32", result["outputs"]!["total"]!.ToJsonString(), StringComparison.Ordinal);
-        string[] events = [.. result["trace"]!.AsArray().Select(e => e!["event"]!.GetValue<string>())];
-        Assert.Equal(["plan", "run-started", "step-failed", "plan", "run-started", "run-completed", "answer"], events);
-        Assert.Contains("'total' failed", result["trace"]![2]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(3 * 11, result["usage"]!["inputTokenCount"]!.GetValue<long>());
+        Assert.True(done.GetProperty("state").GetString() == "completed", done.ToString());
+        Assert.Equal("director", done.GetProperty("workflow").GetString());
+        var output = Step(done, "director").GetProperty("output");
+        Assert.True(output.GetProperty("succeeded").GetBoolean(), output.ToString());
+        Assert.Equal("Each payment is 1,037.03; ten of them repay the loan.", output.GetProperty("answer").GetString());
+        Assert.Equal(-1037.03, output.GetProperty("outputs").GetProperty("payment").GetDouble(), 2);
+        Assert.Equal("You pay 1,037.03 each month.", output.GetProperty("outputs").GetProperty("explain").GetProperty("answer").GetString());
+        Assert.Equal(["plan", "run-started", "step-failed", "plan", "run-started", "run-completed", "answer"], output.GetProperty("trace").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
+        // Planning, re-planning and answering (11 each) and the delegated agent's turn (30); three tool calls.
+        Assert.Equal((3 * 11) + 30, output.GetProperty("usage").GetProperty("tokensIn").GetInt64());
+        Assert.Equal(3, output.GetProperty("usage").GetProperty("toolCalls").GetInt32());
 
-        // The model was given the goal and the tools, then the failure to re-plan from, then the results to answer from.
-        var requests = await Fake.RequestsAsync();
-        Assert.Equal(3, requests.Count);
+        var requests = await llm.RequestsAsync();
+        Assert.Equal(4, requests.Count);
         string first = Strings(requests[0]!["body"]);
         Assert.Contains("financial/pmt", first, StringComparison.Ordinal);
-        Assert.Contains("utilities/math_evaluate", first, StringComparison.Ordinal);
-        Assert.Contains("10 monthly payments", first, StringComparison.Ordinal);
+        Assert.Contains("Explains a loan payment", first, StringComparison.Ordinal); // the agents it may delegate to
         Assert.Contains("'total' failed", Strings(requests[1]!["body"]), StringComparison.Ordinal);
-        Assert.Contains("-10370.32", Strings(requests[2]!["body"]), StringComparison.Ordinal);
+        string delegated = Strings(requests[2]!["body"]);
+        Assert.Contains("Explain the payment you are given", delegated, StringComparison.Ordinal);
+        Assert.Contains("-1037.03", delegated, StringComparison.Ordinal);
+        // The run and the plans' runs are the caller's, and so were the tool calls.
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(new Uri($"runs/{runId}", UriKind.Relative), Ct)).StatusCode);
+        var calls = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?target=financial/pmt", UriKind.Relative), Ct)).RootElement.GetProperty("events");
+        Assert.All(calls.EnumerateArray(), e => Assert.Equal("planner-key", e.GetProperty("actor").GetString()));
+        Assert.Equal(2, calls.GetArrayLength());
     }
 
     [Fact]
-    public async Task Plan_WithAToolThePrincipalMayNotCall_IsRefusedBeforeItRuns()
+    public async Task InputTokenBudget_StopsTheDirectorBeforeItsSecondPlanRuns_WithThePartialResult()
     {
-        string plan = Path.Combine(_directory, "plan.json");
-        await File.WriteAllTextAsync(plan, Plan(Step("read", "filesystem/read_text_file", new JsonObject { ["path"] = "secret.txt" }))["text"]!.GetValue<string>(), Ct);
-        await Fake.ScriptAsync();
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await llm.ScriptAsync(
+            Plan(Payment(), ToolStep("total", "utilities/math_evaluate", new JsonObject { ["expression"] = "${{ steps.payment.output }} * (10" }, "payment")),
+            Plan(Payment(), ToolStep("total", "utilities/math_evaluate", new JsonObject { ["expression"] = "${{ steps.payment.output }} * 10" }, "payment")),
+            new JsonObject { ["text"] = "never asked" });
 
-        var result = await RunDirectorAsync("--plan", plan, "--role", "viewer", "--max-replans", "0");
+        string runId = await StartDirectorAsync(admin, new { goal = "What do I pay in total?", budget = new { tokensIn = 20 } });
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the Director's run never finished");
 
-        Assert.False(result["succeeded"]!.GetValue<bool>());
-        Assert.Contains("filesystem/read_text_file", result["error"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(["plan", "plan-refused"], result["trace"]!.AsArray().Select(e => e!["event"]!.GetValue<string>()));
-        Assert.Empty(await Fake.RequestsAsync());
+        // A clean stop: the run completes, the result says which budget and keeps what the first plan's run gave.
+        Assert.Equal("completed", done.GetProperty("state").GetString());
+        var output = Step(done, "director").GetProperty("output");
+        Assert.False(output.GetProperty("succeeded").GetBoolean());
+        Assert.Equal("the input token budget (20) is spent: 22 used", output.GetProperty("stopped").GetString());
+        Assert.Equal(-1037.03, output.GetProperty("outputs").GetProperty("payment").GetDouble(), 2);
+        Assert.Equal(["plan", "run-started", "step-failed", "plan", "stopped"], output.GetProperty("trace").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal(2, (await llm.RequestsAsync()).Count);
+        Assert.Single(JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?target=financial/pmt", UriKind.Relative), Ct)).RootElement.GetProperty("events").EnumerateArray());
     }
 
-    private async Task<JsonObject> RunDirectorAsync(params string[] arguments)
+    [Fact]
+    public async Task WallTimeBudget_StopsTheDirectorWhileItsPlanRuns_AndCancelsThePlansRun()
     {
-        string[] roles = arguments.Contains("--role") ? [] : ["--role", "admin"];
-        var run = await ProcessRunner.RunAsync(
-            PublishedSwitchboard.Path,
-            [
-                "director", .. arguments, .. roles, "--principal", "alice", "--provider", "fake", "--urls", LoopbackPort.NextUrl(),
-                $"--Storage:DataDirectory={_directory}",
-                "--Agents:Providers:fake:Kind=openai", $"--Agents:Providers:fake:Endpoint={Fake.OpenAIEndpoint}",
-                "--Agents:Providers:fake:Model=fake-planner", "--Agents:Providers:fake:ApiKey=sk-director",
-            ],
-            TimeSpan.FromMinutes(2),
-            cancellationToken: Ct);
-        string? line = run.StandardOutput.Split('\n').LastOrDefault(l => l.StartsWith("{\"succeeded\"", StringComparison.Ordinal));
-        Assert.True(line is not null, run.Output);
-        return JsonNode.Parse(line)!.AsObject();
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm));
+        using var admin = Client(gateway, cluster.AdminKey);
+        var plan = new JsonObject { ["steps"] = new JsonArray(ToolStep("slow", "everything/slow_compute", new JsonObject { ["seconds"] = 300 })) };
+
+        string runId = await StartDirectorAsync(admin, new { plan, budget = new { wallTime = "3s" } });
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the Director's run never finished");
+
+        Assert.True(done.GetProperty("state").GetString() == "completed", done.ToString());
+        var output = Step(done, "director").GetProperty("output");
+        Assert.Equal("the wall time budget (00:00:03) is spent", output.GetProperty("stopped").GetString());
+        var trace = output.GetProperty("trace").EnumerateArray().ToList();
+        Assert.Equal(["plan", "run-started", "stopped"], trace.Select(e => e.GetProperty("event").GetString()));
+        var planRun = await GetAsync(admin, trace[1].GetProperty("runId").GetString()!);
+        Assert.Equal("cancelled", planRun.GetProperty("state").GetString());
     }
+
+    [Fact]
+    public async Task Plan_AsTheMcpToolAgentsDirector_RunsAsATaskAsTheCaller_WithADelegatedStep()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await AddAgentAsync(admin, Explainer);
+        string agentKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "mcp-key", "agent");
+        await llm.ScriptAsync(new JsonObject { ["text"] = "About a thousand a month." });
+
+        var (_, listed) = await gateway.RequestAsync(agentKey, "tools/list", null, Ct);
+        var tool = Assert.Single(listed!.Value.GetProperty("result").GetProperty("tools").EnumerateArray(), t => t.GetProperty("name").GetString() == "agents__director");
+        Assert.Contains("goal", tool.GetProperty("inputSchema").GetProperty("properties").ToString(), StringComparison.Ordinal);
+        var plan = new JsonObject { ["steps"] = new JsonArray(Payment(), Delegate("explain", "explainer", "Explain ${{ steps.payment.output }}.", "payment")) };
+        var call = new JsonObject { ["name"] = "agents__director", ["arguments"] = new JsonObject { ["plan"] = plan } };
+        var (_, created) = await gateway.RequestAsync(agentKey, "tools/call", TaskProcesses.WithTasks(call), Ct);
+        var done = await TaskProcesses.WaitForTerminalAsync(gateway, agentKey, created!.Value.GetProperty("result").GetProperty("taskId").GetString()!, TimeSpan.FromSeconds(90));
+
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.False(done.GetProperty("result").GetProperty("isError").GetBoolean(), done.ToString());
+        using var result = JsonDocument.Parse(done.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString()!);
+        var output = result.RootElement.GetProperty("output");
+        Assert.True(output.GetProperty("succeeded").GetBoolean(), output.ToString());
+        Assert.Equal("About a thousand a month.", output.GetProperty("outputs").GetProperty("explain").GetProperty("answer").GetString());
+        Assert.Contains("-1037.03", Strings((await llm.RequestsAsync()).Single()!["body"]), StringComparison.Ordinal); // only the agent asked the model
+        using var agent = Client(gateway, agentKey);
+        Assert.Equal("completed", (await GetAsync(agent, result.RootElement.GetProperty("runId").GetString()!)).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Cli_RunsAPlanThroughRest_AndARefusedPlanExitsOne()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags(llm));
+        string good = Path.Combine(cluster.Directory, "good.json"), bad = Path.Combine(cluster.Directory, "bad.json");
+        await File.WriteAllTextAsync(good, new JsonObject { ["steps"] = new JsonArray(Payment()) }.ToJsonString(), Ct);
+        await File.WriteAllTextAsync(bad, new JsonObject { ["steps"] = new JsonArray(ToolStep("read", "nothing/here", [])) }.ToJsonString(), Ct);
+
+        var ran = await DirectorCliAsync(gateway, cluster.AdminKey, "--plan", good);
+        var refused = await DirectorCliAsync(gateway, cluster.AdminKey, "--plan", bad, "--max-replans", "0");
+        var keyless = await DirectorCliAsync(gateway, "", "--plan", good);
+
+        Assert.True(ran.ExitCode == 0, ran.Output);
+        Assert.Contains("\tdirector\tcompleted", ran.StandardOutput, StringComparison.Ordinal);
+        var result = JsonNode.Parse(ran.StandardOutput.Split('\n').Last(l => l.StartsWith('{')))!;
+        Assert.Equal(-1037.03, result["outputs"]!["payment"]!.GetValue<double>(), 2);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("there is no tool 'nothing/here'", refused.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(1, keyless.ExitCode);
+        Assert.Contains("SWITCHBOARD_API_KEY", keyless.StandardError, StringComparison.Ordinal);
+        Assert.Empty(await llm.RequestsAsync());
+    }
+
+    private static Task<ProcessResult> DirectorCliAsync(GatewayProcess gateway, string key, params string[] arguments) =>
+        ProcessRunner.RunAsync(
+            GatewayProcess.Executable, ["director", .. arguments], TimeSpan.FromSeconds(90), Path.GetTempPath(),
+            new Dictionary<string, string> { ["SWITCHBOARD_URL"] = gateway.Url, ["SWITCHBOARD_API_KEY"] = key }, Ct);
+
+    private static async Task<string> StartDirectorAsync(HttpClient http, object request)
+    {
+        using var response = await http.PostAsJsonAsync("director/runs", request, Ct);
+        string body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+    }
+
+    private static async Task AddAgentAsync(HttpClient admin, string source)
+    {
+        using var added = await admin.PostAsJsonAsync("agents", new { source }, Ct);
+        Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync(Ct));
+    }
+
+    private static string[] Flags(FakeLlmServer llm) =>
+    [
+        "--Agents:Providers:fake:Kind=openai", $"--Agents:Providers:fake:Endpoint={llm.OpenAIEndpoint}", "--Agents:Providers:fake:Model=fake-planner",
+        "--Agents:Providers:fake:ApiKey=sk-director", "--Agents:Providers:fake:MaxRetries=0",
+    ];
 
     // The text of every string in a request body, unescaped (the SDK writes ' as \u0027).
     private static string Strings(JsonNode? node) => node switch
@@ -96,7 +213,9 @@ public sealed class DirectorTests(FakeLlmFixture fixture) : IClassFixture<FakeLl
     private static JsonObject Plan(params JsonObject[] steps) =>
         new() { ["text"] = new JsonObject { ["steps"] = new JsonArray(steps) }.ToJsonString() };
 
-    private static JsonObject Step(string id, string tool, JsonObject arguments, params string[] needs) => new()
+    private static JsonObject Payment() => ToolStep("payment", "financial/pmt", new JsonObject { ["rate"] = 0.08 / 12, ["periods"] = 10, ["presentValue"] = 10000 });
+
+    private static JsonObject ToolStep(string id, string tool, JsonObject arguments, params string[] needs) => new()
     {
         ["id"] = id,
         ["tool"] = tool,
@@ -104,5 +223,11 @@ public sealed class DirectorTests(FakeLlmFixture fixture) : IClassFixture<FakeLl
         ["needs"] = new JsonArray([.. needs.Select(n => JsonValue.Create(n))]),
     };
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private static JsonObject Delegate(string id, string agent, string input, params string[] needs) => new()
+    {
+        ["id"] = id,
+        ["agent"] = agent,
+        ["input"] = input,
+        ["needs"] = new JsonArray([.. needs.Select(n => JsonValue.Create(n))]),
+    };
 }

@@ -9,6 +9,8 @@ public sealed class PlanCompilerTests
 {
     private static string? AllowAll(string tool) => null;
 
+    private static (JsonObject?, string?) NoAgents(string agent) => (null, $"there is no agent '{agent}' this run may delegate to");
+
     [Fact]
     public void Compile_ValidPlan_KeepsDependenciesAndArguments()
     {
@@ -20,7 +22,7 @@ public sealed class PlanCompilerTests
             ]}
             """);
 
-        var (source, errors) = PlanCompiler.Compile(plan, "director-test", AllowAll);
+        var (source, errors) = PlanCompiler.Compile(plan, "director-test", AllowAll, NoAgents);
 
         Assert.Empty(errors);
         var definition = WorkflowValidator.ParseAndValidate(source!, _ => true);
@@ -40,13 +42,39 @@ public sealed class PlanCompilerTests
             new PlanStep("nothing"),
         ]);
 
-        var (source, errors) = PlanCompiler.Compile(plan, "director-test", tool => tool.StartsWith("filesystem/", StringComparison.Ordinal) ? $"the tool '{tool}' is not allowed for this run" : null);
+        var (source, errors) = PlanCompiler.Compile(plan, "director-test", tool => tool.StartsWith("filesystem/", StringComparison.Ordinal) ? $"the tool '{tool}' is not allowed for this run" : null, NoAgents);
 
         Assert.Null(source);
         Assert.Collection(errors,
             e => Assert.Equal("step 'read': the tool 'filesystem/read_text_file' is not allowed for this run", e),
-            e => Assert.Contains("step 'ask': delegation", e, StringComparison.Ordinal),
+            e => Assert.Equal("step 'ask': there is no agent 'researcher' this run may delegate to", e),
             e => Assert.Contains("step 'nothing': give 'tool'", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compile_Delegation_BecomesAnAgentStepWithTheDeclarationAndTheInput()
+    {
+        var plan = new DirectorPlan([
+            new PlanStep("payment", Tool: "financial/pmt", Arguments: new JsonObject { ["rate"] = 0.01, ["periods"] = 10, ["presentValue"] = 1000 }),
+            new PlanStep("explain", Agent: "explainer", Input: "Explain a payment of ${{ steps.payment.output }}.", Needs: ["payment"]),
+        ]);
+        var declaration = new JsonObject
+        {
+            ["name"] = "explainer",
+            ["instructions"] = "Explain payments.",
+            ["provider"] = "fake",
+            ["budget"] = new JsonObject { ["tokens_in"] = 500, ["tool_calls"] = 2, ["wall_time"] = "60000ms" },
+        };
+
+        var (source, errors) = PlanCompiler.Compile(plan, "director-test", AllowAll, name => name == "explainer" ? (declaration, null) : NoAgents(name));
+
+        Assert.Empty(errors);
+        var step = WorkflowValidator.ParseAndValidate(source!, _ => true).Step("explain")!;
+        Assert.Equal(StepKinds.Agent, step.Kind);
+        Assert.Equal("Explain payments.", step.Agent!["instructions"]!.GetValue<string>());
+        Assert.Equal(500, step.Agent["budget"]!["tokensIn"]!.GetValue<long>());
+        Assert.Equal(["payment"], step.Needs!.Select(n => n.Id));
+        Assert.Contains("${{ steps.payment.output }}", step.Arguments!["input"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,7 +85,7 @@ public sealed class PlanCompilerTests
             new PlanStep("b", Tool: "utilities/math_evaluate", Arguments: new JsonObject { ["expression"] = "${{ steps.a.output }} * 2" }),
         ]);
 
-        var (source, errors) = PlanCompiler.Compile(plan, "director-test", AllowAll);
+        var (source, errors) = PlanCompiler.Compile(plan, "director-test", AllowAll, NoAgents);
 
         Assert.Null(source);
         Assert.Contains(errors, e => e.Contains("does not need", StringComparison.Ordinal));
@@ -71,7 +99,7 @@ public sealed class PlanCompilerTests
             new PlanStep("b", Tool: "financial/fv", Needs: ["a"]),
         ]);
 
-        var (source, errors) = PlanCompiler.Compile(plan, "director-test", AllowAll);
+        var (source, errors) = PlanCompiler.Compile(plan, "director-test", AllowAll, NoAgents);
 
         Assert.Null(source);
         Assert.Contains(errors, e => e.Contains("cycle", StringComparison.Ordinal));

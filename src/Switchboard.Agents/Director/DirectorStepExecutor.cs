@@ -1,0 +1,101 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using Switchboard.Access;
+using Switchboard.Policy;
+using Switchboard.Storage;
+using Switchboard.Storage.Workflows;
+using Switchboard.Workflows.Definitions;
+using Switchboard.Workflows.Engine;
+
+namespace Switchboard.Agents.Director;
+
+/// <summary>
+/// Runs a <c>director</c> step (the <see cref="DirectorRuns.Workflow"/> workflow's only step): its arguments'
+/// <c>request</c> is a <see cref="DirectorRequest"/>, run as the run's principal. The result so far is the step's state
+/// after each thing the Director does, so <c>GET /api/v1/runs/{id}</c> shows its trace while it works. A budget that
+/// stops it completes the step with the partial result; a Director that fails fails the step (the trace stays in its
+/// output). Cancelling the run cancels the plan's run in flight.
+/// </summary>
+internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowStore store, TimeProvider time) : IStepExecutor
+{
+    private static readonly TimeSpan CancelCheck = TimeSpan.FromSeconds(1);
+
+    /// <inheritdoc />
+    public string Kind => StepKinds.Director;
+
+    /// <inheritdoc />
+    public async Task<StepResult> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        DirectorRequest request;
+        try
+        {
+            request = DirectorRequest.FromJson(context.Input?["request"]);
+        }
+        catch (ArgumentException e)
+        {
+            return new StepResult.Failed(e.Message);
+        }
+
+        // The Director lives beside the registry it reads; resolved here, not at construction, like the agents' catalog.
+        var director = services.GetRequiredService<DirectorAgent>();
+        var principal = new AccessPrincipal(context.Job.PrincipalId, new RoleSet(context.Job.PrincipalRoles));
+        string runId = context.IdempotencyKey[..context.IdempotencyKey.LastIndexOf(':')];
+
+        // Whoever starts it (REST, MCP, or a workflow of their own with a director step) needs agents:run.
+        if (!services.GetRequiredService<AccessGuard>().Allows(principal, Actions.RunAgents, $"{Mcp.AgentsServer.Name}/{Mcp.AgentsServer.DirectorName}"))
+        {
+            return new StepResult.Failed($"Permission denied: {principal.Id} may not run agents ({Actions.RunAgents}).");
+        }
+
+        // An attempt after a crash starts the Director again from its goal; the plan's run the last attempt left
+        // running is cancelled first, so two plans do not run at once.
+        if (context.State?["trace"] is JsonArray trace && trace.LastOrDefault(e => (string?)e?["event"] == "run-started")?["runId"]?.GetValue<string>() is { } orphan)
+        {
+            await services.GetRequiredService<WorkflowEngine>().CancelAsync(orphan, principal.Id, cancellationToken);
+        }
+        using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watch = WatchAsync(runId, principal.Id, cancelled);
+        try
+        {
+            var result = await director.RunAsync(request, principal, (r, ct) => context.SaveStateAsync(r.ToJson(), ct), cancelled.Token);
+            return result.Succeeded || result.Stopped is not null ? new StepResult.Succeeded(result.ToJson()) : new StepResult.Failed(result.Error ?? "The Director failed.");
+        }
+        catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new StepResult.Failed("the run was cancelled");
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or StorageException or DbException))
+        {
+            // Not worth a new attempt: it would plan again from the start and spend again.
+            return new StepResult.Failed($"the Director failed: {e.Message}");
+        }
+        finally
+        {
+            await cancelled.CancelAsync();
+            await watch;
+        }
+    }
+
+    // The engine does not interrupt a running step when its run is cancelled: this notices, and stops the Director.
+    private async Task WatchAsync(string runId, string principalId, CancellationTokenSource director)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(CancelCheck, time);
+            while (await timer.WaitForNextTickAsync(director.Token))
+            {
+                if (await store.GetRunAsync(runId, principalId, director.Token) is not { Run.IsTerminal: false })
+                {
+                    await director.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the Director finished, or was stopped
+        }
+    }
+}
