@@ -276,7 +276,8 @@ public sealed partial class WorkflowParser
     /// <summary>
     /// An agent: <c>instructions</c> (required), <c>name</c> and <c>description</c> (for people and telemetry),
     /// <c>provider</c>, <c>model</c>, <c>tools</c> (globs such as
-    /// <c>financial/*</c>; none when left out), <c>budget</c>, <c>approval_timeout</c>, <c>output_schema</c>. Read into the
+    /// <c>financial/*</c>; none when left out), <c>budget</c>, <c>approval_timeout</c>, <c>output_schema</c>, <c>replicate</c>
+    /// (a Von Neumann agent's bounds). Read into the
     /// JSON the agent runtime takes (durations in milliseconds).
     /// </summary>
     internal JsonObject? ReadAgent(YamlNode node)
