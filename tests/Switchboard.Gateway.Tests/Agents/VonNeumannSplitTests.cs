@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Switchboard.Agents.Runtime;
 using Switchboard.Agents.VonNeumann;
+using Switchboard.Workflows.Definitions;
 
 namespace Switchboard.Gateway.Tests.Agents;
 
@@ -61,6 +62,17 @@ public sealed class VonNeumannSplitTests
         var documents = WorkItems.Parse(JsonNode.Parse("""{"documents": [{"n": 1}, {"n": 2}, {"n": 3}]}"""), out _)!;
         Assert.Equal(["""{"documents":[{"n":1},{"n":2}]}""", """{"documents":[{"n":3}]}"""], documents.Split(2).Select(p => p.Part.ToJson().ToJsonString()));
         Assert.Equal("""["a","b"]""", WorkItems.Parse(new JsonArray("a", "b"), out _)!.ToJson().ToJsonString());
+    }
+
+    [Fact]
+    public void Replicate_IsReadWithItsDefaults_AndABadBoundIsRefusedAtItsLine()
+    {
+        const string Agent = "name: agent-m\ninputs: { input: { required: true } }\nsteps:\n  - id: agent\n    arguments: { input: \"${{ inputs.input }}\" }\n    agent:\n      instructions: Map.\n      replicate: { width: 8, max_copies: 30 }\n";
+        var step = WorkflowValidator.ParseAndValidate(Agent, _ => true).Step("agent")!;
+        Assert.Equal(new ReplicaSettings(8, 2, 30, 50), ReplicaSettings.FromJson(step.Agent!["replicate"] as JsonObject));
+
+        var error = Assert.Throws<WorkflowDefinitionException>(() => WorkflowValidator.ParseAndValidate(Agent.Replace("width: 8", "width: 1", StringComparison.Ordinal).Replace("max_copies", "copies", StringComparison.Ordinal), _ => true));
+        Assert.Equal([8, 8], error.Errors.Select(e => e.Position.Line));
     }
 
     [Theory]
