@@ -20,8 +20,11 @@ namespace Switchboard.Agents.VonNeumann;
 /// </summary>
 public sealed partial class VonNeumannNode(WorkflowEngine engine, WorkflowStore store, TimeProvider time, ILogger<VonNeumannNode> logger)
 {
-    /// <summary>How often a run that waits for its copies looks at them again.</summary>
+    /// <summary>How often a run that waits for its copies looks at them again, at first; a tenth of the time waited since, later, at most <see cref="MaxPollInterval"/>.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest a run that waits for its copies goes without looking at them.</summary>
+    public static readonly TimeSpan MaxPollInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Runs one attempt; <paramref name="runAgent"/> is the agent loop a leaf runs on its part.</summary>
     public async Task<StepResult> ExecuteAsync(StepContext context, Func<StepContext, CancellationToken, Task<StepResult>> runAgent, CancellationToken cancellationToken)
@@ -93,7 +96,7 @@ public sealed partial class VonNeumannNode(WorkflowEngine engine, WorkflowStore 
         if (context.State?["copies"] is not JsonArray copies)
         {
             copies = await ReplicateAsync(node, work, parts, cancellationToken);
-            if (!await context.SaveStateAsync(new JsonObject { ["copies"] = copies }, cancellationToken))
+            if (!await context.SaveStateAsync(new JsonObject { ["copies"] = copies, ["startedAt"] = time.GetUtcNow() }, cancellationToken))
             {
                 // Cancelled while its copies were starting: the cancellation may not have seen the last of them.
                 if (await store.GetRunAsync(node.Run.Id, null, cancellationToken) is { Run.IsTerminal: true } gone)
@@ -119,7 +122,10 @@ public sealed partial class VonNeumannNode(WorkflowEngine engine, WorkflowStore 
 
         if (time.GetUtcNow() < node.Allotment.Deadline)
         {
-            return new StepResult.Deferred($"waiting for {unfinished} of {copies.Count} copies", PollInterval);
+            // A long tree is looked at less often: each look is a job and two events.
+            var waited = time.GetUtcNow() - (context.State?["startedAt"]?.GetValue<DateTimeOffset>() ?? time.GetUtcNow());
+            var next = TimeSpan.FromTicks(Math.Clamp(waited.Ticks / 10, PollInterval.Ticks, MaxPollInterval.Ticks));
+            return new StepResult.Deferred($"waiting for {unfinished} of {copies.Count} copies", next);
         }
 
         // The tree's wall time is spent: the copies still at work are cancelled, what finished is the result.
