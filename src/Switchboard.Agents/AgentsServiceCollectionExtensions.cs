@@ -4,6 +4,7 @@ using Switchboard.Agents.Custom;
 using Switchboard.Agents.Llm;
 using Switchboard.Agents.Mcp;
 using Switchboard.Agents.Runtime;
+using Switchboard.Agents.VonNeumann;
 using Switchboard.Workflows.Engine;
 
 namespace Switchboard.Agents;
@@ -21,6 +22,7 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton<IAgentModels, CatalogAgentModels>();
         services.TryAddSingleton<AgentToolbox>();
         services.TryAddSingleton<AgentCatalog>();
+        services.TryAddSingleton<VonNeumannNode>(); // agents with `replicate` (docs/agents.md)
         // The agents server (agents__{name} on /mcp) and what keeps its tool list in step with the stored agents.
         services.TryAddSingleton<AgentsServer>();
         services.AddHostedService<AgentsServer.Refresher>();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Switchboard.Access;
 using Switchboard.Agents.Diagnostics;
+using Switchboard.Agents.VonNeumann;
 using Switchboard.Policy;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Engine;
@@ -17,13 +18,17 @@ namespace Switchboard.Agents.Runtime;
 /// again: at-least-once, like a tool step). Tools are the gateway's, offered and called as the run's principal
 /// (<see cref="AgentToolbox"/>); a destructive one waits for an approval through the workflow approval API.
 /// </summary>
-public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox, TimeProvider time, ILogger<AgentStepExecutor> logger) : IStepExecutor
+public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox, VonNeumannNode replicas, TimeProvider time, ILogger<AgentStepExecutor> logger) : IStepExecutor
 {
     /// <inheritdoc />
     public string Kind => StepKinds.Agent;
 
     /// <inheritdoc />
-    public async Task<StepResult> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    /// <remarks>An agent with <c>replicate</c> is a Von Neumann agent: <see cref="VonNeumannNode"/> splits its work among copies, and runs this loop on a part.</remarks>
+    public Task<StepResult> ExecuteAsync(StepContext context, CancellationToken cancellationToken) =>
+        context?.Step.Agent?["replicate"] is not null ? replicas.ExecuteAsync(context, RunLoopAsync, cancellationToken) : RunLoopAsync(context!, cancellationToken);
+
+    private async Task<StepResult> RunLoopAsync(StepContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var spec = AgentSpec.FromJson(context.Step.Agent!);

@@ -66,7 +66,17 @@ public sealed record WorkflowRun(
 {
     /// <summary>Whether the run has finished, one way or another.</summary>
     public bool IsTerminal => State is RunState.Completed or RunState.Failed or RunState.Cancelled;
+
+    /// <summary>Where the run sits in a tree of runs started by runs (a Von Neumann agent's copies); null for a run nobody else started.</summary>
+    public RunLineage? Lineage { get; init; }
 }
+
+/// <summary>A run started by another run (a Von Neumann agent's copy, docs/agents.md).</summary>
+/// <param name="ParentRunId">The run that started it.</param>
+/// <param name="RootRunId">The first run of the tree.</param>
+/// <param name="Depth">1 for the root's children, 2 for theirs, and so on.</param>
+/// <param name="Allotment">JSON: the run's share of the tree's bounds, as its parent divided them.</param>
+public sealed record RunLineage(string ParentRunId, string RootRunId, int Depth, string Allotment);
 
 /// <summary>
 /// One step execution: a declared step (<c>key</c> = its id), one item of a fan-out (<c>fetch[3]</c>) or a compensation

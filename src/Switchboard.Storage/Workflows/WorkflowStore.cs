@@ -16,7 +16,7 @@ public sealed class WorkflowVersionConflictException(string message) : Exception
 /// </summary>
 public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
 {
-    private const string RunColumns = "id, workflow, version, principal_id, principal_roles, inputs, state, error, created_at, updated_at, finished_at";
+    private const string RunColumns = "id, workflow, version, principal_id, principal_roles, inputs, state, error, created_at, updated_at, finished_at, parent_run_id, root_run_id, depth, allotment";
     private const string StepColumns = "key, step, position, state, attempt, run_at, input, output, error, started_at, finished_at";
 
     private bool IsPostgres => database.Provider == StorageProvider.PostgreSql;
@@ -66,19 +66,21 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
 
     /// <summary>
     /// Creates a run and its first step rows in one transaction; returns it once committed. With an <paramref name="id"/>
-    /// that exists already, returns that run unchanged (a repeated start).
+    /// that exists already, returns that run unchanged (a repeated start). A run started by another run carries its
+    /// <paramref name="lineage"/>, written in the same transaction.
     /// </summary>
-    public Task<RunSnapshot> CreateRunAsync(string workflow, int version, string principalId, IReadOnlyList<string> principalRoles, string inputs, IReadOnlyList<StepRow> steps, string? id = null, CancellationToken cancellationToken = default) =>
+    public Task<RunSnapshot> CreateRunAsync(string workflow, int version, string principalId, IReadOnlyList<string> principalRoles, string inputs, IReadOnlyList<StepRow> steps, string? id = null, RunLineage? lineage = null, CancellationToken cancellationToken = default) =>
         database.RunAsync(async (connection, ct) =>
         {
             var now = StorageDatabase.Normalize(time.GetUtcNow());
-            var run = new WorkflowRun(id ?? NewId(), workflow, version, principalId, principalRoles, inputs, RunState.Running, null, now, now, null);
+            var run = new WorkflowRun(id ?? NewId(), workflow, version, principalId, principalRoles, inputs, RunState.Running, null, now, now, null) { Lineage = lineage };
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using (var insert = connection.Command(
-                "INSERT INTO workflow_runs (" + RunColumns + ") VALUES (@id, @workflow, @version, @principal, @roles, @inputs, @state, NULL, @now, @now, NULL) ON CONFLICT (id) DO NOTHING", transaction))
+                "INSERT INTO workflow_runs (" + RunColumns + ") VALUES (@id, @workflow, @version, @principal, @roles, @inputs, @state, NULL, @now, @now, NULL, @parent, @root, @depth, @allotment) ON CONFLICT (id) DO NOTHING", transaction))
             {
                 insert.With("id", run.Id).With("workflow", workflow).With("version", version).With("principal", principalId)
-                    .With("roles", JsonSerializer.Serialize(principalRoles)).With("inputs", inputs).With("state", Name(RunState.Running)).With("now", database.ToDb(now));
+                    .With("roles", JsonSerializer.Serialize(principalRoles)).With("inputs", inputs).With("state", Name(RunState.Running)).With("now", database.ToDb(now))
+                    .With("parent", lineage?.ParentRunId).With("root", lineage?.RootRunId).With("depth", lineage?.Depth).With("allotment", lineage?.Allotment);
                 if (await insert.ExecuteNonQueryAsync(ct) == 0)
                 {
                     await transaction.CommitAsync(ct);
@@ -104,6 +106,11 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
             var snapshot = await ReadRunAsync(connection, null, id, lockRow: false, ct);
             return snapshot is null || (principalId is not null && snapshot.Run.PrincipalId != principalId) ? null : snapshot;
         }, cancellationToken);
+
+    /// <summary>Every run of the tree whose first run is <paramref name="rootRunId"/> (that run excluded), oldest first.</summary>
+    public Task<List<WorkflowRun>> ListTreeAsync(string rootRunId, CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT " + RunColumns + " FROM workflow_runs WHERE root_run_id = @root ORDER BY created_at, id",
+            c => c.With("root", rootRunId), ReadRun, cancellationToken);
 
     /// <summary>The principal's runs, newest first.</summary>
     public Task<List<WorkflowRun>> ListRunsAsync(string principalId, int limit, CancellationToken cancellationToken = default) =>
@@ -250,7 +257,10 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
     private static WorkflowRun ReadRun(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), JsonSerializer.Deserialize<string[]>(r.GetString(4)) ?? [], r.GetString(5),
         Enum.Parse<RunState>(r.GetString(6), ignoreCase: true), StorageDatabase.ReadNullableString(r, 7), StorageDatabase.ReadTimestamp(r, 8),
-        StorageDatabase.ReadTimestamp(r, 9), StorageDatabase.ReadNullableTimestamp(r, 10));
+        StorageDatabase.ReadTimestamp(r, 9), StorageDatabase.ReadNullableTimestamp(r, 10))
+    {
+        Lineage = r.IsDBNull(11) ? null : new RunLineage(r.GetString(11), r.GetString(12), r.GetInt32(13), r.GetString(14)),
+    };
 
     private static StepRow ReadStep(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetInt32(2), Enum.Parse<StepState>(r.GetString(3), ignoreCase: true), r.GetInt32(4),

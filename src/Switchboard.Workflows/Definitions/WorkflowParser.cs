@@ -282,7 +282,8 @@ public sealed partial class WorkflowParser
     /// <summary>
     /// An agent: <c>instructions</c> (required), <c>name</c> and <c>description</c> (for people and telemetry),
     /// <c>provider</c>, <c>model</c>, <c>tools</c> (globs such as
-    /// <c>financial/*</c>; none when left out), <c>budget</c>, <c>approval_timeout</c>, <c>output_schema</c>. Read into the
+    /// <c>financial/*</c>; none when left out), <c>budget</c>, <c>approval_timeout</c>, <c>output_schema</c>, <c>replicate</c>
+    /// (a Von Neumann agent's bounds). Read into the
     /// JSON the agent runtime takes (durations in milliseconds).
     /// </summary>
     internal JsonObject? ReadAgent(YamlNode node)
@@ -292,7 +293,7 @@ public sealed partial class WorkflowParser
             return ErrorNull<JsonObject>(node, "'agent' is a mapping: { instructions, model, tools, budget }");
         }
 
-        var fields = Fields(map, "name", "description", "instructions", "provider", "model", "tools", "budget", "approval_timeout", "output_schema");
+        var fields = Fields(map, "name", "description", "instructions", "provider", "model", "tools", "budget", "approval_timeout", "output_schema", "replicate");
         var agent = new JsonObject { ["instructions"] = Scalar(fields, "instructions", map) };
         foreach (string name in new[] { "name", "description", "provider", "model" })
         {
@@ -334,7 +335,35 @@ public sealed partial class WorkflowParser
             agent["outputSchema"] = schema is YamlMappingNode ? ToJson(schema) : ErrorNull<JsonNode>(schema, "'output_schema' is a JSON schema (a mapping)");
         }
 
+        if (fields.TryGetValue("replicate", out var replicate))
+        {
+            agent["replicate"] = ReadReplicate(replicate);
+        }
+
         return agent;
+    }
+
+    // A Von Neumann agent's bounds (docs/agents.md): how many copies one run starts, how deep the tree goes, how many
+    // runs it has in all, and the most items one copy works on itself.
+    private JsonObject ReadReplicate(YamlNode node)
+    {
+        var replicate = new JsonObject();
+        if (node is not YamlMappingNode map)
+        {
+            Error(node, "'replicate' is a mapping: { width, depth, max_copies, part_size }");
+            return replicate;
+        }
+
+        var fields = Fields(map, "width", "depth", "max_copies", "part_size");
+        foreach (var (field, key, min, max) in new[] { ("width", "width", 2, 100), ("depth", "depth", 1, 10), ("max_copies", "maxCopies", 1, 10_000), ("part_size", "partSize", 1, 1_000_000) })
+        {
+            if (fields.TryGetValue(field, out var value) && Integer(value, min, max) is { } number)
+            {
+                replicate[key] = number;
+            }
+        }
+
+        return replicate;
     }
 
     private JsonObject ReadBudget(YamlNode node)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Switchboard.Access;
+using Switchboard.Policy;
 using Switchboard.Registry;
 using Switchboard.Storage.Queue;
 using Switchboard.Storage.Workflows;
@@ -51,7 +52,22 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
     /// committed, then its first decision is queued. With <paramref name="runId"/>, a run with that id that exists
     /// already is returned instead (a repeated start). Throws <see cref="WorkflowRunException"/> for a bad input.
     /// </summary>
-    public async Task<RunSnapshot> StartAsync(string workflow, int? version, JsonObject? inputs, AccessPrincipal principal, string? runId = null, CancellationToken cancellationToken = default)
+    public Task<RunSnapshot> StartAsync(string workflow, int? version, JsonObject? inputs, AccessPrincipal principal, string? runId = null, CancellationToken cancellationToken = default) =>
+        StartAsync(workflow, version, inputs, principal, runId, lineage: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a run of <paramref name="parent"/>'s workflow and version, as its principal, started by that run: the
+    /// <paramref name="lineage"/> is written with the new run, in one transaction. Repeated with the same
+    /// <paramref name="runId"/>, returns the run started the first time (a parent's job that ran twice starts nothing twice).
+    /// </summary>
+    public Task<RunSnapshot> StartChildAsync(WorkflowRun parent, JsonObject inputs, string runId, RunLineage lineage, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        var principal = new AccessPrincipal(parent.PrincipalId, new RoleSet(parent.PrincipalRoles));
+        return StartAsync(parent.Workflow, parent.Version, inputs, principal, runId, lineage, cancellationToken);
+    }
+
+    private async Task<RunSnapshot> StartAsync(string workflow, int? version, JsonObject? inputs, AccessPrincipal principal, string? runId, RunLineage? lineage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(principal);
         var stored = await store.GetVersionAsync(workflow, version, cancellationToken)
@@ -80,7 +96,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             throw new WorkflowRunException($"The workflow '{workflow}' has no input '{unknown}'; it takes {string.Join(", ", definition.Inputs.Select(i => i.Name).DefaultIfEmpty("none"))}.");
         }
 
-        var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), runId, cancellationToken);
+        var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), runId, lineage, cancellationToken);
         await EnqueueAsync(run.Run, new WorkflowJobPayload(run.Run.Id, null, 0, false), null, cancellationToken);
         return run;
     }
@@ -93,7 +109,52 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             return null;
         }
 
-        return await store.UpdateRunAsync(runId, (s, now) => RunScheduler.Cancel(s, now), cancellationToken);
+        var cancelled = await store.UpdateRunAsync(runId, (s, now) => RunScheduler.Cancel(s, now), cancellationToken);
+        await CancelDescendantsAsync(cancelled!.Run, cancellationToken);
+        return cancelled;
+    }
+
+    /// <summary>Cancels a run that another run started (a copy past its tree's deadline), with its own copies; <paramref name="reason"/> is its error.</summary>
+    public async Task CancelCopyAsync(string runId, string reason, CancellationToken cancellationToken = default)
+    {
+        if (await store.UpdateRunAsync(runId, (s, now) => CancelWith(s, now, reason), cancellationToken) is { } cancelled)
+        {
+            await CancelDescendantsAsync(cancelled.Run, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Cancels every run that <paramref name="run"/> started, and theirs (a Von Neumann agent's copies), that has not
+    /// finished. Called after the run itself is cancelled; a run that starts copies checks its own state after starting
+    /// them, so none is started behind this.
+    /// </summary>
+    public async Task CancelDescendantsAsync(WorkflowRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var tree = await store.ListTreeAsync(run.Lineage?.RootRunId ?? run.Id, cancellationToken);
+        var below = new HashSet<string>(StringComparer.Ordinal) { run.Id };
+        foreach (var copy in tree.OrderBy(r => r.Lineage!.Depth))
+        {
+            if (below.Contains(copy.Lineage!.ParentRunId))
+            {
+                below.Add(copy.Id);
+                if (!copy.IsTerminal)
+                {
+                    await store.UpdateRunAsync(copy.Id, (s, now) => CancelWith(s, now, $"cancelled with the run {run.Id}"), cancellationToken);
+                }
+            }
+        }
+    }
+
+    private static RunSnapshot? CancelWith(RunSnapshot snapshot, DateTimeOffset now, string reason)
+    {
+        if (snapshot.Run.IsTerminal)
+        {
+            return null;
+        }
+
+        var cancelled = RunScheduler.Cancel(snapshot, now);
+        return cancelled with { Run = cancelled.Run with { Error = reason } };
     }
 
     /// <summary>
