@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -47,8 +48,17 @@ public static class ApiKeyFormat
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 
     /// <summary>Compares a presented secret with a stored hash in constant time.</summary>
-    public static bool Matches(string secret, string storedHash) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash(secret)), Encoding.ASCII.GetBytes(storedHash));
+    public static bool Matches(string secret, string storedHash)
+    {
+        // On the stack: this runs for every request that presents a key.
+        int maxBytes = Encoding.UTF8.GetMaxByteCount(secret.Length);
+        Span<byte> utf8 = maxBytes <= 256 ? stackalloc byte[256] : new byte[maxBytes];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<char> hex = stackalloc char[SHA256.HashSizeInBytes * 2];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(secret, utf8)], hash);
+        Convert.TryToHexStringLower(hash, hex, out _);
+        return CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes<char>(hex), MemoryMarshal.AsBytes(storedHash.AsSpan()));
+    }
 
     private static string RandomString(int length) => RandomNumberGenerator.GetString(Alphabet, length);
 }

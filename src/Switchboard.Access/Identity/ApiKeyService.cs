@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 using Switchboard.Access.Authorization;
+using Switchboard.Policy;
 using Switchboard.Storage;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
@@ -18,7 +20,17 @@ public sealed record CreatedApiKey(string Key, ApiKeyInfo Info);
 /// <param name="Prefix">The key's public prefix, which finds it again (cached).</param>
 /// <param name="Principal">The principal it acts for.</param>
 /// <param name="Roles">That principal's roles.</param>
-public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal, IReadOnlyList<string> Roles);
+public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal, IReadOnlyList<string> Roles)
+{
+    private AccessPrincipal? _access;
+
+    /// <summary>The caller as the access path sees it (<see cref="ApiKeyService.AuthenticateAsync"/> hands out the one cached with the key holder).</summary>
+    public AccessPrincipal Access
+    {
+        get => _access ??= new(Principal, new RoleSet(Roles));
+        init => _access = value;
+    }
+}
 
 /// <summary>
 /// Creates, lists, revokes, rotates and checks API keys. Each key acts for a principal of the same name holding the
@@ -34,6 +46,13 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     // When this process last recorded each key's use. The cached key record keeps the last-used time it was read
     // with, so judging by it alone would write to the database on every request once a minute had passed.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _touched = new(StringComparer.Ordinal);
+
+    // The last successful check of each key prefix, under the identity version it was made with: a request presenting
+    // the same secret (its hash is compared every time) under the same version skips the key and principal lookups.
+    // Every change to keys, principals, roles or grants moves the version, here within about a second wherever it was
+    // made (IdentityVersionWatcher), which retires every entry: a revoked key is refused as promptly as before. Only
+    // keys that verified get an entry, so there are at most as many as there are keys.
+    private readonly ConcurrentDictionary<string, VerifiedKey> _verified = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Makes a key named <paramref name="name"/> for a principal of that name with <paramref name="roles"/>.
@@ -153,13 +172,26 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             return (null, "malformed API key");
         }
 
+        // Read before anything else, so an entry is never filed under a version newer than what it was read with.
+        long version = await identity.CurrentAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        if (_verified.TryGetValue(prefix, out var known) && known.Version == version && ApiKeyFormat.Matches(secret, known.Hash))
+        {
+            if (known.ExpiresAt <= now)
+            {
+                return (null, "expired API key");
+            }
+
+            Touch(known.Caller.KeyId, known.LastUsedAt, now);
+            return (known.Caller, null);
+        }
+
         var record = await keys.FindByPrefixAsync(prefix, cancellationToken);
         if (record is null || !ApiKeyFormat.Matches(secret, record.Hash))
         {
             return (null, "unknown API key");
         }
 
-        var now = time.GetUtcNow();
         if (record.RevokedAt is not null)
         {
             return (null, "revoked API key");
@@ -171,7 +203,6 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         }
 
         // Keyed by the identity version, like the key record: a grant changed anywhere is seen here within a second.
-        long version = await identity.CurrentAsync(cancellationToken);
         var holder = await cache.GetOrCreateAsync($"principal-roles:{version}:{record.PrincipalId}", async ct =>
         {
             var principal = await principals.GetAsync(record.PrincipalId, ct);
@@ -184,16 +215,23 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             return (null, "disabled principal");
         }
 
-        bool seen = _touched.TryGetValue(record.Id, out var lastTouched);
-        lastTouched = seen ? lastTouched : record.LastUsedAt ?? DateTimeOffset.MinValue;
+        var caller = new ApiKeyCaller(record.Id, record.Prefix, holder.Name, holder.Roles) { Access = holder.Access };
+        _verified[prefix] = new VerifiedKey(version, record.Hash, record.ExpiresAt, record.LastUsedAt, caller);
+        Touch(record.Id, record.LastUsedAt, now);
+        return (caller, null);
+    }
+
+    // Records a key's use at most once a minute per process.
+    private void Touch(string keyId, DateTimeOffset? storedLastUsed, DateTimeOffset now)
+    {
+        bool seen = _touched.TryGetValue(keyId, out var lastTouched);
+        lastTouched = seen ? lastTouched : storedLastUsed ?? DateTimeOffset.MinValue;
         // Only the request that wins the swap writes, so concurrent requests make one update, not many.
-        if (now - lastTouched > TouchInterval && (seen ? _touched.TryUpdate(record.Id, now, lastTouched) : _touched.TryAdd(record.Id, now)))
+        if (now - lastTouched > TouchInterval && (seen ? _touched.TryUpdate(keyId, now, lastTouched) : _touched.TryAdd(keyId, now)))
         {
             // Best effort and off the request's path: last-used is for operators, a missed update costs nothing.
-            _ = TouchAsync(record.Id, now);
+            _ = TouchAsync(keyId, now);
         }
-
-        return (new ApiKeyCaller(record.Id, record.Prefix, holder.Name, holder.Roles), null);
     }
 
     private Task RecordAsync(string actor, string action, string target, string? note, CancellationToken cancellationToken) =>
@@ -235,6 +273,15 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
 
     private static string NewId() => Guid.CreateVersion7().ToString("N");
 
+    private sealed record VerifiedKey(long Version, string Hash, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, ApiKeyCaller Caller);
+
     /// <summary>What is cached per principal for the hot path.</summary>
-    public sealed record KeyHolder(string Name, string[] Roles);
+    public sealed record KeyHolder(string Name, string[] Roles)
+    {
+        private AccessPrincipal? _access;
+
+        /// <summary>The holder as the access path sees it, built on first use and kept with the cached entry.</summary>
+        [JsonIgnore]
+        public AccessPrincipal Access => _access ??= new(Name, new RoleSet(Roles));
+    }
 }

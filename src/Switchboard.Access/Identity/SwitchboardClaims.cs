@@ -26,5 +26,7 @@ public static class SwitchboardClaims
 
     /// <summary><paramref name="user"/> as the access path sees it: its principal id (<c>anonymous</c> when none) and roles.</summary>
     public static AccessPrincipal ToAccessPrincipal(this ClaimsPrincipal? user) =>
-        user.PrincipalId() is { } id ? new AccessPrincipal(id, user.Roles()) : AccessPrincipal.Anonymous;
+        user is CallerPrincipal { Unchanged: true } caller ? caller.Access
+        : user.PrincipalId() is { } id ? new AccessPrincipal(id, user.Roles())
+        : AccessPrincipal.Anonymous;
 }

@@ -22,6 +22,11 @@ internal static class JsonRequestBody
     public static bool HasJsonContentType(HttpRequest request)
     {
         var values = request.Headers.ContentType;
+        if (values.Count == 1 && values[0] is "application/json" or Canonical)
+        {
+            return true; // what nearly every client sends, and every reader takes as it is: nothing to parse or rewrite
+        }
+
         if (values.Count != 1 || !MediaTypeHeaderValue.TryParse(values[0], out var mediaType)
             || !mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
         {

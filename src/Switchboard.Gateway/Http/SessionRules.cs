@@ -17,6 +17,10 @@ internal static class SessionRules
     private const string FirstSessionlessRevision = "2026-07-28";
     private static readonly string[] SessionRevisions = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
+    // Made once, read-only, and shared by every request (issue 18's profile: two were made per request and Accept value).
+    private static readonly MediaTypeHeaderValue Json = new MediaTypeHeaderValue("application/json").CopyAsReadOnly();
+    private static readonly MediaTypeHeaderValue EventStream = new MediaTypeHeaderValue("text/event-stream").CopyAsReadOnly();
+
     /// <summary>
     /// Why <paramref name="request"/> cannot be served in <paramref name="mode"/>, or null when it can;
     /// <paramref name="method"/> is the JSON-RPC method of a POST body, null for GET and DELETE.
@@ -77,12 +81,13 @@ internal static class SessionRules
             return true;
         }
 
-        var accept = request.GetTypedHeaders().Accept;
-        bool json = accept.Any(a => a.MatchesMediaType("application/json"));
-        bool events = accept.Any(a => a.MatchesMediaType("text/event-stream"));
+        bool json = false, events = false;
+        foreach (var accepted in request.GetTypedHeaders().Accept)
+        {
+            json |= Json.IsSubsetOf(accepted);
+            events |= EventStream.IsSubsetOf(accepted);
+        }
+
         return HttpMethods.IsGet(request.Method) ? events : json && events;
     }
-
-    private static bool MatchesMediaType(this MediaTypeHeaderValue accepted, string mediaType) =>
-        new MediaTypeHeaderValue(mediaType).IsSubsetOf(accepted);
 }

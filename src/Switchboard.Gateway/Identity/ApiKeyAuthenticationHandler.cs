@@ -55,7 +55,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             Log.ApiKeyAuthenticated(Logger, PrintableText.Escape(caller.Principal)!, caller.Prefix);
         }
 
-        var identity = new ClaimsIdentity(
+        var principal = new CallerPrincipal(
             [
                 new Claim(SwitchboardClaims.Principal, caller.Principal),
                 // The SDK binds a stateful MCP session to this claim, so another caller cannot ride on its id.
@@ -64,8 +64,7 @@ internal sealed class ApiKeyAuthenticationHandler(
                 .. caller.Roles.Select(r => new Claim(SwitchboardClaims.Role, r)),
             ],
             SchemeName,
-            SwitchboardClaims.Principal,
-            SwitchboardClaims.Role);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+            caller.Access);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
 }

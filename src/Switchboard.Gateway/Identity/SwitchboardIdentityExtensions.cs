@@ -80,9 +80,14 @@ public static class SwitchboardIdentityExtensions
     }
 
     /// <summary>Lets only callers the <see cref="Scheme"/> authenticates reach <paramref name="endpoints"/>.</summary>
+    /// <remarks>
+    /// The policy names no scheme: <see cref="Scheme"/> is the default, which the authentication middleware has
+    /// already run for the request. Naming it again made the authorization middleware authenticate every request a
+    /// second time (issue 18's profile). A refusal is still the default challenge, the MCP one.
+    /// </remarks>
     public static TBuilder RequireSwitchboardAuthentication<TBuilder>(this TBuilder endpoints)
         where TBuilder : IEndpointConventionBuilder =>
-        endpoints.RequireAuthorization(p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser());
+        endpoints.RequireAuthorization(p => p.RequireAuthenticatedUser());
 
     private static string JwtScheme(int index) => $"jwt-{index}";
 

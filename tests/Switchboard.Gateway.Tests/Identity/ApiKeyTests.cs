@@ -6,6 +6,7 @@ using ModelContextProtocol;
 using Switchboard.Access.Identity;
 using Switchboard.Errors;
 using Switchboard.Gateway.Identity;
+using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
 
@@ -97,6 +98,38 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
         string guess = key.Info.Prefix + "_" + new string('A', 43);
 
         Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(guess));
+    }
+
+    [Fact]
+    public async Task GuessedSecretForAPrefixJustVerified_IsRefused()
+    {
+        var key = await Keys.CreateAsync($"verified-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.OK, await InitializeWithAsync(key.Key));
+
+        string guess = key.Info.Prefix + "_" + new string('A', 43);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(guess));
+        Assert.Equal(HttpStatusCode.OK, await InitializeWithAsync(key.Key));
+    }
+
+    [Fact]
+    public async Task RolesChangedElsewhere_TakeEffectOnTheNextVersionRead()
+    {
+        var key = await Keys.CreateAsync($"demoted-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        await using (var before = await gateway.ConnectAsync("/mcp", "2025-11-25", bearerToken: key.Key))
+        {
+            Assert.NotEqual(true, (await before.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct)).IsError);
+        }
+
+        // As another replica or the CLI would: straight to the database, then this process's once-a-second read.
+        var principals = gateway.Services.GetRequiredService<IPrincipalStore>();
+        var principal = await principals.FindByNameAsync(key.Info.Principal, Ct);
+        await principals.SetRolesAsync(principal!.Id, ["viewer"], Ct);
+        await gateway.Services.GetRequiredService<IdentityVersion>().RefreshAsync(Ct);
+
+        await using var after = await gateway.ConnectAsync("/mcp", "2025-11-25", bearerToken: key.Key);
+        var error = await Assert.ThrowsAsync<McpProtocolException>(async () => await after.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct));
+        Assert.Equal(SwitchboardErrorCodes.PermissionDenied, error.ErrorCode);
     }
 
     private async Task<HttpStatusCode> InitializeWithAsync(string key)

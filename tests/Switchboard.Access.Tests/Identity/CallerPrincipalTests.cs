@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using Switchboard.Access.Identity;
+using Switchboard.Policy;
+
+namespace Switchboard.Access.Tests.Identity;
+
+/// <summary>The access principal built once at authentication, and read from the claims again once they change.</summary>
+public sealed class CallerPrincipalTests
+{
+    private static readonly AccessPrincipal Agent = new("key:agent", new RoleSet([BuiltInRoles.Agent]));
+
+    [Fact]
+    public void ToAccessPrincipal_OfAnUnchangedCaller_IsTheOneBuiltAtAuthentication()
+    {
+        var user = Caller();
+
+        Assert.Same(Agent, user.ToAccessPrincipal());
+        Assert.Same(Agent, user.ToAccessPrincipal());
+    }
+
+    [Fact]
+    public void ToAccessPrincipal_AfterAClaimIsAdded_ReadsTheClaims()
+    {
+        var user = Caller();
+        ((ClaimsIdentity)user.Identity!).AddClaim(new Claim(SwitchboardClaims.Role, BuiltInRoles.Viewer));
+
+        var access = user.ToAccessPrincipal();
+
+        Assert.Equal("key:agent", access.Id);
+        Assert.Equal([BuiltInRoles.Agent, BuiltInRoles.Viewer], access.Roles.Roles);
+    }
+
+    [Fact]
+    public void ToAccessPrincipal_AfterAClaimIsRemoved_ReadsTheClaims()
+    {
+        var user = Caller();
+        var identity = (ClaimsIdentity)user.Identity!;
+        identity.RemoveClaim(identity.FindFirst(SwitchboardClaims.Role));
+
+        Assert.Empty(user.ToAccessPrincipal().Roles.Roles);
+    }
+
+    [Fact]
+    public void ToAccessPrincipal_AfterAnIdentityIsAdded_ReadsTheClaims()
+    {
+        var user = Caller();
+        user.AddIdentity(new ClaimsIdentity([new Claim(SwitchboardClaims.Role, BuiltInRoles.Admin)], "other"));
+
+        Assert.Equal([BuiltInRoles.Admin, BuiltInRoles.Agent], user.ToAccessPrincipal().Roles.Roles);
+    }
+
+    private static CallerPrincipal Caller() =>
+        new([new Claim(SwitchboardClaims.Principal, Agent.Id), new Claim(SwitchboardClaims.Role, BuiltInRoles.Agent)], "test", Agent);
+}
