@@ -47,7 +47,8 @@ public sealed partial class RemoteTaskJobHandler(McpServerRegistry registry, Job
         var payload = Read(job.Id, job.Payload);
         if (RemoteTasksOf(payload.Server) is not { } remote)
         {
-            return Failed(McpErrorCode.InvalidParams, $"The server '{payload.Server}' is no longer registered.");
+            // Not mounted (yet): a stored registration this replica has not loaded, or one removed. The queue's attempts bound the wait.
+            return new JobOutcome.Retry($"the server '{payload.Server}' is not registered on this replica");
         }
 
         try
@@ -77,6 +78,11 @@ public sealed partial class RemoteTaskJobHandler(McpServerRegistry registry, Job
                     // Still showing requests just answered means the server has not taken the answers in yet: poll on.
                     case "input_required" when task["inputRequests"] is JsonObject requests && requests.Any(r => !answered.Contains(r.Key)):
                         return new JobOutcome.NeedsInput(new JsonObject { ["inputRequests"] = requests.DeepClone() }.ToJsonString());
+                    case "input_required":
+                        break;
+                    default:
+                        answered.Clear(); // taken in: a later round may ask under the same keys again
+                        break;
                 }
 
                 await Task.Delay(poll, time, cancellationToken);
