@@ -263,7 +263,9 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             }
 
             var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory));
-            var client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, cancellationToken);
+            // The server/discover probe waits as long as any request to this upstream may (the SDK's default is 5 s): a
+            // slow first answer (a cold upstream) must not settle the connection on a session-based revision.
+            var client = await McpClient.CreateAsync(transport, new McpClientOptions { DiscoverProbeTimeout = _options.Timeout }, _loggerFactory, cancellationToken);
             try
             {
                 await PrepareAsync(client, cancellationToken);
