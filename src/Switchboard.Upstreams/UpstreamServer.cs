@@ -6,6 +6,7 @@ using ModelContextProtocol;
 using Polly.CircuitBreaker;
 using Switchboard.Errors;
 using Switchboard.Registry;
+using Switchboard.Tools;
 using Switchboard.Upstreams.Catalog;
 using Switchboard.Upstreams.Diagnostics;
 using Switchboard.Upstreams.Health;
@@ -58,7 +59,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             opened: args => LogCircuitOpened(_logger, Name, args.BreakDuration.TotalSeconds, args.Outcome.Exception is { } e ? UpstreamFailure.ReasonFor(e) : UpstreamFailure.Failed),
             closed: () => LogCircuitClosed(_logger, Name));
         Sessions = _httpClient is null ? null : new UpstreamSessions(name, options, _httpClient, loggerFactory, timeProvider);
-        Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync };
+        Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync, RemoteTasks = this };
         _pool = options.Transport == UpstreamTransport.Stdio ? new StdioCredentialPools(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
         _clients = _pool ?? (IUpstreamClientSource)this;
         UpstreamDiagnostics.Track(this);
@@ -262,7 +263,9 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             }
 
             var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory));
-            var client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, cancellationToken);
+            // The server/discover probe waits as long as any request to this upstream may (the SDK's default is 5 s): a
+            // slow first answer (a cold upstream) must not settle the connection on a session-based revision.
+            var client = await McpClient.CreateAsync(transport, new McpClientOptions { DiscoverProbeTimeout = _options.Timeout }, _loggerFactory, cancellationToken);
             try
             {
                 await PrepareAsync(client, cancellationToken);
@@ -304,7 +307,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
 
     private async Task RefreshToolsAsync(McpClient client, CancellationToken cancellationToken)
     {
-        var (tools, rejected) = await UpstreamToolList.ListAsync(client, cancellationToken);
+        var taskSupport = new Dictionary<string, TaskSupport>(StringComparer.Ordinal);
+        var (tools, rejected) = await UpstreamToolList.ListAsync(client, cancellationToken, (tool, raw) => taskSupport[tool.Name] = TaskSupportIn(raw));
         foreach (string name in rejected)
         {
             LogToolRejected(_logger, Name, name);
@@ -313,6 +317,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         // The SDK client sends Mcp-Param-* headers only for tools it knows.
         client.ClearKnownTools();
         client.AddKnownTools(tools);
+        RememberTaskSupport(client, taskSupport);
         await _catalogLock.WaitAsync(cancellationToken);
         try
         {

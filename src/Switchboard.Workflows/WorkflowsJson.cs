@@ -7,6 +7,7 @@ namespace Switchboard.Workflows;
 /// <summary>Source-generated JSON for the workflow types (the published executable trims reflection-based serialization).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ToolCallPayload))]
+[JsonSerializable(typeof(RemoteTaskPayload))]
 [JsonSerializable(typeof(Engine.WorkflowJobPayload))]
 [JsonSerializable(typeof(CreateTaskResult))]
 [JsonSerializable(typeof(JsonNode))]

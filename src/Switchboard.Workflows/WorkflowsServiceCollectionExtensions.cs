@@ -22,6 +22,8 @@ public static class WorkflowsServiceCollectionExtensions
         services.TryAddSingleton<McpTasks>();
         services.TryAddSingleton<ToolCallJobHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, ToolCallJobHandler>(sp => sp.GetRequiredService<ToolCallJobHandler>()));
+        services.TryAddSingleton<RemoteTaskJobHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, RemoteTaskJobHandler>(sp => sp.GetRequiredService<RemoteTaskJobHandler>()));
         services.TryAddSingleton<WorkflowEngine>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, WorkflowJobHandler>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStepExecutor, ToolStepExecutor>());

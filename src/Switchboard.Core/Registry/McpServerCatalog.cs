@@ -54,6 +54,9 @@ public sealed class McpServerCatalog
     /// <summary>Answers <c>resources/unsubscribe</c> for this server's resources.</summary>
     public McpRequestHandler<UnsubscribeRequestParams, EmptyResult>? UnsubscribeHandler { get; init; }
 
+    /// <summary>The tasks of a remote server, which the gateway's own tasks for its tools follow; null for a built-in server.</summary>
+    public Tools.IRemoteTasks? RemoteTasks { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

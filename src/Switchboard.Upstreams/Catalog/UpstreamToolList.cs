@@ -16,12 +16,13 @@ internal static class UpstreamToolList
     // A bound on pages, so an upstream that keeps returning a cursor cannot hold the gateway in a loop.
     private const int MaxPages = 100;
 
-    public static Task<(List<Tool> Tools, List<string> Rejected)> ListAsync(McpClient client, CancellationToken cancellationToken) =>
-        ListAsync<Tool>(client, RequestMethods.ToolsList, "tools", t => t.Name.Length > 0, cancellationToken);
+    /// <summary>The upstream's tools; <paramref name="seen"/>, when given, sees each one's raw entry too (for fields the SDK's <see cref="Tool"/> drops).</summary>
+    public static Task<(List<Tool> Tools, List<string> Rejected)> ListAsync(McpClient client, CancellationToken cancellationToken, Action<Tool, JsonObject>? seen = null) =>
+        ListAsync(client, RequestMethods.ToolsList, "tools", t => t.Name.Length > 0, cancellationToken, seen);
 
     /// <summary>Every entry of the array <paramref name="key"/> in the pages of <paramref name="method"/>, and the names of those left out.</summary>
     public static async Task<(List<T> Entries, List<string> Rejected)> ListAsync<T>(
-        McpClient client, string method, string key, Func<T, bool> isValid, CancellationToken cancellationToken)
+        McpClient client, string method, string key, Func<T, bool> isValid, CancellationToken cancellationToken, Action<T, JsonObject>? seen = null)
         where T : class
     {
         var entries = new List<T>();
@@ -45,6 +46,7 @@ internal static class UpstreamToolList
                 if (Parse<T>(entry) is { } parsed && isValid(parsed))
                 {
                     entries.Add(parsed);
+                    seen?.Invoke(parsed, (JsonObject)entry!);
                 }
                 else
                 {

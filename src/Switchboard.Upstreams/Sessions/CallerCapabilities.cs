@@ -8,8 +8,9 @@ namespace Switchboard.Upstreams.Sessions;
 /// <summary>
 /// What the caller can answer (elicitation, sampling, roots), carried to a 2026-07-28 upstream in the request's
 /// <c>_meta</c>, so it asks only what the caller can give. The SDK client lays its own (empty) capabilities over
-/// these without removing any. The tasks extension stays behind: the gateway cannot follow an upstream's task, so an
-/// upstream asked for one would hand out a task handle the caller could never use.
+/// these without removing any. The tasks extension stays behind: a call the gateway answers inline must not become an
+/// upstream task whose handle the caller could never use. A caller's task is asked for explicitly
+/// (<see cref="Tasks.UpstreamTaskCalls"/>) and followed by the gateway's own task.
 /// </summary>
 internal static class CallerCapabilities
 {

@@ -42,8 +42,9 @@ internal static class UpstreamRequests
     /// <remarks>
     /// <exception cref="InputRequiredException">The upstream needs the caller's input first.</exception>
     /// Sent in the caller's own upstream session when <see cref="UpstreamSessions.RunAsync"/> opened one for this call.
+    /// A <c>routingName</c> is sent as <c>Mcp-Name</c>, for a method the SDK client does not name itself (<c>tasks/get</c>: the task id).
     /// </remarks>
-    public static async Task<JsonNode?> SendAsync(McpClient client, string method, JsonNode? parameters, CancellationToken cancellationToken)
+    public static async Task<JsonNode?> SendAsync(McpClient client, string method, JsonNode? parameters, CancellationToken cancellationToken, string? routingName = null)
     {
         client = UpstreamSessions.Current ?? client;
         if (!UsesPerRequestMetadata(client.NegotiatedProtocolVersion) && parameters?["_meta"] is JsonObject meta)
@@ -52,12 +53,14 @@ internal static class UpstreamRequests
             meta.Remove(CallerCapabilities.MetaKey);
         }
 
+#pragma warning disable MCPEXP002 // RoutingName: the SDK's one way to set Mcp-Name for a method it does not know
         var request = new JsonRpcRequest
         {
             Method = method,
             Params = parameters,
-            Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [InputRequiredPassThroughTransport.PassThroughKey] = true } },
+            Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [InputRequiredPassThroughTransport.PassThroughKey] = true }, RoutingName = routingName },
         };
+#pragma warning restore MCPEXP002
         var response = await client.SendRequestAsync(request, cancellationToken);
         return InputRequiredPassThroughTransport.TryTakeInputRequired(response.Result, out var inputRequired)
             ? throw new InputRequiredException(inputRequired)

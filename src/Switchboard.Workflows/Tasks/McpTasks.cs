@@ -24,7 +24,8 @@ namespace Switchboard.Workflows.Tasks;
 /// principal's tasks in <c>notifications.taskIds</c> gets a <c>notifications/tasks</c> on each change of their state,
 /// wherever the job ran (<see cref="JobSignal.JobChanged"/>, through PostgreSQL NOTIFY across replicas).
 /// </summary>
-public sealed class McpTasks(JobQueue queue, JobSignal signal, AccessGuard guard, IOptions<JobQueueOptions> options)
+public sealed partial class McpTasks(
+    JobQueue queue, JobSignal signal, AccessGuard guard, IOptions<JobQueueOptions> options, McpServerRegistry registry, RemoteTaskJobHandler remoteTasks)
 {
     /// <summary>The extension's identifier, in capabilities and <c>_meta</c>.</summary>
     public const string ExtensionId = "io.modelcontextprotocol/tasks";
@@ -207,6 +208,7 @@ public sealed class McpTasks(JobQueue queue, JobSignal signal, AccessGuard guard
         ArgumentNullException.ThrowIfNull(serverOptions);
         ArgumentNullException.ThrowIfNull(view);
         serverOptions.Filters.Request.CallToolWithAlternateFilters.Add((context, next, cancellationToken) => CallToolAsync(view, next, context, cancellationToken));
+        serverOptions.Filters.Message.OutgoingFilters.Add(ListTaskSupport(view));
     }
 
     private async ValueTask<ResultOrAlternate<CallToolResult>> CallToolAsync(
@@ -235,6 +237,11 @@ public sealed class McpTasks(JobQueue queue, JobSignal signal, AccessGuard guard
             return await next(context, cancellationToken);
         }
 
+        if (RemoteTasksOf(server) is not null)
+        {
+            return await StartRemoteTaskAsync(server, name, next, context, cancellationToken);
+        }
+
         var principal = context.User.ToAccessPrincipal();
         var decision = await guard.AuthorizeAsync(principal, RequestMethods.ToolsCall, Actions.CallTool, $"{server}/{name}", cancellationToken);
         if (!decision.Allowed)
@@ -248,6 +255,12 @@ public sealed class McpTasks(JobQueue queue, JobSignal signal, AccessGuard guard
         var job = await queue.EnqueueAsync(
             new JobDraft(ToolCallJobHandler.JobKind, principal.Id, principal.Roles.Roles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.ToolCallPayload)),
             cancellationToken);
+        return Created(job);
+    }
+
+    // The answer to a call that became a task: the job's handle, sent once its row is committed.
+    private ResultOrAlternate<CallToolResult> Created(Job job)
+    {
         var created = new CreateTaskResult
         {
             TaskId = job.Id,
@@ -286,9 +299,19 @@ public sealed class McpTasks(JobQueue queue, JobSignal signal, AccessGuard guard
         var (taskId, principal) = Gate(context);
         // A finished task is left as it is and the cancel is acknowledged all the same (SEP-2663: cancellation is
         // cooperative, and -32602 is for unknown task ids only); tasks/get still shows how it ended.
-        return await queue.CancelAsync(taskId, principal.Id, cancellationToken) == CancelOutcome.NotFound
-            ? throw UnknownTask(taskId)
-            : Acknowledgement();
+        var outcome = await queue.CancelAsync(taskId, principal.Id, cancellationToken);
+        if (outcome == CancelOutcome.NotFound)
+        {
+            throw UnknownTask(taskId);
+        }
+
+        if (outcome == CancelOutcome.Cancelled)
+        {
+            // No worker runs it (queued, or parked for input), so none will tell the remote server: this replica does.
+            await ForwardCancelIfRemoteAsync(taskId, principal.Id, cancellationToken);
+        }
+
+        return Acknowledgement();
     }
 
     private JsonObject Describe(Job job)

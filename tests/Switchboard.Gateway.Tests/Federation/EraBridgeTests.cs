@@ -77,18 +77,35 @@ public sealed class EraBridgeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TasksDeclaringCaller_OfARemoteTaskTool_GetsTheUpstreamsAnswerInline()
+    public async Task TasksDeclaringCaller_OfARemoteTaskTool_GetsAGatewayTask_AnsweredByEitherReplica()
     {
-        // The upstream would run slow_compute as a task of its own for a caller with the tasks extension; the gateway
-        // does not pass the extension on, since it could not follow that task.
+        // The upstream runs slow_compute as a task of its own; the caller gets the gateway's task, which follows it.
         var capabilities = new JsonObject { ["extensions"] = new JsonObject { ["io.modelcontextprotocol/tasks"] = new JsonObject() } };
-        var arguments = new JsonObject { ["seconds"] = 0, ["label"] = "inline" };
+        var arguments = new JsonObject { ["seconds"] = 0, ["label"] = "followed" };
+        await Poll.UntilAsync(
+            async () => (await StatelessRequest.SendAsync(_http, Endpoint(_first), _gatewayKey, "tools/list")).Result.GetProperty("tools").EnumerateArray()
+                .Any(t => t.GetProperty("name").GetString() == "slow_compute" && t.TryGetProperty("execution", out _)),
+            Timeout,
+            "the upstream's task support was not listed");
 
-        var answer = await StatelessRequest.SendAsync(
-            _http, Endpoint(_first), _gatewayKey, "tools/call", new JsonObject { ["name"] = "slow_compute", ["arguments"] = arguments }, clientCapabilities: capabilities);
+        var created = await StatelessRequest.SendAsync(
+            _http, Endpoint(_first), _gatewayKey, "tools/call", new JsonObject { ["name"] = "slow_compute", ["arguments"] = arguments }, clientCapabilities: (JsonObject)capabilities.DeepClone());
+        Assert.Equal("task", created.Result.GetProperty("resultType").GetString());
+        string taskId = created.Result.GetProperty("taskId").GetString()!;
 
-        Assert.Equal("complete", answer.Result.GetProperty("resultType").GetString());
-        Assert.Contains("inline", answer.Result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+        JsonElement task = default;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var get = await StatelessRequest.SendAsync(
+                    _http, Endpoint(_second), _gatewayKey, "tasks/get", new JsonObject { ["taskId"] = taskId }, new Dictionary<string, string?> { ["Mcp-Name"] = taskId }, (JsonObject)capabilities.DeepClone());
+                task = get.Result;
+                return task.GetProperty("status").GetString() != "working";
+            },
+            Timeout,
+            "the remote task did not finish");
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+        Assert.Equal("Computed followed after 0 s.", task.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
     }
 
     [Fact]
