@@ -48,7 +48,7 @@ run_round() {
   local requests rps p95
   requests="$(sed -n 's/^requests *\([0-9]*\) ok.*/\1/p' <<<"$output")"
   rps="$(sed -n 's/^throughput *\([0-9]*\) req\/s/\1/p' <<<"$output")"
-  p95="$(sed -n 's/.*p95=\([0-9.]*\).*/\1/p' <<<"$output")"
+  p95="$(sed -n 's/.*p95=\([0-9.]*\).*/\1/p;T;q' <<<"$output")" # the first: the whole run's, not a tool's
   printf '| %s | %s | %s | %s ms | %s ms | %s | %s |\n' "$round" "$name" "$rps" "$p95" \
     "$(awk -v b="$before" -v a="$after" -v n="$requests" 'BEGIN {printf "%.2f", (n > 0 ? (a - b) * 1000 / n : 0)}')" \
     "$(sed -n 's/^requests *[0-9]* ok, \([0-9]*\) failed/\1/p' <<<"$output")" "$(cut -d' ' -f1-3 /proc/loadavg)"
