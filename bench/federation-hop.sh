@@ -1,59 +1,38 @@
 #!/usr/bin/env bash
 # The federation hop (issue 10): what a tools/call through the gateway to a remote upstream adds over calling that
-# upstream directly, and tools/list over many upstreams. Both ends are the published executable
-# (artifacts/publish/switchboard): `switchboard mcp everything` is the upstream, registered UPSTREAMS times (u0..uN)
-# in one `switchboard serve`. One client, sequential requests on a kept-alive connection, stateless (2025-11-25
-# without a session), after a warm-up. The gateway's built-in copy of the same tool (the gateway's own work: auth,
-# policy, the durable audit event) is the baseline that isolates the hop. Prints p50/p99/mean in ms and the load average (how far to trust it here).
+# upstream directly, and tools/list over many upstreams. Both ends are the published executable ($SWITCHBOARD_EXE,
+# by default artifacts/publish/switchboard): `switchboard mcp everything` is the upstream, registered UPSTREAMS times
+# (u0..uN) in one `switchboard serve`. One client, sequential requests on a kept-alive connection per target,
+# stateless (2025-11-25 without a session). Every path is warmed up together (10 s), then the three calls are measured
+# interleaved in blocks of 50, so a change in the machine's load touches them alike. The gateway's built-in copy of the
+# same tool (the gateway's own work: auth, policy, the durable audit event) is the baseline that isolates the hop.
+# Prints p50/p99/mean in ms and the load average (how far to trust it here).
 #   bench/federation-hop.sh [calls] [upstreams]      (default 2000 calls, 20 upstreams)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 calls="${1:-2000}"
 upstreams="${2:-20}"
 upstream_port="${HOP_UPSTREAM_PORT:-18095}"
 gateway_port="${HOP_GATEWAY_PORT:-18096}"
 key=sbk_FedHopBench1_FederationHopSecretFederationHopSecretFeder
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-exe=artifacts/publish/switchboard/switchboard
-
-wait_ready() {
-  for _ in $(seq 1 240); do
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    curl -fsS "http://127.0.0.1:$1/healthz/ready" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "nothing ready on port $1:" >&2
-  tail -20 "$2" >&2
-  return 1
-}
+work="$bench_work"
 
 mkdir -p "$work/upstream" "$work/gateway"
-# Both ends serve one client as fast as it asks: no rate limit in the way.
-limits=(--RateLimits:Default:PerPrincipal:Permits=100000000 --RateLimits:Default:PerPrincipal:Burst=100000000
-  --RateLimits:Default:PerPrincipalTool:Permits=100000000 --RateLimits:Default:PerPrincipalTool:Burst=100000000)
-"$exe" mcp everything --urls "http://127.0.0.1:$upstream_port" --Storage:DataDirectory="$work/upstream" --Gateway:Sessions=Stateless \
-  --Identity:BootstrapAdminKey="$key" --Logging:LogLevel:Default=Warning "${limits[@]}" >"$work/upstream.log" 2>&1 &
-pids+=($!)
-wait_ready "$upstream_port" "$work/upstream.log"
+bench_start "$work/upstream.log" "$bench_exe" mcp everything --urls "http://127.0.0.1:$upstream_port" --Storage:DataDirectory="$work/upstream" \
+  --Gateway:Sessions=Stateless --Identity:BootstrapAdminKey="$key" --Logging:LogLevel:Default=Warning "${bench_unlimited_rates[@]}"
+bench_wait_ready "$upstream_port" "$bench_pid" "$work/upstream.log"
 
 flags=()
 for i in $(seq 0 $((upstreams - 1))); do
   flags+=("--Servers:u$i:Url=http://127.0.0.1:$upstream_port/mcp" "--Servers:u$i:Headers:Authorization=Bearer $key" "--Servers:u$i:Pinning=Off")
 done
 # Development mounts the built-in everything server too: the same tool in-process, the baseline of the hop.
-"$exe" serve --urls "http://127.0.0.1:$gateway_port" --environment=Development --Storage:DataDirectory="$work/gateway" --Management:Urls= \
-  --Gateway:Sessions=Stateless --Identity:BootstrapAdminKey="$key" --Logging:LogLevel:Default=Warning \
-  "${limits[@]}" "${flags[@]}" >"$work/gateway.log" 2>&1 &
-pids+=($!)
-wait_ready "$gateway_port" "$work/gateway.log"
+bench_start "$work/gateway.log" "$bench_exe" serve --urls "http://127.0.0.1:$gateway_port" --environment=Development \
+  --Storage:DataDirectory="$work/gateway" --Management:Urls= --Gateway:Sessions=Stateless --Identity:BootstrapAdminKey="$key" \
+  --Logging:LogLevel:Default=Warning "${bench_unlimited_rates[@]}" "${flags[@]}"
+bench_wait_ready "$gateway_port" "$bench_pid" "$work/gateway.log"
 
 python3 - "$upstream_port" "$gateway_port" "$key" "$calls" "$upstreams" <<'PY'
 import http.client, json, os, statistics, sys, time
@@ -70,17 +49,23 @@ def request(conn, method, params):
         raise SystemExit(f"{method} on port {conn.port}: {response.status} {text[:300]}")
     return text
 
-def measure(port, method, params, n):
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    for _ in range(max(50, n // 10)):
-        request(conn, method, params)
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        request(conn, method, params)
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return samples
+def measure(targets, n, warmup_seconds=10, block=50):
+    """Calls every (port, method, params) target n times, interleaved in blocks, after warming them all up together
+    (tiered compilation settles over seconds), so a shift in the machine's load touches every target alike."""
+    conns = [http.client.HTTPConnection("127.0.0.1", port) for port, _, _ in targets]
+    deadline = time.time() + warmup_seconds
+    while time.time() < deadline:
+        for conn, (_, method, params) in zip(conns, targets):
+            for _ in range(block):
+                request(conn, method, params)
+    samples = [[] for _ in targets]
+    while len(samples[0]) < n:
+        for conn, (_, method, params), taken in zip(conns, targets, samples):
+            for _ in range(min(block, n - len(taken))):
+                start = time.perf_counter()
+                request(conn, method, params)
+                taken.append((time.perf_counter() - start) * 1000)
+    return [sorted(s) for s in samples]
 
 def line(name, s):
     p = lambda q: s[min(len(s) - 1, int(q * len(s)))]
@@ -100,10 +85,10 @@ while True:
 per_upstream = sum(1 for n in names if n.startswith("u0__"))
 
 call = {"name": "test_simple_text", "arguments": {}}
-direct = measure(upstream_port, "tools/call", call, calls)
-through = measure(gateway_port, "tools/call", {"name": "u0__test_simple_text", "arguments": {}}, calls)
-in_process = measure(gateway_port, "tools/call", {"name": "everything__test_simple_text", "arguments": {}}, calls)
-listing = measure(gateway_port, "tools/list", {}, max(100, calls // 10))
+direct, through, in_process = measure([(upstream_port, "tools/call", call),
+                                       (gateway_port, "tools/call", {"name": "u0__test_simple_text", "arguments": {}}),
+                                       (gateway_port, "tools/call", {"name": "everything__test_simple_text", "arguments": {}})], calls)
+[listing] = measure([(gateway_port, "tools/list", {})], max(100, calls // 10), warmup_seconds=2, block=10)
 print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 line("tools/call direct to the upstream", direct)
 line("tools/call through the gateway", through)

@@ -18,8 +18,9 @@
 # again; --publish-only: that, then stop). Offline, publish where NuGet is reachable, at the same commit, and carry
 # artifacts/publish/ along (see bench/README.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 command_line="bench/load.sh $*"
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 out="artifacts/load-report.md"
 postgres=""
@@ -48,7 +49,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 publish=artifacts/publish
-if $publish_always || [[ ! -x $publish/switchboard/switchboard || ! -x $publish/bench-floor/Switchboard.Floor || ! -x $publish/bench-load/Switchboard.LoadTest ]]; then
+if $publish_always || [[ ! -x $bench_exe || ! -x $publish/bench-floor/Switchboard.Floor || ! -x $publish/bench-load/Switchboard.LoadTest ]]; then
   dotnet publish src/Switchboard -c Release -o $publish/switchboard --nologo -v quiet
   dotnet publish bench/Switchboard.Floor -c Release -o $publish/bench-floor --nologo -v quiet
   dotnet publish bench/Switchboard.LoadTest -c Release -o $publish/bench-load --nologo -v quiet
@@ -80,16 +81,10 @@ for port in "$floor_port" "$gateway_port" "$management_port"; do
     exit 1
   fi
 done
-work="$(mktemp -d)"
+work="$bench_work"
 mkdir -p "$(dirname "$out")"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  [[ -n $quota_group ]] && rmdir "$quota_group" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+quota_group=""
+bench_cleanup_extra() { [[ -z $quota_group ]] || rmdir "$quota_group" 2>/dev/null; }
 
 # A cgroup (v2) with a CPU quota of one CPU, as a container limited with --cpus 1 gets, where this user may make one.
 quota_group=/sys/fs/cgroup/switchboard-load-$$
@@ -105,27 +100,12 @@ pinned() { # pinned CPUS command...: becomes the command, on those CPUs (anywher
   if [[ -n $cpus ]]; then exec taskset -c "$cpus" "$@"; else exec "$@"; fi
 }
 
-wait_ready() {
-  for _ in $(seq 1 120); do
-    curl -fsS "$1" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "not ready: $1" >&2
-  return 1
-}
-
 floor_pid=""
+floor_refuses_anonymous() { [[ $(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$floor_port/") == 401 ]]; }
 start_floor() {
-  pinned "$gateway_cpus" $publish/bench-floor/Switchboard.Floor --urls "http://127.0.0.1:$floor_port" --key "$key" \
-    >"$work/floor.log" 2>&1 &
-  floor_pid=$!
-  pids+=("$floor_pid")
-  for _ in $(seq 1 60); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$floor_port/") == 401 ]] && return 0
-    sleep 0.5
-  done
-  echo "the floor server did not start: $(cat "$work/floor.log")" >&2
-  return 1
+  bench_start "$work/floor.log" pinned "$gateway_cpus" $publish/bench-floor/Switchboard.Floor --urls "http://127.0.0.1:$floor_port" --key "$key"
+  floor_pid=$bench_pid
+  bench_wait_until "$floor_pid" "$work/floor.log" floor_refuses_anonymous
 }
 
 gateway_pid=""
@@ -134,23 +114,19 @@ start_gateway() { # start_gateway NAME CPUS [extra gateway flags...]
   local name="$1" cpus="$2"; shift 2
   stop_gateway
   mkdir -p "$work/$name"
-  SWITCHBOARD__Identity__BootstrapAdminKey="$key" pinned "$cpus" env "${gateway_env[@]}" $publish/switchboard/switchboard serve \
+  bench_start "$work/$name/gateway.log" pinned "$cpus" env SWITCHBOARD__Identity__BootstrapAdminKey="$key" "${gateway_env[@]}" "$bench_exe" serve \
     --urls "http://127.0.0.1:$gateway_port" --Storage:DataDirectory="$work/$name" --Management:Urls="http://127.0.0.1:$management_port" \
-    --Logging:LogLevel:Default=Warning \
-    --RateLimits:Default:PerPrincipal:Permits=1000000000 --RateLimits:Default:PerPrincipal:Burst=1000000000 \
-    --RateLimits:Default:PerPrincipalTool:Permits=1000000000 --RateLimits:Default:PerPrincipalTool:Burst=1000000000 \
+    --Logging:LogLevel:Default=Warning "${bench_unlimited_rates[@]}" \
     --Servers:floor:Url="http://127.0.0.1:$floor_port/mcp" "--Servers:floor:Headers:Authorization=Bearer $key" \
     --Servers:floor:Pinning=Off --Servers:floor:Concurrency:MaxCalls=4096 --Servers:floor:Concurrency:MaxQueued=100000 \
-    "$@" >"$work/$name/gateway.log" 2>&1 &
-  gateway_pid=$!
-  pids+=("$gateway_pid")
-  wait_ready "http://127.0.0.1:$gateway_port/healthz/ready" || { cat "$work/$name/gateway.log" >&2; return 1; }
+    "$@"
+  gateway_pid=$bench_pid
+  bench_wait_ready "$gateway_port" "$gateway_pid" "$work/$name/gateway.log"
 }
 
 stop_gateway() {
   if [[ -n $gateway_pid ]]; then
-    kill "$gateway_pid" 2>/dev/null || true
-    wait "$gateway_pid" 2>/dev/null || true
+    bench_stop "$gateway_pid"
     gateway_pid=""
   fi
 }

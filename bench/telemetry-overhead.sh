@@ -6,21 +6,15 @@
 # time per request (warm-up included) and the load average, which says how far to trust the round on a shared machine.
 #   bench/telemetry-overhead.sh [rounds] [seconds]      (default 3 rounds of 20 s, after a 4 s warm-up each)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 rounds="${1:-3}"
 seconds="${2:-20}"
 port="${OVERHEAD_PORT:-18093}"
 sink_port="${OVERHEAD_SINK_PORT:-18094}"
 key=sbk_OverheadKey1_OverheadSecretOverheadSecretOverheadSecret1
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+work="$bench_work"
 
 dotnet build bench/Switchboard.LoadTest -c Release -warnaserror --nologo -v quiet >/dev/null
 load=bench/Switchboard.LoadTest/bin/Release/net10.0/Switchboard.LoadTest
@@ -35,35 +29,26 @@ class Sink(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args): pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
 PY
-pids+=($!)
-
-# CPU seconds (user + system) the process has used so far.
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+bench_pids+=($!)
 
 run_round() {
   local name="$1"; shift
   local data="$work/$name-$round" gateway before after output
   mkdir -p "$data"
-  env SWITCHBOARD__Identity__BootstrapAdminKey="$key" "$@" artifacts/publish/switchboard/switchboard serve \
+  bench_start "$data/gateway.log" env SWITCHBOARD__Identity__BootstrapAdminKey="$key" "$@" "$bench_exe" serve \
     --urls "http://127.0.0.1:$port" --Storage:DataDirectory="$data" --Management:Urls= --Gateway:Sessions=Stateless \
-    --Logging:LogLevel:Default=Warning \
-    --RateLimits:Default:PerPrincipal:Permits=100000000 --RateLimits:Default:PerPrincipal:Burst=100000000 \
-    --RateLimits:Default:PerPrincipalTool:Permits=100000000 --RateLimits:Default:PerPrincipalTool:Burst=100000000 \
-    >"$data/gateway.log" 2>&1 &
-  gateway=$!
-  for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:$port/healthz/ready" >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  before="$(cpu_seconds "$gateway")"
+    --Logging:LogLevel:Default=Warning "${bench_unlimited_rates[@]}"
+  gateway=$bench_pid
+  bench_wait_ready "$port" "$gateway" "$data/gateway.log"
+  before="$(bench_cpu_seconds "$gateway")"
   "$load" --url "http://127.0.0.1:$port/mcp" --key "$key" --concurrency 32 --seconds 4 >/dev/null
   output="$("$load" --url "http://127.0.0.1:$port/mcp" --key "$key" --concurrency 32 --seconds "$seconds")"
-  after="$(cpu_seconds "$gateway")"
-  kill "$gateway"; wait "$gateway" 2>/dev/null || true
+  after="$(bench_cpu_seconds "$gateway")"
+  bench_stop "$gateway"
   local requests rps p95
   requests="$(sed -n 's/^requests *\([0-9]*\) ok.*/\1/p' <<<"$output")"
   rps="$(sed -n 's/^throughput *\([0-9]*\) req\/s/\1/p' <<<"$output")"
-  p95="$(sed -n 's/.*p95=\([0-9.]*\).*/\1/p' <<<"$output")"
+  p95="$(sed -n 's/.*p95=\([0-9.]*\).*/\1/p;T;q' <<<"$output")" # the first: the whole run's, not a tool's
   printf '| %s | %s | %s | %s ms | %s ms | %s | %s |\n' "$round" "$name" "$rps" "$p95" \
     "$(awk -v b="$before" -v a="$after" -v n="$requests" 'BEGIN {printf "%.2f", (n > 0 ? (a - b) * 1000 / n : 0)}')" \
     "$(sed -n 's/^requests *[0-9]* ok, \([0-9]*\) failed/\1/p' <<<"$output")" "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,3 +1,4 @@
+using Switchboard.Host;
 using Switchboard.Host.Commands;
 using Switchboard.Upstreams.Stdio;
 
@@ -7,4 +8,5 @@ if (StdioGuard.RunIfRequested(args) is { } guardExitCode)
     return guardExitCode;
 }
 
+CpuLimitTuning.Apply(); // before the thread pool starts
 return await SwitchboardCommands.Create().Parse(args).InvokeAsync();
