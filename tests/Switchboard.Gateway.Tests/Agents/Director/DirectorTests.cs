@@ -167,6 +167,24 @@ public sealed class DirectorTests
     }
 
     [Fact]
+    public async Task CancellingTheDirectorsRun_CancelsThePlansRunInFlight()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync([]);
+        using var admin = Client(gateway, cluster.AdminKey);
+        var plan = new JsonObject { ["steps"] = new JsonArray(ToolStep("slow", "everything/slow_compute", new JsonObject { ["seconds"] = 300 })) };
+
+        string runId = await StartDirectorAsync(admin, new { plan });
+        var running = await WaitForAsync(admin, runId, r => Step(r, "director").GetProperty("output") is { ValueKind: JsonValueKind.Object } o && o.GetProperty("trace").GetArrayLength() == 2, "the plan's run never started");
+        string planRun = Step(running, "director").GetProperty("output").GetProperty("trace")[1].GetProperty("runId").GetString()!;
+        using var cancel = await admin.PostAsync(new Uri($"runs/{runId}/cancel", UriKind.Relative), null, Ct);
+        Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync(Ct));
+
+        var stopped = await WaitForAsync(admin, planRun, r => r.GetProperty("state").GetString() != "running", "the plan's run went on after the Director's run was cancelled");
+        Assert.Equal("cancelled", stopped.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Plan_AsTheMcpToolAgentsDirector_RunsAsATaskAsTheCaller_WithADelegatedStep()
     {
         await using var llm = await FakeLlmServer.StartAsync(Ct);
