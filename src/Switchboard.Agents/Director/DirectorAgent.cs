@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
@@ -38,14 +39,23 @@ public sealed partial class DirectorAgent(
 
     /// <summary>
     /// Plans (unless given a plan), runs and re-plans within the request's budget; returns the answer, the outputs and
-    /// the trace. <paramref name="progress"/> hears the result so far after each thing it does. Cancelling stops the
-    /// plan's run too.
+    /// the trace. <paramref name="save"/> is given the state to save (the result so far and the checkpoint) before each
+    /// thing it does; given that state back as <paramref name="saved"/>, it goes on from there (a worker that took over
+    /// after a crash) instead of starting again. Cancelling stops the Director but not the plan's run, which a worker that
+    /// takes over waits for (to stop both, cancel <see cref="InFlight"/> of the last state saved); a spent wall time
+    /// budget stops both.
     /// </summary>
-    public async Task<DirectorResult> RunAsync(DirectorRequest request, AccessPrincipal principal, Func<DirectorResult, CancellationToken, Task>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<DirectorResult> RunAsync(DirectorRequest request, AccessPrincipal principal, JsonNode? saved = null, Func<JsonObject, CancellationToken, Task>? save = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(principal);
-        var run = new Progress(request.Budget ?? AgentBudget.Default, time.GetUtcNow(), progress);
+        var checkpoint = DirectorCheckpoint.FromState(saved);
+        var run = new Progress(request.Budget ?? AgentBudget.Default, checkpoint ?? DirectorCheckpoint.Start($"director-{Guid.NewGuid():N}"[..21], time.GetUtcNow(), []), save);
+        if (checkpoint is not null)
+        {
+            run.Restore(saved!);
+        }
+
         string? provider = request.Provider ?? (request.Goal is not null && models.Providers.Count == 1 ? models.Providers.First() : null);
         if (request.Goal is not null && provider is null)
         {
@@ -54,7 +64,8 @@ public sealed partial class DirectorAgent(
 
         // The wall time budget bounds everything, a model call or a plan's run in flight included.
         using var wall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wall.CancelAfter(run.Budget.WallTime);
+        var left = run.Budget.WallTime - (time.GetUtcNow() - run.Checkpoint.StartedAt);
+        wall.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
         try
         {
             var model = provider is null ? null : models.GetChatClient(provider);
@@ -62,6 +73,11 @@ public sealed partial class DirectorAgent(
         }
         catch (OperationCanceledException) when (wall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            if (run.Checkpoint.RunId is { } inFlight)
+            {
+                await engine.CancelAsync(inFlight, principal.Id, CancellationToken.None); // nothing goes on spending after the Director stopped
+            }
+
             return await run.StopAsync($"the wall time budget ({run.Budget.WallTime}) is spent", CancellationToken.None);
         }
         catch (Exception e) when (e is ModelCallException or KeyNotFoundException)
@@ -72,19 +88,23 @@ public sealed partial class DirectorAgent(
 
     private async Task<DirectorResult> PlanAndRunAsync(DirectorRequest request, AccessPrincipal principal, IChatClient? model, Progress run, CancellationToken cancellationToken)
     {
-        string workflow = $"director-{Guid.NewGuid():N}"[..21];
         var runnable = await RunnableAgentsAsync(principal, cancellationToken);
-        List<ChatMessage> conversation = [new(ChatRole.System, Instructions(principal, runnable)), new(ChatRole.User, request.Goal ?? "Run the plan that follows.")];
-        DirectorPlan? plan = request.Plan;
-        if (plan is not null)
+        var checkpoint = run.Checkpoint;
+        if (checkpoint.Conversation.Count == 0)
         {
-            conversation.Add(new(ChatRole.Assistant, plan.ToJson()));
+            checkpoint.Conversation.AddRange([new(ChatRole.System, Instructions(principal, runnable)), new(ChatRole.User, request.Goal ?? "Run the plan that follows.")]);
+            if (request.Plan is { } given)
+            {
+                checkpoint.Conversation.Add(new(ChatRole.Assistant, given.ToJson()));
+                checkpoint.Plan = given;
+                await run.TraceAsync(new("plan", given.ToJson()), cancellationToken);
+            }
         }
 
-        string error = "No plan was made.";
-        for (int attempt = 0; attempt <= request.MaxReplans; attempt++)
+        string error = run.LastProblem() ?? "No plan was made.";
+        while (checkpoint.Attempt <= request.MaxReplans)
         {
-            if (plan is null)
+            if (checkpoint.Plan is null)
             {
                 if (model is null)
                 {
@@ -96,52 +116,72 @@ public sealed partial class DirectorAgent(
                     return await run.StopAsync(spent, cancellationToken);
                 }
 
-                (plan, string? unreadable) = await AskForPlanAsync(model, conversation, run, cancellationToken);
-                if (plan is null)
+                (var asked, string? unreadable) = await AskForPlanAsync(model, checkpoint.Conversation, run, cancellationToken);
+                if (asked is null)
                 {
                     error = $"The plan could not be read: {unreadable}";
+                    checkpoint.Conversation.Add(new(ChatRole.User, $"{error} Answer with the JSON plan only."));
+                    checkpoint.Attempt++;
                     await run.TraceAsync(new("plan-refused", error), cancellationToken);
-                    conversation.Add(new(ChatRole.User, $"{error} Answer with the JSON plan only."));
                     continue;
                 }
+
+                checkpoint.Plan = asked;
+                await run.TraceAsync(new("plan", asked.ToJson()), cancellationToken);
             }
 
-            await run.TraceAsync(new("plan", plan.ToJson()), cancellationToken);
-            if (run.Spent(time) is { } exhausted)
+            var plan = checkpoint.Plan;
+
+            // A plan's run already started (by an attempt before a crash) is waited for, not started again.
+            if (checkpoint.RunId is null || await store.GetRunAsync(checkpoint.RunId, principal.Id, cancellationToken) is null)
             {
-                return await run.StopAsync(exhausted, cancellationToken);
+                if (run.Spent(time) is { } exhausted)
+                {
+                    return await run.StopAsync(exhausted, cancellationToken);
+                }
+
+                int toolSteps = plan.Steps.Count(s => s.Agent is null);
+                int left = run.Budget.ToolCalls - run.Usage.ToolCalls;
+                if (toolSteps > left)
+                {
+                    return await run.StopAsync($"the tool call budget ({run.Budget.ToolCalls.ToString(CultureInfo.InvariantCulture)}) cannot pay for the plan: it makes {toolSteps.ToString(CultureInfo.InvariantCulture)} tool calls, {left.ToString(CultureInfo.InvariantCulture)} are left", cancellationToken);
+                }
+
+                var share = run.Share(plan.Steps.Count(s => s.Agent is not null), time);
+                var delegated = await DelegationsAsync(plan, runnable, share, cancellationToken);
+                var (source, errors) = PlanCompiler.Compile(plan, checkpoint.Workflow, tool => Refusal(principal, tool), name => delegated[name]);
+                if (source is null)
+                {
+                    error = $"The plan was refused: {string.Join("; ", errors)}.";
+                    checkpoint.Conversation.Add(new(ChatRole.User, $"{error} Give a new complete plan."));
+                    checkpoint.Plan = null;
+                    checkpoint.Attempt++;
+                    await run.TraceAsync(new("plan-refused", error), cancellationToken);
+                    continue;
+                }
+
+                // The run's id is saved before the run starts (starting with an id that exists is a no-op), so whoever
+                // goes on after a crash finds this run rather than starting a second one.
+                checkpoint.RunId ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+                await run.SaveAsync(cancellationToken);
+                var version = await engine.AddAsync(source, principal.Id, cancellationToken);
+                await engine.StartAsync(version.Name, version.Version, null, principal, checkpoint.RunId, cancellationToken);
+                await run.TraceAsync(new("run-started", $"{version.Name} version {version.Version}", checkpoint.RunId), cancellationToken);
+                LogRunStarted(logger, checkpoint.Workflow, version.Version, checkpoint.RunId, principal.Id);
             }
 
-            int toolSteps = plan.Steps.Count(s => s.Agent is null);
-            int left = run.Budget.ToolCalls - run.Usage.ToolCalls;
-            if (toolSteps > left)
-            {
-                return await run.StopAsync($"the tool call budget ({run.Budget.ToolCalls.ToString(CultureInfo.InvariantCulture)}) cannot pay for the plan: it makes {toolSteps.ToString(CultureInfo.InvariantCulture)} tool calls, {left.ToString(CultureInfo.InvariantCulture)} are left", cancellationToken);
-            }
-
-            var share = run.Share(plan.Steps.Count(s => s.Agent is not null), time);
-            var delegated = await DelegationsAsync(plan, runnable, share, cancellationToken);
-            var (source, errors) = PlanCompiler.Compile(plan, workflow, tool => Refusal(principal, tool), name => delegated[name]);
-            if (source is null)
-            {
-                error = $"The plan was refused: {string.Join("; ", errors)}.";
-                await run.TraceAsync(new("plan-refused", error), cancellationToken);
-                conversation.Add(new(ChatRole.User, $"{error} Give a new complete plan."));
-                plan = null;
-                continue;
-            }
-
-            var version = await engine.AddAsync(source, principal.Id, cancellationToken);
-            var started = await engine.StartAsync(version.Name, version.Version, null, principal, cancellationToken: cancellationToken);
-            string runId = started.Run.Id;
-            await run.TraceAsync(new("run-started", $"{version.Name} version {version.Version}", runId), cancellationToken);
-            LogRunStarted(logger, workflow, version.Version, runId, principal.Id);
+            string runId = checkpoint.RunId;
             var finished = await WaitAsync(runId, principal.Id, cancellationToken);
-            run.Outputs = Outputs(finished);
-            run.Usage = Spent(run.Usage, plan, finished);
             if (finished.Run.State == RunState.Completed)
             {
-                await run.TraceAsync(new("run-completed", run.Outputs.ToJsonString(), runId), cancellationToken);
+                // Counted once: a worker that took over after the run's completion was saved does not count it again.
+                if (!run.Traced("run-completed", runId))
+                {
+                    run.Outputs = Outputs(finished);
+                    run.Usage = Spent(run.Usage, plan, finished);
+                    await run.TraceAsync(new("run-completed", run.Outputs.ToJsonString(), runId), cancellationToken);
+                }
+
                 if (model is null)
                 {
                     return await run.SucceedAsync(null, cancellationToken);
@@ -152,17 +192,21 @@ public sealed partial class DirectorAgent(
                     return await run.StopAsync(noAnswer, cancellationToken, succeeded: true);
                 }
 
-                string answer = await AnswerAsync(model, conversation, run, cancellationToken);
+                string answer = await AnswerAsync(model, checkpoint.Conversation, run, cancellationToken);
                 await run.TraceAsync(new("answer", answer, runId), cancellationToken);
                 return await run.SucceedAsync(answer, cancellationToken);
             }
 
+            run.Outputs = Outputs(finished);
+            run.Usage = Spent(run.Usage, plan, finished);
             error = Failure(finished);
+            checkpoint.Conversation.Add(new(ChatRole.User,
+                $"{error} The steps that completed gave: {run.Outputs.ToJsonString()}. Give a new complete plan that reaches the goal another way."));
+            checkpoint.Plan = null;
+            checkpoint.RunId = null;
+            checkpoint.Attempt++;
             await run.TraceAsync(new("step-failed", error, runId), cancellationToken);
             LogRunFailed(logger, runId, error);
-            conversation.Add(new(ChatRole.User,
-                $"{error} The steps that completed gave: {run.Outputs.ToJsonString()}. Give a new complete plan that reaches the goal another way."));
-            plan = null;
         }
 
         return await run.FailAsync(error, cancellationToken);
@@ -195,29 +239,24 @@ public sealed partial class DirectorAgent(
         return response.Text;
     }
 
-    // Waits for the plan's run; when the wait is cancelled (the Director's run cancelled, its wall time spent), the
-    // plan's run is cancelled with it, so nothing goes on spending after the Director stopped.
+    /// <summary>The plan's run that a Director's saved state (as <see cref="RunAsync"/> saves it) started or is about to start; null when none.</summary>
+    public static string? InFlight(JsonNode? state) => state?["checkpoint"]?["runId"]?.GetValue<string>();
+
+    // Waits for the plan's run. A wait cancelled leaves it running: a worker shutting down leaves it to the one that
+    // takes over.
     private async Task<RunSnapshot> WaitAsync(string runId, string principalId, CancellationToken cancellationToken)
     {
-        try
+        using var timer = new PeriodicTimer(PollInterval, time);
+        while (true)
         {
-            using var timer = new PeriodicTimer(PollInterval, time);
-            while (true)
+            var snapshot = await store.GetRunAsync(runId, principalId, cancellationToken)
+                ?? throw new InvalidOperationException($"The run {runId} disappeared.");
+            if (snapshot.Run.IsTerminal)
             {
-                var snapshot = await store.GetRunAsync(runId, principalId, cancellationToken)
-                    ?? throw new InvalidOperationException($"The run {runId} disappeared.");
-                if (snapshot.Run.IsTerminal)
-                {
-                    return snapshot;
-                }
-
-                await timer.WaitForNextTickAsync(cancellationToken);
+                return snapshot;
             }
-        }
-        catch (OperationCanceledException)
-        {
-            await engine.CancelAsync(runId, principalId, CancellationToken.None);
-            throw;
+
+            await timer.WaitForNextTickAsync(cancellationToken);
         }
     }
 
@@ -374,27 +413,46 @@ public sealed partial class DirectorAgent(
     [LoggerMessage(EventId = 7551, Level = LogLevel.Information, Message = "Director: run {RunId} failed, re-planning if the budget allows: {Reason}")]
     private static partial void LogRunFailed(ILogger logger, string runId, string reason);
 
-    /// <summary>One Director run's spending, trace and latest outputs; reports each change to the progress callback.</summary>
-    private sealed class Progress(AgentBudget budget, DateTimeOffset startedAt, Func<DirectorResult, CancellationToken, Task>? report)
+    /// <summary>
+    /// One Director run's checkpoint, spending, trace and latest outputs; saves them (the result so far with the
+    /// checkpoint) at each change.
+    /// </summary>
+    private sealed class Progress(AgentBudget budget, DirectorCheckpoint checkpoint, Func<JsonObject, CancellationToken, Task>? save)
     {
         private readonly List<DirectorTraceEntry> _trace = [];
 
         public AgentBudget Budget { get; } = budget;
 
+        public DirectorCheckpoint Checkpoint { get; } = checkpoint;
+
         public AgentUsage Usage { get; set; } = AgentUsage.None;
 
         public JsonObject Outputs { get; set; } = [];
 
+        // Takes up the result so far that an attempt before a crash saved.
+        public void Restore(JsonNode state)
+        {
+            var (trace, outputs, usage) = DirectorCheckpoint.ResultSoFar(state);
+            _trace.AddRange(trace);
+            Outputs = outputs;
+            Usage = usage;
+        }
+
         public void Count(ChatResponse response) =>
             Usage = Usage.AddTurn(response.Usage?.InputTokenCount ?? 0, response.Usage?.OutputTokenCount ?? 0, prices: null);
 
-        public string? Spent(TimeProvider time) => Budget.Exhausted(Usage, time.GetUtcNow() - startedAt);
+        public string? Spent(TimeProvider time) => Budget.Exhausted(Usage, time.GetUtcNow() - Checkpoint.StartedAt);
+
+        public bool Traced(string entry, string runId) => _trace.Exists(t => t.Event == entry && t.RunId == runId);
+
+        // Why the last plan was refused or failed; null when none was.
+        public string? LastProblem() => _trace.LastOrDefault(t => t.Event is "plan-refused" or "step-failed")?.Detail;
 
         // What one of the plan's delegated agents may spend: an equal part of what is left.
         public AgentBudget Share(int agents, TimeProvider time)
         {
             int parts = Math.Max(agents, 1);
-            var left = Budget.WallTime - (time.GetUtcNow() - startedAt);
+            var left = Budget.WallTime - (time.GetUtcNow() - Checkpoint.StartedAt);
             return new AgentBudget(
                 Math.Max((Budget.TokensIn - Usage.TokensIn) / parts, 1),
                 Math.Max((Budget.TokensOut - Usage.TokensOut) / parts, 1),
@@ -403,10 +461,12 @@ public sealed partial class DirectorAgent(
                 null);
         }
 
+        public Task SaveAsync(CancellationToken cancellationToken) => save?.Invoke(State(Result(false, null, null, null)), cancellationToken) ?? Task.CompletedTask;
+
         public Task TraceAsync(DirectorTraceEntry entry, CancellationToken cancellationToken)
         {
             _trace.Add(entry);
-            return report?.Invoke(Result(false, null, null, null), cancellationToken) ?? Task.CompletedTask;
+            return SaveAsync(cancellationToken);
         }
 
         public Task<DirectorResult> SucceedAsync(string? answer, CancellationToken cancellationToken) => EndAsync(Result(true, answer, null, null), cancellationToken);
@@ -421,12 +481,19 @@ public sealed partial class DirectorAgent(
 
         private async Task<DirectorResult> EndAsync(DirectorResult result, CancellationToken cancellationToken)
         {
-            if (report is not null)
+            if (save is not null)
             {
-                await report(result, cancellationToken);
+                await save(State(result), cancellationToken);
             }
 
             return result;
+        }
+
+        private JsonObject State(DirectorResult result)
+        {
+            var state = result.ToJson();
+            state["checkpoint"] = Checkpoint.ToJson();
+            return state;
         }
 
         private DirectorResult Result(bool succeeded, string? answer, string? error, string? stopped) =>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Data.Common;
-using System.Text.Json.Nodes;
 using Switchboard.Access;
 using Switchboard.Policy;
 using Switchboard.Storage;
@@ -12,8 +11,10 @@ namespace Switchboard.Agents.Director;
 
 /// <summary>
 /// Runs a <c>director</c> step (the <see cref="DirectorRuns.Workflow"/> workflow's only step): its arguments'
-/// <c>request</c> is a <see cref="DirectorRequest"/>, run as the run's principal. The result so far is the step's state
-/// after each thing the Director does, so <c>GET /api/v1/runs/{id}</c> shows its trace while it works. A budget that
+/// <c>request</c> is a <see cref="DirectorRequest"/>, run as the run's principal. The result so far and the Director's
+/// checkpoint are the step's state, saved before each thing the Director does, so <c>GET /api/v1/runs/{id}</c> shows
+/// its trace while it works, and an attempt after a crash goes on from there (it waits for the plan's run the last
+/// attempt started) instead of planning again. A budget that
 /// stops it completes the step with the partial result; a Director that fails fails the step (the trace stays in its
 /// output). Cancelling the run cancels the plan's run in flight.
 /// </summary>
@@ -49,21 +50,26 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
             return new StepResult.Failed($"Permission denied: {principal.Id} may not run agents ({Actions.RunAgents}).");
         }
 
-        // An attempt after a crash starts the Director again from its goal; the plan's run the last attempt left
-        // running is cancelled first, so two plans do not run at once.
-        if (context.State?["trace"] is JsonArray trace && trace.LastOrDefault(e => (string?)e?["event"] == "run-started")?["runId"]?.GetValue<string>() is { } orphan)
-        {
-            await services.GetRequiredService<WorkflowEngine>().CancelAsync(orphan, principal.Id, cancellationToken);
-        }
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watch = WatchAsync(runId, principal.Id, cancelled);
+        var saved = context.State;
         try
         {
-            var result = await director.RunAsync(request, principal, (r, ct) => context.SaveStateAsync(r.ToJson(), ct), cancelled.Token);
+            var result = await director.RunAsync(request, principal, context.State, (state, ct) =>
+            {
+                saved = state;
+                return context.SaveStateAsync(state, ct);
+            }, cancelled.Token);
             return result.Succeeded || result.Stopped is not null ? new StepResult.Succeeded(result.ToJson()) : new StepResult.Failed(result.Error ?? "The Director failed.");
         }
         catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // The Director's run was cancelled: so is the plan's. (A worker shutting down leaves it to the next one.)
+            if (DirectorAgent.InFlight(saved) is { } planRun)
+            {
+                await services.GetRequiredService<WorkflowEngine>().CancelAsync(planRun, principal.Id, CancellationToken.None);
+            }
+
             return new StepResult.Failed("the run was cancelled");
         }
         catch (Exception e) when (e is not (OperationCanceledException or StorageException or DbException))

@@ -14,7 +14,7 @@ namespace Switchboard.Gateway.Tests.Agents.Director;
 /// (<c>POST /api/v1/director/runs</c>), the MCP tool <c>agents__director</c> (a task) and <c>switchboard director</c>
 /// (REST with the key in the environment), each a workflow run of the caller's. A goal that needs the financial and
 /// utilities servers is planned, run, re-planned when a step fails, delegated in part to a custom agent, and answered;
-/// a budget stops it cleanly with what it had.
+/// a budget stops it cleanly with what it had; killed while its plan's run waits, it resumes without planning again.
 /// </summary>
 public sealed class DirectorTests
 {
@@ -75,6 +75,51 @@ public sealed class DirectorTests
     }
 
     [Fact]
+    public async Task GatewayAndWorkerKilledWhileThePlansRunWaits_TheDirectorResumesWithoutPlanningAgain_OnPostgres()
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
+        var gateway = await cluster.StartServeAsync([.. Flags(llm), "--Queue:InProcessWorker=false"]);
+        var worker = await cluster.StartWorkerAsync(Flags(llm));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await AddAgentAsync(admin, Explainer);
+        await llm.ScriptAsync(
+            Plan(Payment(), Delegate("explain", "explainer", "Explain a monthly payment of ${{ steps.payment.output }}.", "payment")),
+            new JsonObject { ["delayMs"] = 60000, ["text"] = "never seen" },
+            new JsonObject { ["text"] = "You pay 1,037.03 each month." },
+            new JsonObject { ["text"] = "Each payment is 1,037.03." });
+
+        string runId = await StartDirectorAsync(admin, new { goal = "What is my monthly payment?" });
+        // The plan's run waits on its delegated step (the agent's model call) when both processes die.
+        await Poll.UntilAsync(async () => (await llm.RequestsAsync()).Count == 2, Finish, "the plan's delegated step never asked the model");
+        await worker.SignalAsync("KILL");
+        await gateway.SignalAsync("KILL");
+        await worker.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        gateway = await cluster.StartServeAsync([.. Flags(llm), "--Queue:InProcessWorker=false"]);
+        await cluster.StartWorkerAsync(Flags(llm));
+        using var again = Client(gateway, cluster.AdminKey);
+        var done = await WaitForAsync(again, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the Director's run never finished after the restart");
+
+        Assert.True(done.GetProperty("state").GetString() == "completed", done.ToString());
+        var output = Step(done, "director").GetProperty("output");
+        Assert.True(output.GetProperty("succeeded").GetBoolean(), output.ToString());
+        Assert.Equal("Each payment is 1,037.03.", output.GetProperty("answer").GetString());
+        Assert.Equal("You pay 1,037.03 each month.", output.GetProperty("outputs").GetProperty("explain").GetProperty("answer").GetString());
+        // One plan, one run of it: the attempt after the crash waited for the run the first one started.
+        var trace = output.GetProperty("trace").EnumerateArray().ToList();
+        Assert.Equal(["plan", "run-started", "run-completed", "answer"], trace.Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal("completed", (await GetAsync(again, trace[1].GetProperty("runId").GetString()!)).GetProperty("state").GetString());
+        var requests = await llm.RequestsAsync();
+        Assert.Equal(4, requests.Count);
+        Assert.Single(requests, r => r!["body"]!["response_format"] is not null); // the model was asked to plan once
+        // The delegated step went on from its checkpoint (the same turn again), and the tool step did not run again.
+        Assert.Equal(requests[1]!["body"]!["messages"]!.ToJsonString(), requests[2]!["body"]!["messages"]!.ToJsonString());
+        Assert.Single(JsonDocument.Parse(await again.GetStringAsync(new Uri("audit?target=financial/pmt", UriKind.Relative), Ct)).RootElement.GetProperty("events").EnumerateArray());
+    }
+
+    [Fact]
     public async Task InputTokenBudget_StopsTheDirectorBeforeItsSecondPlanRuns_WithThePartialResult()
     {
         await using var llm = await FakeLlmServer.StartAsync(Ct);
@@ -119,6 +164,24 @@ public sealed class DirectorTests
         Assert.Equal(["plan", "run-started", "stopped"], trace.Select(e => e.GetProperty("event").GetString()));
         var planRun = await GetAsync(admin, trace[1].GetProperty("runId").GetString()!);
         Assert.Equal("cancelled", planRun.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task CancellingTheDirectorsRun_CancelsThePlansRunInFlight()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync([]);
+        using var admin = Client(gateway, cluster.AdminKey);
+        var plan = new JsonObject { ["steps"] = new JsonArray(ToolStep("slow", "everything/slow_compute", new JsonObject { ["seconds"] = 300 })) };
+
+        string runId = await StartDirectorAsync(admin, new { plan });
+        var running = await WaitForAsync(admin, runId, r => Step(r, "director").GetProperty("output") is { ValueKind: JsonValueKind.Object } o && o.GetProperty("trace").GetArrayLength() == 2, "the plan's run never started");
+        string planRun = Step(running, "director").GetProperty("output").GetProperty("trace")[1].GetProperty("runId").GetString()!;
+        using var cancel = await admin.PostAsync(new Uri($"runs/{runId}/cancel", UriKind.Relative), null, Ct);
+        Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync(Ct));
+
+        var stopped = await WaitForAsync(admin, planRun, r => r.GetProperty("state").GetString() != "running", "the plan's run went on after the Director's run was cancelled");
+        Assert.Equal("cancelled", stopped.GetProperty("state").GetString());
     }
 
     [Fact]
