@@ -29,7 +29,7 @@ public sealed class McpGatewayTests(GatewayServer gateway) : IClassFixture<Gatew
         Assert.Contains(tools, t => t.Name == "financial__pmt");
         Assert.Contains(tools, t => t.Name == "utilities__hash");
         Assert.All(tools, t => Assert.True(
-            McpNames.IsValidExposedName(t.Name) && McpNames.TryParseNamespaced(t.Name, out var server, out _) && server is "everything" or "financial" or "utilities" or "workflows",
+            McpNames.IsValidExposedName(t.Name) && McpNames.TryParseNamespaced(t.Name, out var server, out _) && server is "everything" or "financial" or "utilities" or "workflows" or "agents",
             t.Name));
     }
 

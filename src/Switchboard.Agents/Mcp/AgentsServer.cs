@@ -12,6 +12,7 @@ using Switchboard.Access;
 using Switchboard.Access.Identity;
 using Switchboard.Agents.Custom;
 using Switchboard.Agents.Director;
+using Switchboard.Agents.Llm;
 using Switchboard.Policy;
 using Switchboard.Registry;
 using Switchboard.Storage.Caching;
@@ -59,7 +60,10 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
         if (_catalog is null)
         {
             _catalog = new McpServerCatalog(Name, "Runs the Director and the custom agents (docs/agents.md) as MCP tasks, one tool per agent.");
-            _catalog.Tools.TryAdd(DirectorTool());
+            if (DirectorOffered)
+            {
+                _catalog.Tools.TryAdd(DirectorTool());
+            }
         }
 
         return _catalog;
@@ -83,7 +87,7 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
                 return;
             }
 
-            var tools = new List<McpServerTool> { DirectorTool() };
+            var tools = DirectorOffered ? new List<McpServerTool> { DirectorTool() } : [];
             foreach (var (name, version) in latest.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var stored = await agents.GetAsync(name, version, cancellationToken);
@@ -105,13 +109,17 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
                 _shown[name] = version;
             }
 
-            LogListed(logger, tools.Count - 1);
+            LogListed(logger, latest.Count);
         }
         finally
         {
             _refreshLock.Release();
         }
     }
+
+    // The Director plans with a model: without a configured provider (Agents:Providers) its tool is not offered, so
+    // clients are not shown a tool that cannot plan (REST and the CLI still run explicit plans).
+    private bool DirectorOffered => services.GetRequiredService<IAgentModelCatalog>().Providers.Count > 0;
 
     /// <summary>After an agent was stored here: where Redis is configured, tells every process to read the list now.</summary>
     public async Task AnnounceChangeAsync(CancellationToken cancellationToken = default)

@@ -121,6 +121,8 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
             Assert.NotEqual(true, (await before.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct)).IsError);
         }
 
+        // A role gets its row on first use; a viewer key gives 'viewer' one, whatever ran before this test.
+        await Keys.CreateAsync($"viewer-{Guid.NewGuid():N}", ["viewer"], cancellationToken: Ct);
         // As another replica or the CLI would: straight to the database, then this process's once-a-second read.
         var principals = gateway.Services.GetRequiredService<IPrincipalStore>();
         var principal = await principals.FindByNameAsync(key.Info.Principal, Ct);

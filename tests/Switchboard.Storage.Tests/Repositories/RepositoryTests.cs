@@ -62,7 +62,7 @@ public sealed class RepositoryTests
         await db.SigningKeys.CreateAsync(new SigningKey("b", "secret-b", Seed.T0.AddMinutes(1)), Ct);
         await db.SigningKeys.CreateAsync(new SigningKey("a", "secret-a", Seed.T0), Ct);
 
-        var duplicate = await Assert.ThrowsAsync<StorageException>(() => db.SigningKeys.CreateAsync(new SigningKey("a", "other", Seed.T0), Ct));
+        var duplicate = await Assert.ThrowsAsync<StorageConflictException>(() => db.SigningKeys.CreateAsync(new SigningKey("a", "other", Seed.T0), Ct));
 
         Assert.Equal(["a", "b"], (await db.SigningKeys.ListAsync(Ct)).Select(k => k.Id));
         Assert.Contains("'a'", duplicate.Message, StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public sealed class RepositoryTests
         await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
         await Seed.FillAsync(db);
 
-        var duplicate = await Assert.ThrowsAsync<StorageException>(() => db.Principals.CreateAsync(new Principal("p9", "alice", "user", null, Seed.T0), Ct));
+        var duplicate = await Assert.ThrowsAsync<StorageConflictException>(() => db.Principals.CreateAsync(new Principal("p9", "alice", "user", null, Seed.T0), Ct));
         var unknownRole = await Assert.ThrowsAsync<StorageException>(() => db.Principals.SetRolesAsync("p1", ["admin", "nope"], Ct));
 
         Assert.Contains("'alice'", duplicate.Message, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class RepositoryTests
         var found = await db.ApiKeys.FindByPrefixAsync("sb_live_aaaa", Ct);
         Assert.Equal(new ApiKeyRecord("k1", "p1", "laptop", "sb_live_aaaa", "hash-1", Seed.T0, null, null, Seed.T0.AddHours(3)), found);
         Assert.Null(await db.ApiKeys.FindByPrefixAsync("sb_live_zzzz", Ct));
-        await Assert.ThrowsAsync<StorageException>(() => db.ApiKeys.CreateAsync(found! with { Id = "k9" }, Ct));
+        await Assert.ThrowsAsync<StorageConflictException>(() => db.ApiKeys.CreateAsync(found! with { Id = "k9" }, Ct));
 
         Assert.True(await db.ApiKeys.RevokeAsync("k1", Seed.T0.AddDays(5), Ct));
         Assert.False(await db.ApiKeys.RevokeAsync("k1", Seed.T0.AddDays(6), Ct));
