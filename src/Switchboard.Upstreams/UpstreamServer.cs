@@ -112,7 +112,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             RequestMethods.ToolsCall,
             request.Name,
             UpstreamCallPolicy.IsSafe(Catalog, request.Name),
-            UpstreamCallPolicy.TimeoutFor(_options, request.Name),
+            // A pending call also waits for its caller's answers (Sessions/UpstreamSessions.Pending.cs).
+            UpstreamCallPolicy.TimeoutFor(_options, request.Name) + (UpstreamSessions.InPendingCall ? _options.PendingCallTimeout : TimeSpan.Zero),
             static async (client, request, token) => await UpstreamRequests.CallToolAsync(client, request, token),
             request,
             cancellationToken);

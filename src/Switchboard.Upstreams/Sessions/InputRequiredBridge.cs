@@ -62,7 +62,8 @@ internal static class InputRequiredBridge
         // A stdio upstream with caller credentials serves this caller from its own set's processes.
         Stdio.StdioCredentialPools.Caller = request.User;
         await using var progress = ProgressRelay.Relay(caller, request.Server, forwarded);
-        if (upstream.Sessions is { } sessions && upstream.ProtocolVersion is { } upstreamVersion && UpstreamSessions.RunsPending(request.Server, upstreamVersion))
+        if (method == RequestMethods.ToolsCall && upstream.Sessions is { } sessions && upstream.ProtocolVersion is { } upstreamVersion
+            && UpstreamSessions.RunsPending(request.Server, upstreamVersion))
         {
             // Its questions come sealed already, naming this replica and the pending call.
             return await sessions.StartPendingAsync(request.Server, upstreamVersion, token => send(forwarded, token), SealPending, cancellationToken);

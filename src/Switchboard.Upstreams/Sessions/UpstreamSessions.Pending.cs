@@ -19,7 +19,12 @@ namespace Switchboard.Upstreams.Sessions;
 /// </summary>
 internal sealed partial class UpstreamSessions
 {
+    private static readonly AsyncLocal<bool> InPendingCallFlow = new();
+
     private readonly ConcurrentDictionary<string, PendingCall> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the forwarded call in this async flow is a pending call, whose time includes the caller's answers.</summary>
+    public static bool InPendingCall => InPendingCallFlow.Value;
 
     /// <summary>This process among the replicas: a pending call can be continued only here.</summary>
     public static string ReplicaId { get; } = Guid.NewGuid().ToString("N");
@@ -80,6 +85,7 @@ internal sealed partial class UpstreamSessions
         call.Completion = Task.Run(async () =>
         {
             CurrentClient.Value = call.Client;
+            InPendingCallFlow.Value = true;
             return (object?)await forward(call.Lifetime.Token);
         });
         LogPendingStarted(_logger, _server);
@@ -160,8 +166,8 @@ internal sealed partial class UpstreamSessions
 
         public string Id { get; } = id;
 
-        /// <summary>Cancelled when the call expires unanswered, or ends.</summary>
-        public CancellationTokenSource Lifetime { get; } = new(timeout);
+        /// <summary>Cancelled when a question waits unanswered longer than the timeout, or the call ends.</summary>
+        public CancellationTokenSource Lifetime { get; } = new();
 
         /// <summary>Wakes a waiting round when the upstream asks something.</summary>
         public Channel<bool> Asked { get; } = Channel.CreateUnbounded<bool>();
@@ -175,6 +181,7 @@ internal sealed partial class UpstreamSessions
             string key = $"q{Interlocked.Increment(ref _asked)}";
             var answer = new TaskCompletionSource<InputResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
             _questions[key] = (request, answer);
+            Lifetime.CancelAfter(timeout);
             Asked.Writer.TryWrite(true);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Lifetime.Token);
             try
@@ -184,6 +191,10 @@ internal sealed partial class UpstreamSessions
             finally
             {
                 _questions.TryRemove(key, out _);
+                if (_questions.IsEmpty && !Lifetime.IsCancellationRequested)
+                {
+                    Lifetime.CancelAfter(Timeout.InfiniteTimeSpan); // the upstream works again: only waiting for the caller expires
+                }
             }
         }
 

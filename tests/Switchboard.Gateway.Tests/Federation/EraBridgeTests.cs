@@ -87,6 +87,17 @@ public sealed class EraBridgeTests : IAsyncLifetime
         Assert.Equal("complete", done.Result.GetProperty("resultType").GetString());
         Assert.Contains("Ada", done.Result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
 
+        // Sampling the same way: the answer is the caller's CreateMessageResult.
+        var sampling = await StatelessRequest.CallToolAsync(_http, Endpoint(_second, SessionBased), _gatewayKey, "test_sampling", new JsonObject { ["prompt"] = "6 times 7?" });
+        AssertAsks(sampling, "q1");
+        var sampled = new JsonObject
+        {
+            ["q1"] = new JsonObject { ["role"] = "assistant", ["content"] = new JsonObject { ["type"] = "text", ["text"] = "42" }, ["model"] = "test-model" },
+        };
+        var sampledResult = await StatelessRequest.CallToolAsync(_http, Endpoint(_second, SessionBased), _gatewayKey, "test_sampling", new JsonObject { ["prompt"] = "6 times 7?" }, sampled, StateOf(sampling));
+        Assert.Equal("sampling/createMessage", sampling.Result.GetProperty("inputRequests").GetProperty("q1").GetProperty("method").GetString());
+        Assert.Equal("LLM response: 42", sampledResult.Result.GetProperty("content")[0].GetProperty("text").GetString());
+
         // Unanswered past PendingCallTimeout, the upstream call is cancelled; a late answer is refused at once.
         var expiring = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), _gatewayKey, "test_elicitation", Arguments());
         AssertAsks(expiring, "q1");
