@@ -73,11 +73,18 @@ internal sealed partial class UpstreamSessions
             },
 #pragma warning restore MCP9005
         };
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.Timeout);
             var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(_server, _options, _httpClient, _loggerFactory));
             call.Client = await McpClient.CreateAsync(transport, options, _loggerFactory, timeout.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // No session of its own: the call goes through the common connection's pipeline, which reports the
+            // upstream's state in the documented errors.
+            return await forward(cancellationToken);
         }
 
         _pending[call.Id] = call;
@@ -86,7 +93,14 @@ internal sealed partial class UpstreamSessions
         {
             CurrentClient.Value = call.Client;
             InPendingCallFlow.Value = true;
-            return (object?)await forward(call.Lifetime.Token);
+            try
+            {
+                return (object?)await forward(call.Lifetime.Token);
+            }
+            finally
+            {
+                call.Lifetime.CancelAfter(_options.PendingCallTimeout); // a result its caller never collects is dropped
+            }
         });
         LogPendingStarted(_logger, _server);
         return await WaitAsync<T>(call, seal, cancellationToken);
