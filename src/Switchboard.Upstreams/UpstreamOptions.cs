@@ -39,6 +39,15 @@ public sealed class UpstreamOptions
     /// <summary>How long one request to the upstream may take, connecting included, before it fails with a timeout error.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a call of a 2026-07-28 caller may wait for the caller's answer to what a session-based upstream asked
+    /// inside it (elicitation, sampling, roots) before it is cancelled; see docs/federation.md.
+    /// </summary>
+    public TimeSpan PendingCallTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The protocol revision to speak with an HTTP upstream; unset, the newest both sides know.</summary>
+    public string? ProtocolVersion { get; set; }
+
     /// <summary>Timeouts for single tools, by the upstream's tool name, overriding <see cref="Timeout"/> for calls to them.</summary>
     public Dictionary<string, TimeSpan> ToolTimeouts { get; set; } = new(StringComparer.Ordinal);
 

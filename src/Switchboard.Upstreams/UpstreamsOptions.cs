@@ -47,6 +47,9 @@ public sealed class UpstreamsOptions
 public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOptions>
 {
     private static readonly TimeSpan MinimumTimeout = TimeSpan.FromMilliseconds(10);
+
+    // The revisions Servers:{name}:ProtocolVersion may pin an HTTP upstream to (the SDK client's).
+    private static readonly string[] PinnableRevisions = ["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"];
     private static readonly TimeSpan MinimumWindow = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan MaximumTimeout = TimeSpan.FromDays(1);
     private static readonly TimeSpan MinimumListTtl = TimeSpan.FromSeconds(1);
@@ -95,6 +98,16 @@ public sealed class UpstreamsOptionsValidator : IValidateOptions<UpstreamsOption
         if (upstream.Timeout < MinimumTimeout || upstream.Timeout > MaximumTimeout)
         {
             failures.Add($"{key}:Timeout is {upstream.Timeout}; set it between {MinimumTimeout} and {MaximumTimeout}.");
+        }
+
+        if (upstream.PendingCallTimeout < TimeSpan.FromSeconds(1) || upstream.PendingCallTimeout > Switchboard.Mrtr.RequestStateProtector.Lifetime)
+        {
+            failures.Add($"{key}:PendingCallTimeout is {upstream.PendingCallTimeout}; set it between 00:00:01 and {Switchboard.Mrtr.RequestStateProtector.Lifetime} (how long a sealed requestState is valid).");
+        }
+
+        if (upstream.ProtocolVersion is { } pinned && !PinnableRevisions.Contains(pinned))
+        {
+            failures.Add($"{key}:ProtocolVersion is '{pinned}'; set one of {string.Join(", ", PinnableRevisions)}, or leave it unset.");
         }
 
         if (upstream.ReconnectInterval < MinimumWindow)

@@ -47,16 +47,32 @@ internal static class InputRequiredBridge
         var protector = ProtectorFor(request.Services);
         string purpose = Purpose(upstream.Name, method, name);
         var caller = request.Params;
+        var opened = await OpenAsync(protector, upstream.Name, purpose, caller?.RequestState, cancellationToken);
+        ValueTask<string> SealPending(string callId) =>
+            protector.ProtectAsync(purpose, new JsonObject { ["r"] = UpstreamSessions.ReplicaId, ["c"] = callId }, cancellationToken);
+        if (opened?["c"] is { } pendingCall && upstream.Sessions is { } owner)
+        {
+            // A retry that answers what a session-based upstream asked inside a call pending on a replica.
+            return await owner.ContinuePendingAsync<TResult>(opened["r"]?.GetValue<string>(), pendingCall.GetValue<string>(), caller?.InputResponses, SealPending, cancellationToken);
+        }
+
         forwarded.InputResponses = caller?.InputResponses;
-        forwarded.RequestState = await OpenAsync(protector, upstream.Name, purpose, caller?.RequestState, cancellationToken);
+        forwarded.RequestState = opened?["s"]?.GetValue<string>();
         forwarded.Meta = CallerCapabilities.Meta(request.Server.ClientCapabilities);
         // A stdio upstream with caller credentials serves this caller from its own set's processes.
         Stdio.StdioCredentialPools.Caller = request.User;
         await using var progress = ProgressRelay.Relay(caller, request.Server, forwarded);
+        if (method == RequestMethods.ToolsCall && upstream.Sessions is { } sessions && upstream.ProtocolVersion is { } upstreamVersion
+            && UpstreamSessions.RunsPending(request.Server, upstreamVersion))
+        {
+            // Its questions come sealed already, naming this replica and the pending call.
+            return await sessions.StartPendingAsync(request.Server, upstreamVersion, token => send(forwarded, token), SealPending, cancellationToken);
+        }
+
         try
         {
-            return upstream.Sessions is { } sessions
-                ? await sessions.RunAsync(request.Server, token => send(forwarded, token), cancellationToken)
+            return upstream.Sessions is { } perCaller
+                ? await perCaller.RunAsync(request.Server, token => send(forwarded, token), cancellationToken)
                 : await send(forwarded, cancellationToken);
         }
         catch (InputRequiredException asked)
@@ -78,9 +94,12 @@ internal static class InputRequiredBridge
             : new InputRequiredException(new InputRequiredResult { RequestState = sealedState });
     }
 
-    /// <summary>The upstream's state inside a retry's <paramref name="sealedState"/>, or null for a first request.</summary>
+    /// <summary>
+    /// What a retry's <paramref name="sealedState"/> holds, or null for a first request: the upstream's state (<c>s</c>),
+    /// or the replica and pending call (<c>r</c>, <c>c</c>) of a call a session-based upstream asks inside.
+    /// </summary>
     /// <exception cref="McpProtocolException">The state is not ours, altered, for another request or expired: -32602.</exception>
-    internal static async ValueTask<string?> OpenAsync(RequestStateProtector protector, string server, string purpose, string? sealedState, CancellationToken cancellationToken)
+    internal static async ValueTask<JsonNode?> OpenAsync(RequestStateProtector protector, string server, string purpose, string? sealedState, CancellationToken cancellationToken)
     {
         if (sealedState is null)
         {
@@ -96,7 +115,7 @@ internal static class InputRequiredBridge
             throw error;
         }
 
-        return opened.Data?["s"]?.GetValue<string>();
+        return opened.Data;
     }
 
     private static RequestStateProtector ProtectorFor(IServiceProvider? services) =>

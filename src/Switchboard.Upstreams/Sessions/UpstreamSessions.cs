@@ -121,6 +121,7 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _sweeper.DisposeAsync();
+        await EndPendingAsync();
         foreach (var (id, lazy) in _sessions)
         {
             await CloseAsync(id, lazy);

@@ -24,6 +24,9 @@ namespace Switchboard.Gateway.Tests.Federation;
 public sealed class EraBridgeTests : IAsyncLifetime
 {
     private const string Remote = "/servers/remote/mcp";
+    // The same upstream, spoken to at 2025-11-25: it asks inside its session, and waits for the answer.
+    private const string SessionBased = "/servers/sessioned/mcp";
+    private static readonly TimeSpan PendingCallTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-eras-").FullName;
@@ -64,6 +67,43 @@ public sealed class EraBridgeTests : IAsyncLifetime
         // The gateway checks its own seal before anything reaches the upstream.
         Assert.All([tampered, otherTool], refused => Assert.Equal(-32602, refused.ErrorCode));
         Assert.Contains("Server 'remote'", tampered.Message.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A2026Caller_OfASessionBasedUpstream_IsAskedWithInputRequired_AndOnlyTheHoldingReplicaContinues()
+    {
+        JsonObject Arguments() => new() { ["message"] = "Who are you?" };
+        var answer = new JsonObject { ["q1"] = StatelessRequest.Accept(new JsonObject { ["username"] = "Ada", ["email"] = "ada@example.com" }) };
+
+        var asked = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), _gatewayKey, "test_elicitation", Arguments());
+        AssertAsks(asked, "q1");
+        var question = asked.Result.GetProperty("inputRequests").GetProperty("q1");
+        var elsewhere = await StatelessRequest.CallToolAsync(_http, Endpoint(_second, SessionBased), _gatewayKey, "test_elicitation", Arguments(), (JsonObject)answer.DeepClone(), StateOf(asked)).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var done = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), _gatewayKey, "test_elicitation", Arguments(), (JsonObject)answer.DeepClone(), StateOf(asked));
+
+        Assert.Equal("elicitation/create", question.GetProperty("method").GetString());
+        Assert.Equal("Who are you?", question.GetProperty("params").GetProperty("message").GetString());
+        AssertPendingCallGone(elsewhere);
+        Assert.Equal("complete", done.Result.GetProperty("resultType").GetString());
+        Assert.Contains("Ada", done.Result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+
+        // Sampling the same way: the answer is the caller's CreateMessageResult.
+        var sampling = await StatelessRequest.CallToolAsync(_http, Endpoint(_second, SessionBased), _gatewayKey, "test_sampling", new JsonObject { ["prompt"] = "6 times 7?" });
+        AssertAsks(sampling, "q1");
+        var sampled = new JsonObject
+        {
+            ["q1"] = new JsonObject { ["role"] = "assistant", ["content"] = new JsonObject { ["type"] = "text", ["text"] = "42" }, ["model"] = "test-model" },
+        };
+        var sampledResult = await StatelessRequest.CallToolAsync(_http, Endpoint(_second, SessionBased), _gatewayKey, "test_sampling", new JsonObject { ["prompt"] = "6 times 7?" }, sampled, StateOf(sampling));
+        Assert.Equal("sampling/createMessage", sampling.Result.GetProperty("inputRequests").GetProperty("q1").GetProperty("method").GetString());
+        Assert.Equal("LLM response: 42", sampledResult.Result.GetProperty("content")[0].GetProperty("text").GetString());
+
+        // Unanswered past PendingCallTimeout, the upstream call is cancelled; a late answer is refused at once.
+        var expiring = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), _gatewayKey, "test_elicitation", Arguments());
+        AssertAsks(expiring, "q1");
+        await Task.Delay(PendingCallTimeout * 2, Ct);
+        var late = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), _gatewayKey, "test_elicitation", Arguments(), (JsonObject)answer.DeepClone(), StateOf(expiring)).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        AssertPendingCallGone(late);
     }
 
     [Fact]
@@ -195,7 +235,15 @@ public sealed class EraBridgeTests : IAsyncLifetime
         AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {_gatewayKey}" },
     });
 
-    private static Uri Endpoint(GatewayProcess gateway) => new($"{gateway.Url}{Remote}");
+    private static Uri Endpoint(GatewayProcess gateway, string server = Remote) => new($"{gateway.Url}{server}");
+
+    private static void AssertPendingCallGone(StatelessRequest.Answer answer)
+    {
+        Assert.Equal(-32602, answer.ErrorCode);
+        var error = answer.Message.GetProperty("error");
+        Assert.Equal("pending-call-gone", error.GetProperty("data").GetProperty("reason").GetString());
+        Assert.Contains("call the tool again from the start", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
 
     private static string StateOf(StatelessRequest.Answer answer) => answer.Result.GetProperty("requestState").GetString()!;
 
@@ -220,11 +268,16 @@ public sealed class EraBridgeTests : IAsyncLifetime
                 $"--Storage:ConnectionString=Data Source={database}",
                 $"--Servers:remote:Url={upstreamUrl}/mcp",
                 $"--Servers:remote:Headers:Authorization=Bearer {_upstreamKey}",
+                $"--Servers:sessioned:Url={upstreamUrl}/mcp",
+                $"--Servers:sessioned:Headers:Authorization=Bearer {_upstreamKey}",
+                "--Servers:sessioned:ProtocolVersion=2025-11-25",
+                $"--Servers:sessioned:PendingCallTimeout={PendingCallTimeout}",
             ],
             directory,
             Timeout);
         await Poll.UntilAsync(
-            async () => (await StatelessRequest.SendAsync(_http, Endpoint(gateway), _gatewayKey, "tools/list")).Result.TryGetProperty("tools", out var tools) && tools.GetArrayLength() > 0,
+            async () => (await StatelessRequest.SendAsync(_http, Endpoint(gateway), _gatewayKey, "tools/list")).Result.TryGetProperty("tools", out var tools) && tools.GetArrayLength() > 0
+                && (await StatelessRequest.SendAsync(_http, Endpoint(gateway, SessionBased), _gatewayKey, "tools/list")).Result.TryGetProperty("tools", out var sessioned) && sessioned.GetArrayLength() > 0,
             Timeout,
             $"the remote server's tools did not appear on {name}");
         return gateway;
