@@ -92,6 +92,9 @@ public sealed class UpstreamOptions
     /// only, so pointing a server at another address makes every tool a new definition.
     /// </summary>
     public string Identity => Url is not null ? Url.AbsoluteUri : string.Join(' ', [Command, .. Args]);
+
+    /// <summary>A shallow copy, to change a few settings for one use and keep every other one as configured.</summary>
+    internal UpstreamOptions Clone() => (UpstreamOptions)MemberwiseClone();
 }
 
 /// <summary>Tool-definition pinning (rug-pull protection) of one upstream; see docs/federation.md.</summary>

@@ -134,27 +134,11 @@ internal sealed partial class StdioCredentialPools : IUpstreamClientSource, IAsy
     // the values of the Env it is given, so the set's credentials are kept out of its logs too.
     private static UpstreamOptions WithCredentials(UpstreamOptions options, StdioCredentialSettings set)
     {
-        var stdio = options.Stdio;
-        return new UpstreamOptions
-        {
-            Command = options.Command,
-            Args = options.Args,
-            Env = new Dictionary<string, string>(options.Env.Concat(set.Env).GroupBy(e => e.Key, StringComparer.Ordinal).Select(g => g.Last()), StringComparer.Ordinal),
-            WorkingDirectory = options.WorkingDirectory,
-            Timeout = options.Timeout,
-            Stdio = new StdioPoolSettings
-            {
-                MinProcesses = 0,
-                MaxProcesses = stdio.MaxProcesses,
-                IdleTimeout = stdio.IdleTimeout,
-                MaxLifetime = stdio.MaxLifetime,
-                MaxRequests = stdio.MaxRequests,
-                RestartDelay = stdio.RestartDelay,
-                MaxRestartDelay = stdio.MaxRestartDelay,
-                ShutdownTimeout = stdio.ShutdownTimeout,
-                ParentDeathGuard = stdio.ParentDeathGuard,
-            },
-        };
+        var copy = options.Clone();
+        copy.Env = new Dictionary<string, string>(options.Env.Concat(set.Env).GroupBy(e => e.Key, StringComparer.Ordinal).Select(g => g.Last()), StringComparer.Ordinal);
+        copy.Stdio = options.Stdio.Clone();
+        copy.Stdio.MinProcesses = 0;
+        return copy;
     }
 
     [LoggerMessage(EventId = 4045, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': processes for the callers of credential set '{CredentialSet}' are pooled apart from here on.")]

@@ -87,4 +87,7 @@ public sealed class StdioPoolSettings
             yield return problem;
         }
     }
+
+    /// <summary>A shallow copy, to change a few settings for one use and keep every other one as configured.</summary>
+    internal StdioPoolSettings Clone() => (StdioPoolSettings)MemberwiseClone();
 }
