@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using WakeChannel = System.Threading.Channels.Channel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -248,15 +250,22 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
     /// announcements made meanwhile were lost), else every <see cref="FallbackPoll"/> without Redis or
     /// <see cref="SafetyPoll"/> with it.
     /// </summary>
-    internal sealed class Refresher(AgentsServer server, RedisConnection redis, ILogger<AgentsServer> logger) : BackgroundService
+    internal sealed class Refresher(Func<CancellationToken, Task> refresh, RedisConnection redis, ILogger<AgentsServer> logger) : BackgroundService
     {
-        private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+        // Set once until the loop takes it: a burst of announcements during one refresh is one more refresh, not one each.
+        private readonly Channel<bool> _wake = WakeChannel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+        /// <summary>The hosted service, refreshing <paramref name="server"/>.</summary>
+        public Refresher(AgentsServer server, RedisConnection redis, ILogger<AgentsServer> logger)
+            : this(server.RefreshAsync, redis, logger)
+        {
+        }
 
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             if (redis.IsConfigured)
             {
-                await redis.SubscribeAsync(Channel, (_, _) => _wake.Release());
+                await redis.SubscribeAsync(Channel, (_, _) => Wake());
                 redis.Restored += Wake;
             }
 
@@ -266,14 +275,14 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
                 {
                     try
                     {
-                        await server.RefreshAsync(stoppingToken);
+                        await refresh(stoppingToken);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
                         LogRefreshFailed(logger, e.Message);
                     }
 
-                    await _wake.WaitAsync(redis.IsAvailable ? SafetyPoll : FallbackPoll, stoppingToken);
+                    await WaitForWakeAsync(redis.IsAvailable ? SafetyPoll : FallbackPoll, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -286,13 +295,24 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
             }
         }
 
-        public override void Dispose()
+        // Until a wake-up or the poll, and takes the wake-up: one that comes during the next refresh is kept for the one after.
+        private async Task WaitForWakeAsync(TimeSpan poll, CancellationToken stoppingToken)
         {
-            _wake.Dispose();
-            base.Dispose();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(poll);
+            try
+            {
+                await _wake.Reader.WaitToReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // the poll
+            }
+
+            _wake.Reader.TryRead(out _);
         }
 
-        private void Wake() => _wake.Release();
+        private void Wake() => _wake.Writer.TryWrite(true);
     }
 
     /// <summary>
