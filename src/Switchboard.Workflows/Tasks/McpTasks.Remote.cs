@@ -82,15 +82,33 @@ public sealed partial class McpTasks
         }
     }
 
+    /// <summary>Marks a <c>tools/list</c> request in its items, which its response shares, for <see cref="ListTaskSupport"/>.</summary>
+    internal const string ToolsListKey = "switchboard:tools-list";
+
+    // An incoming filter rather than a tools/list request filter: it marks the request even when a request filter
+    // before it answers from a cache.
+    internal static McpMessageHandler MarkToolsList(McpMessageHandler next) => (context, cancellationToken) =>
+    {
+        if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.ToolsList })
+        {
+            context.Items[ToolsListKey] = true;
+        }
+
+        return next(context, cancellationToken);
+    };
+
     /// <summary>
     /// tools/list shows each task-capable tool's <c>execution.taskSupport</c> (SEP-2663), which the SDK 2.4
     /// <see cref="Tool"/> type cannot carry: the built-in tools' <see cref="TaskSupportAttribute"/>, and for a remote tool
     /// what its server listed. A client (or a gateway in front of this one) learns from it which tools run as tasks.
-    /// Forbidden is the default and is not written.
+    /// Forbidden is the default and is not written. Every outgoing message passes here: only a response that answers
+    /// tools/list (<see cref="MarkToolsList"/>) is read, so another result that happens to hold a <c>tools</c> array is
+    /// left as it is, and the others cost a type test and a dictionary look-up.
     /// </summary>
-    private static McpMessageFilter ListTaskSupport(McpServerView view) => next => async (context, cancellationToken) =>
+    internal static McpMessageFilter ListTaskSupport(McpServerView view) => next => async (context, cancellationToken) =>
     {
-        if (context.JsonRpcMessage is JsonRpcResponse { Result: JsonObject result } && result["tools"] is JsonArray tools)
+        if (context.JsonRpcMessage is JsonRpcResponse { Context.Items: { } items, Result: JsonObject result } && items.ContainsKey(ToolsListKey)
+            && result["tools"] is JsonArray tools)
         {
             foreach (var entry in tools.OfType<JsonObject>())
             {

@@ -208,6 +208,7 @@ public sealed partial class McpTasks(
         ArgumentNullException.ThrowIfNull(serverOptions);
         ArgumentNullException.ThrowIfNull(view);
         serverOptions.Filters.Request.CallToolWithAlternateFilters.Add((context, next, cancellationToken) => CallToolAsync(view, next, context, cancellationToken));
+        serverOptions.Filters.Message.IncomingFilters.Add(MarkToolsList);
         serverOptions.Filters.Message.OutgoingFilters.Add(ListTaskSupport(view));
     }
 
