@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Switchboard.Agents.Custom;
 using Switchboard.Agents.Llm;
 using Switchboard.Agents.Mcp;
@@ -23,6 +24,8 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton<AgentToolbox>();
         services.TryAddSingleton<AgentCatalog>();
         services.TryAddSingleton<VonNeumannNode>(); // agents with `replicate` (docs/agents.md)
+        services.AddOptions<VonNeumannOptions>().BindConfiguration(VonNeumannOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VonNeumannOptions>, VonNeumannOptionsValidator>());
         // The agents server (agents__{name} on /mcp) and what keeps its tool list in step with the stored agents.
         services.TryAddSingleton<AgentsServer>();
         services.AddHostedService<AgentsServer.Refresher>();

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Switchboard.Agents.Custom;
 using Switchboard.Agents.Runtime;
 using Switchboard.Storage.Workflows;
@@ -18,14 +19,8 @@ namespace Switchboard.Agents.VonNeumann;
 /// within the part's share of the budget. Copies have ids derived from their parent's and their index, and the split
 /// is a function of the input, so a parent's job that runs twice starts nothing twice and merges each part once.
 /// </summary>
-public sealed partial class VonNeumannNode(WorkflowEngine engine, WorkflowStore store, TimeProvider time, ILogger<VonNeumannNode> logger)
+public sealed partial class VonNeumannNode(WorkflowEngine engine, WorkflowStore store, IOptions<VonNeumannOptions> options, TimeProvider time, ILogger<VonNeumannNode> logger)
 {
-    /// <summary>How often a run that waits for its copies looks at them again, at first; a tenth of the time waited since, later, at most <see cref="MaxPollInterval"/>.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>The longest a run that waits for its copies goes without looking at them.</summary>
-    public static readonly TimeSpan MaxPollInterval = TimeSpan.FromSeconds(10);
-
     /// <summary>Runs one attempt; <paramref name="runAgent"/> is the agent loop a leaf runs on its part.</summary>
     public async Task<StepResult> ExecuteAsync(StepContext context, Func<StepContext, CancellationToken, Task<StepResult>> runAgent, CancellationToken cancellationToken)
     {
@@ -96,7 +91,9 @@ public sealed partial class VonNeumannNode(WorkflowEngine engine, WorkflowStore 
         if (context.State?["copies"] is not JsonArray copies)
         {
             copies = await ReplicateAsync(node, work, parts, cancellationToken);
-            if (!await context.SaveStateAsync(new JsonObject { ["copies"] = copies, ["startedAt"] = time.GetUtcNow() }, cancellationToken))
+            // Waiting for copies: each that finishes wakes this step (WorkflowEngine.WakeParentAsync).
+            var state = new JsonObject { ["copies"] = copies, ["waitingFor"] = RunScheduler.CopiesWait };
+            if (!await context.SaveStateAsync(state, cancellationToken))
             {
                 // Cancelled while its copies were starting: the cancellation may not have seen the last of them.
                 if (await store.GetRunAsync(node.Run.Id, null, cancellationToken) is { Run.IsTerminal: true } gone)
@@ -120,11 +117,11 @@ public sealed partial class VonNeumannNode(WorkflowEngine engine, WorkflowStore 
             return new StepResult.Succeeded(Merge(context.Step.Id, node, reports, reason: null));
         }
 
-        if (time.GetUtcNow() < node.Allotment.Deadline)
+        var left = node.Allotment.Deadline - time.GetUtcNow();
+        if (left > TimeSpan.Zero)
         {
-            // A long tree is looked at less often: each look is a job and two events.
-            var waited = time.GetUtcNow() - (context.State?["startedAt"]?.GetValue<DateTimeOffset>() ?? time.GetUtcNow());
-            var next = TimeSpan.FromTicks(Math.Clamp(waited.Ticks / 10, PollInterval.Ticks, MaxPollInterval.Ticks));
+            // Each copy that finishes wakes this step; the re-check covers a lost wake-up, the deadline a spent wall time.
+            var next = left < options.Value.RecheckInterval ? left : options.Value.RecheckInterval;
             return new StepResult.Deferred($"waiting for {unfinished} of {copies.Count} copies", next);
         }
 

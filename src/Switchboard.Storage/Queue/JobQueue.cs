@@ -75,6 +75,20 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
             ?? throw new StorageException("The job was neither inserted nor found by its idempotency key.");
     }
 
+    /// <summary>
+    /// Makes the principal's queued job with <paramref name="idempotencyKey"/> due now, when it was due later (what it
+    /// waited for happened early), and wakes the workers. Nothing changes for a job that is due, running or finished.
+    /// </summary>
+    public async Task RunNowAsync(string principalId, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        await ExecuteAsync(
+            "UPDATE jobs SET run_at = @now, updated_at = @now WHERE principal_id = @principal AND idempotency_key = @key AND state = 'queued' AND run_at > @now" + Notify,
+            c => c.With("now", database.ToDb(now)).With("principal", principalId).With("key", idempotencyKey),
+            cancellationToken);
+        signal.Set();
+    }
+
     /// <summary>The job, whoever owns it; null when there is none (or it expired and was purged).</summary>
     public Task<Job?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         SingleAsync("SELECT " + Columns + " FROM jobs WHERE id = @id", c => c.With("id", id), cancellationToken);

@@ -138,6 +138,36 @@ public static class RunScheduler
     }
 
     /// <summary>
+    /// The <c>waitingFor</c> of a step that waits between attempts for the runs it started (a Von Neumann agent's
+    /// copies): each that finishes wakes it (<see cref="WorkflowEngine.WakeParentAsync"/>).
+    /// </summary>
+    public const string CopiesWait = "copies";
+
+    // Set in the state of a step that was woken while it ran, so that the deferral it returns comes back at once.
+    private const string WokenKey = "woken";
+
+    /// <summary>The step, marked as woken while it runs.</summary>
+    internal static StepRow MarkWoken(StepRow row)
+    {
+        var state = (row.Output is null ? null : JsonNode.Parse(row.Output) as JsonObject) ?? [];
+        state[WokenKey] = true;
+        return row with { Output = state.ToJsonString() };
+    }
+
+    /// <summary>The step without its woken mark; <paramref name="woken"/> says whether it had one.</summary>
+    internal static StepRow TakeWoken(StepRow row, out bool woken)
+    {
+        woken = false;
+        if (row.Output is null || JsonNode.Parse(row.Output) is not JsonObject state || !state.Remove(WokenKey))
+        {
+            return row;
+        }
+
+        woken = true;
+        return row with { Output = state.ToJsonString() };
+    }
+
+    /// <summary>
     /// A step that waits mid-way is decided: the decision goes into its saved state (<c>decision</c>) and the same
     /// attempt is scheduled again, to go on from that state.
     /// </summary>

@@ -111,6 +111,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
 
         var cancelled = await store.UpdateRunAsync(runId, (s, now) => RunScheduler.Cancel(s, now), cancellationToken);
         await CancelDescendantsAsync(cancelled!.Run, cancellationToken);
+        await WakeParentAsync(cancelled.Run, cancellationToken); // a copy cancelled on its own: its parent merges without it
         return cancelled;
     }
 
@@ -194,7 +195,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             throw new WorkflowRunException($"The run has no approval step '{step}' waiting for a decision.");
         }
 
-        await EnqueueReadyAsync(after!, cancellationToken);
+        await AdvancedAsync(current.Run, after!, cancellationToken);
         return after;
     }
 
@@ -243,8 +244,78 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
                 : $"No step of the run waits for the event '{name}' (or each that does has received it).");
         }
 
-        await EnqueueReadyAsync(after!, cancellationToken);
+        await AdvancedAsync(current.Run, after!, cancellationToken);
         return after;
+    }
+
+    /// <summary>
+    /// After a decision about a run (<paramref name="before"/> it, <paramref name="after"/>): queues its scheduled steps,
+    /// and when the run has just finished and another run started it, wakes that one.
+    /// </summary>
+    internal async Task AdvancedAsync(WorkflowRun before, RunSnapshot after, CancellationToken cancellationToken)
+    {
+        await EnqueueReadyAsync(after, cancellationToken);
+        if (!before.IsTerminal && after.Run.IsTerminal)
+        {
+            await WakeParentAsync(after.Run, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="child"/>, a run another run started (a Von Neumann agent's copy), has finished (completed, failed
+    /// or cancelled): the parent's steps that wait for their copies (<see cref="RunScheduler.CopiesWait"/>) look at them
+    /// now instead of at their fallback re-check. A step between attempts has its job made due now; a step running now
+    /// is marked, so that the deferral it returns (it may have seen this copy unfinished) comes back at once. A wake
+    /// lost to a crash costs only the wait until the fallback re-check.
+    /// </summary>
+    internal async Task WakeParentAsync(WorkflowRun child, CancellationToken cancellationToken)
+    {
+        if (!child.IsTerminal || child.Lineage is not { } lineage)
+        {
+            return;
+        }
+
+        var due = new List<StepRow>();
+        var parent = await store.UpdateRunAsync(lineage.ParentRunId, (s, now) =>
+        {
+            due.Clear();
+            if (s.Run.IsTerminal)
+            {
+                return null;
+            }
+
+            bool marked = false;
+            var steps = s.Steps.Select(row =>
+            {
+                if (RunScheduler.WaitingFor(row) != RunScheduler.CopiesWait)
+                {
+                    return row;
+                }
+
+                if (row.State == StepState.Scheduled)
+                {
+                    due.Add(row);
+                }
+                else if (row.State == StepState.Running)
+                {
+                    marked = true;
+                    return RunScheduler.MarkWoken(row);
+                }
+
+                return row;
+            }).ToList();
+            return marked ? s with { Steps = steps } : null;
+        }, cancellationToken);
+
+        foreach (var row in due)
+        {
+            // The step's job is normally queued already (and is made due now); right after the decision that deferred
+            // the step it may not be yet, so it is queued here, due now, under the key that decision's enqueue then finds taken.
+            var payload = new WorkflowJobPayload(parent!.Run.Id, row.Key, row.Attempt, false);
+            string key = JobKey(parent.Run, payload, row.RunAt)!;
+            await EnqueueAsync(parent.Run, payload, runAt: null, key, cancellationToken);
+            await queue.RunNowAsync(parent.Run.PrincipalId, key, cancellationToken);
+        }
     }
 
     /// <summary>Queues a job for every scheduled step (idempotent: a step's attempt has one job, however often this runs).</summary>
@@ -260,12 +331,16 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
     internal Task EnqueueApprovalTimeoutAsync(WorkflowRun run, StepRow row, TimeSpan timeout, string? wait, DateTimeOffset now, CancellationToken cancellationToken) =>
         EnqueueAsync(run, new WorkflowJobPayload(run.Id, row.Key, row.Attempt, true) { Wait = wait }, now + timeout, cancellationToken);
 
-    private Task EnqueueAsync(WorkflowRun run, WorkflowJobPayload payload, DateTimeOffset? runAt, CancellationToken cancellationToken)
+    private Task EnqueueAsync(WorkflowRun run, WorkflowJobPayload payload, DateTimeOffset? runAt, CancellationToken cancellationToken) =>
+        EnqueueAsync(run, payload, runAt, JobKey(run, payload, runAt), cancellationToken);
+
+    // A step's attempt gets one job per scheduled time: the key makes a repeated decision (a retried job, two workers)
+    // enqueue nothing new, while an attempt deferred by a rate limit (a new run_at) gets a new job.
+    private static string? JobKey(WorkflowRun run, WorkflowJobPayload payload, DateTimeOffset? runAt) => payload.Step is null ? null
+        : $"workflow:{run.Id}:{payload.Step}:{payload.Attempt}:{(payload.ApprovalTimeout ? "timeout" + payload.Wait : runAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+
+    private Task EnqueueAsync(WorkflowRun run, WorkflowJobPayload payload, DateTimeOffset? runAt, string? key, CancellationToken cancellationToken)
     {
-        // A step's attempt gets one job per scheduled time: the key makes a repeated decision (a retried job, two
-        // workers) enqueue nothing new, while an attempt deferred by a rate limit (a new run_at) gets a new job.
-        string? key = payload.Step is null ? null
-            : $"workflow:{run.Id}:{payload.Step}:{payload.Attempt}:{(payload.ApprovalTimeout ? "timeout" + payload.Wait : runAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))}";
         var draft = new JobDraft(WorkflowJobHandler.JobKind, run.PrincipalId, run.PrincipalRoles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.WorkflowJobPayload))
         {
             RunAt = runAt,

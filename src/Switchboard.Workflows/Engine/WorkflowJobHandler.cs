@@ -61,7 +61,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
 
         if (after is not null)
         {
-            await engine.EnqueueReadyAsync(after, cancellationToken);
+            await engine.AdvancedAsync(run.Run, after, cancellationToken);
         }
 
         return new JobOutcome.Completed("{}");
@@ -92,7 +92,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             cancellationToken);
         if (after is not null)
         {
-            await engine.EnqueueReadyAsync(after, cancellationToken);
+            await engine.AdvancedAsync(run.Run, after, cancellationToken);
         }
     }
 
@@ -211,7 +211,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
                 // The event arrived while the step was starting (or before): no wait.
                 StepResult.Waiting when step.Event is not null && row.Input is not null => row with { State = StepState.Completed, Output = row.Input, FinishedAt = now },
                 StepResult.Waiting => row with { State = StepState.Waiting },
-                StepResult.Deferred deferred => row with { State = StepState.Scheduled, RunAt = now + Jitter(deferred.After), Error = deferred.Reason },
+                StepResult.Deferred deferred => Defer(row, deferred, now),
                 StepResult.Failed failed when row.Attempt < step.Retry.MaxAttempts =>
                     row with { State = StepState.Scheduled, Attempt = row.Attempt + 1, RunAt = now + step.Retry.DelayBefore(row.Attempt + 1), Error = failed.Error },
                 StepResult.Failed failed => row with { State = StepState.Failed, Error = failed.Error, FinishedAt = now },
@@ -219,6 +219,13 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             };
             return Replace(s, next, definition, now);
         }, cancellationToken);
+
+    // A step woken while it ran (RunScheduler.MarkWoken: a copy it waits for finished after it looked) looks again at once.
+    private static StepRow Defer(StepRow row, StepResult.Deferred deferred, DateTimeOffset now)
+    {
+        var unmarked = RunScheduler.TakeWoken(row, out bool woken);
+        return unmarked with { State = StepState.Scheduled, RunAt = woken ? now : now + Jitter(deferred.After), Error = deferred.Reason };
+    }
 
     // Between the wait asked for and half as much again, so deferred items do not all come back at one instant.
     private static TimeSpan Jitter(TimeSpan after) =>

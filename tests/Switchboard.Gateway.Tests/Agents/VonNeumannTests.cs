@@ -148,6 +148,50 @@ public sealed class VonNeumannTests
         Assert.Contains("\"runs\": 3", cli.StandardOutput, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task CopiesThatFinishOrAreCancelled_WakeTheirParent_WhoseOwnRecheckIsAnHourAway(bool postgres)
+    {
+        await using var llm = await FakeLlmServer.StartAsync(Ct);
+        await using var cluster = await TaskProcesses.CreateAsync(postgres);
+        // The parent's fallback re-check is an hour away (and the tree's deadline further): it can only finish within
+        // the test's minutes if each copy's end wakes it: through NOTIFY across processes on PostgreSQL, in-process on SQLite.
+        string[] flags = [.. Flags(llm), "--Agents:VonNeumann:RecheckInterval=01:00:00"];
+        var gateway = await cluster.StartServeAsync(flags);
+        if (postgres)
+        {
+            await cluster.StartWorkerAsync(flags);
+        }
+
+        using var api = Client(gateway, cluster.AdminKey);
+        await AddAgentAsync(api, "name: waker\ninstructions: Count.\nprovider: fake\nbudget: { wall_time: 2h }\nreplicate: { width: 3, depth: 1, max_copies: 4, part_size: 1 }\n");
+        await llm.ScriptAsync(new JsonObject { ["text"] = "one" }, new JsonObject { ["text"] = "two" }, new JsonObject { ["delayMs"] = 60000, ["text"] = "never" });
+        string root = await StartAgentAsync(api, "waker", new JsonArray("a", "b", "c"));
+
+        // Two copies answer; the third waits on the model until it is cancelled by hand.
+        await Poll.UntilAsync(
+            async () => (await TreeAsync(cluster, root)).Count(r => r.State == "completed" && r.Id != root) == 2 && (await llm.RequestsAsync()).Count == 3,
+            Finish,
+            "two copies never completed while the third called the model");
+        var slow = Assert.Single(await TreeAsync(cluster, root), r => r.Id != root && r.State != "completed");
+        using (var cancelled = await api.PostAsync(new Uri($"runs/{slow.Id}/cancel", UriKind.Relative), null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        }
+
+        var done = await FinishedAsync(cluster, api, root);
+
+        Assert.Equal("completed", done.GetProperty("state").GetString());
+        var output = JsonNode.Parse(Step(done, "agent").GetProperty("output").GetRawText())!;
+        Assert.False(output["complete"]!.GetValue<bool>());
+        var parts = output["parts"]!.AsArray().Select(p => p!.AsObject()).ToList();
+        Assert.Equal(["a", "b", "c"], parts.SelectMany(p => p["input"]!.AsArray().Select(i => i!.GetValue<string>())));
+        Assert.Equal(["one", "two"], parts.Where(p => p["state"]!.GetValue<string>() == "answered").Select(p => p["answer"]!.GetValue<string>()).Order());
+        var cancelledPart = Assert.Single(parts, p => p["run"]!.GetValue<string>() == slow.Id);
+        Assert.Equal("cancelled", cancelledPart["state"]!.GetValue<string>());
+    }
+
     private static string[] Flags(FakeLlmServer llm) =>
     [
         "--Agents:Providers:fake:Kind=openai", $"--Agents:Providers:fake:Endpoint={llm.OpenAIEndpoint}", "--Agents:Providers:fake:Model=fake-model",
