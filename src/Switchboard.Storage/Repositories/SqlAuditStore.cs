@@ -219,7 +219,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
     // holding the append lock). Not prepared: the pool may sit behind PgBouncer in transaction mode (docs/storage.md).
     private static async Task InsertAllAtOnceAsync(DbConnection connection, DbTransaction transaction, AuditEvent[] events, bool async, CancellationToken cancellationToken)
     {
-        await using var insert = connection.Command(
+        using var insert = connection.Command(
             $"""
             INSERT INTO audit_events ({Columns})
             SELECT * FROM unnest(@seq::bigint[], @at::timestamptz[], @actor::text[], @action::text[], @target::text[], @outcome::text[], @details::text[], @prev::text[], @hash::text[])
@@ -237,7 +237,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
     // run per row with new values (a command per row compiled the INSERT again for every event).
     private async Task InsertOneByOneAsync(DbConnection connection, DbTransaction transaction, AuditEvent[] events, bool async, CancellationToken cancellationToken)
     {
-        await using var insert = connection.Command(
+        using var insert = connection.Command(
             $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction);
         string[] names = ["seq", "at", "actor", "action", "target", "outcome", "details", "prev", "hash"];
         foreach (var name in names)
