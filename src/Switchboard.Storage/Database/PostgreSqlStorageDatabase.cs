@@ -95,6 +95,26 @@ public sealed class PostgreSqlStorageDatabase : StorageDatabase
         return transaction;
     }
 
+    internal override DbConnection OpenConnection()
+    {
+        try
+        {
+            return _dataSource.OpenConnection();
+        }
+        catch (Exception ex) when (Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    internal override DbTransaction BeginExclusive(DbConnection connection, long lockId)
+    {
+        var transaction = connection.BeginTransaction();
+        using var command = connection.Command("SELECT pg_advisory_xact_lock(@id)", transaction).With("id", lockId);
+        command.ExecuteNonQuery();
+        return transaction;
+    }
+
     internal override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
 

@@ -74,6 +74,30 @@ public sealed class SqliteStorageDatabase : StorageDatabase
         }
     }
 
+    internal override DbConnection OpenConnection()
+    {
+        if (_directory is not null)
+        {
+            Directory.CreateDirectory(_directory);
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch (Exception ex)
+        {
+            connection.Dispose();
+            throw Translate(ex) ?? new StorageUnavailableException($"Cannot open the {Description}: {ex.Message}", ex);
+        }
+    }
+
+    internal override DbTransaction BeginExclusive(DbConnection connection, long lockId) =>
+        // BEGIN IMMEDIATE, as in BeginExclusiveAsync.
+        connection.BeginTransaction();
+
     /// <summary>Releases pooled connections to the file (before a restore or delete).</summary>
     internal static void ClearPools() => SqliteConnection.ClearAllPools();
 

@@ -34,6 +34,15 @@ public abstract class StorageDatabase : IAsyncDisposable
     internal abstract Task<DbTransaction> BeginExclusiveAsync(DbConnection connection, long lockId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="BeginExclusiveAsync"/> with blocking I/O, on a thread that is not the thread pool's (the audit writer's):
+    /// its round trips must not resume through the pool's queue.
+    /// </summary>
+    internal abstract DbTransaction BeginExclusive(DbConnection connection, long lockId);
+
+    /// <summary>Opens a pooled connection with blocking I/O, for the same threads as <see cref="BeginExclusive"/>.</summary>
+    internal abstract DbConnection OpenConnection();
+
+    /// <summary>
     /// Begins a read-only snapshot: every statement in it sees the same committed state, and writers are not blocked
     /// (a long audit verification must not stall appends).
     /// </summary>
@@ -49,6 +58,20 @@ public abstract class StorageDatabase : IAsyncDisposable
         {
             await using var connection = await OpenConnectionAsync(cancellationToken);
             return await work(connection, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not StorageException && Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary><see cref="RunAsync{T}"/> with blocking I/O, for the same threads as <see cref="BeginExclusive"/>.</summary>
+    internal T Run<T>(Func<DbConnection, T> work)
+    {
+        try
+        {
+            using var connection = OpenConnection();
+            return work(connection);
         }
         catch (Exception ex) when (ex is not StorageException && Translate(ex) is { } translated)
         {

@@ -86,7 +86,9 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
     // The writer runs on a thread of its own, not the thread pool's. SQLite commits synchronously (Microsoft.Data.Sqlite
     // has no asynchronous I/O), so a pool thread would sit blocked through every fsync: on one core, where the pool
     // keeps one thread, requests then wait with the CPU idle until the pool notices and injects more (issue 18, the
-    // one-core collapse). Blocking this thread instead costs nothing but the thread.
+    // one-core collapse). Blocking this thread instead costs nothing but the thread. On PostgreSQL too its I/O blocks
+    // (SqlAuditStore.AppendMany): awaited, each of a batch's round trips resumed through the pool's queue, behind the
+    // requests the previous commit had just released.
     private Task StartWriter()
     {
         var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -125,7 +127,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
             activity?.SetTag("switchboard.audit.batch_size", batch.Count);
             try
             {
-                var events = _inner.AppendManyAsync([.. batch.Select(p => p.Draft)], CancellationToken.None).GetAwaiter().GetResult();
+                var events = _inner.AppendMany([.. batch.Select(p => p.Draft)]);
                 StorageDiagnostics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 StorageDiagnostics.AuditBatchSize.Record(batch.Count);
                 _unavailable = false;

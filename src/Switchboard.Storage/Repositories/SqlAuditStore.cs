@@ -17,7 +17,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
     private const string Columns = "seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash";
 
     // Arbitrary constant naming the audit append lock among PostgreSQL advisory locks.
-    private const long AppendLockId = 0x5357_4155_4454;
+    internal const long AppendLockId = 0x5357_4155_4454;
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -38,10 +38,29 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         return Database.RunAsync<IReadOnlyList<AuditEvent>>(async (connection, ct) =>
         {
             await using var transaction = await Database.BeginExclusiveAsync(connection, AppendLockId, ct);
-            var appended = await AppendAsync(connection, transaction, drafts, ct);
+            var appended = await AppendAsync(connection, transaction, drafts, async: true, ct);
             await transaction.CommitAsync(ct);
             return appended;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="AppendManyAsync"/> with blocking I/O on the calling thread, for the group commit's writer, which has a
+    /// thread of its own: with asynchronous I/O every round trip of a batch resumed through the thread pool's queue,
+    /// behind the requests this very commit had just released (issue 18: at 256 connections on PostgreSQL that doubled
+    /// the time per commit and shrank the batches).
+    /// </summary>
+    internal IReadOnlyList<AuditEvent> AppendMany(IReadOnlyList<AuditEventDraft> drafts)
+    {
+        ArgumentNullException.ThrowIfNull(drafts);
+        return Database.Run(connection =>
+        {
+            using var transaction = Database.BeginExclusive(connection, AppendLockId);
+            // Completes synchronously: with async: false nothing in it awaits anything unfinished.
+            var appended = AppendAsync(connection, transaction, drafts, async: false, CancellationToken.None).GetAwaiter().GetResult();
+            transaction.Commit();
+            return appended;
+        });
     }
 
     public async Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
@@ -78,7 +97,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         {
             // One snapshot for the anchor and the events: a prune committing in between must not look like tampering.
             await using var snapshot = await Database.BeginSnapshotAsync(connection, ct);
-            var anchor = await ReadAnchorAsync(connection, snapshot, ct);
+            var anchor = await ReadAnchorAsync(connection, snapshot, async: true, ct);
             await using var command = connection.Command($"SELECT {Columns} FROM audit_events ORDER BY seq", snapshot);
             await using var reader = await command.ExecuteReaderAsync(ct);
             return AuditChain.Verify(Stream(reader), anchor);
@@ -93,7 +112,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         {
             // The append lock: appends wait for this batch, and a second replica pruning at once sees its result.
             await using var transaction = await Database.BeginExclusiveAsync(connection, AppendLockId, ct);
-            var anchor = await ReadAnchorAsync(connection, transaction, ct);
+            var anchor = await ReadAnchorAsync(connection, transaction, async: true, ct);
             var (last, count, more) = await FindPrunableAsync(connection, transaction, anchor, cutoff, maxEvents, ct);
             if (last is null)
             {
@@ -128,7 +147,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
                 ["pruned"] = count,
                 ["olderThan"] = cutoff.ToString("O", CultureInfo.InvariantCulture),
             };
-            var recorded = await AppendAsync(connection, transaction, [new AuditEventDraft(now, actor, AuditChain.PruneAction, "audit_events", "ok", details.ToJsonString())], ct);
+            var recorded = await AppendAsync(connection, transaction, [new AuditEventDraft(now, actor, AuditChain.PruneAction, "audit_events", "ok", details.ToJsonString())], async: true, ct);
             await transaction.CommitAsync(ct);
             return new AuditPruneResult(count, moved, more, recorded[0]);
         }, cancellationToken);
@@ -167,52 +186,138 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         return (last, count, false);
     }
 
-    private async Task<IReadOnlyList<AuditEvent>> AppendAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditEventDraft> drafts, CancellationToken cancellationToken)
+    // async: false runs every statement with blocking I/O, so the returned task is already complete (Npgsql's pattern).
+    private async Task<IReadOnlyList<AuditEvent>> AppendAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditEventDraft> drafts, bool async, CancellationToken cancellationToken)
     {
-        var (lastSeq, lastHash) = await ReadTailAsync(connection, transaction, cancellationToken);
-        var appended = new List<AuditEvent>(drafts.Count);
-        foreach (var draft in drafts)
+        var (lastSeq, lastHash) = await ReadTailAsync(connection, transaction, async, cancellationToken);
+        var appended = new AuditEvent[drafts.Count];
+        for (int i = 0; i < drafts.Count; i++)
         {
+            var draft = drafts[i];
             var seq = lastSeq + 1;
             var at = StorageDatabase.Normalize(draft.OccurredAt);
             var hash = AuditChain.ComputeHash(seq, lastHash, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details);
-            await using (var insert = connection.Command(
-                $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction))
-            {
-                insert.With("seq", seq).With("at", Database.ToDb(at)).With("actor", draft.Actor).With("action", draft.Action).With("target", draft.Target)
-                    .With("outcome", draft.Outcome).With("details", draft.Details).With("prev", lastHash).With("hash", hash);
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            appended.Add(new AuditEvent(seq, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details, lastHash, hash));
+            appended[i] = new AuditEvent(seq, at, draft.Actor, draft.Action, draft.Target, draft.Outcome, draft.Details, lastHash, hash);
             (lastSeq, lastHash) = (seq, hash);
+        }
+
+        if (Database.Provider == StorageProvider.PostgreSql)
+        {
+            await InsertAllAtOnceAsync(connection, transaction, appended, async, cancellationToken);
+        }
+        else
+        {
+            await InsertOneByOneAsync(connection, transaction, appended, async, cancellationToken);
         }
 
         return appended;
     }
 
-    // The chain continues from the newest event, or from the anchor when every event was pruned.
-    private static async Task<(long Seq, string? Hash)> ReadTailAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    // PostgreSQL: the whole batch in one statement, one column array per parameter, so a group commit costs one round
+    // trip for its rows however many there are (one INSERT per event made a batch of 64 wait for 64 round trips while
+    // holding the append lock). Not prepared: the pool may sit behind PgBouncer in transaction mode (docs/storage.md).
+    private static async Task InsertAllAtOnceAsync(DbConnection connection, DbTransaction transaction, AuditEvent[] events, bool async, CancellationToken cancellationToken)
     {
-        await using (var last = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", transaction))
-        await using (var reader = await last.ExecuteReaderAsync(cancellationToken))
+        using var insert = connection.Command(
+            $"""
+            INSERT INTO audit_events ({Columns})
+            SELECT * FROM unnest(@seq::bigint[], @at::timestamptz[], @actor::text[], @action::text[], @target::text[], @outcome::text[], @details::text[], @prev::text[], @hash::text[])
+            """,
+            transaction);
+        insert.With("seq", Array.ConvertAll(events, e => e.Seq)).With("at", Array.ConvertAll(events, e => e.OccurredAt))
+            .With("actor", Array.ConvertAll(events, e => e.Actor)).With("action", Array.ConvertAll(events, e => e.Action))
+            .With("target", Array.ConvertAll(events, e => e.Target)).With("outcome", Array.ConvertAll(events, e => e.Outcome))
+            .With("details", Array.ConvertAll(events, e => e.Details)).With("prev", Array.ConvertAll(events, e => e.PrevHash))
+            .With("hash", Array.ConvertAll(events, e => e.Hash));
+        await ExecuteAsync(insert, async, cancellationToken);
+    }
+
+    // SQLite: in-process, so a statement per row costs no round trip; one command for the batch is compiled once and
+    // run per row with new values (a command per row compiled the INSERT again for every event).
+    private async Task InsertOneByOneAsync(DbConnection connection, DbTransaction transaction, AuditEvent[] events, bool async, CancellationToken cancellationToken)
+    {
+        using var insert = connection.Command(
+            $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction);
+        string[] names = ["seq", "at", "actor", "action", "target", "outcome", "details", "prev", "hash"];
+        foreach (var name in names)
         {
-            if (await reader.ReadAsync(cancellationToken))
+            insert.With(name, null);
+        }
+
+        foreach (var e in events)
+        {
+            object?[] values = [e.Seq, Database.ToDb(e.OccurredAt), e.Actor, e.Action, e.Target, e.Outcome, e.Details, e.PrevHash, e.Hash];
+            for (int i = 0; i < values.Length; i++)
             {
-                return (reader.GetInt64(0), reader.GetString(1));
+                insert.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            await ExecuteAsync(insert, async, cancellationToken);
+        }
+    }
+
+    // The chain continues from the newest event, or from the anchor when every event was pruned.
+    private static async Task<(long Seq, string? Hash)> ReadTailAsync(DbConnection connection, DbTransaction transaction, bool async, CancellationToken cancellationToken)
+    {
+        using (var last = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", transaction))
+        {
+            var reader = async ? await last.ExecuteReaderAsync(cancellationToken) : last.ExecuteReader();
+            try
+            {
+                if (async ? await reader.ReadAsync(cancellationToken) : reader.Read())
+                {
+                    return (reader.GetInt64(0), reader.GetString(1));
+                }
+            }
+            finally
+            {
+                await DisposeAsync(reader, async);
             }
         }
 
-        return await ReadAnchorAsync(connection, transaction, cancellationToken) is { } anchor ? (anchor.Seq, anchor.Hash) : (0, null);
+        return await ReadAnchorAsync(connection, transaction, async, cancellationToken) is { } anchor ? (anchor.Seq, anchor.Hash) : (0, null);
     }
 
-    private static async Task<AuditAnchor?> ReadAnchorAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    private static async Task<AuditAnchor?> ReadAnchorAsync(DbConnection connection, DbTransaction transaction, bool async, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command("SELECT seq, hash, occurred_at, pruned_at, pruned_count FROM audit_anchor WHERE id = 1", transaction);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new AuditAnchor(reader.GetInt64(0), reader.GetString(1), StorageDatabase.ReadTimestamp(reader, 2), StorageDatabase.ReadTimestamp(reader, 3), reader.GetInt64(4))
-            : null;
+        using var command = connection.Command("SELECT seq, hash, occurred_at, pruned_at, pruned_count FROM audit_anchor WHERE id = 1", transaction);
+        var reader = async ? await command.ExecuteReaderAsync(cancellationToken) : command.ExecuteReader();
+        try
+        {
+            return (async ? await reader.ReadAsync(cancellationToken) : reader.Read())
+                ? new AuditAnchor(reader.GetInt64(0), reader.GetString(1), StorageDatabase.ReadTimestamp(reader, 2), StorageDatabase.ReadTimestamp(reader, 3), reader.GetInt64(4))
+                : null;
+        }
+        finally
+        {
+            await DisposeAsync(reader, async);
+        }
+    }
+
+    private static async Task ExecuteAsync(DbCommand command, bool async, CancellationToken cancellationToken)
+    {
+        if (async)
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
+        {
+            command.ExecuteNonQuery();
+        }
+    }
+
+    // Closing a reader may read the rest of its results from the server: blocking or not, as the caller runs.
+    private static async ValueTask DisposeAsync(DbDataReader reader, bool async)
+    {
+        if (async)
+        {
+            await reader.DisposeAsync();
+        }
+        else
+        {
+            reader.Dispose();
+        }
     }
 
     // Synchronous reads over an open reader keep the whole chain out of memory.
