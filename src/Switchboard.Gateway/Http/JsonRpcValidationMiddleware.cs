@@ -19,7 +19,7 @@ namespace Switchboard.Gateway.Http;
 /// learns nothing about parsing, and holds the body in memory only: it is capped by
 /// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only.
 /// </summary>
-internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options)
+internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, SessionlessFastPath fastPath)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -78,8 +78,11 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             return;
         }
 
-        context.Request.Body = buffer.AsStream();
-        await next(context);
+        if (!await fastPath.TryServeAsync(context, GatewayServiceCollectionExtensions.ResolveView(context), check.Method, body))
+        {
+            context.Request.Body = buffer.AsStream();
+            await next(context);
+        }
     }
 
     private static (McpErrorCode Code, string? Error) Refusal(HttpContext context, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
