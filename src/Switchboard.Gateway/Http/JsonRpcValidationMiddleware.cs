@@ -17,7 +17,9 @@ namespace Switchboard.Gateway.Http;
 /// does not speak, listing the ones <c>server/discover</c> lists, and <c>Mcp-Param-*</c> headers that do not match the
 /// body (<see cref="McpParamHeaderCheck"/>). Runs after authentication, so an anonymous caller
 /// learns nothing about parsing, and holds the body in memory only: it is capped by
-/// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only.
+/// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only. A request it lets
+/// through goes to <see cref="SessionlessFastPath"/>, which serves the common sessionless ones on pooled servers
+/// from the body held here, and otherwise on to the SDK.
 /// </summary>
 internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, SessionlessFastPath fastPath)
 {
@@ -78,7 +80,7 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             return;
         }
 
-        if (!await fastPath.TryServeAsync(context, GatewayServiceCollectionExtensions.ResolveView(context), check.Method, body))
+        if (!await fastPath.TryServeAsync(context, check.Method, body))
         {
             context.Request.Body = buffer.AsStream();
             await next(context);

@@ -10,7 +10,6 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Gateway.Hosting;
-using Switchboard.Registry;
 
 namespace Switchboard.Gateway.Http;
 
@@ -48,12 +47,13 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
 
     private static readonly SearchValues<char> FieldValueChars = SearchValues.Create("\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
+    private volatile string? _lastAccepted;
+
     /// <summary>
     /// Serves <paramref name="body"/>, a valid JSON-RPC message calling <paramref name="method"/> (checked by
-    /// <see cref="JsonRpcValidationMiddleware"/>), for the view <paramref name="view"/>; false, having written nothing,
-    /// when the SDK is to serve it.
+    /// <see cref="JsonRpcValidationMiddleware"/>); false, having written nothing, when the SDK is to serve it.
     /// </summary>
-    public async ValueTask<bool> TryServeAsync(HttpContext context, McpServerView view, string? method, ReadOnlyMemory<byte> body)
+    public async ValueTask<bool> TryServeAsync(HttpContext context, string? method, ReadOnlyMemory<byte> body)
     {
         var headers = context.Request.Headers;
         if (method is null || !Methods.TryGetValue(method, out var routingName)
@@ -77,7 +77,7 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
 
         messageContext.ProtocolVersion = Revision;
 
-        var server = pool.Rent(view);
+        var server = pool.Rent(GatewayServiceCollectionExtensions.ResolveView(context));
         bool reusable = false;
         try
         {
@@ -112,14 +112,26 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
         }
     }
 
-    // The SDK's Accept check: some value matches application/json and some text/event-stream.
-    private static bool AcceptsJsonAndEventStream(HttpRequest request)
+    // The SDK's Accept check: some value matches application/json and some text/event-stream. A client sends the same
+    // Accept on every request, so the last value that passed is remembered and compared instead of parsed again.
+    private bool AcceptsJsonAndEventStream(HttpRequest request)
     {
+        var values = request.Headers.Accept;
+        if (values.Count == 1 && string.Equals(values[0], _lastAccepted, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
         bool json = false, events = false;
         foreach (var accepted in request.GetTypedHeaders().Accept)
         {
             json |= accepted.MatchesMediaType("application/json");
             events |= accepted.MatchesMediaType("text/event-stream");
+        }
+
+        if (json && events && values.Count == 1)
+        {
+            _lastAccepted = values[0];
         }
 
         return json && events;
