@@ -167,18 +167,15 @@ public static class GatewayServiceCollectionExtensions
             {
                 o.ConfigureSessionOptions = static (context, options, _) =>
                 {
-                    var view = ResolveView(context);
-                    view.ApplyTo(options);
-                    new McpAccessFilters(view, context.RequestServices.GetRequiredService<AccessGuard>()).AddTo(options);
-                    context.RequestServices.GetRequiredService<McpTasks>().AddToolCallsTo(options, view);
-
-                    options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
-                    options.Filters.Message.IncomingFilters.Add(new SessionRequestCancellation().Filter);
+                    ConfigureViewOptions(options, ResolveView(context), context.RequestServices);
                     return Task.CompletedTask;
                 };
             })
             .WithDistributedCacheEventStreamStore();
         services.AddOptions<McpServerOptions>().Configure<McpTasks>((options, tasks) => tasks.AddMethodsTo(options));
+        // Sessionless 2026-07-28 requests on long-lived servers instead of one built per POST (issue 18).
+        services.TryAddSingleton<SessionlessServerPool>();
+        services.TryAddSingleton<SessionlessFastPath>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>
         {
             transport.SessionMode = gateway.Value.Sessions == GatewaySessionMode.Stateless
@@ -224,6 +221,20 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CredentialEncryptionOptions>, CredentialEncryptionOptionsValidator>());
         services.TryAddSingleton<CredentialProtector>();
         return services;
+    }
+
+    /// <summary>
+    /// Points a server's <paramref name="options"/> at <paramref name="view"/> with the gateway's filters: for every
+    /// server the SDK makes per session or per request, and for <see cref="SessionlessServerPool"/>'s.
+    /// </summary>
+    internal static void ConfigureViewOptions(McpServerOptions options, McpServerView view, IServiceProvider services)
+    {
+        view.ApplyTo(options);
+        new McpAccessFilters(view, services.GetRequiredService<AccessGuard>()).AddTo(options);
+        services.GetRequiredService<McpTasks>().AddToolCallsTo(options, view);
+
+        options.Filters.Message.IncomingFilters.Add(SessionEndpointGuard.For(view, ResolveView));
+        options.Filters.Message.IncomingFilters.Add(new SessionRequestCancellation().Filter);
     }
 
     /// <summary>The view an MCP request is for: its <c>/servers/{name}/mcp</c> server, the standalone server, or the aggregate.</summary>

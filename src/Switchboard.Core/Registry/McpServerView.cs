@@ -23,6 +23,7 @@ public sealed partial class McpServerView : IDisposable
     private readonly Lock _refreshLock = new();
     private IReadOnlyList<string> _problems = [];
     private Routes _routes = Routes.Empty;
+    private readonly CancellationTokenSource _retired = new();
 
     private McpServerView(string name, McpServerCatalog[] servers, bool namespaced, IReadOnlySet<string>? composed = null)
     {
@@ -55,6 +56,9 @@ public sealed partial class McpServerView : IDisposable
 
     /// <summary>The view's name: the server's for a single-server view.</summary>
     public string Name { get; }
+
+    /// <summary>Cancelled when the view is retired (its server unmounted): what was built for it can be let go.</summary>
+    public CancellationToken Retired => _retired.Token;
 
     /// <summary>The servers this view shows.</summary>
     public IReadOnlyList<McpServerCatalog> Servers => Volatile.Read(ref _servers);
@@ -131,6 +135,8 @@ public sealed partial class McpServerView : IDisposable
             Volatile.Write(ref _servers, []);
             Refresh();
         }
+
+        _retired.Cancel();
     }
 
     private void Subscribe(McpServerCatalog[] servers)

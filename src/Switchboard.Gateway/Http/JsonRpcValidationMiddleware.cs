@@ -17,9 +17,11 @@ namespace Switchboard.Gateway.Http;
 /// does not speak, listing the ones <c>server/discover</c> lists, and <c>Mcp-Param-*</c> headers that do not match the
 /// body (<see cref="McpParamHeaderCheck"/>). Runs after authentication, so an anonymous caller
 /// learns nothing about parsing, and holds the body in memory only: it is capped by
-/// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only.
+/// <see cref="RequestBodyLimitMiddleware"/>, and the container's root filesystem is read-only. A request it lets
+/// through goes to <see cref="SessionlessFastPath"/>, which serves the common sessionless ones on pooled servers
+/// from the body held here, and otherwise on to the SDK.
 /// </summary>
-internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options)
+internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, SessionlessFastPath fastPath)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -78,8 +80,11 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             return;
         }
 
-        context.Request.Body = buffer.AsStream();
-        await next(context);
+        if (!await fastPath.TryServeAsync(context, check.Method, body))
+        {
+            context.Request.Body = buffer.AsStream();
+            await next(context);
+        }
     }
 
     private static (McpErrorCode Code, string? Error) Refusal(HttpContext context, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>

@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Switchboard.Errors;
+using Switchboard.Gateway.Tests.Federation;
+using Switchboard.Gateway.Tests.Interop;
+using Switchboard.Gateway.Tests.Protocol;
+using Switchboard.Testing;
+
+namespace Switchboard.Gateway.Tests.Http;
+
+/// <summary>
+/// Sessionless 2026-07-28 requests served on the pooled servers of the published gateway
+/// (<c>SessionlessFastPath</c>, issue 18): a pooled server serves one request after another, for any caller, so
+/// these look for what would leak between them — a caller's principal, a request id, a cancelled call — and check
+/// that the pool follows the registry as servers come and go.
+/// </summary>
+public sealed class SessionlessFastPathTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    // Hundreds of calls in a moment from one key, which the default limits would refuse.
+    private static readonly string[] NoRateLimits =
+    [
+        "--RateLimits:Default:PerPrincipal:Permits=1000000", "--RateLimits:Default:PerPrincipal:Burst=1000000",
+        "--RateLimits:Default:PerPrincipalTool:Permits=1000000", "--RateLimits:Default:PerPrincipalTool:Burst=1000000",
+    ];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ConcurrentCallers_WithDifferentRoles_AndTheSameRequestId_EachGetTheirOwnAnswerAndPolicy()
+    {
+        await using var gateway = await PublishedGateway.StartServeAsync(NoRateLimits);
+        using var http = new HttpClient();
+        string agent = await CreateKeyAsync(http, gateway, "agent");
+        string viewer = await CreateKeyAsync(http, gateway, "viewer");
+
+        // Every request has id 7 (StatelessRequest); many at once, so pooled servers are reused across both callers.
+        var calls = Enumerable.Range(0, 200).Select(async i =>
+        {
+            bool asAgent = i % 2 == 0;
+            var answer = await StatelessRequest.CallToolAsync(
+                http, gateway.Endpoint("/mcp"), asAgent ? agent : viewer, "utilities__math_evaluate", new JsonObject { ["expression"] = $"{i} * 3" });
+            return (i, asAgent, answer);
+        });
+
+        foreach (var (i, asAgent, answer) in await Task.WhenAll(calls))
+        {
+            Assert.Equal(7, answer.Message.GetProperty("id").GetInt32());
+            if (asAgent)
+            {
+                Assert.Null(answer.ErrorCode);
+                Assert.Equal(i * 3, answer.Result.GetProperty("structuredContent").GetProperty("value").GetDouble());
+            }
+            else
+            {
+                Assert.Equal((int)SwitchboardErrorCodes.PermissionDenied, answer.ErrorCode);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task InputRequiredRoundTrip_AndTaskAugmentedCall_AreServed()
+    {
+        await using var gateway = await PublishedGateway.StartServeAsync();
+        using var http = new HttpClient();
+        var endpoint = gateway.Endpoint("/mcp");
+        const string MultiRound = "everything__test_input_required_result_multi_round";
+
+        var first = await StatelessRequest.CallToolAsync(http, endpoint, gateway.AdminKey, MultiRound);
+        var second = await StatelessRequest.CallToolAsync(http, endpoint, gateway.AdminKey, MultiRound, inputResponses: new JsonObject { ["step1"] = StatelessRequest.Accept(new JsonObject { ["name"] = "Ada" }) }, requestState: first.Result.GetProperty("requestState").GetString());
+        var third = await StatelessRequest.CallToolAsync(http, endpoint, gateway.AdminKey, MultiRound, inputResponses: new JsonObject { ["step2"] = StatelessRequest.Accept(new JsonObject { ["color"] = "blue" }) }, requestState: second.Result.GetProperty("requestState").GetString());
+
+        Assert.Equal("input_required", first.Result.GetProperty("resultType").GetString());
+        Assert.Equal("input_required", second.Result.GetProperty("resultType").GetString());
+        Assert.Equal("Ada likes blue.", third.Result.GetProperty("content")[0].GetProperty("text").GetString());
+
+        static JsonObject Tasks() => new() { ["extensions"] = new JsonObject { ["io.modelcontextprotocol/tasks"] = new JsonObject() } };
+        var created = await StatelessRequest.SendAsync(
+            http, endpoint, gateway.AdminKey, "tools/call",
+            new JsonObject { ["name"] = "everything__slow_compute", ["arguments"] = new JsonObject { ["seconds"] = 0, ["label"] = "pooled" } },
+            clientCapabilities: Tasks());
+        Assert.Equal("task", created.Result.GetProperty("resultType").GetString());
+        string taskId = created.Result.GetProperty("taskId").GetString()!;
+        JsonElement task = default;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                var got = await StatelessRequest.SendAsync(http, endpoint, gateway.AdminKey, "tasks/get", new JsonObject { ["taskId"] = taskId }, headers: new Dictionary<string, string?> { ["Mcp-Name"] = taskId }, clientCapabilities: Tasks());
+                task = got.Result;
+                return task.GetProperty("status").GetString() is "completed" or "failed" or "cancelled";
+            },
+            Patience,
+            "the task did not finish");
+        Assert.Equal("completed", task.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ClientDisconnectsMidCall_TheToolIsCancelled_AndLaterCallsAreServed()
+    {
+        await using var upstream = await FaultyUpstream.StartAsync();
+        await using var gateway = await PublishedGateway.StartServeAsync($"--Servers:faulty:Url={upstream.Url}", "--Servers:faulty:Pinning=Off", "--Servers:faulty:Timeout=00:10:00");
+        using var http = new HttpClient();
+        await Poll.UntilAsync(async () => (await CallAsync(http, gateway, "/mcp", "faulty__read")).ErrorCode is null, Patience, "the upstream's tools were not served");
+
+        using var disconnect = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var slow = SendRawAsync(http, gateway, "/mcp", "faulty__slow", disconnect.Token);
+        await upstream.SlowStarted.Task.WaitAsync(Patience, Ct);
+        await disconnect.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
+        await upstream.SlowCancelled.Task.WaitAsync(Patience, Ct);
+        var after = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => CallAsync(http, gateway, "/mcp", "faulty__read")));
+        Assert.All(after, answer => Assert.Equal("read", answer.Result.GetProperty("content")[0].GetProperty("text").GetString()));
+    }
+
+    [Fact]
+    public async Task ServerAddedAndRemovedAtRunTime_IsServedThenRefused_AndServedAgainWhenAddedBack()
+    {
+        await using var upstream = await FaultyUpstream.StartAsync();
+        await using var gateway = await PublishedGateway.StartServeAsync();
+        using var http = new HttpClient();
+        // Pooled servers for /mcp exist before the change.
+        Assert.Null((await CallAsync(http, gateway, "/mcp", "utilities__uuid_v4")).ErrorCode);
+
+        for (int round = 0; round < 2; round++)
+        {
+            using (var added = await AdminAsync(http, gateway, HttpMethod.Post, "/api/v1/servers", new JsonObject { ["name"] = "late", ["url"] = upstream.Url.ToString(), ["pinning"] = "warn" }))
+            {
+                Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+            }
+
+            await Poll.UntilAsync(
+                async () => (await CallAsync(http, gateway, "/servers/late/mcp", "read")).ErrorCode is null && (await CallAsync(http, gateway, "/mcp", "late__read")).ErrorCode is null,
+                Patience,
+                "the added server was not served");
+
+            using (var removed = await AdminAsync(http, gateway, HttpMethod.Delete, "/api/v1/servers/late", null))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+            }
+
+            await Poll.UntilAsync(
+                async () => (await CallAsync(http, gateway, "/mcp", "late__read")).ErrorCode is not null,
+                Patience,
+                "the removed server's tool was still served on /mcp");
+            using var gone = await SendRawAsync(http, gateway, "/servers/late/mcp", "read", Ct);
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        Assert.Null((await CallAsync(http, gateway, "/mcp", "utilities__uuid_v4")).ErrorCode);
+    }
+
+    private static Task<StatelessRequest.Answer> CallAsync(HttpClient http, PublishedGateway gateway, string path, string tool) =>
+        StatelessRequest.CallToolAsync(http, gateway.Endpoint(path), gateway.AdminKey, tool);
+
+    // A tools/call the caller may abandon: StatelessRequest's request, with a token of the test's own.
+    private static Task<HttpResponseMessage> SendRawAsync(HttpClient http, PublishedGateway gateway, string path, string tool, CancellationToken cancellationToken)
+    {
+        var message = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = 7,
+            ["method"] = "tools/call",
+            ["params"] = new JsonObject
+            {
+                ["name"] = tool,
+                ["arguments"] = new JsonObject(),
+                ["_meta"] = new JsonObject
+                {
+                    ["io.modelcontextprotocol/protocolVersion"] = StatelessRequest.Revision,
+                    ["io.modelcontextprotocol/clientCapabilities"] = new JsonObject(),
+                },
+            },
+        };
+        var request = gateway.Post(path, message, StatelessRequest.Revision);
+        request.Headers.Add("Mcp-Method", "tools/call");
+        request.Headers.Add("Mcp-Name", tool);
+        return http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+    }
+
+    private static async Task<string> CreateKeyAsync(HttpClient http, PublishedGateway gateway, string role)
+    {
+        using var response = await AdminAsync(http, gateway, HttpMethod.Post, "/api/v1/keys", new JsonObject { ["name"] = $"{role}-{Guid.NewGuid():N}", ["roles"] = new JsonArray(role) });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        return body.RootElement.GetProperty("key").GetString()!;
+    }
+
+    private static async Task<HttpResponseMessage> AdminAsync(HttpClient http, PublishedGateway gateway, HttpMethod method, string path, JsonObject? body)
+    {
+        using var request = new HttpRequestMessage(method, gateway.Endpoint(path)) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", gateway.AdminKey);
+        return await http.SendAsync(request, Ct);
+    }
+}
