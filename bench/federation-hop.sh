@@ -97,5 +97,8 @@ def added(name, a, b):
     print(f"{name:<44} p50 {b[len(b)//2] - a[len(a)//2]:7.3f} ms  p99 {b[int(0.99*len(b))] - a[int(0.99*len(a))]:7.3f} ms")
 added("gateway + hop over direct", direct, through)
 added("hop alone (remote over built-in)", in_process, through)
+# What only the hop adds: through the gateway, less the gateway's own work (built-in) and the upstream's (direct).
+p50 = lambda s: s[len(s) // 2]
+print(f"{'hop remainder (through - built-in - direct)':<44} p50 {p50(through) - p50(in_process) - p50(direct):7.3f} ms")
 line(f"tools/list, {upstreams} upstreams x {per_upstream} tools ({len(names)} tools)", listing)
 PY
