@@ -51,7 +51,7 @@ public sealed class UpstreamOptions
     /// <summary>Timeouts for single tools, by the upstream's tool name, overriding <see cref="Timeout"/> for calls to them.</summary>
     public Dictionary<string, TimeSpan> ToolTimeouts { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Retries of safe requests (lists, reads, probes, calls of read-only or idempotent tools).</summary>
+    /// <summary>Retries of safe requests (lists, reads, completions, calls of read-only or idempotent tools); health probes are sent once.</summary>
     public Resilience.RetrySettings Retry { get; set; } = new();
 
     /// <summary>How many requests the upstream gets at once, and how many may wait.</summary>

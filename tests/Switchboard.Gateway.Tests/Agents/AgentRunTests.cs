@@ -20,11 +20,11 @@ public sealed class AgentRunTests
     [Fact]
     public async Task FinancialOnlyCustomAgent_AskedToReadAFile_IsRefusedAuditedAndReportsIt()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
         string root = Directory.CreateTempSubdirectory("agent-fs-").FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "secret.txt"), "the secret", Ct);
-        var gateway = await cluster.StartServeAsync(Flags(llm, root));
+        var gateway = await agents.StartServeAsync(Filesystem(root));
         using var admin = Client(gateway, cluster.AdminKey);
         string agentKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "analyst-key", "agent");
         using var agent = Client(gateway, agentKey);
@@ -87,10 +87,10 @@ public sealed class AgentRunTests
     [Fact]
     public async Task DestructiveTool_WaitsForApproval_RunsAfterIt_AndIsRefusedAfterTheTimeout()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
         string root = Directory.CreateTempSubdirectory("agent-fs-").FullName;
-        var gateway = await cluster.StartServeAsync(Flags(llm, root));
+        var gateway = await agents.StartServeAsync(Filesystem(root));
         using var admin = Client(gateway, cluster.AdminKey);
         await AddAsync(admin, Workflow("writer", "tools: [filesystem/*]\n      approval_timeout: 5m"));
         await AddAsync(admin, Workflow("hasty", "tools: [filesystem/*]\n      approval_timeout: 1s"));
@@ -128,9 +128,9 @@ public sealed class AgentRunTests
     [Fact]
     public async Task LoopingModel_IsStoppedByItsToolCallBudget_AndByItsTokenBudget()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
-        var gateway = await cluster.StartServeAsync(Flags(llm, null));
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync();
         using var admin = Client(gateway, cluster.AdminKey);
         await AddAsync(admin, Workflow("loop", "tools: [utilities/*]\n      budget: { tool_calls: 3 }"));
         await AddAsync(admin, Workflow("chatty", "tools: [utilities/*]\n      budget: { tokens_in: 100 }"));
@@ -151,10 +151,10 @@ public sealed class AgentRunTests
     [Fact]
     public async Task GatewayAndWorkerKilledMidRun_ResumeFromTheLastCompletedTurn_OnPostgres()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
-        var gateway = await cluster.StartServeAsync([.. Flags(llm, null), "--Queue:InProcessWorker=false"]);
-        var worker = await cluster.StartWorkerAsync(Flags(llm, null));
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: true);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync("--Queue:InProcessWorker=false");
+        var worker = await agents.StartWorkerAsync();
         using var admin = Client(gateway, cluster.AdminKey);
         await AddAsync(admin, Workflow("durable", "tools: [utilities/*]"));
         await llm.ScriptAsync(
@@ -169,8 +169,8 @@ public sealed class AgentRunTests
         await worker.WaitForExitAsync(TimeSpan.FromSeconds(10));
         await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
 
-        gateway = await cluster.StartServeAsync([.. Flags(llm, null), "--Queue:InProcessWorker=false"]);
-        await cluster.StartWorkerAsync(Flags(llm, null));
+        gateway = await agents.StartServeAsync("--Queue:InProcessWorker=false");
+        await agents.StartWorkerAsync();
         using var again = Client(gateway, cluster.AdminKey);
         var done = await WaitForAsync(again, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished after the restart");
 
@@ -187,9 +187,9 @@ public sealed class AgentRunTests
     [Fact]
     public async Task CustomAgent_ThroughTheCli_IsAddedListedShownAndRun()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
-        var gateway = await cluster.StartServeAsync(Flags(llm, root: null));
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync();
         const string Greeter = """
             name: greeter
             instructions: Greet whoever asks.
@@ -221,9 +221,9 @@ public sealed class AgentRunTests
     [Fact]
     public async Task CustomAgent_AsAnMcpTool_IsListedRunsAsATaskAsTheCaller_AndNeedsAgentsRun()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
-        var gateway = await cluster.StartServeAsync([.. Flags(llm, root: null), "--Policy:Roles:caller:0=tools:call"]);
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync("--Policy:Roles:caller:0=tools:call");
         using var admin = Client(gateway, cluster.AdminKey);
         string agentKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "agent-key", "agent");
         string callerKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "caller-key", "caller");
@@ -273,12 +273,7 @@ public sealed class AgentRunTests
             GatewayProcess.Executable, ["agents", .. arguments], TimeSpan.FromSeconds(90), Path.GetTempPath(),
             new Dictionary<string, string> { ["SWITCHBOARD_URL"] = gateway.Url, ["SWITCHBOARD_API_KEY"] = key }, Ct);
 
-    private static string[] Flags(FakeLlmServer llm, string? root) =>
-    [
-        "--Agents:Providers:fake:Kind=openai", $"--Agents:Providers:fake:Endpoint={llm.OpenAIEndpoint}", "--Agents:Providers:fake:Model=fake-model",
-        "--Agents:Providers:fake:ApiKey=sk-test", "--Agents:Providers:fake:MaxRetries=0",
-        .. root is null ? Array.Empty<string>() : ["--Servers:filesystem:Enabled=true", $"--Servers:filesystem:Roots:0={root}"],
-    ];
+    private static string[] Filesystem(string root) => ["--Servers:filesystem:Enabled=true", $"--Servers:filesystem:Roots:0={root}"];
 
     private static string Workflow(string name, string agentFields) => $$$"""
         name: {{{name}}}

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Switchboard.Gateway.Tests.Cli;
-using Switchboard.Gateway.Tests.Tasks;
 using Switchboard.Testing;
 using static Switchboard.Gateway.Tests.Workflows.RunsApi;
 
@@ -19,9 +18,9 @@ public sealed class CustomAgentTests
     [Fact]
     public async Task OutputSchema_WrongAnswerIsRetriedOnceWithTheError_AndAWrongRetryFailsTheRun()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
-        var gateway = await cluster.StartServeAsync(Flags(llm));
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync();
         using var admin = Client(gateway, cluster.AdminKey);
         using (var added = await admin.PostAsJsonAsync("agents", new { source = """
             name: totaller
@@ -55,11 +54,11 @@ public sealed class CustomAgentTests
     [Fact]
     public async Task AgentAddedThroughOneGateway_IsListedOnASecondSharingPostgresAndRedis_WithoutAPoll()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: true);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
         string[] redis = [$"--Redis:ConnectionString={TestServices.Redis}", $"--Redis:KeyPrefix=t{Guid.NewGuid():N}:"];
-        var first = await cluster.StartServeAsync([.. Flags(llm), .. redis]);
-        var second = await cluster.StartServeAsync([.. Flags(llm), .. redis]);
+        var first = await agents.StartServeAsync(redis);
+        var second = await agents.StartServeAsync(redis);
         using var admin = Client(first, cluster.AdminKey);
         // Both have read the list once at start; from now on the second reads it again only every 5 minutes unless told.
         Assert.DoesNotContain("agents__late", await ToolNamesAsync(second, cluster.AdminKey));
@@ -88,9 +87,4 @@ public sealed class CustomAgentTests
         return await WaitForAsync(http, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the agent's run never finished");
     }
 
-    private static string[] Flags(FakeLlmServer llm) =>
-    [
-        "--Agents:Providers:fake:Kind=openai", $"--Agents:Providers:fake:Endpoint={llm.OpenAIEndpoint}", "--Agents:Providers:fake:Model=fake-model",
-        "--Agents:Providers:fake:ApiKey=sk-test", "--Agents:Providers:fake:MaxRetries=0",
-    ];
 }

@@ -24,11 +24,11 @@ public sealed class VonNeumannTests
     [Fact]
     public async Task ThousandItems_OnTwoWorkersOneKilled_AreEachMergedOnce_AndTheTreeKeepsItsBounds_OnPostgres()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: true);
-        var gateway = await cluster.StartServeAsync([.. Flags(llm), "--Queue:InProcessWorker=false"]);
-        var doomed = await cluster.StartWorkerAsync(Flags(llm));
-        await cluster.StartWorkerAsync(Flags(llm));
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: true);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync("--Queue:InProcessWorker=false");
+        var doomed = await agents.StartWorkerAsync();
+        await agents.StartWorkerAsync();
         using var api = Client(gateway, cluster.AdminKey);
         await AddAgentAsync(api, """
             name: mapper
@@ -98,9 +98,9 @@ public sealed class VonNeumannTests
     [Fact]
     public async Task CancellingTheFirstRun_CancelsEveryCopy_ASpentWallTime_GivesAPartialResultWithItsReason_AndTheCliRunsOne()
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
-        var gateway = await cluster.StartServeAsync(Flags(llm));
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync();
         using var api = Client(gateway, cluster.AdminKey);
         await AddAgentAsync(api, "name: slow\ninstructions: Count.\nprovider: fake\nreplicate: { width: 2, depth: 2, max_copies: 7, part_size: 1 }\n");
         await AddAgentAsync(api, "name: hasty\ninstructions: Count.\nprovider: fake\nbudget: { wall_time: 10s }\nreplicate: { width: 2, depth: 1, max_copies: 3, part_size: 1 }\n");
@@ -153,15 +153,15 @@ public sealed class VonNeumannTests
     [InlineData(false)]
     public async Task CopiesThatFinishOrAreCancelled_WakeTheirParent_WhoseOwnRecheckIsAnHourAway(bool postgres)
     {
-        await using var llm = await FakeLlmServer.StartAsync(Ct);
-        await using var cluster = await TaskProcesses.CreateAsync(postgres);
+        await using var agents = await FakeLlmCluster.StartAsync(postgres);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
         // The parent's fallback re-check is an hour away (and the tree's deadline further): it can only finish within
         // the test's minutes if each copy's end wakes it: through NOTIFY across processes on PostgreSQL, in-process on SQLite.
-        string[] flags = [.. Flags(llm), "--Agents:VonNeumann:RecheckInterval=01:00:00"];
-        var gateway = await cluster.StartServeAsync(flags);
+        const string Recheck = "--Agents:VonNeumann:RecheckInterval=01:00:00";
+        var gateway = await agents.StartServeAsync(Recheck);
         if (postgres)
         {
-            await cluster.StartWorkerAsync(flags);
+            await agents.StartWorkerAsync(Recheck);
         }
 
         using var api = Client(gateway, cluster.AdminKey);
@@ -191,12 +191,6 @@ public sealed class VonNeumannTests
         var cancelledPart = Assert.Single(parts, p => p["run"]!.GetValue<string>() == slow.Id);
         Assert.Equal("cancelled", cancelledPart["state"]!.GetValue<string>());
     }
-
-    private static string[] Flags(FakeLlmServer llm) =>
-    [
-        "--Agents:Providers:fake:Kind=openai", $"--Agents:Providers:fake:Endpoint={llm.OpenAIEndpoint}", "--Agents:Providers:fake:Model=fake-model",
-        "--Agents:Providers:fake:ApiKey=sk-test", "--Agents:Providers:fake:MaxRetries=0",
-    ];
 
     private static async Task AddAgentAsync(HttpClient api, string source)
     {

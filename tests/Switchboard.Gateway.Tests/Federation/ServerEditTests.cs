@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Switchboard.Access.Identity;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Federation;
@@ -17,13 +16,8 @@ public sealed class ServerEditTests
     [Fact]
     public async Task EditedWithApiAndCli_AnotherReplicaServesTheChange_CredentialsKept_Audited()
     {
-        await using var fixture = await RegistryFixture.CreateAsync(postgres: true);
-        string upstreamKey = ApiKeyFormat.Generate().Key;
-        string upstreamUrl = await fixture.StartEverythingAsync(upstreamKey);
-        var first = await fixture.StartGatewayAsync();
-        var second = await fixture.StartGatewayAsync();
-        var added = await fixture.CliAsync("servers", "add", "wiki", "--url", upstreamUrl, "--header", $"Authorization=Bearer {upstreamKey}");
-        Assert.True(added.ExitCode == 0, added.Output);
+        await using var wiki = await WikiOnTwoReplicas.StartAsync();
+        var (fixture, first, second, upstreamKey) = (wiki.Fixture, wiki.First, wiki.Second, wiki.UpstreamKey);
         await Poll.UntilAsync(async () => (await fixture.ToolNamesAsync(second)).Contains("wiki__test_simple_text"), RegistryFixture.Timeout, "the added server was not served");
 
         var (status, edited) = await fixture.ApiAsync(first, HttpMethod.Patch, "/servers/wiki", new JsonObject

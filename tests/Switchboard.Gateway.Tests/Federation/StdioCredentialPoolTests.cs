@@ -15,35 +15,24 @@ namespace Switchboard.Gateway.Tests.Federation;
 /// </summary>
 public sealed class StdioCredentialPoolTests : IDisposable
 {
-    private const string Tool = "pooled__test_simple_text";
+    private const string Tool = PooledEverythingGateway.Tool;
     private const string TokenVariable = "TENANT_TOKEN";
     private const int MaxProcesses = 2;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Timeout = PooledEverythingGateway.Timeout;
 
-    private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-stdio-credentials-").FullName;
-    private readonly string _adminKey = ApiKeyFormat.Generate().Key;
-    private readonly string _marker = $"--Test:Marker={Guid.NewGuid():N}";
+    private readonly PooledEverythingGateway _pool = new("switchboard-stdio-credentials-");
     private readonly string _alphaSecret = $"alpha-{Guid.NewGuid():N}";
     private readonly string _betaSecret = $"beta-{Guid.NewGuid():N}";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_workingDirectory, recursive: true);
+    public void Dispose() => _pool.Dispose();
 
     [Fact]
     public async Task TwoCredentialSets_NeverShareAProcess_AndEachStaysWithinMaxProcesses()
     {
-        string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "gateway")).FullName;
-        await using var gateway = await GatewayProcess.StartAsync(
+        await using var gateway = await _pool.StartAsync(
             [
-                $"--Identity:BootstrapAdminKey={_adminKey}",
-                $"--Storage:DataDirectory={directory}",
-                $"--Servers:pooled:Command={GatewayProcess.Executable}",
-                "--Servers:pooled:Args:0=mcp",
-                "--Servers:pooled:Args:1=everything",
-                "--Servers:pooled:Args:2=--stdio",
-                $"--Servers:pooled:Args:3={_marker}",
-                $"--Servers:pooled:WorkingDirectory={_workingDirectory}",
                 "--Servers:pooled:Timeout=00:00:30",
                 "--Servers:pooled:Concurrency:MaxQueued=1000",
                 $"--Servers:pooled:Stdio:MaxProcesses={MaxProcesses}",
@@ -54,18 +43,16 @@ public sealed class StdioCredentialPoolTests : IDisposable
                 "--Policy:Roles:tenant-b:0=tools:call pooled/*",
                 .. RateLimitFlags("admin"),
                 .. RateLimitFlags("tenant-b"),
-            ],
-            directory,
-            Timeout);
+            ]);
         string betaKey = await CreateKeyAsync(gateway, "tenant-b");
         // The gateway's own connection (and its health probes) use the shared pool: a process without credentials.
         await Poll.UntilAsync(() => Tokens().Contains(null), Timeout, $"the shared process did not start{Environment.NewLine}{gateway.Output}");
 
-        var alphaOnly = await RunLoadAsync(gateway, (_adminKey, 200));
+        var alphaOnly = await RunLoadAsync(gateway, (_pool.AdminKey, 200));
         Assert.DoesNotContain(_betaSecret, alphaOnly.Seen);
         Assert.Contains(_alphaSecret, alphaOnly.Seen);
 
-        var both = await RunLoadAsync(gateway, (_adminKey, 200), (betaKey, 200));
+        var both = await RunLoadAsync(gateway, (_pool.AdminKey, 200), (betaKey, 200));
         Assert.Contains(_betaSecret, both.Seen);
         // Per set, never more than MaxProcesses at once; so at most three pools' worth in all.
         Assert.InRange(alphaOnly.MostPerToken.GetValueOrDefault(_alphaSecret), 1, MaxProcesses);
@@ -108,7 +95,7 @@ public sealed class StdioCredentialPoolTests : IDisposable
     private async Task<string> CreateKeyAsync(GatewayProcess gateway, string role)
     {
         using var http = new HttpClient { BaseAddress = new Uri(gateway.Url) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _adminKey);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _pool.AdminKey);
         string key = "";
         await Poll.UntilAsync(
             async () =>
@@ -152,22 +139,16 @@ public sealed class StdioCredentialPoolTests : IDisposable
     private List<string?> Tokens()
     {
         var tokens = new List<string?>();
-        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        foreach (var (pid, commandLine) in _pool.Processes())
         {
-            if (!int.TryParse(Path.GetFileName(directory), out _))
+            if (PooledEverythingGateway.IsGuard(commandLine))
             {
                 continue;
             }
 
             try
             {
-                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (!commandLine.Contains(_marker, StringComparison.Ordinal) || commandLine.Contains(" serve ", StringComparison.Ordinal) || commandLine.Contains(" stdio-guard ", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                string? token = File.ReadAllText(Path.Combine(directory, "environ"))
+                string? token = File.ReadAllText($"/proc/{pid}/environ")
                     .Split('\0')
                     .FirstOrDefault(v => v.StartsWith($"{TokenVariable}=", StringComparison.Ordinal))?[(TokenVariable.Length + 1)..];
                 tokens.Add(token);

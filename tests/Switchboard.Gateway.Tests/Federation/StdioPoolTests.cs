@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Testing;
 
@@ -12,17 +11,14 @@ namespace Switchboard.Gateway.Tests.Federation;
 /// </summary>
 public sealed class StdioPoolTests : IDisposable
 {
-    private const string Tool = "pooled__test_simple_text";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private const string Tool = PooledEverythingGateway.Tool;
+    private static readonly TimeSpan Timeout = PooledEverythingGateway.Timeout;
 
-    private readonly string _workingDirectory = Directory.CreateTempSubdirectory("switchboard-stdio-pool-").FullName;
-    private readonly string _gatewayKey = ApiKeyFormat.Generate().Key;
-    // In every upstream process's command line (a configuration flag it ignores), so /proc shows which are ours.
-    private readonly string _marker = $"--Test:Marker={Guid.NewGuid():N}";
+    private readonly PooledEverythingGateway _pool = new("switchboard-stdio-pool-");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public void Dispose() => Directory.Delete(_workingDirectory, recursive: true);
+    public void Dispose() => _pool.Dispose();
 
     [Fact]
     public async Task ThousandConcurrentCallers_ShareAtMostMaxProcesses()
@@ -50,7 +46,7 @@ public sealed class StdioPoolTests : IDisposable
                 await Task.Delay(20, CancellationToken.None); // a sampling interval, not a wait for an event
             }
         }, CancellationToken.None);
-        var calls = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => gateway.CallToolAsync(_gatewayKey, Tool, Ct)));
+        var calls = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => gateway.CallToolAsync(_pool.AdminKey, Tool, Ct)));
         await stop.CancelAsync();
         await sampler;
 
@@ -80,7 +76,7 @@ public sealed class StdioPoolTests : IDisposable
         // MinProcesses (1) is kept by the pool itself: a new process appears with no call to start it.
         await Poll.UntilAsync(() => UpstreamProcesses() is [var next] && next != crashed, Timeout, $"no new upstream process after the crash{Environment.NewLine}{gateway.Output}");
         var respawned = stopwatch.Elapsed;
-        await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} did not answer after the restart");
+        await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_pool.AdminKey, Tool, Ct)), Timeout, $"{Tool} did not answer after the restart");
 
         Assert.Contains("a process exited unexpectedly", gateway.Output, StringComparison.Ordinal);
         TestContext.Current.TestOutputHelper?.WriteLine($"crash to new process: {respawned.TotalMilliseconds:0} ms; to an answered call: {stopwatch.Elapsed.TotalMilliseconds:0} ms.");
@@ -97,7 +93,7 @@ public sealed class StdioPoolTests : IDisposable
             "--Servers:pooled:Command=/bin/sh",
             "--Servers:pooled:Args:0=-c",
             "--Servers:pooled:Args:1=\"$1\" mcp everything --stdio; sleep 300",
-            $"--Servers:pooled:Args:2={_marker}",
+            $"--Servers:pooled:Args:2={_pool.Marker}",
             $"--Servers:pooled:Args:3={GatewayProcess.Executable}");
         await WaitUntilServedAsync(gateway);
         var ours = MarkedProcesses();
@@ -128,65 +124,21 @@ public sealed class StdioPoolTests : IDisposable
         }
     }
 
-    private Task<GatewayProcess> StartGatewayAsync(params string[] flags)
-    {
-        string directory = Directory.CreateDirectory(Path.Combine(_workingDirectory, "gateway")).FullName;
-        return GatewayProcess.StartAsync(
-            [
-                $"--Identity:BootstrapAdminKey={_gatewayKey}",
-                $"--Storage:DataDirectory={directory}",
-                $"--Servers:pooled:Command={GatewayProcess.Executable}",
-                "--Servers:pooled:Args:0=mcp",
-                "--Servers:pooled:Args:1=everything",
-                "--Servers:pooled:Args:2=--stdio",
-                $"--Servers:pooled:Args:3={_marker}",
-                $"--Servers:pooled:WorkingDirectory={_workingDirectory}",
-                "--Servers:pooled:Timeout=00:00:20",
-                "--Servers:pooled:ReconnectInterval=00:00:00.500",
-                .. flags,
-            ],
-            directory,
-            Timeout);
-    }
+    private Task<GatewayProcess> StartGatewayAsync(params string[] flags) =>
+        _pool.StartAsync(["--Servers:pooled:Timeout=00:00:20", "--Servers:pooled:ReconnectInterval=00:00:00.500", .. flags]);
 
     private async Task WaitUntilServedAsync(GatewayProcess gateway) =>
-        await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_gatewayKey, Tool, Ct)), Timeout, $"{Tool} was not served{Environment.NewLine}{gateway.Output}");
+        await Poll.UntilAsync(async () => IsText(await gateway.CallToolAsync(_pool.AdminKey, Tool, Ct)), Timeout, $"{Tool} was not served{Environment.NewLine}{gateway.Output}");
 
     private static bool IsText(JsonElement response) =>
         response.TryGetProperty("result", out var result) && !(result.TryGetProperty("isError", out var isError) && isError.GetBoolean());
 
     // The upstream processes themselves, not their guards.
-    private List<int> UpstreamProcesses() => MarkedProcesses(commandLine => !commandLine.Contains(" stdio-guard ", StringComparison.Ordinal));
+    private List<int> UpstreamProcesses() => [.. _pool.Processes().Where(p => !PooledEverythingGateway.IsGuard(p.CommandLine)).Select(p => p.Pid)];
 
     private static string Describe(List<int> pids) =>
         string.Join(Environment.NewLine, pids.Select(pid => $"{pid}: {File.ReadAllText($"/proc/{pid}/stat")}"));
 
-    private List<int> MarkedProcesses(Func<string, bool>? also = null)
-    {
-        var found = new List<int>();
-        foreach (string directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                // The gateway's own command line names the marker too, in its configuration flags.
-                bool gateway = commandLine.Contains(" serve ", StringComparison.Ordinal);
-                if (commandLine.Contains(_marker, StringComparison.Ordinal) && !gateway && (also is null || also(commandLine)))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (IOException)
-            {
-                // it exited while we looked
-            }
-        }
-
-        return found;
-    }
+    // The upstream processes and their guards.
+    private List<int> MarkedProcesses() => [.. _pool.Processes().Select(p => p.Pid)];
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ModelContextProtocol.Client;
-using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Cli;
 using Switchboard.Testing;
 
@@ -18,13 +17,8 @@ public sealed class VirtualServerRegistryTests
     [Fact]
     public async Task StoredWithApiAndCli_AnotherReplicaServesChangesAndRemovesIt_Audited()
     {
-        await using var fixture = await RegistryFixture.CreateAsync(postgres: true);
-        string upstreamKey = ApiKeyFormat.Generate().Key;
-        string upstreamUrl = await fixture.StartEverythingAsync(upstreamKey);
-        var first = await fixture.StartGatewayAsync();
-        var second = await fixture.StartGatewayAsync();
-        var added = await fixture.CliAsync("servers", "add", "wiki", "--url", upstreamUrl, "--header", $"Authorization=Bearer {upstreamKey}");
-        Assert.True(added.ExitCode == 0, added.Output);
+        await using var wiki = await WikiOnTwoReplicas.StartAsync();
+        var (fixture, first, second) = (wiki.Fixture, wiki.First, wiki.Second);
 
         var (created, body) = await fixture.ApiAsync(first, HttpMethod.Put, "/virtual-servers/support", new JsonObject
         {
