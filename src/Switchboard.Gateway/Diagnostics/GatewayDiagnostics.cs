@@ -31,6 +31,10 @@ public static class GatewayDiagnostics
     private static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>(
         "switchboard.auth.failures", unit: "{failure}", description: "Requests refused for their credential: missing, invalid, expired, revoked, or forbidden (authenticated but not allowed).");
 
+    // Built by SessionlessServerPool; a count that keeps pace with requests means the pool is not reusing them.
+    internal static readonly Counter<long> PooledServersCreated = Meter.CreateCounter<long>(
+        "switchboard.mcp.pooled_servers.created", unit: "{server}", description: "SDK servers built for sessionless requests, by view: each serves one request after another until the pool lets it go.");
+
     /// <summary>Counts one authentication failure; <paramref name="reason"/> is one of the documented reason words.</summary>
     internal static void RecordAuthFailure(string reason) =>
         AuthFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));

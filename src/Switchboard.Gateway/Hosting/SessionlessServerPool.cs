@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.Server;
+using Switchboard.Gateway.Diagnostics;
 using Switchboard.Registry;
 
 namespace Switchboard.Gateway.Hosting;
@@ -96,6 +97,7 @@ internal sealed partial class SessionlessServerPool(
         GatewayServiceCollectionExtensions.ConfigureViewOptions(options, view, services);
         var transport = new StreamableHttpServerTransport(loggerFactory) { Stateless = true, FlowExecutionContextFromRequests = true };
         var server = McpServer.Create(transport, options, loggerFactory, _requestServices);
+        GatewayDiagnostics.PooledServersCreated.Add(1, new KeyValuePair<string, object?>("mcp_server", view.Name));
         return new PooledServer(view, server, transport);
     }
 

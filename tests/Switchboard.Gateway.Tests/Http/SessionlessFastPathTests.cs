@@ -63,6 +63,26 @@ public sealed class SessionlessFastPathTests
     }
 
     [Fact]
+    public async Task SequentialCalls_AreServedByOnePooledServer_NotOneBuiltPerRequest()
+    {
+        var management = new Uri(LoopbackPort.NextUrl());
+        await using var gateway = await PublishedGateway.StartServeAsync([.. NoRateLimits, $"--Management:Urls={management}"]);
+        using var http = new HttpClient();
+
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Null((await CallAsync(http, gateway, "/mcp", "utilities__uuid_v4")).ErrorCode);
+        }
+
+        // The SDK's own path builds no pooled server (the counter stays absent); a pool that did not reuse would build 40.
+        // A server goes back to the pool just after its answer is sent, so the next call may find it not yet back: a few.
+        string metrics = await http.GetStringAsync(new Uri(management, "/metrics"), Ct);
+        var created = metrics.Split('\n').Where(l => l.StartsWith("switchboard_mcp_pooled_servers_created_total{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(created, 1, 4);
+    }
+
+    [Fact]
     public async Task InputRequiredRoundTrip_AndTaskAugmentedCall_AreServed()
     {
         await using var gateway = await PublishedGateway.StartServeAsync();
