@@ -47,6 +47,11 @@ public sealed class StdioCredentialPoolTests : IDisposable
         string betaKey = await CreateKeyAsync(gateway, "tenant-b");
         // The gateway's own connection (and its health probes) use the shared pool: a process without credentials.
         await Poll.UntilAsync(() => Tokens().Contains(null), Timeout, $"the shared process did not start{Environment.NewLine}{gateway.Output}");
+        // Readiness does not wait for upstreams: the tool is unknown until the server's catalog has been read.
+        await Poll.UntilAsync(
+            async () => (await gateway.CallToolAsync(_pool.AdminKey, Tool, Ct)).TryGetProperty("result", out _),
+            Timeout,
+            $"the pooled server's tool was never served{Environment.NewLine}{gateway.Output}");
 
         var alphaOnly = await RunLoadAsync(gateway, (_pool.AdminKey, 200));
         Assert.DoesNotContain(_betaSecret, alphaOnly.Seen);
