@@ -45,7 +45,8 @@ gateway_port="${LOAD_GATEWAY_PORT:-18196}"
 management_port="${LOAD_MANAGEMENT_PORT:-18197}"
 # psql takes the same settings from its environment.
 pg_setting() { tr ';' '\n' <<<"$postgres" | awk -F= -v k="$1" 'tolower($1) == tolower(k) {print $2}'; }
-export PGHOST="$(pg_setting Host)" PGPORT="$(pg_setting Port)" PGUSER="$(pg_setting Username)" PGPASSWORD="$(pg_setting Password)" PGDATABASE="$(pg_setting Database)"
+PGHOST="$(pg_setting Host)"; PGPORT="$(pg_setting Port)"; PGUSER="$(pg_setting Username)"; PGPASSWORD="$(pg_setting Password)"; PGDATABASE="$(pg_setting Database)"
+export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE
 
 # The batch-size histogram's sum, count and cumulative buckets (le=1 2 4 8 16 32 64 128 256 +Inf), then the seconds
 # all group commits took (switchboard_audit_append_duration_seconds_sum).
@@ -106,7 +107,7 @@ run() { # run EXE STORAGE: one gateway, closed 64 then closed 256, one report li
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); ${warmup} s warm-up (twice that for the first run), ${seconds} s measured"
 echo "| build | storage | connections | req/s | p99 ms | errors | gateway CPU/call µs | PostgreSQL CPU/call µs | events/commit | commits/1,000 calls | ms/commit | commits by size |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for round in $(seq 1 "$rounds"); do
+for _ in $(seq 1 "$rounds"); do
   for exe in "${exes[@]}"; do
     for storage in "${storages[@]}"; do
       run "$exe" "$storage"

@@ -6,6 +6,7 @@
 # (req/s, p50-p99.9, cpu_us_per_call). SWITCHBOARD_EXE profiles another build; DOTNET_TRACE names dotnet-trace.
 #   bench/profile.sh OUTDIR [warm-up seconds=25] [connections=64]
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 out="$(realpath -m "$1")"; warm="${2:-25}"; connections="${3:-64}"
