@@ -11,7 +11,7 @@
 #   - the same closed-loop runs on PostgreSQL when --postgres names a server.
 #
 #   bench/load.sh [--out FILE] [--postgres CONNECTION_STRING] [--gateway-cpus LIST] [--load-cpus LIST]
-#                 [--hold CONNECTIONS] [--seconds S] [--warmup S] [--quick] [--publish | --publish-only]
+#                 [--hold CONNECTIONS] [--seconds S] [--warmup S] [--settle-max S] [--quick] [--publish | --publish-only]
 #
 # On 8+ cores the gateway and the floor are pinned (taskset) to cores 0-1 and the generator to the rest; on fewer,
 # everything shares the machine. It publishes into artifacts/publish/ only what is missing there (--publish: all of it
@@ -29,6 +29,7 @@ load_cpus=""
 hold=1000
 seconds=10
 warmup=8
+settle_max=180
 sweep_steps=6
 publish_only=false
 publish_always=false
@@ -41,7 +42,8 @@ while [[ $# -gt 0 ]]; do
     --hold) hold="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
-    --quick) seconds=5; warmup=3; sweep_steps=3; shift ;;
+    --settle-max) settle_max="$2"; shift 2 ;;
+    --quick) seconds=5; warmup=3; settle_max=15; sweep_steps=3; shift ;;
     --publish-only) publish_only=true; publish_always=true; shift ;;
     --publish) publish_always=true; shift ;;
     *) echo "unknown argument: $1 (see the comment at the top of $0)" >&2; exit 2 ;;
@@ -164,6 +166,24 @@ measure() {
   [[ -n ${r[ok]:-} || -n ${r[rss_after_mib]:-} ]]
 }
 
+# settle PORT PID ARGS...: on a fresh gateway, closed-loop windows of 5 s (64 connections) until one is no faster
+# than the one before (within 3%), at most --settle-max seconds; the time it took lands in $settled. Tiered
+# compilation settles over tens of seconds on two cores and over a minute on one (bench/README.md), and a run
+# measured before that measures the JIT, not the gateway.
+settled=0
+settle() {
+  local port="$1" pid="$2"; shift 2
+  local previous=0 current
+  settled=0
+  while ((settled < settle_max)); do
+    current="$(pinned "$load_cpus" $publish/bench-load/Switchboard.LoadTest --url "http://127.0.0.1:$port/mcp" --key "$key" \
+      "$@" --concurrency 64 --seconds 5 | sed -n 's/^RESULT .* rps=\([0-9]*\).*/\1/p' || true)"
+    settled=$((settled + 5))
+    awk -v now="${current:-0}" -v before="$previous" 'BEGIN {exit !(before > 0 && now <= before * 1.03)}' && break
+    previous="${current:-0}"
+  done
+}
+
 report() { echo "$*" | tee -a "$out"; }
 row() { # row CONFIGURATION LOAD
   report "| $1 | $2 | ${r[rps]:-?} | ${r[p50]:-?} | ${r[p95]:-?} | ${r[p99]:-?} | ${r[p999]:-?} | ${r[errors]:-?} | ${r[cores]:-?} | ${r[cpu_us_per_call]:-?} | ${r[peak_rss_mib]:-?} | ${r[batch_mean]:--} |"
@@ -175,7 +195,7 @@ report "# Switchboard load report"
 report ""
 report "$(date -u '+%Y-%m-%d %H:%M UTC'), $(git rev-parse --short HEAD 2>/dev/null || echo unknown commit), $cores cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)."
 report "Gateway and floor on CPUs: ${gateway_cpus:-all (shared with the generator)}; generator on: ${load_cpus:-all}. Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
-report "Each run: ${warmup} s warm-up, then ${seconds} s measured. Latency in ms; 'cores' is the server's CPU time over the run; 'CPU/call' its CPU µs per call; RSS is the peak in MiB; 'audit batch' the mean events per audit group commit."
+report "Each run: ${warmup} s warm-up, then ${seconds} s measured; each fresh gateway first runs until its throughput stops rising ('settled after', at most ${settle_max} s). Latency in ms; 'cores' is the server's CPU time over the run; 'CPU/call' its CPU µs per call; RSS is the peak in MiB; 'audit batch' the mean events per audit group commit."
 report "Command: \`$command_line\`"
 report ""
 report "| configuration | load | req/s | p50 | p95 | p99 | p99.9 | errors | cores | CPU/call µs | RSS | audit batch |"
@@ -189,9 +209,9 @@ row "floor (minimal Kestrel JSON-RPC)" "closed 256"; floor256="${r[rps]:-?}"
 
 sessionless=(--era 2026-07-28 --tools utilities__uuid_v4)
 start_gateway sqlite "$gateway_cpus" --Gateway:Sessions=Stateless
-# Tiered compilation settles over tens of seconds: the first run warms up twice as long.
-measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup $((warmup * 2)) || true
-row "gateway, SQLite, sessionless 2026-07-28" "closed 64"; gateway64="${r[rps]:-?}"; cpu_per_call="${r[cpu_us_per_call]:-?}"
+settle "$gateway_port" "$gateway_pid" "${sessionless[@]}"
+measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
+row "gateway, SQLite, sessionless 2026-07-28" "closed 64, settled after $settled s"; gateway64="${r[rps]:-?}"; cpu_per_call="${r[cpu_us_per_call]:-?}"
 measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 256 --seconds "$seconds" --warmup "$warmup" || true
 row "gateway, SQLite, sessionless 2026-07-28" "closed 256"; gateway256="${r[rps]:-?}"
 sqlite_batches="${r[batch_mean]:-?} events per commit, ${r[commits_per_1000]:-?} commits per 1,000 calls, commits by size ${r[batch_dist]:-?}"
@@ -224,21 +244,24 @@ done
 measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --idle 1000 || true
 idle_per_1000="${r[mib_per_1000]:-?}"
 
-# One core against the figure above, back to back: as shipped, then with the runtime settings suspected of the
-# collapse changed one at a time, then under a one-CPU quota (cgroup cpu.max) instead of a cpuset where possible.
+# One core against the figure above, each on a fresh gateway, settled: as shipped, with workstation GC, then under a
+# one-CPU quota (cgroup cpu.max) instead of a cpuset where possible. (The thread pool's spinning is turned off by the
+# executable itself on one CPU: CpuLimitTuning.)
 one_core_lines=()
-for variant in "" DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0; do
+for variant in "" DOTNET_gcServer=0; do
   gateway_env=(${variant:+"$variant"})
   start_gateway one-core "$one_cpu" --Gateway:Sessions=Stateless
-  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup $((warmup * 2)) || true
-  row "gateway, SQLite, sessionless, one core (taskset -c $one_cpu)${variant:+, $variant}" "closed 64"
+  settle "$gateway_port" "$gateway_pid" "${sessionless[@]}"
+  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
+  row "gateway, SQLite, sessionless, one core (taskset -c $one_cpu)${variant:+, $variant}" "closed 64, settled after $settled s"
   one_core_lines+=("one core${variant:+ with $variant}: $(ratio "${r[rps]:-0}" "$gateway64") (${r[rps]:-?} req/s)")
 done
 gateway_env=()
 if [[ -n $quota_group ]]; then
   start_gateway quota quota --Gateway:Sessions=Stateless
-  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup $((warmup * 2)) || true
-  row "gateway, SQLite, sessionless, one-CPU quota (cgroup cpu.max)" "closed 64"
+  settle "$gateway_port" "$gateway_pid" "${sessionless[@]}"
+  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
+  row "gateway, SQLite, sessionless, one-CPU quota (cgroup cpu.max)" "closed 64, settled after $settled s"
   one_core_lines+=("one-CPU quota: $(ratio "${r[rps]:-0}" "$gateway64") (${r[rps]:-?} req/s)")
 else
   one_core_lines+=("one-CPU quota: not measured (cannot create a cgroup here)")
@@ -251,8 +274,9 @@ session_per_1000="${r[mib_per_1000]:-?}"
 
 if [[ -n $postgres ]]; then
   start_gateway postgres "$gateway_cpus" --Gateway:Sessions=Stateless --Storage:Provider=PostgreSql "--Storage:ConnectionString=$postgres"
-  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup $((warmup * 2)) || true
-  row "gateway, PostgreSQL, sessionless 2026-07-28" "closed 64"; pg64="${r[rps]:-?}"
+  settle "$gateway_port" "$gateway_pid" "${sessionless[@]}"
+  measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
+  row "gateway, PostgreSQL, sessionless 2026-07-28" "closed 64, settled after $settled s"; pg64="${r[rps]:-?}"
   measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 256 --seconds "$seconds" --warmup "$warmup" || true
   row "gateway, PostgreSQL, sessionless 2026-07-28" "closed 256"; pg256="${r[rps]:-?}"
   pg_batches="closed 256: ${r[batch_mean]:-?} events per commit, ${r[commits_per_1000]:-?} commits per 1,000 calls, commits by size ${r[batch_dist]:-?}"
