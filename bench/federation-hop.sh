@@ -3,17 +3,20 @@
 # upstream directly, and tools/list over many upstreams. Both ends are the published executable ($SWITCHBOARD_EXE,
 # by default artifacts/publish/switchboard): `switchboard mcp everything` is the upstream, registered UPSTREAMS times
 # (u0..uN) in one `switchboard serve`. One client, sequential requests on a kept-alive connection per target,
-# stateless (2025-11-25 without a session). Every path is warmed up together (10 s), then the three calls are measured
+# without a session, in both eras: 2025-11-25 stateless, and 2026-07-28 sessionless (the gateway's fast path) shaped as
+# Switchboard.LoadTest --era 2026-07-28 sends it (revision and capabilities in _meta, Mcp-Method/Mcp-Name headers).
+# Per era, every path is warmed up together (10 s), then the three calls are measured
 # interleaved in blocks of 50, so a change in the machine's load touches them alike. The gateway's built-in copy of the
 # same tool (the gateway's own work: auth, policy, the durable audit event) is the baseline that isolates the hop.
 # Prints p50/p99/mean in ms and the load average (how far to trust it here).
-#   bench/federation-hop.sh [calls] [upstreams]      (default 2000 calls, 20 upstreams)
+#   bench/federation-hop.sh [calls] [upstreams] [eras]   (default 2000 calls, 20 upstreams, eras "2025-11-25 2026-07-28")
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 calls="${1:-2000}"
 upstreams="${2:-20}"
+eras="${3:-2025-11-25 2026-07-28}"
 upstream_port="${HOP_UPSTREAM_PORT:-18095}"
 gateway_port="${HOP_GATEWAY_PORT:-18096}"
 key=sbk_FedHopBench1_FederationHopSecretFederationHopSecretFeder
@@ -34,13 +37,22 @@ bench_start "$work/gateway.log" "$bench_exe" serve --urls "http://127.0.0.1:$gat
   --Logging:LogLevel:Default=Warning "${bench_unlimited_rates[@]}" "${flags[@]}"
 bench_wait_ready "$gateway_port" "$bench_pid" "$work/gateway.log"
 
-python3 - "$upstream_port" "$gateway_port" "$key" "$calls" "$upstreams" <<'PY'
+python3 - "$upstream_port" "$gateway_port" "$key" "$calls" "$upstreams" "$eras" <<'PY'
 import http.client, json, os, statistics, sys, time
 upstream_port, gateway_port, key, calls, upstreams = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
-           "MCP-Protocol-Version": "2025-11-25", "Authorization": f"Bearer {key}"}
+eras = sys.argv[6].split()
+era = "2025-11-25"
 
 def request(conn, method, params):
+    """One request in the current era; 2026-07-28 is shaped as Switchboard.LoadTest's RequestBody and Post send it."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+               "MCP-Protocol-Version": era, "Authorization": f"Bearer {key}"}
+    if era != "2025-11-25":
+        params = {**params, "_meta": {"io.modelcontextprotocol/protocolVersion": era,
+                                      "io.modelcontextprotocol/clientCapabilities": {}}}
+        headers["Mcp-Method"] = method
+        if "name" in params:
+            headers["Mcp-Name"] = params["name"]
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
     conn.request("POST", "/mcp", body, headers)
     response = conn.getresponse()
@@ -84,21 +96,23 @@ while True:
     time.sleep(1)
 per_upstream = sum(1 for n in names if n.startswith("u0__"))
 
-call = {"name": "test_simple_text", "arguments": {}}
-direct, through, in_process = measure([(upstream_port, "tools/call", call),
-                                       (gateway_port, "tools/call", {"name": "u0__test_simple_text", "arguments": {}}),
-                                       (gateway_port, "tools/call", {"name": "everything__test_simple_text", "arguments": {}})], calls)
-[listing] = measure([(gateway_port, "tools/list", {})], max(100, calls // 10), warmup_seconds=2, block=10)
-print(f"load average at the end: {os.getloadavg()[0]:.1f}")
-line("tools/call direct to the upstream", direct)
-line("tools/call through the gateway", through)
-line("tools/call of the gateway's built-in copy", in_process)
 def added(name, a, b):
     print(f"{name:<44} p50 {b[len(b)//2] - a[len(a)//2]:7.3f} ms  p99 {b[int(0.99*len(b))] - a[int(0.99*len(a))]:7.3f} ms")
-added("gateway + hop over direct", direct, through)
-added("hop alone (remote over built-in)", in_process, through)
-# What only the hop adds: through the gateway, less the gateway's own work (built-in) and the upstream's (direct).
 p50 = lambda s: s[len(s) // 2]
-print(f"{'hop remainder (through - built-in - direct)':<44} p50 {p50(through) - p50(in_process) - p50(direct):7.3f} ms")
-line(f"tools/list, {upstreams} upstreams x {per_upstream} tools ({len(names)} tools)", listing)
+
+call = {"name": "test_simple_text", "arguments": {}}
+for era in eras:
+    direct, through, in_process = measure([(upstream_port, "tools/call", call),
+                                           (gateway_port, "tools/call", {"name": "u0__test_simple_text", "arguments": {}}),
+                                           (gateway_port, "tools/call", {"name": "everything__test_simple_text", "arguments": {}})], calls)
+    [listing] = measure([(gateway_port, "tools/list", {})], max(100, calls // 10), warmup_seconds=2, block=10)
+    print(f"era {era}, load average at the end: {os.getloadavg()[0]:.1f}")
+    line("tools/call direct to the upstream", direct)
+    line("tools/call through the gateway", through)
+    line("tools/call of the gateway's built-in copy", in_process)
+    added("gateway + hop over direct", direct, through)
+    added("hop alone (remote over built-in)", in_process, through)
+    # What only the hop adds: through the gateway, less the gateway's own work (built-in) and the upstream's (direct).
+    print(f"{'hop remainder (through - built-in - direct)':<44} p50 {p50(through) - p50(in_process) - p50(direct):7.3f} ms")
+    line(f"tools/list, {upstreams} upstreams x {per_upstream} tools ({len(names)} tools)", listing)
 PY

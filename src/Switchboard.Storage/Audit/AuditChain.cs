@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -22,7 +23,9 @@ public static class AuditChain
         BinaryPrimitives.WriteInt64BigEndian(number, seq);
         hash.AppendData(number);
         Append(hash, prevHash);
-        Append(hash, StorageDatabase.Normalize(occurredAt).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+        Span<char> stamp = stackalloc char[32];
+        StorageDatabase.Normalize(occurredAt).TryFormat(stamp, out int stampLength, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        Append(hash, stamp[..stampLength]);
         Append(hash, actor);
         Append(hash, action);
         Append(hash, target);
@@ -167,9 +170,31 @@ public static class AuditChain
             return;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(value);
-        BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-        hash.AppendData(length);
-        hash.AppendData(bytes);
+        Append(hash, value.AsSpan());
+    }
+
+    // Encodes into the stack, or a pooled buffer for long values: a byte[] per field of every event was a share of each
+    // tool call's allocations (issue 18).
+    private static void Append(IncrementalHash hash, ReadOnlySpan<char> value)
+    {
+        const int StackLimit = 512;
+        int most = Encoding.UTF8.GetMaxByteCount(value.Length);
+        byte[]? rented = most > StackLimit ? ArrayPool<byte>.Shared.Rent(most) : null;
+        try
+        {
+            Span<byte> bytes = rented is not null ? rented : stackalloc byte[StackLimit];
+            bytes = bytes[..Encoding.UTF8.GetBytes(value, bytes)];
+            Span<byte> length = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
+            hash.AppendData(length);
+            hash.AppendData(bytes);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 }

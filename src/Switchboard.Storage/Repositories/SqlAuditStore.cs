@@ -235,11 +235,13 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
 
     // SQLite: in-process, so a statement per row costs no round trip; one command for the batch is compiled once and
     // run per row with new values (a command per row compiled the INSERT again for every event).
+    // The parameters are named with their '@' as in the SQL: Microsoft.Data.Sqlite binds such a name directly, while a
+    // bare name made it allocate a prefixed copy (a byte[] and a string) per parameter, per row, on every bind.
     private async Task InsertOneByOneAsync(DbConnection connection, DbTransaction transaction, AuditEvent[] events, bool async, CancellationToken cancellationToken)
     {
         using var insert = connection.Command(
             $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction);
-        string[] names = ["seq", "at", "actor", "action", "target", "outcome", "details", "prev", "hash"];
+        string[] names = ["@seq", "@at", "@actor", "@action", "@target", "@outcome", "@details", "@prev", "@hash"];
         foreach (var name in names)
         {
             insert.With(name, null);
