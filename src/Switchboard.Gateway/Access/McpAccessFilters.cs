@@ -218,25 +218,28 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
 
     // subscriptions/listen (2026-07-28) has no request filter: its resourceSubscriptions are decided here, before
     // the SDK sees the request. Read with the SDK's own contract, so both see the same URIs.
-    private McpMessageHandler AuthorizeListenSubscriptions(McpMessageHandler next) => async (context, cancellationToken) =>
+    // Every other message (each tools/call among them) is handed on without an async state machine of its own.
+    private McpMessageHandler AuthorizeListenSubscriptions(McpMessageHandler next) => (context, cancellationToken) =>
+        context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.SubscriptionsListen } request && ListenedResources(request) is { Count: > 0 } uris
+            ? AuthorizeListenedResourcesAsync(context, request, uris, next, cancellationToken)
+            : next(context, cancellationToken);
+
+    private async Task AuthorizeListenedResourcesAsync(MessageContext context, JsonRpcRequest request, IList<string> uris, McpMessageHandler next, CancellationToken cancellationToken)
     {
-        if (context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.SubscriptionsListen } request && ListenedResources(request) is { Count: > 0 } uris)
+        var principal = context.User.ToAccessPrincipal();
+        foreach (string uri in uris)
         {
-            var principal = context.User.ToAccessPrincipal();
-            foreach (string uri in uris)
+            var decision = await guard.AuthorizeAsync(principal, RequestMethods.SubscriptionsListen, Actions.ReadResource, ResourceScope(uri), cancellationToken);
+            if (!decision.Allowed)
             {
-                var decision = await guard.AuthorizeAsync(principal, RequestMethods.SubscriptionsListen, Actions.ReadResource, ResourceScope(uri), cancellationToken);
-                if (!decision.Allowed)
-                {
-                    // The server is bound to the request's own response stream, which the error goes back on.
-                    await context.Server.SendMessageAsync(new JsonRpcError { Id = request.Id, Error = Error(decision, $"subscribe to the resource '{uri}'") }, cancellationToken);
-                    return;
-                }
+                // The server is bound to the request's own response stream, which the error goes back on.
+                await context.Server.SendMessageAsync(new JsonRpcError { Id = request.Id, Error = Error(decision, $"subscribe to the resource '{uri}'") }, cancellationToken);
+                return;
             }
         }
 
         await next(context, cancellationToken);
-    };
+    }
 
     private static McpMessageHandler SendRefusals(McpMessageHandler next) => (context, cancellationToken) =>
     {

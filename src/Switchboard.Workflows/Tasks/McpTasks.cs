@@ -67,14 +67,14 @@ public sealed partial class McpTasks(
     // or one that does not exist, is left out), then held open with a notifications/tasks on each change of their state
     // until they have all finished or the client goes away. List and resource notifications cannot be delivered without
     // a session, so nothing else is granted, as the SDK would not either.
-    private McpMessageHandler ListenToTasks(McpMessageHandler next) => async (context, cancellationToken) =>
-    {
-        if (context.JsonRpcMessage is not JsonRpcRequest { Method: RequestMethods.SubscriptionsListen } request || ListenedTaskIds(request) is not { Count: > 0 } taskIds)
-        {
-            await next(context, cancellationToken);
-            return;
-        }
+    // Every other message (each tools/call among them) is handed on without an async state machine of its own.
+    private McpMessageHandler ListenToTasks(McpMessageHandler next) => (context, cancellationToken) =>
+        context.JsonRpcMessage is JsonRpcRequest { Method: RequestMethods.SubscriptionsListen } request && ListenedTaskIds(request) is { Count: > 0 } taskIds
+            ? ListenToTasksAsync(context, request, taskIds, cancellationToken)
+            : next(context, cancellationToken);
 
+    private async Task ListenToTasksAsync(MessageContext context, JsonRpcRequest request, IList<string> taskIds, CancellationToken cancellationToken)
+    {
         if (!DeclaresTasks(request))
         {
             var missing = MissingTasksCapability();
@@ -115,7 +115,7 @@ public sealed partial class McpTasks(
         await context.Server.SendMessageAsync(
             new JsonRpcResponse { Id = request.Id, Result = Acknowledgement() },
             cancellationToken);
-    };
+    }
 
     // On the listen request's own stream (the server given to the filter is bound to it), tagged with the
     // subscription's id (the listen request's), as SEP-2575 asks of everything on the stream.
