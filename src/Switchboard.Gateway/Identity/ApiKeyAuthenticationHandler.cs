@@ -30,10 +30,14 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         string? authorization = request.Headers.Authorization;
-        return authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            && ApiKeyFormat.LooksLikeKey(authorization["Bearer ".Length..].Trim())
-            ? authorization["Bearer ".Length..].Trim()
-            : null;
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        // Cut once: this runs twice per request (scheme selection, then the handler).
+        string token = authorization["Bearer ".Length..].Trim();
+        return ApiKeyFormat.LooksLikeKey(token) ? token : null;
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()

@@ -163,7 +163,8 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
             _local.Clear();
         }
 
-        var buckets = requests.Select(r => _local.GetOrAdd(r.Key, _ => new LocalBucket(r.Policy.Capacity, _time.GetTimestamp()))).ToArray();
+        var buckets = requests.Select(r => _local.GetOrAdd(
+            r.Key, static (_, state) => new LocalBucket(state.Capacity, state.Time.GetTimestamp()), (r.Policy.Capacity, Time: _time))).ToArray();
         // Locked in one global order (by key), so two requests sharing buckets cannot deadlock.
         var order = Enumerable.Range(0, buckets.Length).OrderBy(i => requests[i].Key, StringComparer.Ordinal).ToArray();
         foreach (int i in order)
