@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Switchboard.Access.Authorization;
 using Switchboard.Policy;
@@ -23,6 +24,7 @@ public sealed record CreatedApiKey(string Key, ApiKeyInfo Info);
 public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal, IReadOnlyList<string> Roles)
 {
     private AccessPrincipal? _access;
+    private CallerPrincipal? _user;
 
     /// <summary>The caller as the access path sees it (<see cref="ApiKeyService.AuthenticateAsync"/> hands out the one cached with the key holder).</summary>
     public AccessPrincipal Access
@@ -30,6 +32,23 @@ public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal,
         get => _access ??= new(Principal, new RoleSet(Roles));
         init => _access = value;
     }
+
+    /// <summary>
+    /// The caller's claims, built on first use and then handed to every request made with the key, as long as
+    /// <see cref="ApiKeyService.AuthenticateAsync"/> hands out this caller: it makes a new one whenever the identity
+    /// version moves (a revocation, a role or grant change), so a changed key never keeps its old claims. Shared, so it
+    /// refuses changes (<see cref="CallerPrincipal.Shared"/>).
+    /// </summary>
+    public CallerPrincipal User => _user ??= CallerPrincipal.Shared(
+        [
+            new Claim(SwitchboardClaims.Principal, Principal),
+            // The SDK binds a stateful MCP session to this claim, so another caller cannot ride on its id.
+            new Claim(ClaimTypes.NameIdentifier, Principal),
+            new Claim(SwitchboardClaims.ApiKey, Prefix),
+            .. Roles.Select(r => new Claim(SwitchboardClaims.Role, r)),
+        ],
+        ApiKeyService.AuthenticationType,
+        Access);
 }
 
 /// <summary>
@@ -38,6 +57,9 @@ public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal,
 /// </summary>
 public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals, IHotCache cache, IdentityVersion identity, AccessPolicyProvider policies, IAuditStore audit, TimeProvider time)
 {
+    /// <summary>The authentication type of the identities of <see cref="ApiKeyCaller.User"/>; the gateway's scheme has this name.</summary>
+    public const string AuthenticationType = "api-key";
+
     /// <summary>Who an administrative change is attributed to in the audit trail when the caller does not say.</summary>
     public const string OperatorActor = "operator";
 

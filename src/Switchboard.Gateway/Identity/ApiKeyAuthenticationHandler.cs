@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -17,7 +16,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     ApiKeyService keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
-    public const string SchemeName = "api-key";
+    public const string SchemeName = ApiKeyService.AuthenticationType;
     public const string HeaderName = "X-API-Key";
 
     /// <summary>The key a request presents, if it presents one.</summary>
@@ -59,16 +58,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             Log.ApiKeyAuthenticated(Logger, PrintableText.Escape(caller.Principal)!, caller.Prefix);
         }
 
-        var principal = new CallerPrincipal(
-            [
-                new Claim(SwitchboardClaims.Principal, caller.Principal),
-                // The SDK binds a stateful MCP session to this claim, so another caller cannot ride on its id.
-                new Claim(ClaimTypes.NameIdentifier, caller.Principal),
-                new Claim(SwitchboardClaims.ApiKey, caller.Prefix),
-                .. caller.Roles.Select(r => new Claim(SwitchboardClaims.Role, r)),
-            ],
-            SchemeName,
-            caller.Access);
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        // One principal per verified key, not one per request: nothing on the request path changes it (it would throw).
+        return AuthenticateResult.Success(new AuthenticationTicket(caller.User, SchemeName));
     }
 }

@@ -49,6 +49,25 @@ public sealed class CallerPrincipalTests
         Assert.Equal([BuiltInRoles.Admin, BuiltInRoles.Agent], user.ToAccessPrincipal().Roles.Roles);
     }
 
+    [Fact]
+    public void SharedCaller_RefusesEveryChange_AndKeepsItsAccess()
+    {
+        var user = CallerPrincipal.Shared([new Claim(SwitchboardClaims.Principal, Agent.Id), new Claim(SwitchboardClaims.Role, BuiltInRoles.Agent)], "test", Agent);
+        var identity = (ClaimsIdentity)user.Identity!;
+        var role = identity.FindFirst(SwitchboardClaims.Role);
+
+        Assert.Throws<InvalidOperationException>(() => identity.AddClaim(new Claim(SwitchboardClaims.Role, BuiltInRoles.Admin)));
+        Assert.Throws<InvalidOperationException>(() => identity.AddClaims([new Claim(SwitchboardClaims.Role, BuiltInRoles.Admin)]));
+        Assert.Throws<InvalidOperationException>(() => identity.RemoveClaim(role));
+        Assert.Throws<InvalidOperationException>(() => identity.TryRemoveClaim(role));
+        Assert.Throws<InvalidOperationException>(() => user.AddIdentity(new ClaimsIdentity([new Claim(SwitchboardClaims.Role, BuiltInRoles.Admin)], "other")));
+        Assert.Throws<InvalidOperationException>(() => user.AddIdentities([new ClaimsIdentity([new Claim(SwitchboardClaims.Role, BuiltInRoles.Admin)], "other")]));
+
+        Assert.Same(Agent, user.ToAccessPrincipal());
+        Assert.Equal([BuiltInRoles.Agent], user.FindAll(SwitchboardClaims.Role).Select(c => c.Value));
+        Assert.Single(user.Identities);
+    }
+
     private static CallerPrincipal Caller() =>
         new([new Claim(SwitchboardClaims.Principal, Agent.Id), new Claim(SwitchboardClaims.Role, BuiltInRoles.Agent)], "test", Agent);
 }

@@ -134,6 +134,59 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
         Assert.Equal(SwitchboardErrorCodes.PermissionDenied, error.ErrorCode);
     }
 
+    [Fact]
+    public async Task SameKey_SharesOnePrincipal_UntilItsRolesChange()
+    {
+        var key = await Keys.CreateAsync($"shared-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        var first = (await Keys.AuthenticateAsync(key.Key, Ct)).Caller!;
+        Assert.Same(first.User, (await Keys.AuthenticateAsync(key.Key, Ct)).Caller!.User);
+
+        await Keys.CreateAsync($"viewer-{Guid.NewGuid():N}", ["viewer"], cancellationToken: Ct);
+        var principals = gateway.Services.GetRequiredService<IPrincipalStore>();
+        var principal = await principals.FindByNameAsync(key.Info.Principal, Ct);
+        await principals.SetRolesAsync(principal!.Id, ["viewer"], Ct);
+        await gateway.Services.GetRequiredService<IdentityVersion>().RefreshAsync(Ct);
+
+        var after = (await Keys.AuthenticateAsync(key.Key, Ct)).Caller!.User;
+        Assert.NotSame(first.User, after);
+        Assert.Equal(["viewer"], after.FindAll(SwitchboardClaims.Role).Select(c => c.Value));
+        Assert.Equal(["viewer"], after.ToAccessPrincipal().Roles.Roles);
+        Assert.Equal([key.Info.Principal, key.Info.Prefix], [after.PrincipalId(), after.FindFirst(SwitchboardClaims.ApiKey)?.Value]);
+    }
+
+    [Fact]
+    public async Task RevokedKey_GetsNoPrincipal_EvenAfterSharingOne()
+    {
+        var key = await Keys.CreateAsync($"shared-revoked-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        Assert.NotNull((await Keys.AuthenticateAsync(key.Key, Ct)).Caller!.User);
+
+        await Keys.RevokeAsync(key.Info.Id, Ct);
+
+        var (caller, failure) = await Keys.AuthenticateAsync(key.Key, Ct);
+        Assert.Null(caller);
+        Assert.Equal("revoked API key", failure);
+    }
+
+    [Fact]
+    public async Task SharedPrincipal_ServesEveryRequestOfTheKey_Unchanged()
+    {
+        var key = await Keys.CreateAsync($"shared-calls-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        var user = (await Keys.AuthenticateAsync(key.Key, Ct)).Caller!.User;
+        string[] claims = [.. user.Claims.Select(c => $"{c.Type}={c.Value}")];
+
+        // Through the whole request path (authentication, authorization, the SDK, access filters, audit): anything
+        // that changed the shared principal would throw and fail these calls.
+        for (int i = 0; i < 3; i++)
+        {
+            await using var client = await gateway.ConnectAsync("/mcp", "2025-11-25", bearerToken: key.Key);
+            Assert.NotEqual(true, (await client.CallToolAsync("utilities__uuid_v4", cancellationToken: Ct)).IsError);
+        }
+
+        Assert.Same(user, (await Keys.AuthenticateAsync(key.Key, Ct)).Caller!.User);
+        Assert.Equal(claims, user.Claims.Select(c => $"{c.Type}={c.Value}"));
+        Assert.Single(user.Identities);
+    }
+
     private async Task<HttpStatusCode> InitializeWithAsync(string key)
     {
         using var http = new HttpClient();
