@@ -171,7 +171,8 @@ public static class GatewayServiceCollectionExtensions
                     return Task.CompletedTask;
                 };
             })
-            .WithDistributedCacheEventStreamStore();
+            .WithDistributedCacheEventStreamStore()
+            .WithoutAuthorizeAttributeGuards();
         services.AddOptions<McpServerOptions>().Configure<McpTasks>((options, tasks) => tasks.AddMethodsTo(options));
         // Sessionless 2026-07-28 requests on long-lived servers instead of one built per POST (issue 18).
         services.TryAddSingleton<SessionlessServerPool>();
