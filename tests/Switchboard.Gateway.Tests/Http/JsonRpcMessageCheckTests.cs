@@ -109,6 +109,31 @@ public sealed class JsonRpcMessageCheckTests
             null);
     }
 
+    [Fact]
+    public void KeysAtTheDeepestNesting_AreChecked()
+    {
+        // The innermost object lies at depth 63, the deepest the reader takes (64 nested levels in all).
+        static byte[] Nested(string innermost) => Encoding.UTF8.GetBytes(
+            """{"jsonrpc":"2.0","id":1,"method":"m","params":""" + string.Concat(Enumerable.Repeat("""{"a":[""", 31)) + innermost
+            + string.Concat(Enumerable.Repeat("]}", 31)) + "}");
+
+        AssertVerdict(Nested("""{"a":1,"b":2}"""), null, null, "m", "1");
+        AssertVerdict(Nested("""{"a":1,"a":2}"""), McpErrorCode.InvalidRequest, "the key 'a' appears twice in one object", null, "1");
+    }
+
+    [Fact]
+    public void KeysOfAClosedObject_AreNotTheNextObjects()
+    {
+        string many = "{" + string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"k{i}\":{i}")) + "}";
+
+        // A large object between the repeated keys of its parent, and beside objects with some of its keys.
+        AssertVerdict(Message("""{"a":1,"x":""" + many + ""","y":{"k0":1,"k39":2},"z":[""" + many + "," + many + """],"b":2}"""), null, null, "m", "1");
+        AssertVerdict(Message("""{"a":1,"x":""" + many + ""","a":2}"""), McpErrorCode.InvalidRequest, "the key 'a' appears twice in one object", null, "1");
+        AssertVerdict(Message("""{"a":1,"\u0062":{"b":{"a":1}},"c":{"b":1,"c":2},"b":2}"""), McpErrorCode.InvalidRequest, "the key 'b' appears twice in one object", null, "1");
+
+        static byte[] Message(string parameters) => Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"method":"m","params":""" + parameters + "}");
+    }
+
     [Theory]
     [InlineData(3)]
     [InlineData(16)]
