@@ -24,9 +24,9 @@ namespace Switchboard.Gateway.Hosting;
 /// </summary>
 internal sealed partial class SessionlessServerPool : IAsyncDisposable
 {
-    // Enough idle servers for every call in flight at the concurrency the gateway is sized for; a server is a few
-    // tens of kilobytes. A burst beyond it builds servers that are disposed when returned.
-    internal static readonly int MaxIdlePerView = Math.Max(64, 16 * Environment.ProcessorCount);
+    // Per view and revision, enough idle servers for every call in flight at the concurrency the gateway is sized
+    // for; a server is a few tens of kilobytes. A burst beyond it builds servers that are disposed when returned.
+    internal static readonly int MaxIdlePerPool = Math.Max(64, 16 * Environment.ProcessorCount);
 
     // How often the servers that no call needed since the last look are let go, so a burst's servers do not stay.
     internal static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(1);
@@ -99,7 +99,7 @@ internal sealed partial class SessionlessServerPool : IAsyncDisposable
             return servers;
         }
 
-        servers = _pools.GetOrAdd(key, static _ => new IdleServers<PooledServer>(MaxIdlePerView));
+        servers = _pools.GetOrAdd(key, static _ => new IdleServers<PooledServer>(MaxIdlePerPool));
         // Registered after the add: a view retired in between is let go at once (Register runs the callback then).
         key.View.Retired.UnsafeRegister(static (state, _token) =>
         {
