@@ -36,6 +36,16 @@ public sealed class TaskSupportAttribute(TaskSupport mode) : Attribute
     public static TaskSupportAttribute? For(McpServerTool tool)
     {
         ArgumentNullException.ThrowIfNull(tool);
-        return tool.Metadata.OfType<TaskSupportAttribute>().FirstOrDefault();
+        // Read on every tool call: indexed, so that it allocates no enumerator.
+        var metadata = tool.Metadata;
+        for (int i = 0; i < metadata.Count; i++)
+        {
+            if (metadata[i] is TaskSupportAttribute support)
+            {
+                return support;
+            }
+        }
+
+        return null;
     }
 }

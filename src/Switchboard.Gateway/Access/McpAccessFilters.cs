@@ -132,17 +132,19 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
     private async ValueTask<CallToolResult> CallToolAsync(McpRequestHandler<CallToolRequestParams, CallToolResult> next, RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
         string exposed = context.Params?.Name ?? string.Empty;
+        bool resolved = view.TryResolveName(exposed, out var resolvedServer, out var resolvedTool);
+        string scope = resolved ? $"{resolvedServer}/{resolvedTool}" : exposed; // as NameScope decides it
         // Labels only for a tool the registry holds (the SDK matched it before the filters ran); any other name is
         // 'unknown', so callers cannot mint series.
         string server = GatewayDiagnostics.Unknown, tool = GatewayDiagnostics.Unknown;
-        if (context.MatchedPrimitive is not null && view.TryResolveName(exposed, out var resolvedServer, out var resolvedTool))
+        if (resolved && context.MatchedPrimitive is not null)
         {
-            (server, tool) = (resolvedServer, resolvedTool);
+            (server, tool) = (resolvedServer!, resolvedTool!);
         }
 
         var principal = context.User.ToAccessPrincipal();
         long started = Stopwatch.GetTimestamp();
-        GatewayDiagnostics.ToolCallsInFlight.Add(1);
+        GatewayDiagnostics.ToolCallStarted();
         using var activity = GatewayDiagnostics.ActivitySource.StartActivity("switchboard.tool_call");
         if (activity is not null)
         {
@@ -155,7 +157,7 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         string outcome = ToolOutcomes.Failed;
         try
         {
-            var grant = await guard.AuthorizeToolCallAsync(principal, NameScope(exposed), context.Params?.Arguments, cancellationToken);
+            var grant = await guard.AuthorizeToolCallAsync(principal, scope, context.Params?.Arguments, cancellationToken);
             if (!grant.Allowed)
             {
                 outcome = ToolOutcomes.Of(grant.Outcome);
@@ -194,7 +196,7 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         }
         finally
         {
-            GatewayDiagnostics.ToolCallsInFlight.Add(-1);
+            GatewayDiagnostics.ToolCallEnded();
             var tags = new TagList
             {
                 { "mcp.server", server },

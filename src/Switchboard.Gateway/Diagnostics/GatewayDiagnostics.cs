@@ -25,8 +25,11 @@ public static class GatewayDiagnostics
         "switchboard.tool.call.duration", unit: "s", description: "Tool calls through the gateway by server, tool and outcome, from the access decision to the audited answer.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
 
-    internal static readonly UpDownCounter<long> ToolCallsInFlight = Meter.CreateUpDownCounter<long>(
-        "switchboard.tool_calls.in_flight", unit: "{call}", description: "Tool calls being decided, run or audited now.");
+    private static long toolCallsInFlight;
+
+    // Read when metrics are collected instead of added to on every call: two measurements fewer per tool call.
+    private static readonly ObservableUpDownCounter<long> ToolCallsInFlight = Meter.CreateObservableUpDownCounter(
+        "switchboard.tool_calls.in_flight", () => Volatile.Read(ref toolCallsInFlight), unit: "{call}", description: "Tool calls being decided, run or audited now.");
 
     private static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>(
         "switchboard.auth.failures", unit: "{failure}", description: "Requests refused for their credential: missing, invalid, expired, revoked, or forbidden (authenticated but not allowed).");
@@ -34,6 +37,11 @@ public static class GatewayDiagnostics
     // Built by SessionlessServerPool; a count that keeps pace with requests means the pool is not reusing them.
     internal static readonly Counter<long> PooledServersCreated = Meter.CreateCounter<long>(
         "switchboard.mcp.pooled_servers.created", unit: "{server}", description: "SDK servers built for sessionless requests, by view: each serves one request after another until the pool lets it go.");
+
+    /// <summary>A tool call has started: counted in flight until <see cref="ToolCallEnded"/>.</summary>
+    internal static void ToolCallStarted() => Interlocked.Increment(ref toolCallsInFlight);
+
+    internal static void ToolCallEnded() => Interlocked.Decrement(ref toolCallsInFlight);
 
     /// <summary>Counts one authentication failure; <paramref name="reason"/> is one of the documented reason words.</summary>
     internal static void RecordAuthFailure(string reason) =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,36 +11,57 @@ using Switchboard.Registry;
 namespace Switchboard.Gateway.Hosting;
 
 /// <summary>
-/// Long-lived SDK servers for sessionless (2026-07-28) requests, a few per view, each over its own stateless
+/// Long-lived SDK servers for requests the SDK serves statelessly (sessionless 2026-07-28, and 2025-11-25 without a
+/// session when the gateway keeps none), a few per view and protocol revision, each over its own stateless
 /// <see cref="StreamableHttpServerTransport"/>. For such a request the SDK's handler builds the options, every handler
 /// and filter pipeline and a transport, then disposes them, on every POST (issue 18's profile: most of the SDK's share
 /// of a call). A server here is built once, exactly as that handler builds one
 /// (<see cref="GatewayServiceCollectionExtensions.ConfigureViewOptions"/>), and serves one POST at a time, so JSON-RPC
 /// ids of different callers never meet inside one server. Each message runs under its POST's execution context
 /// (<see cref="StreamableHttpServerTransport.FlowExecutionContextFromRequests"/>), and its services are that POST's
-/// (<see cref="CurrentRequestServices"/>), as with a server made for the request. A server only ever sees 2026-07-28
-/// requests: the SDK fixes a server's protocol version at its first request.
+/// (<see cref="CurrentRequestServices"/>), as with a server made for the request. The SDK fixes a server's protocol
+/// version at its first request, so each revision has servers of its own: a server only ever sees one.
 /// </summary>
-internal sealed partial class SessionlessServerPool(
-    IOptionsFactory<McpServerOptions> optionsFactory,
-    IServiceProvider services,
-    IHttpContextAccessor httpContextAccessor,
-    ILoggerFactory loggerFactory,
-    ILogger<SessionlessServerPool> logger) : IAsyncDisposable
+internal sealed partial class SessionlessServerPool : IAsyncDisposable
 {
-    // Enough idle servers for every call in flight at the concurrency the gateway is sized for; a server is a few
-    // tens of kilobytes. A burst beyond it builds servers that are disposed when returned.
-    internal static readonly int MaxIdlePerView = Math.Max(64, 16 * Environment.ProcessorCount);
+    // Per view and revision, enough idle servers for every call in flight at the concurrency the gateway is sized
+    // for; a server is a few tens of kilobytes. A burst beyond it builds servers that are disposed when returned.
+    internal static readonly int MaxIdlePerPool = Math.Max(64, 16 * Environment.ProcessorCount);
 
-    private readonly ConcurrentDictionary<McpServerView, ViewServers> _views = new();
-    private readonly CurrentRequestServices _requestServices = new(httpContextAccessor, services);
+    // How often the servers that no call needed since the last look are let go, so a burst's servers do not stay.
+    internal static readonly TimeSpan TrimInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<PoolKey, IdleServers<PooledServer>> _pools = new();
+    private readonly IOptionsFactory<McpServerOptions> _optionsFactory;
+    private readonly IServiceProvider _services;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<SessionlessServerPool> _logger;
+    private readonly CurrentRequestServices _requestServices;
+    private readonly Timer _trimTimer;
     private volatile bool _disposed;
 
-    /// <summary>A server of <paramref name="view"/> for one POST: an idle one, or a new one.</summary>
-    public PooledServer Rent(McpServerView view)
+    public SessionlessServerPool(
+        IOptionsFactory<McpServerOptions> optionsFactory,
+        IServiceProvider services,
+        IHttpContextAccessor httpContextAccessor,
+        ILoggerFactory loggerFactory,
+        ILogger<SessionlessServerPool> logger)
+    {
+        (_optionsFactory, _services, _loggerFactory, _logger) = (optionsFactory, services, loggerFactory, logger);
+        _requestServices = new CurrentRequestServices(httpContextAccessor, services);
+        // Not under the execution context of whatever request resolved the pool.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _trimTimer = new Timer(static state => ((SessionlessServerPool)state!).TrimUnused(), this, TrimInterval, TrimInterval);
+        }
+    }
+
+    /// <summary>A server of <paramref name="view"/> for one POST of protocol <paramref name="revision"/>: an idle one, or a new one.</summary>
+    public PooledServer Rent(McpServerView view, string revision)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return ServersOf(view).TryTake(out var server) ? server : Create(view);
+        var key = new PoolKey(view, revision);
+        return ServersOf(key).TryTake(out var server) ? server : Create(key);
     }
 
     /// <summary>
@@ -49,7 +71,7 @@ internal sealed partial class SessionlessServerPool(
     /// </summary>
     public ValueTask ReturnAsync(PooledServer server, bool reusable)
     {
-        if (reusable && !_disposed && !server.View.Retired.IsCancellationRequested && _views.TryGetValue(server.View, out var servers) && servers.TryKeep(server))
+        if (reusable && !_disposed && !server.Key.View.Retired.IsCancellationRequested && _pools.TryGetValue(server.Key, out var servers) && servers.TryKeep(server))
         {
             return ValueTask.CompletedTask;
         }
@@ -60,45 +82,57 @@ internal sealed partial class SessionlessServerPool(
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
-        foreach (var view in _views.Keys)
+        await _trimTimer.DisposeAsync();
+        foreach (var key in _pools.Keys)
         {
-            if (_views.TryRemove(view, out var servers))
+            if (_pools.TryRemove(key, out var servers))
             {
                 await DisposeAllAsync(servers.Close());
             }
         }
     }
 
-    private ViewServers ServersOf(McpServerView view)
+    private IdleServers<PooledServer> ServersOf(PoolKey key)
     {
-        if (_views.TryGetValue(view, out var servers))
+        if (_pools.TryGetValue(key, out var servers))
         {
             return servers;
         }
 
-        servers = _views.GetOrAdd(view, static _ => new ViewServers());
+        servers = _pools.GetOrAdd(key, static _ => new IdleServers<PooledServer>(MaxIdlePerPool));
         // Registered after the add: a view retired in between is let go at once (Register runs the callback then).
-        view.Retired.UnsafeRegister(static (state, _token) =>
+        key.View.Retired.UnsafeRegister(static (state, _token) =>
         {
-            var (pool, retired) = ((SessionlessServerPool, McpServerView))state!;
-            if (pool._views.TryRemove(retired, out var idle))
+            var (pool, retired) = ((SessionlessServerPool, PoolKey))state!;
+            if (pool._pools.TryRemove(retired, out var idle))
             {
                 // Off the thread retiring the view: it holds the registry's lock.
                 _ = Task.Run(() => pool.DisposeAllAsync(idle.Close()), CancellationToken.None);
             }
-        }, (this, view));
+        }, (this, key));
         return servers;
     }
 
-    private PooledServer Create(McpServerView view)
+    private PooledServer Create(PoolKey key)
     {
-        var options = optionsFactory.Create(Options.DefaultName);
-        options.ScopeRequests = false; // as the SDK's handler for a sessionless request: the POST's scope serves it
-        GatewayServiceCollectionExtensions.ConfigureViewOptions(options, view, services);
-        var transport = new StreamableHttpServerTransport(loggerFactory) { Stateless = true, FlowExecutionContextFromRequests = true };
-        var server = McpServer.Create(transport, options, loggerFactory, _requestServices);
-        GatewayDiagnostics.PooledServersCreated.Add(1, new KeyValuePair<string, object?>("mcp_server", view.Name));
-        return new PooledServer(view, server, transport);
+        var options = _optionsFactory.Create(Options.DefaultName);
+        options.ScopeRequests = false; // as the SDK's handler for a stateless request: the POST's scope serves it
+        GatewayServiceCollectionExtensions.ConfigureViewOptions(options, key.View, _services);
+        var transport = new StreamableHttpServerTransport(_loggerFactory) { Stateless = true, FlowExecutionContextFromRequests = true };
+        var server = McpServer.Create(transport, options, _loggerFactory, _requestServices);
+        GatewayDiagnostics.PooledServersCreated.Add(1, new KeyValuePair<string, object?>("mcp_server", key.View.Name));
+        return new PooledServer(key, server, transport);
+    }
+
+    private void TrimUnused()
+    {
+        foreach (var servers in _pools.Values)
+        {
+            if (servers.TakeUnused() is { Count: > 0 } unused)
+            {
+                _ = DisposeAllAsync(unused);
+            }
+        }
     }
 
     private async Task DisposeAllAsync(IEnumerable<PooledServer> servers)
@@ -111,68 +145,96 @@ internal sealed partial class SessionlessServerPool(
             }
             catch (Exception e)
             {
-                LogDisposeFailed(logger, server.View.Name, e);
+                LogDisposeFailed(_logger, server.Key.View.Name, e);
             }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A pooled MCP server of '{View}' failed to stop.")]
     private static partial void LogDisposeFailed(ILogger logger, string view, Exception exception);
+}
 
-    /// <summary>The idle servers of one view.</summary>
-    private sealed class ViewServers
+/// <summary>Which servers of <see cref="SessionlessServerPool"/> may serve a request: those of its view and protocol revision.</summary>
+internal readonly record struct PoolKey(McpServerView View, string Revision);
+
+/// <summary>
+/// The idle items of one pool, at most <paramref name="capacity"/>. It remembers the fewest that were idle at any
+/// moment since the last <see cref="TakeUnused"/>: that many were not needed by any call in between, and go.
+/// </summary>
+internal sealed class IdleServers<T>(int capacity)
+    where T : class, IAsyncDisposable
+{
+    private readonly ConcurrentQueue<T> _idle = new();
+    private int _idleCount;
+    private int _fewestIdleSinceTrim;
+    private volatile bool _closed;
+
+    public bool TryTake([MaybeNullWhen(false)] out T item)
     {
-        private readonly ConcurrentQueue<PooledServer> _idle = new();
-        private int _idleCount;
-        private volatile bool _closed;
-
-        public bool TryTake(out PooledServer server)
+        if (!_idle.TryDequeue(out item))
         {
-            if (_idle.TryDequeue(out server!))
-            {
-                Interlocked.Decrement(ref _idleCount);
-                return true;
-            }
-
             return false;
         }
 
-        public bool TryKeep(PooledServer server)
+        int left = Interlocked.Decrement(ref _idleCount);
+        int fewest;
+        while (left < (fewest = Volatile.Read(ref _fewestIdleSinceTrim)) && Interlocked.CompareExchange(ref _fewestIdleSinceTrim, left, fewest) != fewest)
         {
-            if (_closed || Interlocked.Increment(ref _idleCount) > MaxIdlePerView)
-            {
-                Interlocked.Decrement(ref _idleCount);
-                return false;
-            }
+        }
 
-            _idle.Enqueue(server);
-            // Closed meanwhile: whoever closed it may have drained the queue already, so make sure it is empty.
-            if (_closed)
+        return true;
+    }
+
+    public bool TryKeep(T item)
+    {
+        if (_closed || Interlocked.Increment(ref _idleCount) > capacity)
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return false;
+        }
+
+        _idle.Enqueue(item);
+        // Closed meanwhile: whoever closed it may have drained the queue already, so make sure it is empty.
+        if (_closed)
+        {
+            _ = Task.Run(async () =>
             {
-                _ = Task.Run(async () =>
+                foreach (var left in Close())
                 {
-                    foreach (var left in Close())
-                    {
-                        await left.DisposeAsync();
-                    }
-                });
-            }
-
-            return true;
+                    await left.DisposeAsync();
+                }
+            });
         }
 
-        /// <summary>Keeps nothing from now on; the servers idle now, for the caller to dispose.</summary>
-        public List<PooledServer> Close()
+        return true;
+    }
+
+    /// <summary>The items no caller needed since the last call (none the first time), for the caller to dispose.</summary>
+    public List<T> TakeUnused()
+    {
+        int unused = Math.Min(Volatile.Read(ref _fewestIdleSinceTrim), Volatile.Read(ref _idleCount));
+        var taken = new List<T>();
+        while (taken.Count < unused && _idle.TryDequeue(out var item))
         {
-            _closed = true;
-            var drained = new List<PooledServer>();
-            while (TryTake(out var server))
-            {
-                drained.Add(server);
-            }
-
-            return drained;
+            Interlocked.Decrement(ref _idleCount);
+            taken.Add(item);
         }
+
+        Volatile.Write(ref _fewestIdleSinceTrim, Volatile.Read(ref _idleCount));
+        return taken;
+    }
+
+    /// <summary>Keeps nothing from now on; the items idle now, for the caller to dispose.</summary>
+    public List<T> Close()
+    {
+        _closed = true;
+        var drained = new List<T>();
+        while (TryTake(out var item))
+        {
+            drained.Add(item);
+        }
+
+        return drained;
     }
 }
 
@@ -183,9 +245,9 @@ internal sealed class PooledServer : IAsyncDisposable
     private readonly Task _run;
     private int _disposed;
 
-    public PooledServer(McpServerView view, McpServer server, StreamableHttpServerTransport transport)
+    public PooledServer(PoolKey key, McpServer server, StreamableHttpServerTransport transport)
     {
-        (View, Server, Transport) = (view, server, transport);
+        (Key, Server, Transport) = (key, server, transport);
         // Not under the execution context of the POST that happened to create it: every message brings its own.
         using (ExecutionContext.SuppressFlow())
         {
@@ -193,7 +255,7 @@ internal sealed class PooledServer : IAsyncDisposable
         }
     }
 
-    public McpServerView View { get; }
+    public PoolKey Key { get; }
 
     public McpServer Server { get; }
 

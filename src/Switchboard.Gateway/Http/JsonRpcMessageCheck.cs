@@ -1,4 +1,5 @@
-using System.Runtime.InteropServices;
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using ModelContextProtocol;
@@ -10,10 +11,14 @@ namespace Switchboard.Gateway.Http;
 /// Checks that a request body is one well-formed JSON-RPC 2.0 message before the SDK sees it, and says what is wrong
 /// in the client's terms. The SDK answers every undecodable body with the same text (naming its own types), and
 /// fails with a 500 on some valid-looking ones: strings that are not valid Unicode, duplicate keys, <c>params</c>
-/// that are not an object. One pass of <see cref="Utf8JsonReader"/>, no document is built.
+/// that are not an object. One pass of <see cref="Utf8JsonReader"/>: no document is built, and a well-formed message
+/// costs no memory but the method's name.
 /// </summary>
 internal static class JsonRpcMessageCheck
 {
+    /// <summary>How deep objects and arrays may nest (the reader's default, named for the key list's size).</summary>
+    private const int MaxDepth = 64;
+
     /// <summary>What the check found: an error to send (with the request id when it could be read), or the method.</summary>
     public readonly record struct Result(McpErrorCode? Code, string? Error, string? Method, Range Id)
     {
@@ -27,10 +32,10 @@ internal static class JsonRpcMessageCheck
             return Fail(McpErrorCode.ParseError, "the request body is empty", default);
         }
 
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = MaxDepth });
         var members = new Members();
-        var keys = new List<Keys>(); // one per open object
-        string? member = null; // the top-level key whose value comes next
+        var keys = new Keys(body, stackalloc int[MaxDepth], stackalloc Range[Keys.Listed]);
+        var member = Member.None; // the top-level member whose value comes next
         try
         {
             reader.Read();
@@ -43,33 +48,32 @@ internal static class JsonRpcMessageCheck
 
             do
             {
-                string? text = null;
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
-                        keys.Add(default);
+                        keys.Open(reader.CurrentDepth);
                         break;
                     case JsonTokenType.EndObject:
-                        keys.RemoveAt(keys.Count - 1);
+                        keys.Close(reader.CurrentDepth);
                         break;
                     case JsonTokenType.PropertyName:
-                        string name = ReadString(ref reader, "a key");
-                        if (!CollectionsMarshal.AsSpan(keys)[^1].Add(name))
+                        CheckUnicode(ref reader, "a key");
+                        if (!keys.Add(in reader))
                         {
-                            return Fail(McpErrorCode.InvalidRequest, $"the key '{name}' appears twice in one object", members.Id);
+                            return Fail(McpErrorCode.InvalidRequest, $"the key '{reader.GetString()}' appears twice in one object", members.Id);
                         }
 
-                        member = reader.CurrentDepth == 1 ? name : null;
+                        member = reader.CurrentDepth == 1 ? members.Name(ref reader) : Member.None;
                         continue;
                     case JsonTokenType.String:
-                        text = ReadString(ref reader, "a string");
+                        CheckUnicode(ref reader, "a string");
                         break;
                 }
 
-                if (member is not null)
+                if (member != Member.None)
                 {
-                    members.Record(member, ref reader, text);
-                    member = null;
+                    members.Record(member, ref reader);
+                    member = Member.None;
                 }
             }
             while (reader.Read());
@@ -86,40 +90,107 @@ internal static class JsonRpcMessageCheck
         return members.Validate();
     }
 
-    /// <summary>The keys of one object; most have one or two, so a set is made only when a second arrives.</summary>
-    private struct Keys
+    /// <summary>
+    /// The keys of the open objects, to find one repeated in an object without making strings of them: each key is
+    /// kept as its place in the body and compared byte for byte. An object with an escaped key (whose bytes are not
+    /// its text), or one that finds the list full, keeps its keys in a set of strings instead.
+    /// </summary>
+    private ref struct Keys(ReadOnlySpan<byte> body, Span<int> firstKey, Span<Range> listed)
     {
-        private string? _first;
-        private HashSet<string>? _all;
+        /// <summary>How many keys the open objects list; a request has a few objects of a few keys each.</summary>
+        public const int Listed = 32;
 
-        /// <summary>Adds <paramref name="name"/>; false when the object already has it.</summary>
-        public bool Add(string name)
+        private readonly ReadOnlySpan<byte> _body = body;
+        private readonly Span<int> _firstKey = firstKey; // by an open object's depth: where its keys start in _listed
+        private readonly Span<Range> _listed = listed; // the keys of the open objects, the innermost object's last
+        private int _count;
+        private HashSet<string>?[]? _sets; // by depth, for an object that keeps its keys in a set
+
+        public readonly void Open(int depth) => _firstKey[depth] = _count;
+
+        public void Close(int depth)
         {
-            if (_first is null)
+            _count = _firstKey[depth];
+            if (_sets is not null)
             {
-                _first = name;
+                _sets[depth] = null;
+            }
+        }
+
+        /// <summary>Adds the property name <paramref name="reader"/> is on; false when its object already has it.</summary>
+        public bool Add(in Utf8JsonReader reader)
+        {
+            int depth = reader.CurrentDepth - 1; // the object's
+            if (_sets?[depth] is { } strings)
+            {
+                return strings.Add(reader.GetString()!);
+            }
+
+            var name = reader.ValueSpan;
+            var siblings = _listed[_firstKey[depth].._count];
+            if (!reader.ValueIsEscaped && _count < _listed.Length)
+            {
+                foreach (var key in siblings)
+                {
+                    if (_body[key].SequenceEqual(name))
+                    {
+                        return false;
+                    }
+                }
+
+                int start = (int)reader.TokenStartIndex + 1; // past the opening quote
+                _listed[_count++] = new Range(start, start + name.Length);
                 return true;
             }
 
-            _all ??= new HashSet<string>(StringComparer.Ordinal) { _first };
-            return _all.Add(name);
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var key in siblings)
+            {
+                set.Add(Encoding.UTF8.GetString(_body[key]));
+            }
+
+            _count = _firstKey[depth];
+            (_sets ??= new HashSet<string>?[_firstKey.Length])[depth] = set;
+            return set.Add(reader.GetString()!);
         }
     }
 
     // A string token is valid JSON syntax even when it holds bytes that are not UTF-8 or an escaped lone surrogate
     // ("\ud800"); neither is a Unicode string, and either makes the SDK's header validation throw.
-    private static string ReadString(ref Utf8JsonReader reader, string what)
+    private static void CheckUnicode(ref Utf8JsonReader reader, string what)
     {
-        if (!reader.ValueIsEscaped && !Utf8.IsValid(reader.ValueSpan))
+        if (!reader.ValueIsEscaped)
         {
-            throw new InvalidStringException($"{what} in the request body is not valid UTF-8");
+            if (!Utf8.IsValid(reader.ValueSpan))
+            {
+                throw new InvalidStringException($"{what} in the request body is not valid UTF-8");
+            }
+
+            return;
         }
 
+        // Unescaping refuses a lone surrogate, and what it gives must still be UTF-8; it is never longer than the token.
+        byte[]? rented = null;
+        int length = reader.ValueSpan.Length;
+        Span<byte> text = length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        bool valid;
         try
         {
-            return reader.GetString()!;
+            valid = Utf8.IsValid(text[..reader.CopyString(text)]);
         }
         catch (InvalidOperationException)
+        {
+            valid = false; // a lone surrogate
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        if (!valid)
         {
             throw new InvalidStringException($"{what} in the request body is not valid Unicode (an unpaired surrogate or invalid UTF-8)");
         }
@@ -158,11 +229,24 @@ internal static class JsonRpcMessageCheck
 
     private sealed class InvalidStringException(string message) : Exception(message);
 
+    /// <summary>The members of a JSON-RPC 2.0 message, and any other.</summary>
+    private enum Member
+    {
+        None,
+        Version,
+        Id,
+        Method,
+        Params,
+        Result,
+        Error,
+        Other,
+    }
+
     /// <summary>The top-level members that make a JSON-RPC message what it is (JSON-RPC 2.0 §4, §5).</summary>
     private struct Members
     {
-        private string? _version;
         private bool _hasVersion;
+        private bool _isVersion2;
         private bool _hasMethod;
         private JsonTokenType? _id;
         private JsonTokenType? _params;
@@ -177,17 +261,39 @@ internal static class JsonRpcMessageCheck
         /// <summary>Where the raw id token lies in the body, when it is a string or a number.</summary>
         public Range Id { get; private set; }
 
-        public void Record(string name, ref Utf8JsonReader reader, string? text)
+        /// <summary>Which member the property name <paramref name="reader"/> is on names.</summary>
+        public Member Name(ref Utf8JsonReader reader)
         {
-            switch (name)
+            var member = reader.ValueTextEquals("jsonrpc"u8) ? Member.Version
+                : reader.ValueTextEquals("id"u8) ? Member.Id
+                : reader.ValueTextEquals("method"u8) ? Member.Method
+                : reader.ValueTextEquals("params"u8) ? Member.Params
+                : reader.ValueTextEquals("result"u8) ? Member.Result
+                : reader.ValueTextEquals("error"u8) ? Member.Error
+                : Member.Other;
+
+            // The SDK's HTTP transport refuses any other member (with a message naming its types).
+            if (member == Member.Other)
             {
-                case "jsonrpc":
-                    (_hasVersion, _version) = (true, text);
+                Unknown ??= reader.GetString();
+            }
+
+            return member;
+        }
+
+        /// <summary>Records the value of <paramref name="member"/>, which <paramref name="reader"/> is on.</summary>
+        public void Record(Member member, ref Utf8JsonReader reader)
+        {
+            bool isString = reader.TokenType == JsonTokenType.String;
+            switch (member)
+            {
+                case Member.Version:
+                    (_hasVersion, _isVersion2) = (true, isString && reader.ValueTextEquals("2.0"u8));
                     break;
-                case "method":
-                    (_hasMethod, Method) = (true, text);
+                case Member.Method:
+                    (_hasMethod, Method) = (true, isString ? reader.GetString() : null);
                     break;
-                case "id":
+                case Member.Id:
                     // MCP ids are strings or integers (the SDK reads numbers as 64-bit integers only).
                     _id = reader.TokenType == JsonTokenType.Number && !reader.TryGetInt64(out _) ? JsonTokenType.None : reader.TokenType;
                     if (_id is JsonTokenType.String or JsonTokenType.Number)
@@ -196,18 +302,14 @@ internal static class JsonRpcMessageCheck
                     }
 
                     break;
-                case "params":
+                case Member.Params:
                     _params = reader.TokenType;
                     break;
-                case "result":
+                case Member.Result:
                     _hasResult = true;
                     break;
-                case "error":
+                case Member.Error:
                     _error = reader.TokenType;
-                    break;
-                default:
-                    // The SDK's HTTP transport refuses any other member (with a message naming its types).
-                    Unknown ??= name;
                     break;
             }
         }
@@ -216,7 +318,7 @@ internal static class JsonRpcMessageCheck
         {
             string? problem =
                 !_hasVersion ? "it has no \"jsonrpc\": \"2.0\" member"
-                : _version != "2.0" ? "its \"jsonrpc\" member must be the string \"2.0\""
+                : !_isVersion2 ? "its \"jsonrpc\" member must be the string \"2.0\""
                 : _id == JsonTokenType.Null ? "its \"id\" is null; MCP requests need a string or number id"
                 : _id is not (null or JsonTokenType.String or JsonTokenType.Number) ? "its \"id\" must be a string or an integer"
                 : Unknown is not null ? $"'{Unknown}' is not a member of a JSON-RPC message (jsonrpc, id, method, params, result, error)"

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol;
+using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Gateway.Hosting;
@@ -14,15 +15,18 @@ using Switchboard.Gateway.Hosting;
 namespace Switchboard.Gateway.Http;
 
 /// <summary>
-/// Serves the common sessionless (2026-07-28) requests on a pooled server (<see cref="SessionlessServerPool"/>)
-/// instead of one the SDK builds per POST, and parses the body once instead of twice. It takes a request only when
-/// it can tell that the SDK's handler (<c>StreamableHttpHandler.HandlePostRequestAsync</c> in 2.4.0) would accept it
-/// and serve it statelessly, then does what that handler does; anything else, or in doubt, goes on to the SDK, which
-/// answers as it always has. The checks below are the handler's, in its order.
+/// Serves the common requests that the SDK serves statelessly on a pooled server (<see cref="SessionlessServerPool"/>)
+/// instead of one the SDK builds per POST, and parses the body once instead of twice: sessionless 2026-07-28 requests,
+/// and 2025-11-25 requests without a session when the SDK keeps none (<see cref="HttpServerSessionMode.Stateless"/>,
+/// <c>Gateway:Sessions=Stateless</c>). It takes a request only when it can tell that the SDK's handler
+/// (<c>StreamableHttpHandler.HandlePostRequestAsync</c> in 2.4.0) would accept it and serve it statelessly, then does
+/// what that handler does; anything else, or in doubt, goes on to the SDK, which answers as it always has. The checks
+/// below are the handler's, in its order.
 /// </summary>
-internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<McpServerOptions> sdkOptions)
+internal sealed class SessionlessFastPath
 {
-    private const string Revision = "2026-07-28";
+    private const string SessionlessRevision = "2026-07-28";
+    private const string StatelessRevision = "2025-11-25";
     private const string ProtocolVersionHeader = "MCP-Protocol-Version";
     private const string ProtocolVersionMeta = "io.modelcontextprotocol/protocolVersion";
     private const string ClientCapabilitiesMeta = "io.modelcontextprotocol/clientCapabilities";
@@ -31,10 +35,11 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
         (JsonTypeInfo<JsonRpcMessage>)McpJsonUtilities.ProtocolOptions.GetTypeInfo(typeof(JsonRpcMessage));
 
     // The methods taken, with the params member that Mcp-Name must mirror (SEP-2243), or "" for none. Each is served
-    // the same by any server of a view: none depends on what an earlier request left in the server. server/discover
-    // is not among them (its capabilities are fixed when a server is built); neither are the methods the SDK refuses
-    // on this revision (initialize, ping, logging/setLevel, resources/subscribe and unsubscribe) nor tasks/*.
-    private static readonly FrozenDictionary<string, string> Methods = new Dictionary<string, string>(StringComparer.Ordinal)
+    // the same by any server of a view and revision: none depends on what an earlier request left in the server.
+    // server/discover is not among them (its capabilities are fixed when a server is built); neither are initialize
+    // (on 2025-11-25 it sets the server's client), the methods the SDK refuses on 2026-07-28 (initialize, ping,
+    // logging/setLevel, resources/subscribe and unsubscribe) nor tasks/*.
+    private static readonly FrozenDictionary<string, string> AllMethods = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         [RequestMethods.ToolsCall] = "name",
         [RequestMethods.PromptsGet] = "name",
@@ -47,7 +52,23 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
 
     private static readonly SearchValues<char> FieldValueChars = SearchValues.Create("\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
+    private readonly SessionlessServerPool _pool;
+    private readonly IOptions<McpServerOptions> _sdkOptions;
+    private readonly bool _sdkKeepsNoSessions;
+    private readonly FrozenDictionary<string, string> _methods;
     private volatile string? _lastAccepted;
+
+    public SessionlessFastPath(SessionlessServerPool pool, IOptions<McpServerOptions> sdkOptions, IOptions<HttpServerTransportOptions> transportOptions)
+    {
+        (_pool, _sdkOptions) = (pool, sdkOptions);
+        // Both fixed at start: the SDK's handler reads the same option values on every request.
+        _sdkKeepsNoSessions = transportOptions.Value.SessionMode == HttpServerSessionMode.Stateless;
+        // A custom handler of a list method may name a routing parameter, which the SDK checks: the SDK serves those.
+#pragma warning disable MCPEXP002 // read only, to see whether the SDK would make a check this path does not
+        var customHandled = sdkOptions.Value.RequestHandlers?.Select(h => h.Method).ToHashSet(StringComparer.Ordinal) ?? [];
+#pragma warning restore MCPEXP002
+        _methods = AllMethods.Where(m => m.Value.Length > 0 || !customHandled.Contains(m.Key)).ToFrozenDictionary(StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// Serves <paramref name="body"/>, a valid JSON-RPC message calling <paramref name="method"/> (checked by
@@ -56,14 +77,14 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
     public async ValueTask<bool> TryServeAsync(HttpContext context, string? method, ReadOnlyMemory<byte> body)
     {
         var headers = context.Request.Headers;
-        if (method is null || !Methods.TryGetValue(method, out var routingName)
-            || headers[ProtocolVersionHeader].ToString() != Revision
+        if (method is null || !_methods.TryGetValue(method, out var routingName)
+            || StatelesslyServedRevision(headers[ProtocolVersionHeader].ToString()) is not { } revision
             || !string.IsNullOrEmpty(headers["Mcp-Session-Id"])
             || !AcceptsJsonAndEventStream(context.Request)
-            || sdkOptions.Value.ProtocolVersion is not null
+            || _sdkOptions.Value.ProtocolVersion is not null
             || Parse(body.Span) is not { Method: var bodyMethod } request || bodyMethod != method
-            || !HasProtocolMeta(request)
-            || !HeadersMatch(headers, request, routingName))
+            // The SDK checks _meta and the Mcp-* headers only from 2026-07-28 on.
+            || revision == SessionlessRevision && (!HasProtocolMeta(request) || !HeadersMatch(headers, request, routingName)))
         {
             return false;
         }
@@ -75,15 +96,17 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
             messageContext.User = context.User;
         }
 
-        messageContext.ProtocolVersion = Revision;
+        messageContext.ProtocolVersion = revision;
 
-        var server = pool.Rent(GatewayServiceCollectionExtensions.ResolveView(context));
+        var server = _pool.Rent(GatewayServiceCollectionExtensions.ResolveView(context), revision);
         bool reusable = false;
         try
         {
             context.Features.Set(server.Server);
             InitializeSseResponse(context);
-            if (!await server.Transport.HandlePostRequestAsync(request, context.Response.Body, first => SetErrorStatus(context, first), context.RequestAborted))
+            // As the SDK: only a per-request-metadata revision lets an error set the status.
+            Func<JsonRpcMessage?, ValueTask>? onResponseStarting = revision == SessionlessRevision ? first => SetErrorStatus(context, first) : null;
+            if (!await server.Transport.HandlePostRequestAsync(request, context.Response.Body, onResponseStarting, context.RequestAborted))
             {
                 context.Response.Headers.ContentType = default;
                 context.Response.StatusCode = StatusCodes.Status202Accepted;
@@ -94,11 +117,21 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
         finally
         {
             context.Features.Set<McpServer>(null);
-            await pool.ReturnAsync(server, reusable);
+            await _pool.ReturnAsync(server, reusable);
         }
 
         return true;
     }
+
+    // The revision of a request the SDK would serve without a session, or null: 2026-07-28 always (it has none; the
+    // gateway never sets HttpServerSessionMode.Stateful, which refuses it), 2025-11-25 only when the SDK keeps no
+    // sessions (otherwise it refuses anything but initialize, which opens one). No header, or another revision: the SDK.
+    private string? StatelesslyServedRevision(string header) => header switch
+    {
+        SessionlessRevision => SessionlessRevision,
+        StatelessRevision when _sdkKeepsNoSessions => StatelessRevision,
+        _ => null,
+    };
 
     private static JsonRpcRequest? Parse(ReadOnlySpan<byte> body)
     {
@@ -141,7 +174,7 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
     // carries the client's capabilities as an object.
     private static bool HasProtocolMeta(JsonRpcRequest request) =>
         request.Params is JsonObject parameters && parameters["_meta"] is JsonObject meta
-        && meta[ProtocolVersionMeta] is JsonValue version && version.TryGetValue<string>(out var declared) && declared == Revision
+        && meta[ProtocolVersionMeta] is JsonValue version && version.TryGetValue<string>(out var declared) && declared == SessionlessRevision
         && meta[ClientCapabilitiesMeta] is JsonObject;
 
     // ValidateMcpHeaders: Mcp-Method names the method and Mcp-Name (plain or =?base64?…?=) the name or URI. Mcp-Param-*
@@ -156,10 +189,7 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
 
         if (routingName.Length == 0)
         {
-            // A custom handler of the method may name a routing parameter; the SDK checks it, so it serves that.
-#pragma warning disable MCPEXP002 // read only, to see whether the SDK would make a check this path does not
-            return sdkOptions.Value.RequestHandlers?.Any(h => h.Method == request.Method) != true;
-#pragma warning restore MCPEXP002
+            return true; // no custom handler of the method names a routing parameter (_methods)
         }
 
         if (!headers.TryGetValue("Mcp-Name", out var sentName) || sentName.ToString().Trim() is not { } name
@@ -171,7 +201,7 @@ internal sealed class SessionlessFastPath(SessionlessServerPool pool, IOptions<M
             return false;
         }
 
-        return request.Method != RequestMethods.ToolsCall || sdkOptions.Value.ToolCollection?.TryGetPrimitive(named, out _) != true;
+        return request.Method != RequestMethods.ToolsCall || _sdkOptions.Value.ToolCollection?.TryGetPrimitive(named, out _) != true;
     }
 
     // As the SDK for a per-request-metadata revision: an error that is the whole answer sets the status (SEP-2575).

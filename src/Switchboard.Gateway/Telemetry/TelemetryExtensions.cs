@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,20 @@ public static class TelemetryExtensions
     /// <summary>The activity sources and meters Switchboard itself defines.</summary>
     public static readonly IReadOnlyList<string> SwitchboardSources =
         [GatewayDiagnostics.Name, AccessDiagnostics.Name, StorageDiagnostics.MeterName, UpstreamDiagnostics.Name, AgentDiagnostics.Name];
+
+    /// <summary>
+    /// ASP.NET Core instruments measured on every request (or every buffer Kestrel rents) that no dashboard, alert or
+    /// docs/observability.md names: each is an aggregation per request for nobody (issue 18). Dropped by a view, so
+    /// ASP.NET Core does not measure them at all. Credential failures are <c>switchboard.auth.failures</c>; requests
+    /// by route, <c>http.server.request.duration</c>.
+    /// </summary>
+    internal static readonly FrozenSet<string> UnreadPerRequestInstruments = FrozenSet.Create(
+        StringComparer.Ordinal,
+        "aspnetcore.authentication.authenticate.duration",
+        "aspnetcore.authorization.attempts",
+        "aspnetcore.routing.match_attempts",
+        "aspnetcore.memory_pool.rented",
+        "aspnetcore.memory_pool.pooled");
 
     /// <summary>
     /// Adds OpenTelemetry: metrics always (ASP.NET Core, HTTP client, runtime, Npgsql, the MCP SDK and Switchboard's
@@ -68,6 +83,7 @@ public static class TelemetryExtensions
             {
                 metrics
                     .AddAspNetCoreInstrumentation()
+                    .AddView(static instrument => UnreadPerRequestInstruments.Contains(instrument.Name) ? MetricStreamConfiguration.Drop : null)
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddNpgsqlInstrumentation()

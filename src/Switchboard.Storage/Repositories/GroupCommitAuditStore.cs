@@ -87,7 +87,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
     // has no asynchronous I/O), so a pool thread would sit blocked through every fsync: on one core, where the pool
     // keeps one thread, requests then wait with the CPU idle until the pool notices and injects more (issue 18, the
     // one-core collapse). Blocking this thread instead costs nothing but the thread. On PostgreSQL too its I/O blocks
-    // (SqlAuditStore.AppendMany): awaited, each of a batch's round trips resumed through the pool's queue, behind the
+    // (SqlAuditStore.BatchAppender): awaited, each of a batch's round trips resumed through the pool's queue, behind the
     // requests the previous commit had just released.
     private Task StartWriter()
     {
@@ -112,6 +112,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
     private void Write()
     {
         var batch = new List<Pending>(MaxBatch);
+        using var appender = _inner.CreateBatchAppender();
         while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
@@ -127,7 +128,7 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
             activity?.SetTag("switchboard.audit.batch_size", batch.Count);
             try
             {
-                var events = _inner.AppendMany([.. batch.Select(p => p.Draft)]);
+                var events = appender.Append([.. batch.Select(p => p.Draft)]);
                 StorageDiagnostics.AuditAppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 StorageDiagnostics.AuditBatchSize.Record(batch.Count);
                 _unavailable = false;

@@ -38,30 +38,15 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         return Database.RunAsync<IReadOnlyList<AuditEvent>>(async (connection, ct) =>
         {
             await using var transaction = await Database.BeginExclusiveAsync(connection, AppendLockId, ct);
-            var appended = await AppendAsync(connection, transaction, drafts, async: true, ct);
+            using var commands = new AppendCommands(connection, Database.Provider);
+            var appended = await AppendAsync(commands, transaction, drafts, async: true, ct);
             await transaction.CommitAsync(ct);
             return appended;
         }, cancellationToken);
     }
 
-    /// <summary>
-    /// <see cref="AppendManyAsync"/> with blocking I/O on the calling thread, for the group commit's writer, which has a
-    /// thread of its own: with asynchronous I/O every round trip of a batch resumed through the thread pool's queue,
-    /// behind the requests this very commit had just released (issue 18: at 256 connections on PostgreSQL that doubled
-    /// the time per commit and shrank the batches).
-    /// </summary>
-    internal IReadOnlyList<AuditEvent> AppendMany(IReadOnlyList<AuditEventDraft> drafts)
-    {
-        ArgumentNullException.ThrowIfNull(drafts);
-        return Database.Run(connection =>
-        {
-            using var transaction = Database.BeginExclusive(connection, AppendLockId);
-            // Completes synchronously: with async: false nothing in it awaits anything unfinished.
-            var appended = AppendAsync(connection, transaction, drafts, async: false, CancellationToken.None).GetAwaiter().GetResult();
-            transaction.Commit();
-            return appended;
-        });
-    }
+    /// <summary>An appender for the group commit's writer thread; see <see cref="BatchAppender"/>.</summary>
+    internal BatchAppender CreateBatchAppender() => new(this);
 
     public async Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
@@ -147,7 +132,8 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
                 ["pruned"] = count,
                 ["olderThan"] = cutoff.ToString("O", CultureInfo.InvariantCulture),
             };
-            var recorded = await AppendAsync(connection, transaction, [new AuditEventDraft(now, actor, AuditChain.PruneAction, "audit_events", "ok", details.ToJsonString())], async: true, ct);
+            using var commands = new AppendCommands(connection, Database.Provider);
+            var recorded = await AppendAsync(commands, transaction, [new AuditEventDraft(now, actor, AuditChain.PruneAction, "audit_events", "ok", details.ToJsonString())], async: true, ct);
             await transaction.CommitAsync(ct);
             return new AuditPruneResult(count, moved, more, recorded[0]);
         }, cancellationToken);
@@ -188,9 +174,10 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
 
     // async: false runs every statement with blocking I/O, so the returned task is already complete (Npgsql's pattern).
     private async Task<IReadOnlyList<AuditEvent>> AppendAsync(
-        DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditEventDraft> drafts, bool async, CancellationToken cancellationToken)
+        AppendCommands commands, DbTransaction transaction, IReadOnlyList<AuditEventDraft> drafts, bool async, CancellationToken cancellationToken)
     {
-        var (lastSeq, lastHash) = await ReadTailAsync(connection, transaction, async, cancellationToken);
+        commands.Enlist(transaction);
+        var (lastSeq, lastHash) = await ReadTailAsync(commands, transaction, async, cancellationToken);
         var appended = new AuditEvent[drafts.Count];
         for (int i = 0; i < drafts.Count; i++)
         {
@@ -204,11 +191,11 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
 
         if (Database.Provider == StorageProvider.PostgreSql)
         {
-            await InsertAllAtOnceAsync(connection, transaction, appended, async, cancellationToken);
+            await InsertAllAtOnceAsync(commands.Insert, appended, async, cancellationToken);
         }
         else
         {
-            await InsertOneByOneAsync(connection, transaction, appended, async, cancellationToken);
+            await InsertOneByOneAsync(commands.Insert, appended, async, cancellationToken);
         }
 
         return appended;
@@ -216,69 +203,59 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
 
     // PostgreSQL: the whole batch in one statement, one column array per parameter, so a group commit costs one round
     // trip for its rows however many there are (one INSERT per event made a batch of 64 wait for 64 round trips while
-    // holding the append lock). Not prepared: the pool may sit behind PgBouncer in transaction mode (docs/storage.md).
-    private static async Task InsertAllAtOnceAsync(DbConnection connection, DbTransaction transaction, AuditEvent[] events, bool async, CancellationToken cancellationToken)
+    // holding the append lock).
+    private static async Task InsertAllAtOnceAsync(DbCommand insert, AuditEvent[] events, bool async, CancellationToken cancellationToken)
     {
-        using var insert = connection.Command(
-            $"""
-            INSERT INTO audit_events ({Columns})
-            SELECT * FROM unnest(@seq::bigint[], @at::timestamptz[], @actor::text[], @action::text[], @target::text[], @outcome::text[], @details::text[], @prev::text[], @hash::text[])
-            """,
-            transaction);
-        insert.With("seq", Array.ConvertAll(events, e => e.Seq)).With("at", Array.ConvertAll(events, e => e.OccurredAt))
-            .With("actor", Array.ConvertAll(events, e => e.Actor)).With("action", Array.ConvertAll(events, e => e.Action))
-            .With("target", Array.ConvertAll(events, e => e.Target)).With("outcome", Array.ConvertAll(events, e => e.Outcome))
-            .With("details", Array.ConvertAll(events, e => e.Details)).With("prev", Array.ConvertAll(events, e => e.PrevHash))
-            .With("hash", Array.ConvertAll(events, e => e.Hash));
+        var columns = insert.Parameters;
+        columns[0].Value = Array.ConvertAll(events, e => e.Seq);
+        columns[1].Value = Array.ConvertAll(events, e => e.OccurredAt);
+        columns[2].Value = Array.ConvertAll(events, e => e.Actor);
+        columns[3].Value = Array.ConvertAll(events, e => e.Action);
+        columns[4].Value = Array.ConvertAll(events, e => e.Target);
+        columns[5].Value = Array.ConvertAll(events, e => e.Outcome);
+        columns[6].Value = Array.ConvertAll(events, e => e.Details);
+        columns[7].Value = Array.ConvertAll(events, e => e.PrevHash);
+        columns[8].Value = Array.ConvertAll(events, e => e.Hash);
         await ExecuteAsync(insert, async, cancellationToken);
     }
 
-    // SQLite: in-process, so a statement per row costs no round trip; one command for the batch is compiled once and
-    // run per row with new values (a command per row compiled the INSERT again for every event).
-    // The parameters are named with their '@' as in the SQL: Microsoft.Data.Sqlite binds such a name directly, while a
-    // bare name made it allocate a prefixed copy (a byte[] and a string) per parameter, per row, on every bind.
-    private async Task InsertOneByOneAsync(DbConnection connection, DbTransaction transaction, AuditEvent[] events, bool async, CancellationToken cancellationToken)
+    // SQLite: in-process, so a statement per row costs no round trip; the one INSERT is compiled once and run per row
+    // with new values.
+    private async Task InsertOneByOneAsync(DbCommand insert, AuditEvent[] events, bool async, CancellationToken cancellationToken)
     {
-        using var insert = connection.Command(
-            $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)", transaction);
-        string[] names = ["@seq", "@at", "@actor", "@action", "@target", "@outcome", "@details", "@prev", "@hash"];
-        foreach (var name in names)
-        {
-            insert.With(name, null);
-        }
-
+        var values = insert.Parameters;
         foreach (var e in events)
         {
-            object?[] values = [e.Seq, Database.ToDb(e.OccurredAt), e.Actor, e.Action, e.Target, e.Outcome, e.Details, e.PrevHash, e.Hash];
-            for (int i = 0; i < values.Length; i++)
-            {
-                insert.Parameters[i].Value = values[i] ?? DBNull.Value;
-            }
-
+            values[0].Value = e.Seq;
+            values[1].Value = Database.ToDb(e.OccurredAt);
+            values[2].Value = e.Actor;
+            values[3].Value = e.Action;
+            values[4].Value = (object?)e.Target ?? DBNull.Value;
+            values[5].Value = e.Outcome;
+            values[6].Value = (object?)e.Details ?? DBNull.Value;
+            values[7].Value = (object?)e.PrevHash ?? DBNull.Value;
+            values[8].Value = e.Hash;
             await ExecuteAsync(insert, async, cancellationToken);
         }
     }
 
     // The chain continues from the newest event, or from the anchor when every event was pruned.
-    private static async Task<(long Seq, string? Hash)> ReadTailAsync(DbConnection connection, DbTransaction transaction, bool async, CancellationToken cancellationToken)
+    private static async Task<(long Seq, string? Hash)> ReadTailAsync(AppendCommands commands, DbTransaction transaction, bool async, CancellationToken cancellationToken)
     {
-        using (var last = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1", transaction))
+        var reader = async ? await commands.Tail.ExecuteReaderAsync(cancellationToken) : commands.Tail.ExecuteReader();
+        try
         {
-            var reader = async ? await last.ExecuteReaderAsync(cancellationToken) : last.ExecuteReader();
-            try
+            if (async ? await reader.ReadAsync(cancellationToken) : reader.Read())
             {
-                if (async ? await reader.ReadAsync(cancellationToken) : reader.Read())
-                {
-                    return (reader.GetInt64(0), reader.GetString(1));
-                }
-            }
-            finally
-            {
-                await DisposeAsync(reader, async);
+                return (reader.GetInt64(0), reader.GetString(1));
             }
         }
+        finally
+        {
+            await DisposeAsync(reader, async);
+        }
 
-        return await ReadAnchorAsync(connection, transaction, async, cancellationToken) is { } anchor ? (anchor.Seq, anchor.Hash) : (0, null);
+        return await ReadAnchorAsync(commands.Connection, transaction, async, cancellationToken) is { } anchor ? (anchor.Seq, anchor.Hash) : (0, null);
     }
 
     private static async Task<AuditAnchor?> ReadAnchorAsync(DbConnection connection, DbTransaction transaction, bool async, CancellationToken cancellationToken)
@@ -334,4 +311,101 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
     private static AuditEvent Map(DbDataReader r) => new(
         r.GetInt64(0), StorageDatabase.ReadTimestamp(r, 1), r.GetString(2), r.GetString(3), StorageDatabase.ReadNullableString(r, 4),
         r.GetString(5), StorageDatabase.ReadNullableString(r, 6), StorageDatabase.ReadNullableString(r, 7), r.GetString(8));
+
+    /// <summary>
+    /// The statements of an append, the tail read and the INSERT, with their parameters in place: the asynchronous
+    /// paths make a set per transaction, the group commit's <see cref="BatchAppender"/> keeps one as long as its
+    /// connection, so SQLite compiles them once rather than per batch.
+    /// </summary>
+    private sealed class AppendCommands : IDisposable
+    {
+        // Named with their '@' as in the SQL: Microsoft.Data.Sqlite binds such a name directly, while a bare name made
+        // it allocate a prefixed copy (a byte[] and a string) per parameter, per row, on every bind. Npgsql takes both.
+        private static readonly string[] InsertParameters = ["@seq", "@at", "@actor", "@action", "@target", "@outcome", "@details", "@prev", "@hash"];
+
+        public AppendCommands(DbConnection connection, StorageProvider provider)
+        {
+            Connection = connection;
+            Tail = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
+            // Not prepared on PostgreSQL: the pool may sit behind PgBouncer in transaction mode (docs/storage.md).
+            Insert = connection.Command(provider == StorageProvider.PostgreSql
+                ? $"""
+                  INSERT INTO audit_events ({Columns})
+                  SELECT * FROM unnest(@seq::bigint[], @at::timestamptz[], @actor::text[], @action::text[], @target::text[], @outcome::text[], @details::text[], @prev::text[], @hash::text[])
+                  """
+                : $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)");
+            foreach (var name in InsertParameters)
+            {
+                Insert.With(name, null);
+            }
+        }
+
+        public DbConnection Connection { get; }
+
+        public DbCommand Tail { get; }
+
+        public DbCommand Insert { get; }
+
+        public void Enlist(DbTransaction transaction) => (Tail.Transaction, Insert.Transaction) = (transaction, transaction);
+
+        public void Dispose()
+        {
+            Tail.Dispose();
+            Insert.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Appends the group commit's batches, one transaction each, with blocking I/O on the calling thread: the writer
+    /// has a thread of its own, and with asynchronous I/O every round trip of a batch resumed through the thread pool's
+    /// queue, behind the requests this very commit had just released (issue 18: at 256 connections on PostgreSQL that
+    /// doubled the time per commit and shrank the batches). Used by that one thread only.
+    /// </summary>
+    internal sealed class BatchAppender(SqlAuditStore store) : IDisposable
+    {
+        // SQLite keeps its connection and compiled statements from batch to batch: compiling the INSERT and the tail
+        // read again for every batch was most of a commit's CPU beyond the write itself (issue 18). The file is local,
+        // so nothing closes an idle connection behind the writer's back. PostgreSQL's connection goes back to the pool
+        // after each batch, which keeps handling its lifetime (server restarts, idle timeouts, PgBouncer); there a
+        // batch is the same few statements whatever its size, and nothing is prepared.
+        private readonly bool _keepConnection = store.Database.Provider == StorageProvider.Sqlite;
+        private DbConnection? _connection;
+        private AppendCommands? _commands;
+
+        /// <summary>Appends <paramref name="drafts"/> in order in one transaction, committed before this returns.</summary>
+        public IReadOnlyList<AuditEvent> Append(IReadOnlyList<AuditEventDraft> drafts)
+        {
+            bool failed = true;
+            try
+            {
+                _connection ??= store.Database.OpenConnection();
+                _commands ??= new AppendCommands(_connection, store.Database.Provider);
+                using var transaction = store.Database.BeginExclusive(_connection, AppendLockId);
+                // Completes synchronously: with async: false nothing in it awaits anything unfinished.
+                var appended = store.AppendAsync(_commands, transaction, drafts, async: false, CancellationToken.None).GetAwaiter().GetResult();
+                transaction.Commit();
+                failed = false;
+                return appended;
+            }
+            catch (Exception ex) when (ex is not StorageException && store.Database.Translate(ex) is { } translated)
+            {
+                throw translated;
+            }
+            finally
+            {
+                // After a failure the next batch starts over on a fresh connection, whatever state this one was left in.
+                if (failed || !_keepConnection)
+                {
+                    Dispose();
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _commands?.Dispose();
+            _connection?.Dispose();
+            (_commands, _connection) = (null, null);
+        }
+    }
 }

@@ -103,9 +103,10 @@ public sealed partial class McpTasks
     /// what its server listed. A client (or a gateway in front of this one) learns from it which tools run as tasks.
     /// Forbidden is the default and is not written. Every outgoing message passes here: only a response that answers
     /// tools/list (<see cref="MarkToolsList"/>) is read, so another result that happens to hold a <c>tools</c> array is
-    /// left as it is, and the others cost a type test and a dictionary look-up.
+    /// left as it is, and the others cost a type test and a dictionary look-up (and no async state machine: the
+    /// rewrite is synchronous, the send is handed on).
     /// </summary>
-    internal static McpMessageFilter ListTaskSupport(McpServerView view) => next => async (context, cancellationToken) =>
+    internal static McpMessageFilter ListTaskSupport(McpServerView view) => next => (context, cancellationToken) =>
     {
         if (context.JsonRpcMessage is JsonRpcResponse { Context.Items: { } items, Result: JsonObject result } && items.ContainsKey(ToolsListKey)
             && result["tools"] is JsonArray tools)
@@ -121,6 +122,6 @@ public sealed partial class McpTasks
             }
         }
 
-        await next(context, cancellationToken);
+        return next(context, cancellationToken);
     };
 }

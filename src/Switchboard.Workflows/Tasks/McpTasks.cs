@@ -212,7 +212,9 @@ public sealed partial class McpTasks(
         serverOptions.Filters.Message.OutgoingFilters.Add(ListTaskSupport(view));
     }
 
-    private async ValueTask<ResultOrAlternate<CallToolResult>> CallToolAsync(
+    // A call that does not become a task (every call of a tool without task support among them) is handed on
+    // without an async state machine of its own.
+    private ValueTask<ResultOrAlternate<CallToolResult>> CallToolAsync(
         McpServerView view,
         McpRequestHandler<CallToolRequestParams, ResultOrAlternate<CallToolResult>> next,
         RequestContext<CallToolRequestParams> context,
@@ -223,12 +225,23 @@ public sealed partial class McpTasks(
         bool gathersInputFirst = support?.InputFirst == true && context.Params?.InputResponses is not { Count: > 0 };
         if (mode == TaskSupport.Forbidden || gathersInputFirst && DeclaresTasks(context.JsonRpcRequest))
         {
-            return await next(context, cancellationToken);
+            return next(context, cancellationToken);
         }
 
+        return DeclaresTasks(context.JsonRpcRequest) || mode == TaskSupport.Required
+            ? CallAsTaskAsync(view, next, context, cancellationToken)
+            : next(context, cancellationToken);
+    }
+
+    private async ValueTask<ResultOrAlternate<CallToolResult>> CallAsTaskAsync(
+        McpServerView view,
+        McpRequestHandler<CallToolRequestParams, ResultOrAlternate<CallToolResult>> next,
+        RequestContext<CallToolRequestParams> context,
+        CancellationToken cancellationToken)
+    {
         if (!DeclaresTasks(context.JsonRpcRequest))
         {
-            return mode == TaskSupport.Required ? throw MissingTasksCapability() : await next(context, cancellationToken);
+            throw MissingTasksCapability(); // the tool requires a task, and the request cannot take one
         }
 
         // Decided now (a refusal is audited) and again when a worker runs it, with the rate limits and the call's audit event.

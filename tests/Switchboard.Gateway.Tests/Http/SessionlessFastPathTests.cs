@@ -12,7 +12,7 @@ using Switchboard.Testing;
 namespace Switchboard.Gateway.Tests.Http;
 
 /// <summary>
-/// Sessionless 2026-07-28 requests served on the pooled servers of the published gateway
+/// Sessionless 2026-07-28 requests, and 2025-11-25 ones without a session, served on the pooled servers of the published gateway
 /// (<c>SessionlessFastPath</c>, issue 18): a pooled server serves one request after another, for any caller, so
 /// these look for what would leak between them — a caller's principal, a request id, a cancelled call — and check
 /// that the pool follows the registry as servers come and go.
@@ -76,10 +76,61 @@ public sealed class SessionlessFastPathTests
 
         // The SDK's own path builds no pooled server (the counter stays absent); a pool that did not reuse would build 40.
         // A server goes back to the pool just after its answer is sent, so the next call may find it not yet back: a few.
-        string metrics = await http.GetStringAsync(new Uri(management, "/metrics"), Ct);
-        var created = metrics.Split('\n').Where(l => l.StartsWith("switchboard_mcp_pooled_servers_created_total{", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.InRange(created, 1, 4);
+        Assert.InRange(await PooledServersCreatedAsync(http, management), 1, 4);
+    }
+
+    [Fact]
+    public async Task StatelessCalls2025_WhenTheGatewayKeepsNoSessions_AreServedByOnePooledServer()
+    {
+        var management = new Uri(LoopbackPort.NextUrl());
+        await using var gateway = await PublishedGateway.StartServeAsync([.. NoRateLimits, "--Gateway:Sessions=Stateless", $"--Management:Urls={management}"]);
+        using var http = new HttpClient();
+
+        for (int i = 0; i < 40; i++)
+        {
+            var answer = await Call2025Async(http, gateway, "utilities__math_evaluate", new JsonObject { ["expression"] = $"{i} + 1" });
+            Assert.Equal(i + 1, answer.Result.GetProperty("structuredContent").GetProperty("value").GetDouble());
+        }
+
+        // Served by the SDK, these would build no pooled server; a pool that did not reuse would build 40.
+        Assert.InRange(await PooledServersCreatedAsync(http, management), 1, 4);
+    }
+
+    [Fact]
+    public async Task Callers2025And2026_NeverShareAServer_EachRevisionGetsItsOwn()
+    {
+        var management = new Uri(LoopbackPort.NextUrl());
+        await using var gateway = await PublishedGateway.StartServeAsync([.. NoRateLimits, "--Gateway:Sessions=Stateless", $"--Management:Urls={management}"]);
+        using var http = new HttpClient();
+
+        // One after the other, so a shared pool would hand each the server the other just used. The SDK fixes a
+        // server's protocol version at its first request and refuses a request of another on it.
+        for (int i = 0; i < 20; i++)
+        {
+            var modern = await StatelessRequest.CallToolAsync(http, gateway.Endpoint("/mcp"), gateway.AdminKey, "utilities__math_evaluate", new JsonObject { ["expression"] = $"{i} * 2" });
+            Assert.Null(modern.ErrorCode);
+            Assert.Equal(i * 2, modern.Result.GetProperty("structuredContent").GetProperty("value").GetDouble());
+
+            var older = await Call2025Async(http, gateway, "utilities__math_evaluate", new JsonObject { ["expression"] = $"{i} * 5" });
+            Assert.Equal(i * 5, older.Result.GetProperty("structuredContent").GetProperty("value").GetDouble());
+        }
+
+        // One server for each revision (a few more if a call found its server not back yet), not one per call.
+        Assert.InRange(await PooledServersCreatedAsync(http, management), 2, 8);
+    }
+
+    [Fact]
+    public async Task StatelessCall2025_InHybridMode_IsStillRefusedWithoutASession()
+    {
+        await using var gateway = await PublishedGateway.StartServeAsync();
+        using var http = new HttpClient();
+
+        using var request = Request2025(gateway, "utilities__uuid_v4", []);
+        using var response = await http.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("without an Mcp-Session-Id", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -172,6 +223,38 @@ public sealed class SessionlessFastPathTests
         }
 
         Assert.Null((await CallAsync(http, gateway, "/mcp", "utilities__uuid_v4")).ErrorCode);
+    }
+
+    // A tools/call as a 2025-11-25 client without a session sends it: the version header, no _meta, no Mcp-* headers.
+    private static HttpRequestMessage Request2025(PublishedGateway gateway, string tool, JsonObject arguments)
+    {
+        var message = new JsonObject
+        {
+            ["jsonrpc"] = "2.0",
+            ["id"] = 7,
+            ["method"] = "tools/call",
+            ["params"] = new JsonObject { ["name"] = tool, ["arguments"] = arguments },
+        };
+        return gateway.Post("/mcp", message, "2025-11-25");
+    }
+
+    private static async Task<StatelessRequest.Answer> Call2025Async(HttpClient http, PublishedGateway gateway, string tool, JsonObject arguments)
+    {
+        using var request = Request2025(gateway, tool, arguments);
+        using var response = await http.SendAsync(request, Ct);
+        string text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, text);
+        string json = text.Split('\n').Where(l => l.StartsWith("data:", StringComparison.Ordinal)).Select(l => l[5..].Trim()).Last(l => l.Contains("\"id\"", StringComparison.Ordinal));
+        var answer = new StatelessRequest.Answer(response.StatusCode, JsonDocument.Parse(json).RootElement.Clone());
+        Assert.Null(answer.ErrorCode);
+        return answer;
+    }
+
+    private static async Task<double> PooledServersCreatedAsync(HttpClient http, Uri management)
+    {
+        string metrics = await http.GetStringAsync(new Uri(management, "/metrics"), Ct);
+        return metrics.Split('\n').Where(l => l.StartsWith("switchboard_mcp_pooled_servers_created_total{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static Task<StatelessRequest.Answer> CallAsync(HttpClient http, PublishedGateway gateway, string path, string tool) =>

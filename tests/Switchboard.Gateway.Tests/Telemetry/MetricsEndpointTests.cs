@@ -55,7 +55,8 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
         AssertSeries(metrics, "switchboard_tool_call_duration_seconds_count", "mcp_server=\"unknown\"", "mcp_tool=\"unknown\"", "outcome=\"failed\"");
         AssertSeries(metrics, "switchboard_rate_limit_refusals_total", "mcp_server=\"everything\"");
         AssertSeries(metrics, "switchboard_tool_call_duration_seconds_bucket", "le=\"0.1\"");
-        AssertSeries(metrics, "switchboard_tool_calls_in_flight");
+        // Every call above has ended (refused, failed and unknown ones too), so none is counted in flight.
+        AssertSeries(metrics, "switchboard_tool_calls_in_flight", "} 0");
         AssertSeries(metrics, "switchboard_audit_append_duration_seconds_count");
         AssertSeries(metrics, "switchboard_audit_batch_size_count");
         AssertSeries(metrics, "http_server_request_duration_seconds_count", "http_route=\"/mcp/\"");
@@ -63,6 +64,29 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
         Assert.DoesNotContain("no_such_tool_a1b2c3", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("\"vic\"", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("\"lim\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PerRequestInstrumentsNobodyReads_AreNotMeasured_TheOthersOfAspNetCoreAre()
+    {
+        await using (var admin = await gateway.ConnectAsync("/mcp", "2025-11-25"))
+        {
+            await admin.CallToolAsync("everything__test_simple_text", cancellationToken: Ct);
+        }
+
+        string metrics = await ScrapeUntilAsync(m => HasSeries(m, "http_server_request_duration_seconds_count", "http_route=\"/mcp/\"", "http_request_method=\"POST\""));
+
+        AssertSeries(metrics, "kestrel_active_connections");
+        AssertSeries(metrics, "aspnetcore_memory_pool_allocated_bytes_total");
+        AssertSeries(metrics, "mcp_server_operation_duration_seconds_count", "mcp_method_name=\"tools/call\"");
+        foreach (string unread in new[]
+        {
+            "aspnetcore_authentication_authenticate_duration_seconds", "aspnetcore_authorization_attempts_total", "aspnetcore_routing_match_attempts_total",
+            "aspnetcore_memory_pool_rented_bytes_total", "aspnetcore_memory_pool_pooled_bytes",
+        })
+        {
+            Assert.DoesNotContain(unread, metrics, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

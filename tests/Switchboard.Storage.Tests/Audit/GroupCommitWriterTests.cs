@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Switchboard.Storage.Database;
 using Switchboard.Storage.Diagnostics;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
@@ -9,7 +10,9 @@ namespace Switchboard.Storage.Tests.Audit;
 /// <summary>
 /// The audit group commit runs on a thread of its own. SQLite commits synchronously, so a writer on the thread pool
 /// blocked a pool thread through every fsync, and a one-core replica (one pool thread) sat idle until the pool
-/// injected more: the one-core collapse of issue 18.
+/// injected more: the one-core collapse of issue 18. On SQLite the writer keeps its connection and compiled statements
+/// from batch to batch, so these tests also hold it to reading the chain afresh for every batch and to starting over
+/// after a failed one.
 /// </summary>
 public sealed class GroupCommitWriterTests
 {
@@ -50,4 +53,65 @@ public sealed class GroupCommitWriterTests
 
         Assert.Equal(20, (await audit.QueryAsync(new AuditQuery(Actor: "writer-test"), Ct)).Count);
     }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
+    public async Task Writer_ContinuesTheChainFromWhatAnotherReplicaAppendedAndPruned_BetweenItsBatches(StorageProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
+        await using var audit = new GroupCommitAuditStore(new SqlAuditStore(db.Database));
+        await using var otherDatabase = OpenAgain(db);
+        var otherReplica = new SqlAuditStore(otherDatabase);
+
+        var first = await audit.AppendAsync(Draft("w1"), Ct);
+        var theirs = await otherReplica.AppendAsync(Draft("r1"), Ct);
+        var second = await audit.AppendAsync(Draft("w2"), Ct);
+        var pruned = await otherReplica.PruneAsync(DateTimeOffset.UtcNow.AddMinutes(1), 100, "replica", Ct);
+        var third = await audit.AppendAsync(Draft("w3"), Ct);
+
+        Assert.Equal([1L, 2, 3], new[] { first, theirs, second }.Select(e => e.Seq));
+        Assert.Equal(theirs.Hash, second.PrevHash);
+        Assert.Equal(3, pruned.Pruned);
+        Assert.Equal(pruned.Event!.Seq + 1, third.Seq);
+        Assert.Equal(pruned.Event.Hash, third.PrevHash);
+        var verification = await audit.VerifyAsync(Ct);
+        Assert.True(verification.Intact, verification.Message);
+        Assert.Equal(2, verification.Checked); // the prune's own event and w3
+    }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.PostgreSql)]
+    public async Task Writer_AfterABatchFailsToTakeTheAppendLock_CommitsTheNextBatchOnAFreshStart(StorageProvider provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider, migrate: true);
+        // A writer that gives up on the append lock after a second (SQLite's busy timeout, Npgsql's command timeout).
+        await using var impatient = OpenAgain(db, provider == StorageProvider.Sqlite ? "Default Timeout=1" : "Command Timeout=1");
+        await using var audit = new GroupCommitAuditStore(new SqlAuditStore(impatient));
+        var before = await audit.AppendAsync(Draft("before"), Ct);
+
+        await using (var connection = await db.Database.OpenConnectionAsync(Ct))
+        await using (var held = await db.Database.BeginExclusiveAsync(connection, SqlAuditStore.AppendLockId, Ct))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => audit.AppendAsync(Draft("during"), Ct));
+            await held.RollbackAsync(Ct);
+        }
+
+        var after = await audit.AppendAsync(Draft("after"), Ct);
+
+        Assert.Equal(2, after.Seq);
+        Assert.Equal(before.Hash, after.PrevHash);
+        Assert.Equal(["before", "after"], (await audit.QueryAsync(new AuditQuery(Actor: "writer-test"), Ct)).Select(e => e.Target));
+        Assert.True((await audit.VerifyAsync(Ct)).Intact);
+    }
+
+    // A second database object over the same data, as another replica (or a differently tuned writer) would have.
+    private static StorageDatabase OpenAgain(TestDatabase db, string? extraSettings = null)
+    {
+        var connectionString = extraSettings is null ? db.ConnectionString : $"{db.ConnectionString};{extraSettings}";
+        return db.Provider == StorageProvider.PostgreSql ? new PostgreSqlStorageDatabase(connectionString) : new SqliteStorageDatabase(connectionString);
+    }
+
+    private static AuditEventDraft Draft(string target) => new(DateTimeOffset.UtcNow, "writer-test", "test.event", target, "ok", null);
 }
