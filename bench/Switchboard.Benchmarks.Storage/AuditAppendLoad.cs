@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Switchboard.Storage.Database;
+using Switchboard.Storage.Diagnostics;
+using Switchboard.Storage.Migrations;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
+
+namespace Switchboard.Benchmarks.Storage;
+
+/// <summary>
+/// The audit group commit alone, in-process, on a fresh SQLite file: <c>callers</c> closed-loop callers append a tool
+/// call's event each, over and over, through <see cref="GroupCommitAuditStore"/>, as the gateway's requests do. Prints
+/// events per second, the whole process's CPU and allocated bytes per event, and the mean batch, after a warm-up.
+/// Allocated bytes per event hold steady on a loaded machine where the gateway's bytes per call (background work
+/// divided by a varying call rate) do not.
+/// </summary>
+internal static class AuditAppendLoad
+{
+    public static async Task<int> RunAsync(int callers, int seconds)
+    {
+        var directory = Directory.CreateTempSubdirectory("sb-audit-bench-");
+        try
+        {
+            await using var database = new SqliteStorageDatabase($"Data Source={Path.Combine(directory.FullName, "switchboard.db")}");
+            await new MigrationRunner(database).MigrateAsync();
+            await using var audit = new GroupCommitAuditStore(new SqlAuditStore(database));
+            long commits = 0;
+            using var batches = new MeterListener
+            {
+                InstrumentPublished = (instrument, listener) =>
+                {
+                    if (instrument.Meter.Name == StorageDiagnostics.MeterName && instrument.Name == "switchboard.audit.batch.size")
+                    {
+                        listener.EnableMeasurementEvents(instrument);
+                    }
+                },
+            };
+            batches.SetMeasurementEventCallback<int>((_, _, _, _) => Interlocked.Increment(ref commits));
+            batches.Start();
+
+            await RunForAsync(audit, callers, TimeSpan.FromSeconds(Math.Max(3, seconds / 2))); // warm-up
+            long allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            long commitsBefore = Interlocked.Read(ref commits);
+            long events = await RunForAsync(audit, callers, TimeSpan.FromSeconds(seconds));
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            var cpuUs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
+            long measuredCommits = Interlocked.Read(ref commits) - commitsBefore;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"RESULT callers={callers} events_per_s={events / seconds} bytes_per_event={allocated / events} cpu_us_per_event={cpuUs / events:F1} events_per_commit={(double)events / measuredCommits:F1}"));
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<long> RunForAsync(GroupCommitAuditStore audit, int callers, TimeSpan duration)
+    {
+        long events = 0;
+        var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+        {
+            while (Stopwatch.GetTimestamp() < until)
+            {
+                await audit.AppendAsync(new AuditEventDraft(DateTimeOffset.UtcNow, $"key:bench{caller}", "tools/call", "utilities__uuid_v4", "ok", """{"durationMs":0.1}"""));
+                Interlocked.Increment(ref events);
+            }
+        })));
+        return events;
+    }
+}
