@@ -92,7 +92,7 @@ public class TelemetryOverheadBenchmarks : IAsyncDisposable
     public double ToolCallInstruments()
     {
         long started = Stopwatch.GetTimestamp();
-        GatewayDiagnostics.ToolCallsInFlight.Add(1);
+        GatewayDiagnostics.ToolCallStarted();
         using (var activity = GatewayDiagnostics.ActivitySource.StartActivity("switchboard.tool_call"))
         {
             if (activity is not null)
@@ -105,7 +105,7 @@ public class TelemetryOverheadBenchmarks : IAsyncDisposable
             }
         }
 
-        GatewayDiagnostics.ToolCallsInFlight.Add(-1);
+        GatewayDiagnostics.ToolCallEnded();
         double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         GatewayDiagnostics.ToolCallDuration.Record(elapsed, new TagList { { "mcp.server", "utilities" }, { "mcp.tool", "uuid_v4" }, { "outcome", "ok" } });
         return elapsed;
