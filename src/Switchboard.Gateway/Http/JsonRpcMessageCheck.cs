@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -169,25 +168,18 @@ internal static class JsonRpcMessageCheck
             return;
         }
 
-        // Unescaping refuses a lone surrogate, and what it gives must still be UTF-8; it is never longer than the token.
-        byte[]? rented = null;
-        int length = reader.ValueSpan.Length;
-        Span<byte> text = length <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        // Unescaping refuses a lone surrogate, and what it gives must still be UTF-8. A short string is unescaped on the
+        // stack (never longer than its token), a long one as a string the GC reclaims, not into a pooled array the
+        // shared pool would keep (issue 17).
         bool valid;
         try
         {
-            valid = Utf8.IsValid(text[..reader.CopyString(text)]);
+            Span<byte> text = stackalloc byte[256];
+            valid = reader.ValueSpan.Length <= text.Length ? Utf8.IsValid(text[..reader.CopyString(text)]) : reader.GetString() is not null;
         }
         catch (InvalidOperationException)
         {
-            valid = false; // a lone surrogate
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
+            valid = false;
         }
 
         if (!valid)

@@ -96,6 +96,24 @@ public sealed class JsonRpcMessageCheckTests
         AssertVerdict(body, McpErrorCode.ParseError, error, null, null);
     }
 
+    [Theory]
+    [InlineData(200)]
+    [InlineData(300)]
+    [InlineData(5000)]
+    public void EscapedStrings_OfAnyLength_AreChecked(int length)
+    {
+        string pad = new('x', length);
+        byte[] Message(string value) => Encoding.UTF8.GetBytes("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"v\":\"" + pad + value + "\"}}");
+        const string Unicode = "a string in the request body is not valid Unicode (an unpaired surrogate or invalid UTF-8)";
+
+        AssertVerdict(Message("\\u00e9\\ud83d\\ude00\\n"), null, null, "m", "1");
+        AssertVerdict(Message("\\ud800"), McpErrorCode.ParseError, Unicode, null, null);
+        AssertVerdict(Message("\\ude00\\ud83d"), McpErrorCode.ParseError, Unicode, null, null);
+        byte[] rawInvalid = Message("\\n#");
+        rawInvalid[Array.IndexOf(rawInvalid, (byte)'#')] = 0xC3;
+        AssertVerdict(rawInvalid, McpErrorCode.ParseError, Unicode, null, null);
+    }
+
     [Fact]
     public void NestingPastTheReadersLimit_IsAParseError()
     {
