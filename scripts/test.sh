@@ -34,4 +34,16 @@ dotnet publish src/Switchboard -c Release -o artifacts/publish/switchboard "${no
 dotnet pack src/Switchboard -c Release "${no_build[@]}"
 
 echo "==> Testing"
-dotnet test --solution Switchboard.slnx -c "$configuration" --no-build "$@"
+# The output is kept as well, so that the failed tests, which scroll by amid thousands of log lines, can be listed
+# again at the end (and by .ci/run after everything else): their names and first lines of each message.
+mkdir -p artifacts
+test_log=artifacts/test-output.log
+rm -f artifacts/test-failures.txt
+test_status=0
+dotnet test --solution Switchboard.slnx -c "$configuration" --no-build "$@" 2>&1 | tee "$test_log" || test_status=$?
+if [ "$test_status" -ne 0 ]; then
+  grep -a -A 8 -E '^\s*failed [A-Za-z_]' "$test_log" >artifacts/test-failures.txt || true
+  echo "==> Failed tests (also in artifacts/test-failures.txt)"
+  cat artifacts/test-failures.txt
+fi
+exit "$test_status"
