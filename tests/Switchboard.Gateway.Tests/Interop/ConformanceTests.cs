@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Interop;
 
@@ -131,8 +133,8 @@ public sealed partial class ConformanceTests
     /// </summary>
     internal static async Task<SuiteOutcome> RunRequirementsAsync(Uri endpoint, string revision = "2026-07-28")
     {
-        var result = await NodeInterop.RunAsync(NextSuite, ["server", "--url", endpoint.ToString(), "--requirements", revision], SuiteTimeout);
-        string output = result.StandardOutput + result.StandardError;
+        var (result, failedChecks) = await RunSuiteCommandAsync(NextSuite, ["server", "--url", endpoint.ToString(), "--requirements", revision]);
+        string output = result.StandardOutput + result.StandardError + failedChecks;
         var scenarios = SummaryLine().Matches(output)
             .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["mark"].Value == "✓" && m.Groups["failed"].Value == "0");
         var planned = RequirementsLine().Match(output);
@@ -151,10 +153,46 @@ public sealed partial class ConformanceTests
     internal static async Task<SuiteOutcome> RunSuiteAsync(Uri endpoint, string suite = "all", string? scenario = null)
     {
         string[] selection = scenario is null ? ["--suite", suite] : ["--scenario", scenario];
-        var result = await NodeInterop.RunAsync("conformance", ["server", "--url", endpoint.ToString(), .. selection], SuiteTimeout);
+        var (result, failedChecks) = await RunSuiteCommandAsync("conformance", ["server", "--url", endpoint.ToString(), .. selection]);
         var scenarios = SummaryLine().Matches(result.StandardOutput + result.StandardError)
             .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["mark"].Value == "✓" && m.Groups["failed"].Value == "0");
-        return new SuiteOutcome(result.ExitCode, scenarios, result.Output);
+        return new SuiteOutcome(result.ExitCode, scenarios, result.Output + failedChecks);
+    }
+
+    // The suite prints only which scenarios failed; each scenario's checks.json (-o) says why. Their messages go into
+    // the outcome's output, so that a failure (a rare one under load included) explains itself in the test log.
+    private static async Task<(ProcessResult Result, string FailedChecks)> RunSuiteCommandAsync(string command, string[] arguments)
+    {
+        string results = Directory.CreateTempSubdirectory("conformance-results-").FullName;
+        try
+        {
+            var result = await NodeInterop.RunAsync(command, [.. arguments, "-o", results], SuiteTimeout);
+            return (result, FailedChecks(results));
+        }
+        finally
+        {
+            Directory.Delete(results, recursive: true);
+        }
+    }
+
+    private static string FailedChecks(string resultsDirectory)
+    {
+        var failed = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(resultsDirectory, "checks.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            using var checks = JsonDocument.Parse(File.ReadAllText(file));
+            foreach (var check in checks.RootElement.EnumerateArray())
+            {
+                string status = check.TryGetProperty("status", out var s) ? s.GetString() ?? "" : "";
+                if (status is not ("SUCCESS" or "INFO" or "SKIPPED"))
+                {
+                    string message = check.TryGetProperty("errorMessage", out var m) ? m.GetString() ?? "" : "";
+                    failed.Add($"  {Path.GetFileName(Path.GetDirectoryName(file))}: {check.GetProperty("id").GetString()} {status}: {message}");
+                }
+            }
+        }
+
+        return failed.Count == 0 ? "" : $"{Environment.NewLine}Failed checks:{Environment.NewLine}{string.Join(Environment.NewLine, failed)}";
     }
 
     internal static void AssertAllPassed(SuiteOutcome outcome)
