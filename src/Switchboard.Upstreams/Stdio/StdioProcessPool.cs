@@ -255,7 +255,10 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
             timeout.CancelAfter(_options.Timeout);
             var transport = new InputRequiredPassThroughTransport(StdioUpstreamTransport.Create(Server, _options, OnStandardError));
-            client = await McpClient.CreateAsync(transport, new McpClientOptions(), _loggerFactory, timeout.Token);
+            // The server/discover probe may take as long as the start itself (the SDK's default is 5 s): a process
+            // still starting, or slowed by a busy machine, must not settle it on a session-based revision, where its
+            // questions (elicitation, sampling) never reach a 2026-07-28 caller.
+            client = await McpClient.CreateAsync(transport, new McpClientOptions { DiscoverProbeTimeout = _options.Timeout }, _loggerFactory, timeout.Token);
             await _prepare(client, timeout.Token);
             var process = new PooledProcess(client, _time.GetUtcNow());
             int count;
@@ -271,7 +274,7 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
             }
 
             _ = WatchAsync(process);
-            LogStarted(_logger, Server, count, _settings.MaxProcesses);
+            LogStarted(_logger, Server, client.NegotiatedProtocolVersion, count, _settings.MaxProcesses);
             return process;
         }
         catch (Exception e)
@@ -445,8 +448,8 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
         return text;
     }
 
-    [LoggerMessage(EventId = 4040, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': started a process ({Processes} of at most {MaxProcesses}).")]
-    private static partial void LogStarted(ILogger logger, string server, int processes, int maxProcesses);
+    [LoggerMessage(EventId = 4040, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': started a process (protocol {ProtocolVersion}; {Processes} of at most {MaxProcesses}).")]
+    private static partial void LogStarted(ILogger logger, string server, string? protocolVersion, int processes, int maxProcesses);
 
     [LoggerMessage(EventId = 4041, Level = LogLevel.Warning, Message = "Remote MCP server '{Server}': a process exited unexpectedly (exit code {ExitCode}); it is started again in {Delay} s. Its last stderr lines: {StandardErrorTail}")]
     private static partial void LogCrashed(ILogger logger, string server, int? exitCode, double delay, string standardErrorTail);

@@ -124,6 +124,23 @@ public sealed class StdioPoolTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ASlowStartingProcess_StillSpeaks20260728()
+    {
+        // The process answers its first request only after 6 s, longer than the SDK's own wait for the server/discover
+        // probe (5 s), as a process starting on a busy machine may. Settled on a session-based revision instead, its
+        // questions (elicitation, sampling) would never reach a 2026-07-28 caller.
+        await using var gateway = await StartGatewayAsync(
+            "--Servers:pooled:Command=/bin/sh",
+            "--Servers:pooled:Args:0=-c",
+            "--Servers:pooled:Args:1=sleep 6; exec \"$0\" mcp everything --stdio \"$1\"",
+            $"--Servers:pooled:Args:2={GatewayProcess.Executable}",
+            $"--Servers:pooled:Args:3={_pool.Marker}");
+        await WaitUntilServedAsync(gateway);
+
+        Assert.Contains("'pooled': started a process (protocol 2026-07-28;", gateway.Output, StringComparison.Ordinal);
+    }
+
     private Task<GatewayProcess> StartGatewayAsync(params string[] flags) =>
         _pool.StartAsync(["--Servers:pooled:Timeout=00:00:20", "--Servers:pooled:ReconnectInterval=00:00:00.500", .. flags]);
 
