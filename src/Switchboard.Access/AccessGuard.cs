@@ -218,15 +218,10 @@ public sealed class AccessGuard(
     private async Task AppendAsync(AccessDecision decision, string outcome, JsonNode? captured, long started, CancellationToken cancellationToken)
     {
         using var activity = AccessDiagnostics.ActivitySource.StartActivity("switchboard.audit.append");
-        var details = new JsonObject { ["decision"] = decision.Reason, ["durationMs"] = Elapsed(started) };
-        if (captured is not null)
-        {
-            details["arguments"] = captured;
-        }
-
+        string details = AuditDetails.Write(decision.Reason, Elapsed(started), captured);
         try
         {
-            await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), decision.Principal.Id, decision.Operation, decision.Target, outcome, details.ToJsonString()), cancellationToken);
+            await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), decision.Principal.Id, decision.Operation, decision.Target, outcome, details), cancellationToken);
         }
         catch (Exception e) when (activity is not null)
         {
