@@ -214,24 +214,28 @@ public sealed class AccessGuard(
         return refused;
     }
 
-    // Arguments only when Audit:CaptureArguments is on, and redacted.
-    private async Task AppendAsync(AccessDecision decision, string outcome, JsonNode? captured, long started, CancellationToken cancellationToken)
+    // Arguments only when Audit:CaptureArguments is on, and redacted. Without a listener for the span (the usual
+    // case) the store's task is handed back as it is: no state machine of this method's own on every call.
+    private Task AppendAsync(AccessDecision decision, string outcome, JsonNode? captured, long started, CancellationToken cancellationToken)
     {
-        using var activity = AccessDiagnostics.ActivitySource.StartActivity("switchboard.audit.append");
-        var details = new JsonObject { ["decision"] = decision.Reason, ["durationMs"] = Elapsed(started) };
-        if (captured is not null)
-        {
-            details["arguments"] = captured;
-        }
+        var draft = new AuditEventDraft(time.GetUtcNow(), decision.Principal.Id, decision.Operation, decision.Target, outcome, AuditDetails.Write(decision.Reason, Elapsed(started), captured));
+        var activity = AccessDiagnostics.ActivitySource.StartActivity("switchboard.audit.append");
+        return activity is null ? audit.AppendAsync(draft, cancellationToken) : AppendTracedAsync(activity, draft, cancellationToken);
+    }
 
-        try
+    private async Task AppendTracedAsync(Activity activity, AuditEventDraft draft, CancellationToken cancellationToken)
+    {
+        using (activity)
         {
-            await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), decision.Principal.Id, decision.Operation, decision.Target, outcome, details.ToJsonString()), cancellationToken);
-        }
-        catch (Exception e) when (activity is not null)
-        {
-            activity.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
-            throw;
+            try
+            {
+                await audit.AppendAsync(draft, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+                throw;
+            }
         }
     }
 

@@ -49,6 +49,19 @@ public class AccessPolicyTests
     }
 
     [Fact]
+    public void Describe_Allowed_SaysWhichRoleAndPermission_Denied_WhatWasAsked()
+    {
+        var roles = new RoleSet(["viewer", "reader"]);
+        var allowed = Policy.Decide(roles, Actions.CallTool, "filesystem/read_file");
+        var denied = Policy.Decide(roles, Actions.CallTool, "financial/pmt");
+
+        Assert.Equal("allowed by role 'reader' (tools:call filesystem/read_*)", allowed.Describe(roles, Actions.CallTool, "filesystem/read_file"));
+        Assert.Equal("allowed by role 'r' (p)", new PolicyDecision(true, "r", "p").Describe(roles, Actions.CallTool, null));
+        Assert.Equal("denied: no role of [reader,viewer] grants 'tools:call financial/pmt'", denied.Describe(roles, Actions.CallTool, "financial/pmt"));
+        Assert.Equal(default, new PolicyDecision(false, null, null));
+    }
+
+    [Fact]
     public void Decide_RepeatedQuestion_GivesTheSameAnswerFromCache()
     {
         var roles = new RoleSet(["reader"]);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Switchboard.Policy;
 using Switchboard.Policy.RateLimiting;
@@ -16,33 +17,78 @@ namespace Switchboard.Access.RateLimiting;
 /// </remarks>
 internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets, IOptionsMonitor<RateLimitOptions> options) : IToolCallRateLimiter
 {
-    public async ValueTask<ToolCallLimitDecision> AcquireAsync(string principalId, RoleSet roles, string? tool, CancellationToken cancellationToken = default)
+    private const string PrincipalTool = "principal-tool";
+    private const string Principal = "principal";
+    private const string Global = "global";
+
+    // Each configured bucket's key prefix and policy, made once per bucket object: a configuration change binds new
+    // objects, whose entries are made afresh, and the old ones go with their objects.
+    private static readonly ConditionalWeakTable<TokenBucket, Shape> PrincipalToolShapes = [];
+    private static readonly ConditionalWeakTable<TokenBucket, Shape> PrincipalShapes = [];
+    private static readonly ConditionalWeakTable<TokenBucket, Shape> GlobalShapes = [];
+
+    public ValueTask<ToolCallLimitDecision> AcquireAsync(string principalId, RoleSet roles, string? tool, CancellationToken cancellationToken = default)
     {
         var current = options.CurrentValue;
         var limits = current.LimitsFor(roles);
-        var names = new List<string>(3);
-        var requests = new List<TokenBucketRequest>(3);
-        foreach (var (limit, subject, bucket) in new[]
-                 {
-                     ("principal-tool", $"{principalId}\n{tool}", tool is null ? null : limits.PerPrincipalTool),
-                     ("principal", principalId, limits.PerPrincipal),
-                     ("global", string.Empty, current.Global),
-                 })
+        var perTool = tool is null ? null : limits.PerPrincipalTool;
+        var perPrincipal = limits.PerPrincipal;
+        var global = current.Global;
+        int count = (perTool is null ? 0 : 1) + (perPrincipal is null ? 0 : 1) + (global is null ? 0 : 1);
+        if (count == 0)
         {
-            if (bucket is not null)
-            {
-                names.Add(limit);
-                // The bucket's settings are part of its key, so a configuration change starts fresh buckets.
-                requests.Add(new TokenBucketRequest($"ratelimit:{limit}:{bucket.Permits}/{bucket.Period.Ticks}/{bucket.Burst}:{subject}", new TokenBucketPolicy(bucket.Burst, bucket.PerSecond)));
-            }
+            return ValueTask.FromResult(ToolCallLimitDecision.Allow);
         }
 
-        if (requests.Count == 0)
+        var requests = new TokenBucketRequest[count];
+        var names = new string[count];
+        int next = 0;
+        if (perTool is not null)
         {
-            return ToolCallLimitDecision.Allow;
+            var shape = ShapeOf(PrincipalToolShapes, PrincipalTool, perTool);
+            names[next] = PrincipalTool;
+            requests[next++] = new TokenBucketRequest(string.Concat(shape.Prefix, principalId, "\n", tool), shape.Policy);
         }
 
-        var taken = await buckets.TryAcquireAsync(requests, 1, cancellationToken);
-        return taken.Allowed ? ToolCallLimitDecision.Allow : new ToolCallLimitDecision(false, names[taken.RefusedBy], taken.RetryAfter);
+        if (perPrincipal is not null)
+        {
+            var shape = ShapeOf(PrincipalShapes, Principal, perPrincipal);
+            names[next] = Principal;
+            requests[next++] = new TokenBucketRequest(string.Concat(shape.Prefix, principalId), shape.Policy);
+        }
+
+        if (global is not null)
+        {
+            var shape = ShapeOf(GlobalShapes, Global, global);
+            names[next] = Global;
+            requests[next] = new TokenBucketRequest(shape.Prefix, shape.Policy); // the global bucket's subject is empty
+        }
+
+        var taking = buckets.TryAcquireAsync(requests, 1, cancellationToken);
+        return taking.IsCompletedSuccessfully ? ValueTask.FromResult(Decide(taking.Result, names)) : AwaitAsync(taking, names);
+    }
+
+    private static async ValueTask<ToolCallLimitDecision> AwaitAsync(ValueTask<TokenBucketDecision> taking, string[] names) =>
+        Decide(await taking, names);
+
+    private static ToolCallLimitDecision Decide(TokenBucketDecision taken, string[] names) =>
+        taken.Allowed ? ToolCallLimitDecision.Allow : new ToolCallLimitDecision(false, names[taken.RefusedBy], taken.RetryAfter);
+
+    private static Shape ShapeOf(ConditionalWeakTable<TokenBucket, Shape> shapes, string limit, TokenBucket bucket) =>
+        shapes.TryGetValue(bucket, out var shape) ? shape : AddShape(shapes, limit, bucket);
+
+    // Apart from ShapeOf, so that the closure is made only when a bucket is first seen.
+    private static Shape AddShape(ConditionalWeakTable<TokenBucket, Shape> shapes, string limit, TokenBucket bucket) =>
+        shapes.GetValue(bucket, b => Shape.Of(limit, b));
+
+    private sealed class Shape(string prefix, TokenBucketPolicy policy)
+    {
+        // The bucket's settings are part of its key, so a configuration change starts fresh buckets.
+        public static Shape Of(string limit, TokenBucket bucket) =>
+            new($"ratelimit:{limit}:{bucket.Permits}/{bucket.Period.Ticks}/{bucket.Burst}:", new TokenBucketPolicy(bucket.Burst, bucket.PerSecond));
+
+        public string Prefix { get; } = prefix;
+
+        public TokenBucketPolicy Policy { get; } = policy;
     }
 }

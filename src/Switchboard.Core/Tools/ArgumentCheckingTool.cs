@@ -18,7 +18,7 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
     {
         ArgumentNullException.ThrowIfNull(request);
         var problems = Check(ProtocolTool.InputSchema, request.Params?.Arguments);
-        if (problems.Count > 0)
+        if (problems is not null)
         {
             return ValueTask.FromResult(new CallToolResult
             {
@@ -30,10 +30,10 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
         return base.InvokeAsync(request, cancellationToken);
     }
 
-    internal static List<string> Check(JsonElement schema, IDictionary<string, JsonElement>? arguments)
+    /// <summary>What is wrong with <paramref name="arguments"/>, one sentence each; null when nothing is (every valid call: no list is made).</summary>
+    internal static List<string>? Check(JsonElement schema, IDictionary<string, JsonElement>? arguments)
     {
-        var problems = new List<string>();
-        arguments ??= new Dictionary<string, JsonElement>();
+        List<string>? problems = null;
         if (!schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
         {
             return problems;
@@ -41,32 +41,48 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
 
         if (schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
         {
-            foreach (var name in required.EnumerateArray().Select(r => r.GetString()!))
+            foreach (var entry in required.EnumerateArray())
             {
-                if (!arguments.TryGetValue(name, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+                string name = entry.GetString()!;
+                if (arguments is null || !arguments.TryGetValue(name, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
                 {
-                    problems.Add($"'{name}' is required ({DescribeArgument(properties.GetProperty(name))}).");
+                    (problems ??= []).Add($"'{name}' is required ({DescribeArgument(properties.GetProperty(name))}).");
                 }
             }
         }
 
-        foreach (var (name, value) in arguments)
+        if (arguments is Dictionary<string, JsonElement> dictionary)
         {
-            if (!properties.TryGetProperty(name, out var property))
+            foreach (var (name, value) in dictionary) // the SDK's own type: its enumerator is not boxed
             {
-                var known = properties.EnumerateObject().Select(p => p.Name);
-                problems.Add($"'{name}' is not an argument of this tool; its arguments are {string.Join(", ", known)}.");
-                continue;
+                CheckArgument(properties, name, value, ref problems);
             }
-
-            string? problem = CheckValue(property, value);
-            if (problem is not null)
+        }
+        else if (arguments is not null)
+        {
+            foreach (var (name, value) in arguments)
             {
-                problems.Add($"'{name}' {problem} ({DescribeArgument(property)}).");
+                CheckArgument(properties, name, value, ref problems);
             }
         }
 
         return problems;
+    }
+
+    private static void CheckArgument(JsonElement properties, string name, JsonElement value, ref List<string>? problems)
+    {
+        if (!properties.TryGetProperty(name, out var property))
+        {
+            var known = properties.EnumerateObject().Select(p => p.Name);
+            (problems ??= []).Add($"'{name}' is not an argument of this tool; its arguments are {string.Join(", ", known)}.");
+            return;
+        }
+
+        string? problem = CheckValue(property, value);
+        if (problem is not null)
+        {
+            (problems ??= []).Add($"'{name}' {problem} ({DescribeArgument(property)}).");
+        }
     }
 
     private static string? CheckValue(JsonElement property, JsonElement value)
@@ -90,15 +106,15 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
                 : $"must be one of {string.Join(", ", names.Select(n => $"'{n}'"))}; got {value.GetRawText()}";
         }
 
-        string[] types = TypesOf(property);
-        if (types.Length == 0)
+        var types = TypeFlagsOf(property);
+        if (types == JsonTypes.None)
         {
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.Number && (types.Contains("number") || types.Contains("integer")))
+        if (value.ValueKind == JsonValueKind.Number && (types & (JsonTypes.Number | JsonTypes.Integer)) != 0)
         {
-            if (types.Contains("integer") && !types.Contains("number") && !value.TryGetInt64(out _))
+            if ((types & (JsonTypes.Number | JsonTypes.Integer)) == JsonTypes.Integer && !value.TryGetInt64(out _))
             {
                 return $"must be a whole number; got {value.GetRawText()}";
             }
@@ -117,20 +133,20 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String && types.Contains("string"))
+        if (value.ValueKind == JsonValueKind.String && types.HasFlag(JsonTypes.String))
         {
-            bool isDate = property.TryGetProperty("format", out var format) && format.GetString() == "date";
+            bool isDate = property.TryGetProperty("format", out var format) && format.ValueKind != JsonValueKind.Null && format.ValueEquals("date");
             return isDate && !DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _)
                 ? $"must be a calendar date written yyyy-MM-dd; got {value.GetRawText()}"
                 : null;
         }
 
-        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False && types.Contains("boolean"))
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False && types.HasFlag(JsonTypes.Boolean))
         {
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.Array && types.Contains("array"))
+        if (value.ValueKind == JsonValueKind.Array && types.HasFlag(JsonTypes.Array))
         {
             if (property.TryGetProperty("minItems", out var minItems) && value.GetArrayLength() < minItems.GetInt32())
             {
@@ -155,13 +171,13 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.Object && types.Contains("object"))
+        if (value.ValueKind == JsonValueKind.Object && types.HasFlag(JsonTypes.Object))
         {
             var nested = Check(property, value.EnumerateObject().ToDictionary(p => p.Name, p => p.Value));
-            return nested.Count == 0 ? null : string.Join(" ", nested);
+            return nested is null ? null : string.Join(" ", nested);
         }
 
-        return $"must be {string.Join(" or ", types.Where(t => t != "null").Select(WithArticle))}; got {Describe(value)}";
+        return $"must be {string.Join(" or ", TypesOf(property).Where(t => t != "null").Select(WithArticle))}; got {Describe(value)}";
     }
 
     private static string WithArticle(string type) => type is "integer" or "array" or "object" ? $"an {type}" : $"a {type}";
@@ -186,9 +202,56 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
         : type.ValueKind == JsonValueKind.Array ? [.. type.EnumerateArray().Select(t => t.GetString()!)]
         : [type.GetString()!];
 
+    // The schema's "type" as flags, read without a string: checked on every argument of every call.
+    private static JsonTypes TypeFlagsOf(JsonElement property)
+    {
+        if (!property.TryGetProperty("type", out var type))
+        {
+            return JsonTypes.None;
+        }
+
+        if (type.ValueKind != JsonValueKind.Array)
+        {
+            return FlagOf(type);
+        }
+
+        var flags = JsonTypes.None;
+        foreach (var entry in type.EnumerateArray())
+        {
+            flags |= FlagOf(entry);
+        }
+
+        return flags;
+    }
+
+    private static JsonTypes FlagOf(JsonElement type) =>
+        type.ValueKind == JsonValueKind.Null ? JsonTypes.Other // as TypesOf reads it: a null name, which matches none
+        : type.ValueEquals("string") ? JsonTypes.String
+        : type.ValueEquals("number") ? JsonTypes.Number
+        : type.ValueEquals("integer") ? JsonTypes.Integer
+        : type.ValueEquals("boolean") ? JsonTypes.Boolean
+        : type.ValueEquals("array") ? JsonTypes.Array
+        : type.ValueEquals("object") ? JsonTypes.Object
+        : type.ValueEquals("null") ? JsonTypes.Null
+        : JsonTypes.Other;
+
     private static bool AllowsNull(JsonElement property) =>
-        TypesOf(property).Contains("null") || (property.TryGetProperty("default", out var d) && d.ValueKind == JsonValueKind.Null);
+        TypeFlagsOf(property).HasFlag(JsonTypes.Null) || (property.TryGetProperty("default", out var d) && d.ValueKind == JsonValueKind.Null);
 
     private static string DescribeArgument(JsonElement property) =>
         property.TryGetProperty("description", out var description) ? description.GetString()!.TrimEnd('.') : "see the tool's input schema";
+
+    [Flags]
+    private enum JsonTypes
+    {
+        None = 0,
+        Null = 1,
+        String = 2,
+        Number = 4,
+        Integer = 8,
+        Boolean = 16,
+        Array = 32,
+        Object = 64,
+        Other = 128, // a name this check does not know: any value of another kind is refused
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -34,6 +35,9 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
 
     // Short: a stateless client learns of a changed list only when its copy expires (there is no list_changed).
     private static readonly TimeSpan ListTimeToLive = TimeSpan.FromSeconds(10);
+
+    private const int MaxMatchedNames = 4096;
+    private readonly ConcurrentDictionary<string, ResolvedTool> _matched = new(StringComparer.Ordinal);
 
     public void AddTo(McpServerOptions options)
     {
@@ -132,14 +136,17 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
     private async ValueTask<CallToolResult> CallToolAsync(McpRequestHandler<CallToolRequestParams, CallToolResult> next, RequestContext<CallToolRequestParams> context, CancellationToken cancellationToken)
     {
         string exposed = context.Params?.Name ?? string.Empty;
-        bool resolved = view.TryResolveName(exposed, out var resolvedServer, out var resolvedTool);
-        string scope = resolved ? $"{resolvedServer}/{resolvedTool}" : exposed; // as NameScope decides it
         // Labels only for a tool the registry holds (the SDK matched it before the filters ran); any other name is
         // 'unknown', so callers cannot mint series.
         string server = GatewayDiagnostics.Unknown, tool = GatewayDiagnostics.Unknown;
-        if (resolved && context.MatchedPrimitive is not null)
+        string scope;
+        if (context.MatchedPrimitive is not null && ResolveMatched(exposed) is { } matched)
         {
-            (server, tool) = (resolvedServer!, resolvedTool!);
+            (server, tool, scope) = (matched.Server, matched.Tool, matched.Scope);
+        }
+        else
+        {
+            scope = NameScope(exposed);
         }
 
         var principal = context.User.ToAccessPrincipal();
@@ -214,6 +221,33 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
             }
         }
     }
+
+    // A tool the SDK matched, resolved once: its name, server and scope are the same strings on every call. Only
+    // matched names are kept, so the entries are bounded by the tools served, not by what callers send; the bound
+    // below is a backstop should the registry change its tools very often.
+    private ResolvedTool? ResolveMatched(string exposed)
+    {
+        if (_matched.TryGetValue(exposed, out var known))
+        {
+            return known;
+        }
+
+        if (!view.TryResolveName(exposed, out var server, out var tool))
+        {
+            return null;
+        }
+
+        if (_matched.Count >= MaxMatchedNames)
+        {
+            _matched.Clear();
+        }
+
+        var resolved = new ResolvedTool(server, tool, $"{server}/{tool}"); // as NameScope decides it
+        _matched[exposed] = resolved;
+        return resolved;
+    }
+
+    private sealed record ResolvedTool(string Server, string Tool, string Scope);
 
     private ValueTask<AccessDecision> AuthorizeResourceAsync<TParams>(RequestContext<TParams> context, string method, string uri, CancellationToken cancellationToken) =>
         guard.AuthorizeAsync(context.User.ToAccessPrincipal(), method, Actions.ReadResource, ResourceScope(uri), cancellationToken);

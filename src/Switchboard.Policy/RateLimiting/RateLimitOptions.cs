@@ -28,8 +28,21 @@ public sealed class RateLimitOptions
     public RoleRateLimits LimitsFor(RoleSet roles)
     {
         ArgumentNullException.ThrowIfNull(roles);
-        var configured = roles.Roles.Select(r => Roles.GetValueOrDefault(r)).OfType<RoleRateLimits>().ToList();
-        if (configured.Count == 0)
+        // Once per tool call: an indexed loop, and a list only for a caller whose roles have entries.
+        List<RoleRateLimits>? configured = null;
+        if (Roles.Count > 0)
+        {
+            var names = roles.Roles;
+            for (int i = 0; i < names.Count; i++)
+            {
+                if (Roles.TryGetValue(names[i], out var limits) && limits is not null)
+                {
+                    (configured ??= []).Add(limits);
+                }
+            }
+        }
+
+        if (configured is null)
         {
             return Default;
         }

@@ -110,8 +110,9 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
         ArgumentNullException.ThrowIfNull(buckets);
         ArgumentOutOfRangeException.ThrowIfZero(buckets.Count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
-        foreach (var bucket in buckets)
+        for (int i = 0; i < buckets.Count; i++)
         {
+            var bucket = buckets[i];
             if (bucket.Policy.Capacity <= 0 || bucket.Policy.TokensPerSecond <= 0)
             {
                 throw new ArgumentOutOfRangeException(nameof(buckets), bucket.Policy, $"Bucket '{bucket.Key}': Capacity and TokensPerSecond must be positive.");
@@ -163,10 +164,30 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
             _local.Clear();
         }
 
-        var buckets = requests.Select(r => _local.GetOrAdd(
-            r.Key, static (_, state) => new LocalBucket(state.Capacity, state.Time.GetTimestamp()), (r.Policy.Capacity, Time: _time))).ToArray();
+        // Once per tool call, so no LINQ: one array of the buckets, and their order on the stack.
+        int count = requests.Count;
+        var buckets = new LocalBucket[count];
+        for (int i = 0; i < count; i++)
+        {
+            var request = requests[i];
+            buckets[i] = _local.GetOrAdd(request.Key, static (_, state) => new LocalBucket(state.Capacity, state.Time.GetTimestamp()), (request.Policy.Capacity, Time: _time));
+        }
+
         // Locked in one global order (by key), so two requests sharing buckets cannot deadlock.
-        var order = Enumerable.Range(0, buckets.Length).OrderBy(i => requests[i].Key, StringComparer.Ordinal).ToArray();
+        Span<int> order = count <= 16 ? stackalloc int[count] : new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            // Insertion sort: a call takes at most three buckets.
+            int at = i;
+            while (at > 0 && string.CompareOrdinal(requests[order[at - 1]].Key, requests[i].Key) > 0)
+            {
+                order[at] = order[at - 1];
+                at--;
+            }
+
+            order[at] = i;
+        }
+
         foreach (int i in order)
         {
             Monitor.Enter(buckets[i]);
@@ -194,12 +215,14 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
                 return new TokenBucketDecision(false, TimeSpan.FromSeconds((tokens - empty.Tokens) / requests[refused].Policy.TokensPerSecond), empty.Tokens, Shared: false, RefusedBy: refused);
             }
 
+            double remaining = double.MaxValue;
             foreach (var bucket in buckets)
             {
                 bucket.Tokens -= tokens;
+                remaining = Math.Min(remaining, bucket.Tokens);
             }
 
-            return new TokenBucketDecision(true, TimeSpan.Zero, buckets.Min(b => b.Tokens), Shared: false);
+            return new TokenBucketDecision(true, TimeSpan.Zero, remaining, Shared: false);
         }
         finally
         {

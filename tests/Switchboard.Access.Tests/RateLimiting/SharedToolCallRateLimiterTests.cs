@@ -104,6 +104,66 @@ public sealed class SharedToolCallRateLimiterTests : IAsyncDisposable
         Assert.Contains("RateLimits:Roles:agent:PerPrincipal", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task BucketKeys_NameTheLimitItsSettingsAndTheSubject()
+    {
+        var recording = new RecordingBuckets();
+        var options = new RateLimitOptions
+        {
+            Global = new TokenBucket { Permits = 100, Burst = 10, Period = TimeSpan.FromSeconds(1) },
+            Default = new RoleRateLimits { PerPrincipal = Bucket(7), PerPrincipalTool = Bucket(3) },
+        };
+        var limiter = new SharedToolCallRateLimiter(recording, new StaticOptionsMonitor(options));
+
+        await limiter.AcquireAsync("alice", Agent, "financial/pmt", Ct);
+        await limiter.AcquireAsync("alice", Agent, "financial/pmt", Ct);
+        await limiter.AcquireAsync("bob", Agent, null, Ct);
+
+        string hour = TimeSpan.FromHours(1).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        TokenBucketRequest[] alice =
+        [
+            new($"ratelimit:principal-tool:3/{hour}/3:alice\nfinancial/pmt", new TokenBucketPolicy(3, 3 / 3600.0)),
+            new($"ratelimit:principal:7/{hour}/7:alice", new TokenBucketPolicy(7, 7 / 3600.0)),
+            new("ratelimit:global:100/10000000/10:", new TokenBucketPolicy(10, 100)),
+        ];
+        Assert.Equal(alice, recording.Calls[0]);
+        Assert.Equal(alice, recording.Calls[1]);
+        Assert.Equal([alice[1] with { Key = $"ratelimit:principal:7/{hour}/7:bob" }, alice[2]], recording.Calls[2]);
+    }
+
+    [Fact]
+    public async Task ChangedSettings_StartFreshBuckets()
+    {
+        var recording = new RecordingBuckets();
+        var monitor = new MutableOptionsMonitor(new RateLimitOptions { Default = new RoleRateLimits { PerPrincipal = Bucket(2) } });
+        var limiter = new SharedToolCallRateLimiter(recording, monitor);
+
+        await limiter.AcquireAsync("alice", Agent, "financial/pmt", Ct);
+        monitor.CurrentValue = new RateLimitOptions { Default = new RoleRateLimits { PerPrincipal = Bucket(5) } };
+        await limiter.AcquireAsync("alice", Agent, "financial/pmt", Ct);
+
+        Assert.StartsWith("ratelimit:principal:2/", recording.Calls[0].Single().Key, StringComparison.Ordinal);
+        Assert.StartsWith("ratelimit:principal:5/", recording.Calls[1].Single().Key, StringComparison.Ordinal);
+        Assert.Equal(5, recording.Calls[1].Single().Policy.Capacity);
+    }
+
+    [Theory]
+    [InlineData(0, "principal-tool")]
+    [InlineData(1, "global")]
+    public async Task ARefusal_NamesTheBucketThatRefused_WhenALimitInBetweenIsUnset(int refusedBy, string limit)
+    {
+        // Only principal-tool and global apply: the refused bucket's index counts only the buckets taken.
+        var recording = new RecordingBuckets { Refuse = refusedBy, Asynchronous = refusedBy == 1 };
+        var options = new RateLimitOptions { Global = Bucket(9), Default = new RoleRateLimits { PerPrincipalTool = Bucket(3) } };
+        var limiter = new SharedToolCallRateLimiter(recording, new StaticOptionsMonitor(options));
+
+        var decision = await limiter.AcquireAsync("alice", Agent, "financial/pmt", Ct);
+
+        Assert.False(decision.Allowed);
+        Assert.Equal(limit, decision.Limit);
+        Assert.Equal(TimeSpan.FromSeconds(4), decision.RetryAfter);
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     // A long period, so no token comes back while a test runs.
@@ -130,5 +190,39 @@ public sealed class SharedToolCallRateLimiterTests : IAsyncDisposable
         public RateLimitOptions Get(string? name) => value;
 
         public IDisposable? OnChange(Action<RateLimitOptions, string?> listener) => null;
+    }
+
+    private sealed class MutableOptionsMonitor(RateLimitOptions value) : IOptionsMonitor<RateLimitOptions>
+    {
+        public RateLimitOptions CurrentValue { get; set; } = value;
+
+        public RateLimitOptions Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<RateLimitOptions, string?> listener) => null;
+    }
+
+    // Records what the limiter asks for; refuses with the bucket at Refuse, if set, and answers later when Asynchronous.
+    private sealed class RecordingBuckets : IDistributedRateLimiter
+    {
+        public List<TokenBucketRequest[]> Calls { get; } = [];
+
+        public int Refuse { get; init; } = -1;
+
+        public bool Asynchronous { get; init; }
+
+        public ValueTask<TokenBucketDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default)
+        {
+            Calls.Add([.. buckets]);
+            var decision = Refuse < 0
+                ? new TokenBucketDecision(true, TimeSpan.Zero, 1, Shared: false)
+                : new TokenBucketDecision(false, TimeSpan.FromSeconds(4), 0, Shared: true, RefusedBy: Refuse);
+            return Asynchronous ? new ValueTask<TokenBucketDecision>(LaterAsync(decision)) : ValueTask.FromResult(decision);
+        }
+
+        private static async Task<TokenBucketDecision> LaterAsync(TokenBucketDecision decision)
+        {
+            await Task.Yield();
+            return decision;
+        }
     }
 }

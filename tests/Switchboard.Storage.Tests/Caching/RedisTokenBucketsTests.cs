@@ -44,6 +44,26 @@ public sealed class RedisTokenBucketsTests
         Assert.Equal([true, true, true, false], wideAlone);
     }
 
+    [Fact]
+    public async Task LocalBuckets_GivenOutOfKeyOrder_AnswerForTheRequestsAsGiven()
+    {
+        await using var redis = new RedisConnection(Options(shared: false));
+        await redis.StartAsync(Ct);
+        var limiter = new RedisTokenBuckets(redis);
+        TokenBucketRequest[] three = [new("zeta", Wide), new("mid", Narrow), new("alpha", new TokenBucketPolicy(Capacity: 4, TokensPerSecond: 0.001))];
+
+        var first = await limiter.TryAcquireAsync(three, cancellationToken: Ct);
+        var second = await limiter.TryAcquireAsync(three, cancellationToken: Ct);
+        var third = await limiter.TryAcquireAsync(three, cancellationToken: Ct);
+
+        Assert.True(first.Allowed);
+        Assert.Equal(1, first.Remaining, 0.01); // the fullest is left with 4, the emptiest ("mid") with 1
+        Assert.True(second.Allowed);
+        Assert.Equal(0, second.Remaining, 0.01);
+        Assert.False(third.Allowed);
+        Assert.Equal(1, third.RefusedBy); // "mid", by its place in the request, not in key order
+    }
+
     private static IOptions<StorageOptions> Options(bool shared) => Microsoft.Extensions.Options.Options.Create(new StorageOptions
     {
         Redis = { ConnectionString = shared ? TestServices.Redis : null, KeyPrefix = $"t{Guid.NewGuid():N}:" },
