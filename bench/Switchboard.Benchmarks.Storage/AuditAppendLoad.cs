@@ -14,7 +14,8 @@ namespace Switchboard.Benchmarks.Storage;
 /// call's event each, over and over, through <see cref="GroupCommitAuditStore"/>, as the gateway's requests do. Prints
 /// events per second, the whole process's CPU and allocated bytes per event, and the mean batch, after a warm-up.
 /// Allocated bytes per event hold steady on a loaded machine where the gateway's bytes per call (background work
-/// divided by a varying call rate) do not.
+/// divided by a varying call rate) do not. On Linux it also prints the writer thread's own CPU per event (from
+/// <c>/proc/self/task/*/stat</c>): the group commit's cost without the callers'.
 /// </summary>
 internal static class AuditAppendLoad
 {
@@ -43,13 +44,16 @@ internal static class AuditAppendLoad
             await RunForAsync(audit, callers, TimeSpan.FromSeconds(Math.Max(3, seconds / 2))); // warm-up
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var writerTask = FindWriterThread();
+            long writerTicks = WriterTicks(writerTask);
             long commitsBefore = Interlocked.Read(ref commits);
             long events = await RunForAsync(audit, callers, TimeSpan.FromSeconds(seconds));
             allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             var cpuUs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
+            writerTicks = WriterTicks(writerTask) - writerTicks;
             long measuredCommits = Interlocked.Read(ref commits) - commitsBefore;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT callers={callers} events_per_s={events / seconds} bytes_per_event={allocated / events} cpu_us_per_event={cpuUs / events:F1} events_per_commit={(double)events / measuredCommits:F1}"));
+                $"RESULT callers={callers} events_per_s={events / seconds} bytes_per_event={allocated / events} cpu_us_per_event={cpuUs / events:F1} events_per_commit={(double)events / measuredCommits:F1} writer_cpu_us_per_event={(writerTask is null ? double.NaN : writerTicks * 1e6 / ClockTicksPerSecond / events):F1}"));
             return 0;
         }
         finally
@@ -57,6 +61,35 @@ internal static class AuditAppendLoad
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             directory.Delete(recursive: true);
         }
+    }
+
+    // USER_HZ: the unit of utime and stime in /proc/<pid>/task/<tid>/stat; 100 on every Linux build we run.
+    private const double ClockTicksPerSecond = 100;
+
+    // The writer names its thread "Switchboard audit writer"; Linux keeps the first 15 bytes of a thread's name.
+    private static string? FindWriterThread()
+    {
+        const string Tasks = "/proc/self/task";
+        if (!Directory.Exists(Tasks))
+        {
+            return null;
+        }
+
+        return Directory.EnumerateDirectories(Tasks).FirstOrDefault(task =>
+            File.ReadAllText(Path.Combine(task, "comm")).Trim() == "Switchboard aud");
+    }
+
+    // utime + stime, fields 14 and 15, counted after the parenthesised command name (which may hold spaces).
+    private static long WriterTicks(string? task)
+    {
+        if (task is null)
+        {
+            return 0;
+        }
+
+        var stat = File.ReadAllText(Path.Combine(task, "stat"));
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     private static async Task<long> RunForAsync(GroupCommitAuditStore audit, int callers, TimeSpan duration)
