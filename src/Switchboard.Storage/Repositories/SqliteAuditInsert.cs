@@ -80,13 +80,9 @@ internal sealed class SqliteAuditInsert : IDisposable
         _encoding.Dispose();
     }
 
-    // SQLite copies the bytes (SQLITE_TRANSIENT). An empty span would reach it as a null pointer, which binds NULL:
-    // an empty string goes through the string overload, which passes a terminated empty string.
+    // SQLite copies the bytes (SQLITE_TRANSIENT). An empty field binds as empty text, not NULL (AuditWriterRowsTests).
     private void BindText(int index, int field) =>
-        Check(
-            !_encoding.Utf8(field, out var value) ? raw.sqlite3_bind_null(_insert, index)
-            : value.IsEmpty ? raw.sqlite3_bind_text(_insert, index, string.Empty)
-            : raw.sqlite3_bind_text(_insert, index, value));
+        Check(_encoding.Utf8(field, out var value) ? raw.sqlite3_bind_text(_insert, index, value) : raw.sqlite3_bind_null(_insert, index));
 
     private void Check(int rc)
     {
