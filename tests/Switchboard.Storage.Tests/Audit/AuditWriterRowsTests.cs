@@ -80,6 +80,34 @@ public sealed class AuditWriterRowsTests
     }
 
     [Fact]
+    public async Task Sqlite_WriterStoresTimestampsAsTheFormatString_AtTheEdgesOfTheCalendar()
+    {
+        await using var db = await TestDatabase.CreateAsync(StorageProvider.Sqlite, migrate: true);
+        var store = new SqlAuditStore(db.Database);
+        DateTimeOffset[] stamps =
+        [
+            DateTimeOffset.MinValue, DateTimeOffset.MaxValue, new(2026, 2, 28, 23, 59, 59, TimeSpan.FromHours(-14)),
+            new(999, 9, 9, 9, 9, 9, 9, TimeSpan.FromHours(14)), new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero).AddTicks(9),
+        ];
+        using (var appender = store.CreateBatchAppender())
+        {
+            appender.Append([.. stamps.Select(at => new AuditEventDraft(at, "a", "b", null, "c", null))]);
+        }
+
+        await using var connection = await db.Database.OpenConnectionAsync(Ct);
+        await using var command = connection.Command("SELECT occurred_at FROM audit_events ORDER BY seq");
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var stored = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            stored.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(stamps.Select(at => StorageDatabase.Normalize(at).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture)), stored);
+        Assert.True((await store.VerifyAsync(Ct)).Intact);
+    }
+
+    [Fact]
     public void ComputeHash_KeepsItsPinnedValues_AcrossABufferGrownForALargeEventAndShrunkAgain()
     {
         // The values AuditChainHashTests pins, computed in a row on one thread: the encoding buffer is reused.
