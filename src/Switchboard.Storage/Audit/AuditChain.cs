@@ -1,10 +1,5 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using Switchboard.Storage.Database;
 using Switchboard.Storage.Model;
 
 namespace Switchboard.Storage.Audit;
@@ -15,23 +10,16 @@ namespace Switchboard.Storage.Audit;
 /// </summary>
 public static class AuditChain
 {
+    // One per thread that hashes (the PostgreSQL writer, verify, prune), kept for the thread's life.
+    [ThreadStatic]
+    private static AuditEventEncoding? t_encoding;
+
     /// <summary>Computes the hash of an event given its predecessor's hash. Fields are length-prefixed UTF-8.</summary>
     public static string ComputeHash(long seq, string? prevHash, DateTimeOffset occurredAt, string actor, string action, string? target, string outcome, string? details)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> number = stackalloc byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(number, seq);
-        hash.AppendData(number);
-        Append(hash, prevHash);
-        Span<char> stamp = stackalloc char[32];
-        StorageDatabase.Normalize(occurredAt).TryFormat(stamp, out int stampLength, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
-        Append(hash, stamp[..stampLength]);
-        Append(hash, actor);
-        Append(hash, action);
-        Append(hash, target);
-        Append(hash, outcome);
-        Append(hash, details);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        var encoding = t_encoding ??= new AuditEventEncoding();
+        encoding.Encode(seq, prevHash, occurredAt, actor, action, target, outcome, details);
+        return encoding.Hash;
     }
 
     /// <summary>The action of the event each prune appends; its details record where the chain was cut.</summary>
@@ -158,43 +146,5 @@ public static class AuditChain
 
         private AuditVerification Broken(AuditEvent e, string why) =>
             new(false, Checked, e.Seq, $"Audit chain broken at event {e.Seq}: {why}", anchor);
-    }
-
-    private static void Append(IncrementalHash hash, string? value)
-    {
-        Span<byte> length = stackalloc byte[4];
-        if (value is null)
-        {
-            BinaryPrimitives.WriteInt32BigEndian(length, -1);
-            hash.AppendData(length);
-            return;
-        }
-
-        Append(hash, value.AsSpan());
-    }
-
-    // Encodes into the stack, or a pooled buffer for long values: a byte[] per field of every event was a share of each
-    // tool call's allocations (issue 18).
-    private static void Append(IncrementalHash hash, ReadOnlySpan<char> value)
-    {
-        const int StackLimit = 512;
-        int most = Encoding.UTF8.GetMaxByteCount(value.Length);
-        byte[]? rented = most > StackLimit ? ArrayPool<byte>.Shared.Rent(most) : null;
-        try
-        {
-            Span<byte> bytes = rented is not null ? rented : stackalloc byte[StackLimit];
-            bytes = bytes[..Encoding.UTF8.GetBytes(value, bytes)];
-            Span<byte> length = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-            hash.AppendData(length);
-            hash.AppendData(bytes);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
     }
 }

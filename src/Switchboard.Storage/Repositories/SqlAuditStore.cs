@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
 using Switchboard.Storage.Audit;
 using Switchboard.Storage.Database;
 using Switchboard.Storage.Model;
@@ -173,11 +174,17 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
     }
 
     // async: false runs every statement with blocking I/O, so the returned task is already complete (Npgsql's pattern).
-    private async Task<IReadOnlyList<AuditEvent>> AppendAsync(
+    private static async Task<IReadOnlyList<AuditEvent>> AppendAsync(
         AppendCommands commands, DbTransaction transaction, IReadOnlyList<AuditEventDraft> drafts, bool async, CancellationToken cancellationToken)
     {
         commands.Enlist(transaction);
         var (lastSeq, lastHash) = await ReadTailAsync(commands, transaction, async, cancellationToken);
+        if (commands.Rows is { } rows)
+        {
+            // SQLite: in-process, no I/O to wait for but the commit's.
+            return rows.Append(drafts, lastSeq, lastHash);
+        }
+
         var appended = new AuditEvent[drafts.Count];
         for (int i = 0; i < drafts.Count; i++)
         {
@@ -189,15 +196,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
             (lastSeq, lastHash) = (seq, hash);
         }
 
-        if (Database.Provider == StorageProvider.PostgreSql)
-        {
-            await InsertAllAtOnceAsync(commands.Insert, appended, async, cancellationToken);
-        }
-        else
-        {
-            await InsertOneByOneAsync(commands.Insert, appended, async, cancellationToken);
-        }
-
+        await InsertAllAtOnceAsync(commands.Insert!, appended, async, cancellationToken);
         return appended;
     }
 
@@ -216,26 +215,13 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         columns[6].Value = Array.ConvertAll(events, e => e.Details);
         columns[7].Value = Array.ConvertAll(events, e => e.PrevHash);
         columns[8].Value = Array.ConvertAll(events, e => e.Hash);
-        await ExecuteAsync(insert, async, cancellationToken);
-    }
-
-    // SQLite: in-process, so a statement per row costs no round trip; the one INSERT is compiled once and run per row
-    // with new values.
-    private async Task InsertOneByOneAsync(DbCommand insert, AuditEvent[] events, bool async, CancellationToken cancellationToken)
-    {
-        var values = insert.Parameters;
-        foreach (var e in events)
+        if (async)
         {
-            values[0].Value = e.Seq;
-            values[1].Value = Database.ToDb(e.OccurredAt);
-            values[2].Value = e.Actor;
-            values[3].Value = e.Action;
-            values[4].Value = (object?)e.Target ?? DBNull.Value;
-            values[5].Value = e.Outcome;
-            values[6].Value = (object?)e.Details ?? DBNull.Value;
-            values[7].Value = (object?)e.PrevHash ?? DBNull.Value;
-            values[8].Value = e.Hash;
-            await ExecuteAsync(insert, async, cancellationToken);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
+        {
+            insert.ExecuteNonQuery();
         }
     }
 
@@ -274,18 +260,6 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         }
     }
 
-    private static async Task ExecuteAsync(DbCommand command, bool async, CancellationToken cancellationToken)
-    {
-        if (async)
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        else
-        {
-            command.ExecuteNonQuery();
-        }
-    }
-
     // Closing a reader may read the rest of its results from the server: blocking or not, as the caller runs.
     private static async ValueTask DisposeAsync(DbDataReader reader, bool async)
     {
@@ -315,25 +289,29 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
     /// <summary>
     /// The statements of an append, the tail read and the INSERT, with their parameters in place: the asynchronous
     /// paths make a set per transaction, the group commit's <see cref="BatchAppender"/> keeps one as long as its
-    /// connection, so SQLite compiles them once rather than per batch.
+    /// connection, so SQLite compiles them once rather than per batch. SQLite inserts through
+    /// <see cref="SqliteAuditInsert"/>, PostgreSQL through one <c>unnest</c> INSERT.
     /// </summary>
     private sealed class AppendCommands : IDisposable
     {
-        // Named with their '@' as in the SQL: Microsoft.Data.Sqlite binds such a name directly, while a bare name made
-        // it allocate a prefixed copy (a byte[] and a string) per parameter, per row, on every bind. Npgsql takes both.
         private static readonly string[] InsertParameters = ["@seq", "@at", "@actor", "@action", "@target", "@outcome", "@details", "@prev", "@hash"];
 
         public AppendCommands(DbConnection connection, StorageProvider provider)
         {
             Connection = connection;
             Tail = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
-            // Not prepared on PostgreSQL: the pool may sit behind PgBouncer in transaction mode (docs/storage.md).
-            Insert = connection.Command(provider == StorageProvider.PostgreSql
-                ? $"""
-                  INSERT INTO audit_events ({Columns})
-                  SELECT * FROM unnest(@seq::bigint[], @at::timestamptz[], @actor::text[], @action::text[], @target::text[], @outcome::text[], @details::text[], @prev::text[], @hash::text[])
-                  """
-                : $"INSERT INTO audit_events ({Columns}) VALUES (@seq, @at, @actor, @action, @target, @outcome, @details, @prev, @hash)");
+            if (provider == StorageProvider.Sqlite)
+            {
+                Rows = new SqliteAuditInsert((SqliteConnection)connection);
+                return;
+            }
+
+            // Not prepared: the pool may sit behind PgBouncer in transaction mode (docs/storage.md).
+            Insert = connection.Command(
+                $"""
+                INSERT INTO audit_events ({Columns})
+                SELECT * FROM unnest(@seq::bigint[], @at::timestamptz[], @actor::text[], @action::text[], @target::text[], @outcome::text[], @details::text[], @prev::text[], @hash::text[])
+                """);
             foreach (var name in InsertParameters)
             {
                 Insert.With(name, null);
@@ -344,14 +322,26 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
 
         public DbCommand Tail { get; }
 
-        public DbCommand Insert { get; }
+        /// <summary>PostgreSQL's INSERT; null on SQLite.</summary>
+        public DbCommand? Insert { get; }
 
-        public void Enlist(DbTransaction transaction) => (Tail.Transaction, Insert.Transaction) = (transaction, transaction);
+        /// <summary>SQLite's INSERT; null on PostgreSQL.</summary>
+        public SqliteAuditInsert? Rows { get; }
+
+        public void Enlist(DbTransaction transaction)
+        {
+            Tail.Transaction = transaction;
+            if (Insert is not null)
+            {
+                Insert.Transaction = transaction;
+            }
+        }
 
         public void Dispose()
         {
             Tail.Dispose();
-            Insert.Dispose();
+            Insert?.Dispose();
+            Rows?.Dispose();
         }
     }
 
@@ -382,7 +372,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
                 _commands ??= new AppendCommands(_connection, store.Database.Provider);
                 using var transaction = store.Database.BeginExclusive(_connection, AppendLockId);
                 // Completes synchronously: with async: false nothing in it awaits anything unfinished.
-                var appended = store.AppendAsync(_commands, transaction, drafts, async: false, CancellationToken.None).GetAwaiter().GetResult();
+                var appended = AppendAsync(_commands, transaction, drafts, async: false, CancellationToken.None).GetAwaiter().GetResult();
                 transaction.Commit();
                 failed = false;
                 return appended;
