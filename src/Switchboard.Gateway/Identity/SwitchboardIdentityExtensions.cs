@@ -95,7 +95,7 @@ public static class SwitchboardIdentityExtensions
     // goes to the MCP scheme, which authenticates nobody and answers the challenge.
     private static string SelectScheme(HttpContext context, IdentityOptions identity)
     {
-        if (ApiKeyAuthenticationHandler.PresentedKey(context.Request) is not null)
+        if (ApiKeyAuthenticationHandler.TryGetPresentedKey(context.Request, out _))
         {
             return ApiKeyAuthenticationHandler.SchemeName;
         }
