@@ -44,6 +44,27 @@ public static class ApiKeyFormat
         return prefix.AsSpan(Marker.Length).ContainsAnyExcept(Alphabet) is false && !secret.AsSpan().ContainsAnyExcept(Alphabet);
     }
 
+    /// <summary>
+    /// Splits a key into its public prefix and secret without copying them: the hot path looks a key up by its prefix
+    /// span and compares its secret span, allocating nothing.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<char> key, out ReadOnlySpan<char> prefix, out ReadOnlySpan<char> secret)
+    {
+        prefix = secret = default;
+        if (!key.StartsWith(Marker, StringComparison.Ordinal) || key.Length != Marker.Length + IdLength + 1 + 43 || key[Marker.Length + IdLength] != '_')
+        {
+            return false;
+        }
+
+        prefix = key[..(Marker.Length + IdLength)];
+        secret = key[(Marker.Length + IdLength + 1)..];
+        return !prefix[Marker.Length..].ContainsAnyExcept(Alphabet) && !secret.ContainsAnyExcept(Alphabet);
+    }
+
+    /// <summary>Whether two secrets are the same, in time that does not depend on where they differ.</summary>
+    public static bool SameSecret(ReadOnlySpan<char> presented, ReadOnlySpan<char> known) =>
+        CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(presented), MemoryMarshal.AsBytes(known));
+
     /// <summary>The stored form of a secret: lower-case hex SHA-256.</summary>
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 

@@ -1,3 +1,5 @@
+using System.Collections.ObjectModel;
+using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -19,29 +21,39 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = ApiKeyService.AuthenticationType;
     public const string HeaderName = "X-API-Key";
 
+    // One result per verified key, like its principal: ApiKeyService hands out the same caller until the key or its
+    // holder changes, and a new caller gets a new result. Its properties refuse changes, as the principal does, so
+    // sharing it cannot leak one request's state into another's; nothing on the request path writes to them.
+    private static readonly ConditionalWeakTable<ApiKeyCaller, AuthenticateResult> Results = [];
+
     /// <summary>The key a request presents, if it presents one.</summary>
-    public static string? PresentedKey(HttpRequest request)
+    public static string? PresentedKey(HttpRequest request) => TryGetPresentedKey(request, out var key) ? key.ToString() : null;
+
+    /// <summary>Whether a request presents a key, and where it lies in its header, without copying it.</summary>
+    public static bool TryGetPresentedKey(HttpRequest request, out ReadOnlyMemory<char> key)
     {
         string? header = request.Headers[HeaderName];
         if (ApiKeyFormat.LooksLikeKey(header))
         {
-            return header;
+            key = header.AsMemory();
+            return true;
         }
 
         string? authorization = request.Headers.Authorization;
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            key = default;
+            return false;
         }
 
-        // Cut once: this runs twice per request (scheme selection, then the handler).
-        string token = authorization["Bearer ".Length..].Trim();
-        return ApiKeyFormat.LooksLikeKey(token) ? token : null;
+        // Not cut out of the header: this runs twice per request (scheme selection, then the handler).
+        key = authorization.AsMemory("Bearer ".Length).Trim();
+        return key.Span.StartsWith(ApiKeyFormat.Marker, StringComparison.Ordinal);
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (PresentedKey(Request) is not { } key)
+        if (!TryGetPresentedKey(Request, out var key))
         {
             return AuthenticateResult.NoResult();
         }
@@ -59,6 +71,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         // One principal per verified key, not one per request: nothing on the request path changes it (it would throw).
-        return AuthenticateResult.Success(new AuthenticationTicket(caller.User, SchemeName));
+        return Results.GetValue(caller, static c => AuthenticateResult.Success(new AuthenticationTicket(
+            c.User,
+            new AuthenticationProperties(ReadOnlyDictionary<string, string?>.Empty, ReadOnlyDictionary<string, object?>.Empty),
+            SchemeName)));
     }
 }

@@ -187,6 +187,83 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
         Assert.Single(user.Identities);
     }
 
+    [Fact]
+    public async Task RememberedKey_SecretDifferingInOneCharacter_IsRefused_AndTheKeyStillWorks()
+    {
+        var key = await Keys.CreateAsync($"remembered-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        var caller = (await Keys.AuthenticateAsync(key.Key, Ct)).Caller!;
+        Assert.Same(caller, (await Keys.AuthenticateAsync(key.Key, Ct)).Caller); // remembered from here on
+        string near = key.Key[..^1] + (key.Key[^1] == 'A' ? 'B' : 'A');
+
+        var (refused, failure) = await Keys.AuthenticateAsync(near, Ct);
+
+        Assert.Null(refused);
+        Assert.Equal("unknown API key", failure);
+        Assert.Same(caller, (await Keys.AuthenticateAsync(key.Key, Ct)).Caller);
+    }
+
+    [Fact]
+    public async Task RememberedKey_Rotated_OldSecretIsRefusedOnTheVeryNextRequest()
+    {
+        var key = await Keys.CreateAsync($"remembered-rotated-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        Assert.NotNull((await Keys.AuthenticateAsync(key.Key, Ct)).Caller);
+        Assert.NotNull((await Keys.AuthenticateAsync(key.Key, Ct)).Caller);
+
+        var rotated = await Keys.RotateAsync(key.Info.Prefix, Ct);
+
+        Assert.Equal("revoked API key", await RefusalOfAsync(key.Key));
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(key.Key));
+        Assert.Equal(key.Info.Principal, (await Keys.AuthenticateAsync(rotated!.Key, Ct)).Caller?.Principal);
+    }
+
+    [Fact]
+    public async Task RememberedKey_RevokedThroughTheStore_IsRefusedOnTheVeryNextRequest()
+    {
+        var key = await Keys.CreateAsync($"remembered-revoked-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.OK, await InitializeWithAsync(key.Key));
+        Assert.Equal(HttpStatusCode.OK, await InitializeWithAsync(key.Key));
+
+        // Through the store, as the CLI does: it moves the identity version, which retires every remembered key.
+        await gateway.Services.GetRequiredService<IApiKeyStore>().RevokeAsync(key.Info.Id, DateTimeOffset.UtcNow, Ct);
+
+        Assert.Equal("revoked API key", await RefusalOfAsync(key.Key));
+        Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(key.Key));
+    }
+
+    [Fact]
+    public async Task RememberedKey_Expiring_IsRefusedOnceItsTimeIsUp()
+    {
+        var key = await Keys.CreateAsync($"remembered-expiring-{Guid.NewGuid():N}", ["agent"], expiresIn: TimeSpan.FromSeconds(2), cancellationToken: Ct);
+        Assert.NotNull((await Keys.AuthenticateAsync(key.Key, Ct)).Caller);
+
+        // Poll with a deadline: the key's own lifetime is what is waited for, and nothing else moves the version.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        (ApiKeyCaller? Caller, string? Failure) result;
+        while ((result = await Keys.AuthenticateAsync(key.Key, Ct)).Caller is not null && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), Ct);
+        }
+
+        Assert.Equal((null, "expired API key"), (result.Caller?.Principal, result.Failure));
+    }
+
+    [Fact]
+    public async Task KeyInsideALargerText_IsReadWhereItLies()
+    {
+        var key = await Keys.CreateAsync($"in-place-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        string header = $"Bearer {key.Key}  ";
+
+        var first = await Keys.AuthenticateAsync(header.AsMemory("Bearer ".Length, key.Key.Length), Ct);
+        var again = await Keys.AuthenticateAsync(header.AsMemory("Bearer ".Length, key.Key.Length), Ct);
+
+        Assert.Equal(key.Info.Principal, first.Caller?.Principal);
+        Assert.Same(first.Caller, again.Caller);
+        Assert.Equal("malformed API key", (await Keys.AuthenticateAsync(header.AsMemory("Bearer ".Length, key.Key.Length - 1), Ct)).Failure);
+    }
+
+    private async Task<string?> RefusalOfAsync(string key) =>
+        (await Keys.AuthenticateAsync(key, Ct)) is { Caller: null, Failure: var failure } ? failure : "accepted";
+
     private async Task<HttpStatusCode> InitializeWithAsync(string key)
     {
         using var http = new HttpClient();
