@@ -44,6 +44,12 @@ public sealed partial class MonitoringEndToEndTests(MonitoringStack stack) : ICl
         // Traffic again after the recovery, then a fresh evaluation of every rule group.
         long sent = stack.Traffic.Sent;
         await Poll.UntilAsync(() => stack.Traffic.Sent >= sent + 100, TimeSpan.FromSeconds(60), "The traffic did not go on after the database came back");
+        // The queue gauges report nothing while the database is down and come back with the gateway's next queue
+        // sample, up to QueueMetricsSampler.Interval after the recovery: a hundred calls can take less than that.
+        await Poll.UntilAsync(
+            () => stack.Prometheus.HasDataAsync("switchboard_queue_oldest_job_age_seconds{job=\"switchboard\"}", Ct),
+            TimeSpan.FromSeconds(30),
+            "The queue gauges did not come back after the database did");
         await stack.Prometheus.WaitForEvaluationsAsync(Ct);
         MonitoringEnvironment.Report($"traffic: {string.Join("; ", stack.Traffic.Answers.Select(a => $"{a.Key} x{a.Value}"))}");
 

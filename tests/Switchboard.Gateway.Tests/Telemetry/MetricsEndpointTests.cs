@@ -74,7 +74,10 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
             await admin.CallToolAsync("everything__test_simple_text", cancellationToken: Ct);
         }
 
-        string metrics = await ScrapeUntilAsync(m => HasSeries(m, "http_server_request_duration_seconds_count", "http_route=\"/mcp/\"", "http_request_method=\"POST\""));
+        // Each series is recorded as its request ends, which can be after the client has its answer: wait for both.
+        string metrics = await ScrapeUntilAsync(m =>
+            HasSeries(m, "http_server_request_duration_seconds_count", "http_route=\"/mcp/\"", "http_request_method=\"POST\"")
+            && HasSeries(m, "mcp_server_operation_duration_seconds_count", "mcp_method_name=\"tools/call\""));
 
         AssertSeries(metrics, "kestrel_active_connections");
         AssertSeries(metrics, "aspnetcore_memory_pool_allocated_bytes_total");
