@@ -1,3 +1,5 @@
+using ModelContextProtocol.Client;
+
 namespace Switchboard.Upstreams;
 
 /// <summary>
@@ -47,6 +49,14 @@ public sealed class UpstreamOptions
 
     /// <summary>The protocol revision to speak with an HTTP upstream; unset, the newest both sides know.</summary>
     public string? ProtocolVersion { get; set; }
+
+    /// <summary>
+    /// Options for an MCP client of this upstream that speaks <paramref name="protocolVersion"/> (null: the newest
+    /// both sides know). Its server/discover probe may take as long as any request (<see cref="Timeout"/>), not the
+    /// SDK's 5 s: an upstream still starting, or slowed by a busy machine, must not be settled on a session-based
+    /// revision, where its questions (elicitation, sampling) never reach a 2026-07-28 caller.
+    /// </summary>
+    internal McpClientOptions ClientOptions(string? protocolVersion) => new() { DiscoverProbeTimeout = Timeout, ProtocolVersion = protocolVersion };
 
     /// <summary>Timeouts for single tools, by the upstream's tool name, overriding <see cref="Timeout"/> for calls to them.</summary>
     public Dictionary<string, TimeSpan> ToolTimeouts { get; set; } = new(StringComparer.Ordinal);

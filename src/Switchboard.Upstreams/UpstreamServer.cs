@@ -266,7 +266,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(Name, _options, _httpClient!, _loggerFactory));
             // The server/discover probe waits as long as any request to this upstream may (the SDK's default is 5 s): a
             // slow first answer (a cold upstream) must not settle the connection on a session-based revision.
-            var client = await McpClient.CreateAsync(transport, new McpClientOptions { DiscoverProbeTimeout = _options.Timeout, ProtocolVersion = _options.ProtocolVersion }, _loggerFactory, cancellationToken);
+            var client = await McpClient.CreateAsync(transport, _options.ClientOptions(_options.ProtocolVersion), _loggerFactory, cancellationToken);
             try
             {
                 await PrepareAsync(client, cancellationToken);

@@ -53,7 +53,8 @@ public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal,
 
 /// <summary>
 /// Creates, lists, revokes, rotates and checks API keys. Each key acts for a principal of the same name holding the
-/// key's roles (a service account); the per-request check is two cached lookups and one hash.
+/// key's roles (a service account). A key presented again is one lookup and a constant-time comparison; a key not
+/// seen under the current identity version costs two cached lookups and one hash.
 /// </summary>
 public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals, IHotCache cache, IdentityVersion identity, AccessPolicyProvider policies, IAuditStore audit, TimeProvider time)
 {
@@ -198,7 +199,7 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     /// </summary>
     public ValueTask<(ApiKeyCaller? Caller, string? Failure)> AuthenticateAsync(ReadOnlyMemory<char> presented, CancellationToken cancellationToken = default)
     {
-        if (!ApiKeyFormat.TryParse(presented.Span, out _, out _))
+        if (!ApiKeyFormat.TryParse(presented.Span, out var prefix, out var secret))
         {
             return ValueTask.FromResult<(ApiKeyCaller?, string?)>((null, "malformed API key"));
         }
@@ -207,19 +208,19 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         var reading = identity.CurrentAsync(cancellationToken);
         if (!reading.IsCompletedSuccessfully)
         {
-            return AuthenticateAfterReadAsync(presented, reading, cancellationToken);
+            return AuthenticateAfterReadAsync(prefix.ToString(), secret.ToString(), reading, cancellationToken);
         }
 
         long version = reading.Result;
-        return TryRemembered(presented.Span, version, time.GetUtcNow()) is { } remembered
+        return TryRemembered(prefix, secret, version, time.GetUtcNow()) is { } remembered
             ? ValueTask.FromResult(remembered)
-            : VerifyAsync(presented, version, cancellationToken);
+            : VerifyAsync(prefix.ToString(), secret.ToString(), version, cancellationToken);
     }
 
-    private async ValueTask<(ApiKeyCaller? Caller, string? Failure)> AuthenticateAfterReadAsync(ReadOnlyMemory<char> presented, ValueTask<long> reading, CancellationToken cancellationToken)
+    private async ValueTask<(ApiKeyCaller? Caller, string? Failure)> AuthenticateAfterReadAsync(string prefix, string secret, ValueTask<long> reading, CancellationToken cancellationToken)
     {
         long version = await reading;
-        return TryRemembered(presented.Span, version, time.GetUtcNow()) ?? await VerifyAsync(presented, version, cancellationToken);
+        return TryRemembered(prefix, secret, version, time.GetUtcNow()) ?? await VerifyAsync(prefix, secret, version, cancellationToken);
     }
 
     // The key that verified last under this prefix and identity version, when the same secret is presented again: it
@@ -227,9 +228,8 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     // OpenSSL on every request was 2.3% of the gateway's CPU). Any other secret goes the full way, and is refused
     // there unless it hashes to the stored hash. Expiry is judged on every request, revocation and every other change
     // move the identity version and so retire the entry, as before.
-    private (ApiKeyCaller? Caller, string? Failure)? TryRemembered(ReadOnlySpan<char> presented, long version, DateTimeOffset now)
+    private (ApiKeyCaller? Caller, string? Failure)? TryRemembered(ReadOnlySpan<char> prefix, ReadOnlySpan<char> secret, long version, DateTimeOffset now)
     {
-        ApiKeyFormat.TryParse(presented, out var prefix, out var secret);
         if (!_verified.TryGetValue(prefix, out var known) || known.Version != version || !ApiKeyFormat.SameSecret(secret, known.Secret))
         {
             return null;
@@ -244,11 +244,8 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         return (known.Caller, null);
     }
 
-    private async ValueTask<(ApiKeyCaller? Caller, string? Failure)> VerifyAsync(ReadOnlyMemory<char> presented, long version, CancellationToken cancellationToken)
+    private async ValueTask<(ApiKeyCaller? Caller, string? Failure)> VerifyAsync(string prefix, string secret, long version, CancellationToken cancellationToken)
     {
-        ApiKeyFormat.TryParse(presented.Span, out var prefixSpan, out var secretSpan);
-        string prefix = prefixSpan.ToString();
-        string secret = secretSpan.ToString();
         var now = time.GetUtcNow();
         var record = await keys.FindByPrefixAsync(prefix, cancellationToken);
         if (record is null || !ApiKeyFormat.Matches(secret, record.Hash))

@@ -55,24 +55,21 @@ internal sealed partial class UpstreamSessions
 
         var call = new PendingCall(Guid.NewGuid().ToString("N"), _options.PendingCallTimeout);
         var capabilities = caller.ClientCapabilities!;
-        var options = new McpClientOptions
-        {
-            // The common connection's revision, with the caller's capabilities: the upstream may ask what the caller can answer.
-            ProtocolVersion = upstreamVersion,
-            Capabilities = new ClientCapabilities { Elicitation = capabilities.Elicitation, Sampling = capabilities.Sampling, Roots = capabilities.Roots },
-            ClientInfo = caller.ClientInfo,
+        // The common connection's revision, with the caller's capabilities: the upstream may ask what the caller can answer.
+        var options = _options.ClientOptions(upstreamVersion);
+        options.Capabilities = new ClientCapabilities { Elicitation = capabilities.Elicitation, Sampling = capabilities.Sampling, Roots = capabilities.Roots };
+        options.ClientInfo = caller.ClientInfo;
 #pragma warning disable MCP9005 // sampling and roots are deprecated in 2026-07-28, and exactly what a session-based upstream still asks
-            Handlers = new McpClientHandlers
-            {
-                ElicitationHandler = capabilities.Elicitation is null ? null : async (request, token) =>
-                    (await call.AskAsync(InputRequest.ForElicitation(request!), token)).Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<ElicitResult>())!,
-                SamplingHandler = capabilities.Sampling is null ? null : async (request, _, token) =>
-                    (await call.AskAsync(InputRequest.ForSampling(request!), token)).Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<CreateMessageResult>())!,
-                RootsHandler = capabilities.Roots is null ? null : async (request, token) =>
-                    (await call.AskAsync(InputRequest.ForRootsList(request!), token)).Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<ListRootsResult>())!,
-            },
-#pragma warning restore MCP9005
+        options.Handlers = new McpClientHandlers
+        {
+            ElicitationHandler = capabilities.Elicitation is null ? null : async (request, token) =>
+                (await call.AskAsync(InputRequest.ForElicitation(request!), token)).Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<ElicitResult>())!,
+            SamplingHandler = capabilities.Sampling is null ? null : async (request, _, token) =>
+                (await call.AskAsync(InputRequest.ForSampling(request!), token)).Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<CreateMessageResult>())!,
+            RootsHandler = capabilities.Roots is null ? null : async (request, token) =>
+                (await call.AskAsync(InputRequest.ForRootsList(request!), token)).Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<ListRootsResult>())!,
         };
+#pragma warning restore MCP9005
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

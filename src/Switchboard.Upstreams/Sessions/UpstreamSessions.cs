@@ -134,24 +134,21 @@ internal sealed partial class UpstreamSessions : IAsyncDisposable
     {
         var session = new Session(caller, _time);
         var capabilities = caller.ClientCapabilities ?? new ClientCapabilities();
-        var options = new McpClientOptions
+        // The caller's revision and capabilities: the upstream then asks it only what it can answer.
+        var options = _options.ClientOptions(caller.NegotiatedProtocolVersion);
+        options.Capabilities = new ClientCapabilities { Elicitation = capabilities.Elicitation, Sampling = capabilities.Sampling, Roots = capabilities.Roots };
+        options.ClientInfo = caller.ClientInfo;
+        options.Handlers = new McpClientHandlers
         {
-            // The caller's revision and capabilities: the upstream then asks it only what it can answer.
-            ProtocolVersion = caller.NegotiatedProtocolVersion,
-            Capabilities = new ClientCapabilities { Elicitation = capabilities.Elicitation, Sampling = capabilities.Sampling, Roots = capabilities.Roots },
-            ClientInfo = caller.ClientInfo,
-            Handlers = new McpClientHandlers
-            {
-                ElicitationHandler = capabilities.Elicitation is null ? null : (request, token) => session.Caller.ElicitAsync(request!, token),
+            ElicitationHandler = capabilities.Elicitation is null ? null : (request, token) => session.Caller.ElicitAsync(request!, token),
 #pragma warning disable MCP9005 // sampling and roots are deprecated in 2026-07-28, and exactly what a session-based caller still uses
-                SamplingHandler = capabilities.Sampling is null ? null : (request, _, token) => session.Caller.SampleAsync(request!, token),
-                RootsHandler = capabilities.Roots is null ? null : (request, token) => session.Caller.RequestRootsAsync(request!, token),
+            SamplingHandler = capabilities.Sampling is null ? null : (request, _, token) => session.Caller.SampleAsync(request!, token),
+            RootsHandler = capabilities.Roots is null ? null : (request, token) => session.Caller.RequestRootsAsync(request!, token),
 #pragma warning restore MCP9005
-                NotificationHandlers =
-                [
-                    new(NotificationMethods.LoggingMessageNotification, (notification, token) => RelayAsync(session, notification, token)),
-                ],
-            },
+            NotificationHandlers =
+            [
+                new(NotificationMethods.LoggingMessageNotification, (notification, token) => RelayAsync(session, notification, token)),
+            ],
         };
         using var timeout = new CancellationTokenSource(_options.Timeout);
         var transport = new InputRequiredPassThroughTransport(HttpUpstreamTransport.Create(_server, _options, _httpClient, _loggerFactory));

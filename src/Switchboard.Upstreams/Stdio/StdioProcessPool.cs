@@ -255,10 +255,8 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
             timeout.CancelAfter(_options.Timeout);
             var transport = new InputRequiredPassThroughTransport(StdioUpstreamTransport.Create(Server, _options, OnStandardError));
-            // The server/discover probe may take as long as the start itself (the SDK's default is 5 s): a process
-            // still starting, or slowed by a busy machine, must not settle it on a session-based revision, where its
-            // questions (elicitation, sampling) never reach a 2026-07-28 caller.
-            client = await McpClient.CreateAsync(transport, new McpClientOptions { DiscoverProbeTimeout = _options.Timeout }, _loggerFactory, timeout.Token);
+            // ProtocolVersion is for HTTP upstreams only: a process speaks the newest revision both sides know.
+            client = await McpClient.CreateAsync(transport, _options.ClientOptions(protocolVersion: null), _loggerFactory, timeout.Token);
             await _prepare(client, timeout.Token);
             var process = new PooledProcess(client, _time.GetUtcNow());
             int count;
