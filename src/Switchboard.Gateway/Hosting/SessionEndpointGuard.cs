@@ -19,7 +19,12 @@ internal static class SessionEndpointGuard
         {
             // Only requests: their POST stays open while they are handled, so its HttpContext is still live here.
             // Notifications and responses are answered 202 at once and handled after their HttpContext is gone.
-            var request = context.JsonRpcMessage is JsonRpcRequest ? context.Services?.GetService<IHttpContextAccessor>()?.HttpContext : null;
+            // Only in a session: a server without one (the SDK's stateless server, a pooled one) was built or rented
+            // for this very request's endpoint, so there is nothing to replay, and every sessionless tools/call
+            // skips the look-up of the HttpContext and of its view.
+            var request = context.JsonRpcMessage is JsonRpcRequest && context.Server.SessionId is not null
+                ? context.Services?.GetService<IHttpContextAccessor>()?.HttpContext
+                : null;
             if (request is not null && !ReferenceEquals(resolveView(request), sessionView))
             {
                 throw new McpProtocolException(
