@@ -2,8 +2,10 @@
 # A CPU profile of the published gateway under load (issue 18): `switchboard serve` on SQLite with the rate limits
 # lifted, a closed loop of sessionless 2026-07-28 `tools/call utilities__uuid_v4` from bench/Switchboard.LoadTest, and,
 # after the warm-up, a 15 s kernel CPU-sampling trace with managed stacks (dotnet-trace collect-linux). Writes the
-# generator's output, the trace and its inclusive top frames to OUTDIR and prints the generator's RESULT line
-# (req/s, p50-p99.9, cpu_us_per_call). SWITCHBOARD_EXE profiles another build; DOTNET_TRACE names dotnet-trace.
+# generator's output, the trace and three views of it (bench/Switchboard.Stacks: by component, inclusive and exclusive
+# frames) to OUTDIR and prints the components and the generator's RESULT line (req/s, p50-p99.9, cpu_us_per_call).
+# Other views of the same trace: Switchboard.Stacks TRACE callers|callees TEXT. SWITCHBOARD_EXE profiles another
+# build; DOTNET_TRACE names dotnet-trace.
 #   bench/profile.sh OUTDIR [warm-up seconds=25] [connections=64]
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -30,5 +32,10 @@ sleep "$warm"
 "$trace" collect-linux -p "$gateway" --profile cpu-sampling --duration 00:00:00:15 -o "$out/trace.nettrace" >"$out/trace.log" 2>&1 ||
   echo "dotnet-trace failed; see $out/trace.log" >&2
 wait "$load" || true
-"$trace" report "$out/trace.nettrace" topN -n 400 --inclusive >"$out/topN.txt" 2>&1 || true
+[[ -x artifacts/publish/bench-stacks/Switchboard.Stacks ]] ||
+  dotnet publish bench/Switchboard.Stacks -c Release -o artifacts/publish/bench-stacks --nologo -v quiet
+for view in components inclusive exclusive; do
+  artifacts/publish/bench-stacks/Switchboard.Stacks "$out/trace.nettrace" "$view" 400 >"$out/$view.txt" 2>&1 || true
+done
+cat "$out/components.txt"
 grep '^RESULT' "$out/load.log"
