@@ -11,13 +11,13 @@ namespace Switchboard.Gateway.Http;
 /// </summary>
 internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         long limit = options.CurrentValue.MaxRequestBodyBytes;
-        if (context.Request.ContentLength > limit)
+        long? length = context.Request.ContentLength;
+        if (length > limit)
         {
-            await RefuseAsync(context, limit);
-            return;
+            return RefuseAsync(context, limit);
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -25,6 +25,13 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptionsM
             sizeFeature.MaxRequestBodySize = limit;
         }
 
+        // A declared length within the limit cannot be refused as too large (the server reads no more than it declares),
+        // so only a body without one needs the guard below, and the common request skips its state machine.
+        return length is null ? InvokeCappedAsync(context, limit) : next(context);
+    }
+
+    private async Task InvokeCappedAsync(HttpContext context, long limit)
+    {
         try
         {
             await next(context);
