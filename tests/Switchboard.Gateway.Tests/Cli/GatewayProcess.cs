@@ -57,6 +57,22 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Waits until the output holds <paramref name="text"/>. What the gateway logs reaches <see cref="Output"/> through
+    /// its logger's queue and a pipe, so a line can come after an answer the gateway sent later over HTTP.
+    /// </summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        try
+        {
+            await Poll.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal), timeout, $"switchboard did not print \"{text}\"");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}{Environment.NewLine}{Output}", e);
+        }
+    }
+
+    /// <summary>
     /// Starts the gateway with configuration <paramref name="flags"/> (and <paramref name="environment"/> variables)
     /// and waits until <c>/healthz/ready</c> answers 200.
     /// </summary>

@@ -179,9 +179,10 @@ public sealed class UpstreamDiscoveryTests : IAsyncDisposable
         string? nowhere = null;
         await Poll.UntilAsync(async () => (nowhere = await ReasonAsync(gateway, "nowhere")) is not (null or "connecting"), Patience, $"'nowhere' was not reported{Environment.NewLine}{gateway.Output}");
 
-        Assert.Contains("Remote MCP server 'pool': host localhost resolves to", gateway.Output, StringComparison.Ordinal);
+        // The log lines come through the gateway's logger and a pipe: they can trail the state the API reports.
+        await gateway.WaitForOutputAsync("Remote MCP server 'pool': host localhost resolves to", Patience);
+        await gateway.WaitForOutputAsync("Remote MCP server 'nowhere': host nowhere.invalid could not be resolved", Patience);
         Assert.Contains("127.0.0.1", gateway.Output, StringComparison.Ordinal);
-        Assert.Contains("Remote MCP server 'nowhere': host nowhere.invalid could not be resolved", gateway.Output, StringComparison.Ordinal);
         Assert.Equal("unreachable", nowhere);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await gateway.TryGetReadinessAsync(Ct)).Status);
     }

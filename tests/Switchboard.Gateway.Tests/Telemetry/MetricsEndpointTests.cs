@@ -46,7 +46,13 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
             await Assert.ThrowsAsync<McpProtocolException>(async () => await limited.CallToolAsync("everything__test_error_handling", cancellationToken: Ct));
         }
 
-        string metrics = await ScrapeUntilAsync(m => HasSeries(m, "switchboard_tool_call_duration_seconds_count", "outcome=\"rate_limited\""));
+        // The in-flight gauge is the process's, and test classes run in parallel, each with its own gateway in this
+        // process: another class's call can be in flight at any scrape. A count this class leaked would never reach 0.
+        // The HTTP series is recorded as each request ends, which can be after the client has its answer.
+        string metrics = await ScrapeUntilAsync(m =>
+            HasSeries(m, "switchboard_tool_call_duration_seconds_count", "outcome=\"rate_limited\"")
+            && HasSeries(m, "switchboard_tool_calls_in_flight", "} 0")
+            && HasSeries(m, "http_server_request_duration_seconds_count", "http_route=\"/mcp/\""));
 
         AssertSeries(metrics, "switchboard_tool_call_duration_seconds_count", "mcp_server=\"everything\"", "mcp_tool=\"test_simple_text\"", "outcome=\"ok\"");
         AssertSeries(metrics, "switchboard_tool_call_duration_seconds_count", "mcp_server=\"everything\"", "mcp_tool=\"test_simple_text\"", "outcome=\"denied\"");
@@ -108,8 +114,10 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
     [Fact]
     public async Task DatabaseDependency_IsReportedUp()
     {
-        // The database is read once a second; the first read sets the gauge.
-        await Poll.UntilAsync(async () => HasSeries(await ScrapeAsync(), "switchboard_dependency_up", "dependency=\"database\"", "} 1"), TimeSpan.FromSeconds(10), "switchboard_dependency_up{dependency=\"database\"} is not 1");
+        // The database is read once a second; the first read sets the gauge. The gauge is the process's: with several
+        // gateways in it (test classes run in parallel) it reads 0 while any of their databases is down, as
+        // PostgresRestartTests' is for a while, so the deadline is ScrapeTimeout's, not a second or two.
+        await Poll.UntilAsync(async () => HasSeries(await ScrapeAsync(), "switchboard_dependency_up", "dependency=\"database\"", "} 1"), ScrapeTimeout, "switchboard_dependency_up{dependency=\"database\"} is not 1");
     }
 
     [Fact]
@@ -151,7 +159,8 @@ public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : 
     }
 
     // The exporter answers scrapes from a cache for 300 ms, so a scrape right after another may not show the latest calls yet.
-    private static readonly TimeSpan ScrapeTimeout = TimeSpan.FromSeconds(10);
+    // A deadline, not a wait: generous, as the other classes' calls may keep the in-flight gauge above 0 for a while.
+    private static readonly TimeSpan ScrapeTimeout = TimeSpan.FromSeconds(30);
 
     private async Task<string> ScrapeUntilAsync(Func<string, bool> ready)
     {

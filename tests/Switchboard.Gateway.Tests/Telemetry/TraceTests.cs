@@ -59,9 +59,13 @@ public sealed class TraceTests : IDisposable
                     var spans = receiver.Spans;
                     var toolCall = spans.LastOrDefault(s => s.Service == "gateway" && s.Span.Name == "tool_call remote/test_simple_text");
                     trace = toolCall is null ? [] : [.. spans.Where(s => s.TraceId == toolCall.TraceId)];
-                    // The request's own span ends last, once the answer is sent.
+                    // In each process the request's own span ends last, once the answer is sent, and each process
+                    // exports its spans in its own batches: the upstream's outer spans can come a batch after its
+                    // tool call span, and after the gateway's spans. Wait for every span asserted below.
                     return Task.FromResult(
                         trace.Any(s => s.Service == "upstream" && s.Span.Name == "tool_call everything/test_simple_text")
+                        && trace.Any(s => s.Service == "upstream" && s.Span.Kind == Span.Types.SpanKind.Server && s.Scope == "Experimental.ModelContextProtocol")
+                        && trace.Any(s => s.Service == "upstream" && s.Span.Kind == Span.Types.SpanKind.Server && s.Scope == "Microsoft.AspNetCore")
                         && trace.Any(s => s.Service == "gateway" && s.Span.Kind == Span.Types.SpanKind.Server && s.Scope == "Microsoft.AspNetCore"));
                 },
                 Timeout,
