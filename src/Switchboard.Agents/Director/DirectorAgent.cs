@@ -53,14 +53,15 @@ public sealed partial class DirectorAgent(
         var run = new Progress(request.Budget ?? AgentBudget.Default, checkpoint ?? DirectorCheckpoint.Start($"director-{Guid.NewGuid():N}"[..21], time.GetUtcNow(), []), save);
         if (checkpoint is not null)
         {
-            run.Restore(saved!);
             // It had ended: an attempt saved its result, then lost its job before the step was recorded (a crash, or
             // a lease that ran out on a busy worker). Ended it stays; going on would wait for the plan's run it had
             // cancelled and report that as a failed step.
-            if (run.Ended(saved!) is { } ended)
+            if (DirectorCheckpoint.Ended(saved!) is { } ended)
             {
                 return ended;
             }
+
+            run.Restore(saved!);
         }
 
         string? provider = request.Provider ?? (request.Goal is not null && models.Providers.Count == 1 ? models.Providers.First() : null);
@@ -443,15 +444,6 @@ public sealed partial class DirectorAgent(
             _trace.AddRange(trace);
             Outputs = outputs;
             Usage = usage;
-        }
-
-        // The result an attempt saved when it ended (succeeded, failed or stopped); null while it was still going.
-        public DirectorResult? Ended(JsonNode state)
-        {
-            bool succeeded = state["succeeded"]?.GetValue<bool>() == true;
-            string? error = state["error"]?.GetValue<string>();
-            string? stopped = state["stopped"]?.GetValue<string>();
-            return succeeded || error is not null || stopped is not null ? Result(succeeded, state["answer"]?.GetValue<string>(), error, stopped) : null;
         }
 
         public void Count(ChatResponse response) =>

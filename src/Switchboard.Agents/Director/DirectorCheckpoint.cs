@@ -80,4 +80,22 @@ internal sealed class DirectorCheckpoint
         ([.. state["trace"]!.AsArray().Select(e => new DirectorTraceEntry(e!["event"]!.GetValue<string>(), e["detail"]!.GetValue<string>(), e["runId"]?.GetValue<string>()))],
          state["outputs"] is JsonObject outputs ? (JsonObject)outputs.DeepClone() : [],
          AgentUsage.FromJson(state["usage"]));
+
+    /// <summary>
+    /// The result saved beside the checkpoint when the run ended (succeeded, failed or stopped by a budget); null for
+    /// a state saved along the way, which has none of the three.
+    /// </summary>
+    public static DirectorResult? Ended(JsonNode state)
+    {
+        bool succeeded = state["succeeded"]?.GetValue<bool>() == true;
+        string? error = state["error"]?.GetValue<string>();
+        string? stopped = state["stopped"]?.GetValue<string>();
+        if (!succeeded && error is null && stopped is null)
+        {
+            return null;
+        }
+
+        var (trace, outputs, usage) = ResultSoFar(state);
+        return new DirectorResult(succeeded, state["answer"]?.GetValue<string>(), outputs, error, stopped, trace, usage);
+    }
 }
