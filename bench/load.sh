@@ -89,13 +89,20 @@ mkdir -p "$(dirname "$out")"
 quota_group=""
 bench_cleanup_extra() { [[ -z $quota_group ]] || rmdir "$quota_group" 2>/dev/null; }
 
-# A cgroup (v2) with a CPU quota of one CPU, as a container limited with --cpus 1 gets, where this user may make one.
-quota_group=/sys/fs/cgroup/switchboard-load-$$
+# A cgroup with a CPU quota of one CPU, as a container limited with --cpus 1 gets, where this user may make one: v2
+# (cpu.max), or v1's cpu controller (cfs_quota_us over cfs_period_us) where that is what the machine mounts. .NET reads
+# either, so the gateway sees one processor in both.
 # (a real cgroup directory comes with its control files; elsewhere /sys/fs/cgroup may be a plain folder)
-if ! { mkdir "$quota_group" && [[ -f $quota_group/cgroup.procs && -f $quota_group/cpu.max ]] && echo "100000 100000" >"$quota_group/cpu.max"; } 2>/dev/null; then
+quota_kind=""
+for candidate in "/sys/fs/cgroup/switchboard-load-$$ cpu.max" "/sys/fs/cgroup/cpu/switchboard-load-$$ cpu.cfs_quota_us"; do
+  read -r quota_group quota_file <<<"$candidate"
+  if { mkdir "$quota_group" && [[ -f $quota_group/cgroup.procs && -f $quota_group/$quota_file ]]; } 2>/dev/null; then
+    if [[ $quota_file == cpu.max ]]; then quota_limit="100000 100000"; else quota_limit=$(<"$quota_group/cpu.cfs_period_us"); fi
+    if echo "$quota_limit" >"$quota_group/$quota_file" 2>/dev/null; then quota_kind="cgroup $quota_file"; break; fi
+  fi
   rmdir "$quota_group" 2>/dev/null || true
   quota_group=""
-fi
+done
 
 pinned() { # pinned CPUS command...: becomes the command, on those CPUs (anywhere when empty; 'quota': in the one-CPU cgroup); call it in a subshell
   local cpus="$1"; shift
@@ -247,7 +254,7 @@ measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --idle 1000 || true
 idle_per_1000="${r[mib_per_1000]:-?}"
 
 # One core against the figure above, each on a fresh gateway, settled: as shipped, with workstation GC, then under a
-# one-CPU quota (cgroup cpu.max) instead of a cpuset where possible. (The thread pool's spinning is turned off by the
+# one-CPU quota (a cgroup's cpu.max or cfs_quota_us) instead of a cpuset where possible. (The thread pool's spinning is turned off by the
 # executable itself on one CPU: CpuLimitTuning.)
 one_core_lines=()
 for variant in "" DOTNET_gcServer=0; do
@@ -263,7 +270,7 @@ if [[ -n $quota_group ]]; then
   start_gateway quota quota --Gateway:Sessions=Stateless
   settle "$gateway_port" "$gateway_pid" "${sessionless[@]}"
   measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --concurrency 64 --seconds "$seconds" --warmup "$warmup" || true
-  row "gateway, SQLite, sessionless, one-CPU quota (cgroup cpu.max)" "closed 64, settled after $settled s"
+  row "gateway, SQLite, sessionless, one-CPU quota ($quota_kind)" "closed 64, settled after $settled s"
   one_core_lines+=("one-CPU quota: $(ratio "${r[rps]:-0}" "$gateway64") (${r[rps]:-?} req/s)")
 else
   one_core_lines+=("one-CPU quota: not measured (cannot create a cgroup here)")
