@@ -232,21 +232,23 @@ hop_p50="$(awk -v a="${r[floor__uuid.p50]:-0}" -v b="${r[utilities__uuid_v4.p50]
 hop_p99="$(awk -v a="${r[floor__uuid.p99]:-0}" -v b="${r[utilities__uuid_v4.p99]:-0}" 'BEGIN {printf "%.2f", a - b}')"
 hop_line="built-in p50/p99 ${r[utilities__uuid_v4.p50]:-?}/${r[utilities__uuid_v4.p99]:-?} ms, remote ${r[floor__uuid.p50]:-?}/${r[floor__uuid.p99]:-?} ms: the hop adds $hop_p50 ms at p50 and $hop_p99 ms at p99"
 
-# Open loop: a constant rate over $hold connections, from half the closed-loop figure up by a quarter each step,
-# until p95 reaches 100 ms or a call fails (down by halves instead when the first rate already fails).
-best=0; broke="not reached in $sweep_steps steps"
+# Open loop: a constant rate over $hold connections, from half the closed-loop figure up by a quarter each step
+# (down by halves instead while the first rates fail), until p95 reaches 100 ms or a call fails; then halving the gap
+# between the highest rate that held and the lowest that broke, until they are within a tenth of each other.
+best=0; failed=0; broke="not reached in $sweep_steps steps"
 rate="${gateway64//[^0-9]/}"; rate=$(( ${rate:-200} / 2 )); rate=$(( rate < 100 ? 100 : rate ))
 for _ in $(seq 1 "$sweep_steps"); do
   measure "$gateway_port" "$gateway_pid" "${sessionless[@]}" --rate "$rate" --connections "$hold" --seconds "$seconds" --warmup 3 || true
   row "gateway, SQLite, sessionless 2026-07-28" "open $rate/s, $hold conns"
   if [[ ${r[errors]:-1} == 0 ]] && awk -v p="${r[p95]:-1e9}" 'BEGIN {exit !(p < 100)}'; then
     best=$rate
-    [[ $broke == not* ]] || break # came down from a failing rate: this is the answer
-    rate=$(( rate * 5 / 4 ))
   else
-    broke="$rate/s (p95 ${r[p95]:-?} ms, ${r[errors]:-?} errors)"
-    [[ $best == 0 && $rate -ge 100 ]] || break
-    rate=$(( rate / 2 )) # the first rate already failed: halve until one holds
+    failed=$rate; broke="$rate/s (p95 ${r[p95]:-?} ms, ${r[errors]:-?} errors)"
+  fi
+  if (( failed == 0 )); then rate=$(( rate * 5 / 4 ))
+  elif (( best == 0 )); then (( rate >= 200 )) || break; rate=$(( rate / 2 ))
+  elif (( (failed - best) * 10 > failed )); then rate=$(( (best + failed) / 2 ))
+  else break
   fi
 done
 
