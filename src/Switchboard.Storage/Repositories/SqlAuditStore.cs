@@ -231,6 +231,12 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         var reader = async ? await commands.Tail.ExecuteReaderAsync(cancellationToken) : commands.Tail.ExecuteReader();
         try
         {
+            if (commands.TailTakesAppendLock)
+            {
+                // The lock's own result comes first.
+                _ = async ? await reader.NextResultAsync(cancellationToken) : reader.NextResult();
+            }
+
             if (async ? await reader.ReadAsync(cancellationToken) : reader.Read())
             {
                 return (reader.GetInt64(0), reader.GetString(1));
@@ -296,15 +302,23 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
     {
         private static readonly string[] InsertParameters = ["@seq", "@at", "@actor", "@action", "@target", "@outcome", "@details", "@prev", "@hash"];
 
+        private const string TailQuery = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1";
+
         public AppendCommands(DbConnection connection, StorageProvider provider)
         {
             Connection = connection;
-            Tail = connection.Command("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1");
             if (provider == StorageProvider.Sqlite)
             {
+                Tail = connection.Command(TailQuery);
                 Rows = new SqliteAuditInsert((SqliteConnection)connection);
                 return;
             }
+
+            // PostgreSQL: the append lock and the tail in one round trip. The lock is taken first and the SELECT, a
+            // statement of its own, reads the tail as committed once the lock is granted (read committed takes a
+            // snapshot per statement). Taking the lock again in a transaction that holds it already is a no-op.
+            Tail = connection.Command($"SELECT pg_advisory_xact_lock(@lock); {TailQuery}").With("lock", AppendLockId);
+            TailTakesAppendLock = true;
 
             // Not prepared: the pool may sit behind PgBouncer in transaction mode (docs/storage.md).
             Insert = connection.Command(
@@ -321,6 +335,16 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
         public DbConnection Connection { get; }
 
         public DbCommand Tail { get; }
+
+        /// <summary>
+        /// Whether <see cref="Tail"/> takes the append lock itself (PostgreSQL), so that a batch's transaction needs
+        /// no round trip of its own for it (issue 18: a PostgreSQL group commit was four round trips, now three).
+        /// </summary>
+        public bool TailTakesAppendLock { get; }
+
+        /// <summary>A transaction for one append that holds the append lock once <see cref="Tail"/> has run.</summary>
+        public DbTransaction BeginAppend(StorageDatabase database) =>
+            TailTakesAppendLock ? Connection.BeginTransaction() : database.BeginExclusive(Connection, AppendLockId);
 
         /// <summary>PostgreSQL's INSERT; null on SQLite.</summary>
         public DbCommand? Insert { get; }
@@ -370,7 +394,7 @@ internal sealed class SqlAuditStore(StorageDatabase database, TimeProvider? time
             {
                 _connection ??= store.Database.OpenConnection();
                 _commands ??= new AppendCommands(_connection, store.Database.Provider);
-                using var transaction = store.Database.BeginExclusive(_connection, AppendLockId);
+                using var transaction = _commands.BeginAppend(store.Database);
                 // Completes synchronously: with async: false nothing in it awaits anything unfinished.
                 var appended = AppendAsync(_commands, transaction, drafts, async: false, CancellationToken.None).GetAwaiter().GetResult();
                 transaction.Commit();

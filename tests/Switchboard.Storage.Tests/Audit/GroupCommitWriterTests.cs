@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Switchboard.Storage.Audit;
 using Switchboard.Storage.Database;
 using Switchboard.Storage.Diagnostics;
 using Switchboard.Storage.Model;
@@ -104,6 +105,47 @@ public sealed class GroupCommitWriterTests
         Assert.Equal(before.Hash, after.PrevHash);
         Assert.Equal(["before", "after"], (await audit.QueryAsync(new AuditQuery(Actor: "writer-test"), Ct)).Select(e => e.Target));
         Assert.True((await audit.VerifyAsync(Ct)).Intact);
+    }
+
+    [Fact]
+    public async Task PostgreSql_Writer_WaitingForTheAppendLock_ContinuesFromWhatItsHolderCommitted()
+    {
+        await using var db = await TestDatabase.CreateAsync(StorageProvider.PostgreSql, migrate: true);
+        await using var audit = new GroupCommitAuditStore(new SqlAuditStore(db.Database));
+        var first = await audit.AppendAsync(Draft("w1"), Ct);
+
+        // Another replica holds the append lock and appends under it while the writer waits for the lock. The writer
+        // asks for the lock and the tail in one round trip: the tail must be read after the lock is granted.
+        await using var connection = await db.Database.OpenConnectionAsync(Ct);
+        await using var held = await db.Database.BeginExclusiveAsync(connection, SqlAuditStore.AppendLockId, Ct);
+        var at = StorageDatabase.Normalize(DateTimeOffset.UtcNow);
+        var theirHash = AuditChain.ComputeHash(2, first.Hash, at, "replica", "test.event", "r1", "ok", null);
+        await using (var insert = connection.Command(
+            "INSERT INTO audit_events (seq, occurred_at, actor, action, target, outcome, details, prev_hash, hash) VALUES (2, @at, 'replica', 'test.event', 'r1', 'ok', NULL, @prev, @hash)",
+            held))
+        {
+            await insert.With("at", db.Database.ToDb(at)).With("prev", first.Hash).With("hash", theirHash).ExecuteNonQueryAsync(Ct);
+        }
+
+        var mine = audit.AppendAsync(Draft("w2"), Ct);
+        await WaitForAnAdvisoryLockWaiterAsync(db);
+        await held.CommitAsync(Ct);
+        var appended = await mine;
+
+        Assert.Equal(3, appended.Seq);
+        Assert.Equal(theirHash, appended.PrevHash);
+        var verification = await audit.VerifyAsync(Ct);
+        Assert.True(verification.Intact, verification.Message);
+    }
+
+    private static async Task WaitForAnAdvisoryLockWaiterAsync(TestDatabase db)
+    {
+        await using var connection = await db.Database.OpenConnectionAsync(Ct);
+        await using var waiting = connection.Command("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        while (Convert.ToInt64(await waiting.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            await Task.Delay(20, Ct);
+        }
     }
 
     // A second database object over the same data, as another replica (or a differently tuned writer) would have.
