@@ -7,9 +7,16 @@ using Microsoft.Diagnostics.Tracing.Etlx;
 //   Switchboard.Stacks TRACE exclusive [N]        frames by samples in which they are the leaf
 //   Switchboard.Stacks TRACE callers TEXT [N] [D] the D frames above the first frame containing TEXT
 //   Switchboard.Stacks TRACE callees TEXT [N]     the frame each frame containing TEXT was running
+//   Switchboard.Stacks TRACE gc                   each collection's pause, and what it marked (a gc-verbose trace)
+if (args.Length == 2 && args[1] == "gc")
+{
+    GcPauses.Print(args[0]);
+    return 0;
+}
+
 if (args.Length < 2 || (args[1] is "callers" or "callees" && args.Length < 3))
 {
-    Console.Error.WriteLine("usage: Switchboard.Stacks TRACE (components | inclusive [N] | exclusive [N] | callers TEXT [N] [DEPTH] | callees TEXT [N])");
+    Console.Error.WriteLine("usage: Switchboard.Stacks TRACE (components | inclusive [N] | exclusive [N] | callers TEXT [N] [DEPTH] | callees TEXT [N] | gc)");
     return 2;
 }
 
