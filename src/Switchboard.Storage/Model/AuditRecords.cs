@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Switchboard.Storage.Model;
 
 /// <summary>An audit event to append; the store assigns its sequence number and chain hashes.</summary>
@@ -7,7 +9,37 @@ namespace Switchboard.Storage.Model;
 /// <param name="Target">On what, e.g. <c>filesystem/read_file</c>.</param>
 /// <param name="Outcome">Result, e.g. <c>allowed</c>, <c>denied</c>, <c>error</c>.</param>
 /// <param name="Details">Further detail as JSON text (policy decision, duration, redacted arguments).</param>
-public sealed record AuditEventDraft(DateTimeOffset OccurredAt, string Actor, string Action, string? Target, string Outcome, string? Details);
+/// <remarks>
+/// U+0000 in any text becomes U+FFFD: PostgreSQL's <c>text</c> cannot hold it, and much of this text comes from callers
+/// (a tool name, a resource URI), so one such event would fail its insert, and with it every event of the same group
+/// commit. Every provider stores, and hashes, the same replaced text.
+/// </remarks>
+public sealed record AuditEventDraft(DateTimeOffset OccurredAt, string Actor, string Action, string? Target, string Outcome, string? Details)
+{
+    private readonly string _actor = Storable(Actor);
+    private readonly string _action = Storable(Action);
+    private readonly string? _target = Storable(Target);
+    private readonly string _outcome = Storable(Outcome);
+    private readonly string? _details = Storable(Details);
+
+    /// <summary>Who: a principal id, or e.g. <c>anonymous:10.0.0.5</c>.</summary>
+    public string Actor { get => _actor; init => _actor = Storable(value); }
+
+    /// <summary>What, e.g. <c>tools/call</c> or <c>keys.revoke</c>.</summary>
+    public string Action { get => _action; init => _action = Storable(value); }
+
+    /// <summary>On what, e.g. <c>filesystem/read_file</c>.</summary>
+    public string? Target { get => _target; init => _target = Storable(value); }
+
+    /// <summary>Result, e.g. <c>allowed</c>, <c>denied</c>, <c>error</c>.</summary>
+    public string Outcome { get => _outcome; init => _outcome = Storable(value); }
+
+    /// <summary>Further detail as JSON text.</summary>
+    public string? Details { get => _details; init => _details = Storable(value); }
+
+    [return: NotNullIfNotNull(nameof(text))]
+    private static string? Storable(string? text) => text is not null && text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+}
 
 /// <summary>A stored audit event, linked to its predecessor by <see cref="PrevHash"/>.</summary>
 /// <param name="Seq">Position in the chain, from 1 without gaps.</param>

@@ -57,7 +57,7 @@ public sealed class AuditHostileTextTests
 
             var verified = await ProcessRunner.RunAsync(GatewayProcess.Executable, ["audit", "verify", .. flags], Timeout, workingDirectory, cancellationToken: Ct);
             Assert.True(verified.ExitCode == 0, verified.Output);
-            Assert.DoesNotContain("threw an unhandled exception", gateway.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("PostgresException", gateway.Output, StringComparison.Ordinal);
         }
         finally
         {
