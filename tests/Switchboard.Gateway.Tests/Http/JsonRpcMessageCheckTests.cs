@@ -114,6 +114,25 @@ public sealed class JsonRpcMessageCheckTests
         AssertVerdict(rawInvalid, McpErrorCode.ParseError, Unicode, null, null);
     }
 
+    // The SDK reads these members as strings to compare them with Mcp-Name, and throws (a 500) on any other kind.
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":5}}""", "tools/call", "name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{},"n\u0061me":true}}""", "tools/call", "name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"params":{"name":{"a":"b"}},"method":"prompts/get"}""", "prompts/get", "name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":["x"]}}""", "resources/read", "uri")]
+    public void RoutingMemberThatIsNotAString_IsInvalidParams(string body, string method, string member) =>
+        AssertVerdict(Encoding.UTF8.GetBytes(body), McpErrorCode.InvalidParams, $"the \"{member}\" of {method} params must be a string", null, "1");
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"name":5,"uri":5}}}""", "tools/call")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":null,"uri":5}}""", "tools/call")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}""", "tools/call")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///x","name":5}}""", "resources/read")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"name":5}}""", "tools/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"result":{"name":5}}""", null)]
+    public void OtherMembersAndMethods_AreNotChecked(string body, string? method) =>
+        AssertVerdict(Encoding.UTF8.GetBytes(body), null, null, method, "1");
+
     [Fact]
     public void NestingPastTheReadersLimit_IsAParseError()
     {
