@@ -54,6 +54,7 @@ internal static class JsonRpcMessageCheck
                         break;
                     case JsonTokenType.EndObject:
                         keys.Close(reader.CurrentDepth);
+                        members.LeaveParams(reader.CurrentDepth);
                         break;
                     case JsonTokenType.PropertyName:
                         CheckUnicode(ref reader, "a key");
@@ -62,7 +63,7 @@ internal static class JsonRpcMessageCheck
                             return Fail(McpErrorCode.InvalidRequest, $"the key '{reader.GetString()}' appears twice in one object", members.Id);
                         }
 
-                        member = reader.CurrentDepth == 1 ? members.Name(ref reader) : Member.None;
+                        member = reader.CurrentDepth == 1 ? members.Name(ref reader) : members.ParamsName(ref reader);
                         continue;
                     case JsonTokenType.String:
                         CheckUnicode(ref reader, "a string");
@@ -232,6 +233,8 @@ internal static class JsonRpcMessageCheck
         Result,
         Error,
         Other,
+        ParamsName,
+        ParamsUri,
     }
 
     /// <summary>The top-level members that make a JSON-RPC message what it is (JSON-RPC 2.0 §4, §5).</summary>
@@ -244,6 +247,9 @@ internal static class JsonRpcMessageCheck
         private JsonTokenType? _params;
         private JsonTokenType? _error;
         private bool _hasResult;
+        private bool _inParams;
+        private JsonTokenType? _paramsName;
+        private JsonTokenType? _paramsUri;
 
         public string? Method { get; private set; }
 
@@ -273,6 +279,25 @@ internal static class JsonRpcMessageCheck
             return member;
         }
 
+        /// <summary>
+        /// Which routing member of <c>params</c> the property name <paramref name="reader"/> is on names (<c>name</c>,
+        /// <c>uri</c>), if it is one of <c>params</c>' own members; otherwise none.
+        /// </summary>
+        public readonly Member ParamsName(ref Utf8JsonReader reader) =>
+            !_inParams || reader.CurrentDepth != 2 ? Member.None
+            : reader.ValueTextEquals("name"u8) ? Member.ParamsName
+            : reader.ValueTextEquals("uri"u8) ? Member.ParamsUri
+            : Member.None;
+
+        /// <summary>Notes the end of an object at <paramref name="depth"/>: at 1, <c>params</c> (or another member) ends.</summary>
+        public void LeaveParams(int depth)
+        {
+            if (depth == 1)
+            {
+                _inParams = false;
+            }
+        }
+
         /// <summary>Records the value of <paramref name="member"/>, which <paramref name="reader"/> is on.</summary>
         public void Record(Member member, ref Utf8JsonReader reader)
         {
@@ -296,6 +321,13 @@ internal static class JsonRpcMessageCheck
                     break;
                 case Member.Params:
                     _params = reader.TokenType;
+                    _inParams = reader.TokenType == JsonTokenType.StartObject;
+                    break;
+                case Member.ParamsName:
+                    _paramsName = reader.TokenType;
+                    break;
+                case Member.ParamsUri:
+                    _paramsUri = reader.TokenType;
                     break;
                 case Member.Result:
                     _hasResult = true;
@@ -320,9 +352,22 @@ internal static class JsonRpcMessageCheck
                 : _error is not (null or JsonTokenType.StartObject) ? "its \"error\" must be an object"
                 : null;
 
-            return problem is null
-                ? new Result(null, null, Method, Id)
-                : Fail(McpErrorCode.InvalidRequest, $"the body is not a valid JSON-RPC 2.0 message: {problem}", Id);
+            return problem is not null ? Fail(McpErrorCode.InvalidRequest, $"the body is not a valid JSON-RPC 2.0 message: {problem}", Id)
+                : RoutingProblem() is { } routing ? Fail(McpErrorCode.InvalidParams, routing, Id)
+                : new Result(null, null, Method, Id);
+        }
+
+        // The member a request is routed by, which the SDK reads as a string to compare with Mcp-Name (2026-07-28),
+        // and throws on when it is anything else but null: a 500, and an error with its stack trace in the log.
+        private readonly string? RoutingProblem()
+        {
+            var (member, kind) = Method switch
+            {
+                RequestMethods.ToolsCall or RequestMethods.PromptsGet => ("name", _paramsName),
+                RequestMethods.ResourcesRead => ("uri", _paramsUri),
+                _ => (null, null),
+            };
+            return kind is null or JsonTokenType.String or JsonTokenType.Null ? null : $"the \"{member}\" of {Method} params must be a string";
         }
 
         private readonly string? CallProblem() =>
