@@ -187,6 +187,14 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
                 var failure = e is McpProtocolException && context.MatchedPrimitive is null ? ToolCallOutcome.UnknownTool : ToolCallOutcome.Failed;
                 outcome = e is McpProtocolException { ErrorCode: SwitchboardErrorCodes.UpstreamUnavailable or SwitchboardErrorCodes.UpstreamTimeout or SwitchboardErrorCodes.UpstreamBusy } ? ToolOutcomes.UpstreamUnavailable : ToolOutcomes.Failed;
                 await guard.CompleteToolCallAsync(grant, failure, CancellationToken.None);
+                if (failure == ToolCallOutcome.UnknownTool && e is McpProtocolException unknown)
+                {
+                    // The caller's mistake, not a fault: answered with the SDK's error, which the SDK would also log
+                    // as an unhandled exception, with its stack and the name as sent (a newline in it forges a line).
+                    context.Items[RefusalKey] = new JsonRpcErrorDetail { Code = (int)unknown.ErrorCode, Message = unknown.Message };
+                    return RefusedToolResult;
+                }
+
                 throw;
             }
 
