@@ -123,12 +123,23 @@ public sealed class JsonRpcMessageCheckTests
     public void RoutingMemberThatIsNotAString_IsInvalidParams(string body, string method, string member) =>
         AssertVerdict(Encoding.UTF8.GetBytes(body), McpErrorCode.InvalidParams, $"the \"{member}\" of {method} params must be a string", null, "1");
 
+    // The SDK reads arguments as an object before any filter runs, and answers anything else as an internal error
+    // (-32603), with a Warning and its stack trace in the log.
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":5}}""", "tools/call")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":"x","name":"a"}}""", "tools/call")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"name":"a","arguments":[]}}""", "prompts/get")]
+    public void ArgumentsThatAreNotAnObject_AreInvalidParams(string body, string method) =>
+        AssertVerdict(Encoding.UTF8.GetBytes(body), McpErrorCode.InvalidParams, $"the \"arguments\" of {method} params must be an object", null, "1");
+
     [Theory]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"name":5,"uri":5}}}""", "tools/call")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":null,"uri":5}}""", "tools/call")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}""", "tools/call")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///x","name":5}}""", "resources/read")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"name":5}}""", "tools/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":null}}""", "tools/call")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"a","arguments":5}}""", "resources/read")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"result":{"name":5}}""", null)]
     public void OtherMembersAndMethods_AreNotChecked(string body, string? method) =>
         AssertVerdict(Encoding.UTF8.GetBytes(body), null, null, method, "1");

@@ -12,27 +12,30 @@ namespace Switchboard.Gateway.Tests.Http;
 /// The member a 2026-07-28 request is routed by (<c>name</c> of <c>tools/call</c> and <c>prompts/get</c>, <c>uri</c>
 /// of <c>resources/read</c>) sent as something other than a string, with the <c>Mcp-Name</c> header a client sends:
 /// the SDK's header check read it as a string and threw, a 500 with an error and its stack trace in the log for every
-/// such request. The published gateway refuses it as invalid params, in its own words.
+/// such request. Likewise <c>arguments</c> that are not an object: the SDK answered them as an internal error (-32603),
+/// with a Warning and a stack trace. The published gateway refuses both as invalid params, in its own words.
 /// </summary>
 public sealed class RoutingMemberTypeTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task RoutingMemberThatIsNotAString_IsRefusedAsInvalidParams_NeverA500()
+    public async Task NameUriOrArgumentsOfTheWrongKind_AreRefusedAsInvalidParams_NeverA500OrAnInternalError()
     {
         await using var gateway = await PublishedGateway.StartServeAsync();
         using var http = new HttpClient();
         var cases =
-            from routed in new[] { ("tools/call", "name"), ("prompts/get", "name"), ("resources/read", "uri") }
+            from routed in new[] { ("tools/call", "name"), ("prompts/get", "name"), ("resources/read", "uri"), ("tools/call", "arguments"), ("prompts/get", "arguments") }
             from value in new[] { "5", "true", "{\"a\":1}", "[\"x\"]" }
+            where !(routed.Item2 == "arguments" && value.StartsWith('{'))
             from path in new[] { "/mcp", "/servers/utilities/mcp" }
             select (Method: routed.Item1, Member: routed.Item2, Value: value, Path: path);
 
         foreach (var (method, member, value, path) in cases)
         {
             const string Meta = """{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}""";
-            string body = $"{{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"{method}\",\"params\":{{\"{member}\":{value},\"_meta\":{Meta}}}}}";
+            string named = member == "arguments" ? "\"name\":\"x\"," : string.Empty; // as the Mcp-Name header says
+            string body = $"{{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"{method}\",\"params\":{{{named}\"{member}\":{value},\"_meta\":{Meta}}}}}";
             using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint(path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             request.Headers.Accept.ParseAdd("application/json");
             request.Headers.Accept.ParseAdd("text/event-stream");
@@ -51,5 +54,6 @@ public sealed class RoutingMemberTypeTests
         }
 
         Assert.DoesNotContain("An unhandled exception", gateway.Process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("request handler failed", gateway.Process.Output, StringComparison.Ordinal);
     }
 }
