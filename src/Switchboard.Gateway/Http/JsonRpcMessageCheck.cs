@@ -235,6 +235,7 @@ internal static class JsonRpcMessageCheck
         Other,
         ParamsName,
         ParamsUri,
+        ParamsArguments,
     }
 
     /// <summary>The top-level members that make a JSON-RPC message what it is (JSON-RPC 2.0 §4, §5).</summary>
@@ -250,6 +251,7 @@ internal static class JsonRpcMessageCheck
         private bool _inParams;
         private JsonTokenType? _paramsName;
         private JsonTokenType? _paramsUri;
+        private JsonTokenType? _paramsArguments;
 
         public string? Method { get; private set; }
 
@@ -280,13 +282,14 @@ internal static class JsonRpcMessageCheck
         }
 
         /// <summary>
-        /// Which routing member of <c>params</c> the property name <paramref name="reader"/> is on names (<c>name</c>,
-        /// <c>uri</c>), if it is one of <c>params</c>' own members; otherwise none.
+        /// Which member of <c>params</c> that the SDK reads as a given kind the property name <paramref name="reader"/>
+        /// is on names (<c>name</c>, <c>uri</c>, <c>arguments</c>), if it is one of <c>params</c>' own; otherwise none.
         /// </summary>
         public readonly Member ParamsName(ref Utf8JsonReader reader) =>
             !_inParams || reader.CurrentDepth != 2 ? Member.None
             : reader.ValueTextEquals("name"u8) ? Member.ParamsName
             : reader.ValueTextEquals("uri"u8) ? Member.ParamsUri
+            : reader.ValueTextEquals("arguments"u8) ? Member.ParamsArguments
             : Member.None;
 
         /// <summary>Notes the end of an object at <paramref name="depth"/>: at 1, <c>params</c> (or another member) ends.</summary>
@@ -329,6 +332,9 @@ internal static class JsonRpcMessageCheck
                 case Member.ParamsUri:
                     _paramsUri = reader.TokenType;
                     break;
+                case Member.ParamsArguments:
+                    _paramsArguments = reader.TokenType;
+                    break;
                 case Member.Result:
                     _hasResult = true;
                     break;
@@ -353,13 +359,15 @@ internal static class JsonRpcMessageCheck
                 : null;
 
             return problem is not null ? Fail(McpErrorCode.InvalidRequest, $"the body is not a valid JSON-RPC 2.0 message: {problem}", Id)
-                : RoutingProblem() is { } routing ? Fail(McpErrorCode.InvalidParams, routing, Id)
+                : ParamsProblem() is { } invalid ? Fail(McpErrorCode.InvalidParams, invalid, Id)
                 : new Result(null, null, Method, Id);
         }
 
         // The member a request is routed by, which the SDK reads as a string to compare with Mcp-Name (2026-07-28),
-        // and throws on when it is anything else but null: a 500, and an error with its stack trace in the log.
-        private readonly string? RoutingProblem()
+        // and throws on when it is anything else but null: a 500, and an error with its stack trace in the log. And
+        // arguments, which the SDK reads as an object before any filter runs, answering anything else but null as an
+        // internal error (-32603), with a Warning and its stack trace.
+        private readonly string? ParamsProblem()
         {
             var (member, kind) = Method switch
             {
@@ -367,7 +375,10 @@ internal static class JsonRpcMessageCheck
                 RequestMethods.ResourcesRead => ("uri", _paramsUri),
                 _ => (null, null),
             };
-            return kind is null or JsonTokenType.String or JsonTokenType.Null ? null : $"the \"{member}\" of {Method} params must be a string";
+            return kind is not (null or JsonTokenType.String or JsonTokenType.Null) ? $"the \"{member}\" of {Method} params must be a string"
+                : Method is RequestMethods.ToolsCall or RequestMethods.PromptsGet && _paramsArguments is not (null or JsonTokenType.StartObject or JsonTokenType.Null)
+                    ? $"the \"arguments\" of {Method} params must be an object"
+                : null;
         }
 
         private readonly string? CallProblem() =>
