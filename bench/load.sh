@@ -67,11 +67,12 @@ fi
 one_cpu="${gateway_cpus%%[-,]*}"
 one_cpu="${one_cpu:-0}"
 
-# Thousands of connections need as many descriptors on each side.
+# Thousands of connections need as many descriptors on each side (the limit is per process: one socket per
+# connection in the generator, one in the server, and some to spare).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $((hold * 2 + 1024)) ]]; then
-  echo "ulimit -n is $(ulimit -n): too few for --hold $hold; lowering --hold to $(( ($(ulimit -n) - 1024) / 2 ))" >&2
-  hold=$(( ($(ulimit -n) - 1024) / 2 ))
+if [[ $(ulimit -n) != unlimited && $(ulimit -n) -lt $((hold + 1024)) ]]; then
+  echo "ulimit -n is $(ulimit -n): too few for --hold $hold; lowering --hold to $(( $(ulimit -n) - 1024 ))" >&2
+  hold=$(( $(ulimit -n) - 1024 ))
 fi
 
 key=sbk_LoadHarness1_LoadHarnessSecretLoadHarnessSecretLoadHarne
