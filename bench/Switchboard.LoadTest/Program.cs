@@ -39,9 +39,12 @@ int[] mix = [.. tools.SelectMany((t, index) => Enumerable.Repeat(index, t.Weight
 
 using var clients = new Clients(options.Open ? options.Connections : 1, options.Open ? 1 : options.Concurrency);
 
-if (options.Warmup > 0)
+// In the open loop the warm-up lasts until every connection has carried a call, so the measured part holds them all
+// open and counts none of their set-up.
+double warmup = options.Open ? Math.Max(options.Warmup, Math.Ceiling((double)options.Connections / options.Rate) + 1) : options.Warmup;
+if (warmup > 0)
 {
-    await RunAsync(TimeSpan.FromSeconds(options.Warmup), record: null);
+    await RunAsync(TimeSpan.FromSeconds(warmup), record: null);
 }
 
 var recorder = new Recorder(tools.Count);
