@@ -34,6 +34,26 @@ public sealed class SharedToolCallRateLimiterTests : IAsyncDisposable
         Assert.True(otherTool.Allowed);
     }
 
+    // The principal-tool bucket's subject joins the principal and the tool with a newline; a principal name or a
+    // tool name may hold one (names come from operators and upstream servers), and two different pairs must never
+    // share a bucket, so one caller cannot spend another's budget.
+    [Theory]
+    [InlineData("alice\nfinancial", "pmt", "alice", "financial\npmt")]
+    [InlineData("alice\\", "n", "alice", "\\\nn")]
+    [InlineData("a\\nb", "c", "a", "b\nc")]
+    public async Task PerPrincipalTool_PairsThatJoinToTheSameText_KeepSeparateBuckets(string principal, string tool, string otherPrincipal, string otherTool)
+    {
+        var limiter = Limiter(new RateLimitOptions { Default = new RoleRateLimits { PerPrincipalTool = Bucket(1) } });
+
+        var first = await limiter.AcquireAsync(principal, Agent, tool, Ct);
+        var other = await limiter.AcquireAsync(otherPrincipal, Agent, otherTool, Ct);
+        var firstAgain = await limiter.AcquireAsync(principal, Agent, tool, Ct);
+
+        Assert.True(first.Allowed);
+        Assert.True(other.Allowed, $"'{otherPrincipal}' calling '{otherTool}' was refused by the bucket of '{principal}' calling '{tool}'");
+        Assert.False(firstAgain.Allowed); // the bucket does count
+    }
+
     [Fact]
     public async Task PerPrincipal_CountsEveryToolTogether_AndEachPrincipalApart()
     {
