@@ -47,7 +47,7 @@ internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets,
         {
             var shape = ShapeOf(PrincipalToolShapes, PrincipalTool, perTool);
             names[next] = PrincipalTool;
-            requests[next++] = new TokenBucketRequest(string.Concat(shape.Prefix, principalId, "\n", tool), shape.Policy);
+            requests[next++] = new TokenBucketRequest(string.Concat(shape.Prefix, Unambiguous(principalId), "\n", tool), shape.Policy);
         }
 
         if (perPrincipal is not null)
@@ -67,6 +67,15 @@ internal sealed class SharedToolCallRateLimiter(IDistributedRateLimiter buckets,
         var taking = buckets.TryAcquireAsync(requests, 1, cancellationToken);
         return taking.IsCompletedSuccessfully ? ValueTask.FromResult(Decide(taking.Result, names)) : AwaitAsync(taking, names);
     }
+
+    // The principal-tool subject is the principal, a newline, then the tool. A name may hold a newline (principals are
+    // named by operators, tools by upstream servers), so the principal's newlines and
+    // backslashes are escaped: otherwise "alice\nfinancial" calling "pmt" and "alice" calling "financial\npmt" would
+    // share, and drain, one bucket. Names without either keep the key they always had.
+    private static string Unambiguous(string principalId) =>
+        principalId.AsSpan().IndexOfAny('\n', '\\') < 0
+            ? principalId
+            : principalId.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     private static async ValueTask<ToolCallLimitDecision> AwaitAsync(ValueTask<TokenBucketDecision> taking, string[] names) =>
         Decide(await taking, names);
