@@ -44,6 +44,31 @@ public sealed class RedisTokenBucketsTests
         Assert.Equal([true, true, true, false], wideAlone);
     }
 
+    // The local buckets are bounded. A caller can make a bucket per name it sends (every tools/call names a tool,
+    // known or not), so reaching the bound must not refill the buckets others have spent: a drained bucket stays
+    // drained, and one caller cannot lift everyone's limits, its own included, by sending many names.
+    [Fact]
+    public async Task LocalBuckets_PastTheirBound_KeepTheDrainedOnes()
+    {
+        await using var redis = new RedisConnection(Options(shared: false));
+        await redis.StartAsync(Ct);
+        var limiter = new RedisTokenBuckets(redis);
+        // Refused flood calls (more tokens than any bucket holds) spend nothing, but each names a bucket of its own.
+        var drained = await limiter.TryAcquireAsync([new("victim", Narrow), new("global", Wide)], tokens: 2, cancellationToken: Ct);
+        Assert.True(drained.Allowed);
+
+        var probe = new TokenBucketPolicy(Capacity: 1, TokensPerSecond: 0.001);
+        for (int i = 0; i < 100_100; i++)
+        {
+            await limiter.TryAcquireAsync([new($"flood-{i}", Narrow), new("global", Wide)], tokens: 10, cancellationToken: Ct);
+        }
+
+        Assert.False((await limiter.TryAcquireAsync("victim", Narrow, cancellationToken: Ct)).Allowed);
+        Assert.True((await limiter.TryAcquireAsync("global", Wide, tokens: 3, cancellationToken: Ct)).Allowed); // what the drain left
+        Assert.False((await limiter.TryAcquireAsync("global", Wide, cancellationToken: Ct)).Allowed);
+        Assert.True((await limiter.TryAcquireAsync("fresh", probe, cancellationToken: Ct)).Allowed);
+    }
+
     [Fact]
     public async Task LocalBuckets_GivenOutOfKeyOrder_AnswerForTheRequestsAsGiven()
     {
