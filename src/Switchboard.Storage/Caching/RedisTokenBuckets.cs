@@ -102,7 +102,10 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
         """;
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private const int MaxLocalBuckets = 100_000;
+
     private readonly ConcurrentDictionary<string, LocalBucket> _local = new(StringComparer.Ordinal);
+    private int _dropping;
 
     /// <inheritdoc />
     public async ValueTask<TokenBucketDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default)
@@ -158,10 +161,9 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
 
     private TokenBucketDecision Local(IReadOnlyList<TokenBucketRequest> requests, int tokens)
     {
-        if (_local.Count > 100_000)
+        if (_local.Count > MaxLocalBuckets)
         {
-            // Idle buckets are full buckets: dropping them changes no decision.
-            _local.Clear();
+            DropFullBuckets();
         }
 
         // Once per tool call, so no LINQ: one array of the buckets, and their order on the stack.
@@ -170,7 +172,7 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
         for (int i = 0; i < count; i++)
         {
             var request = requests[i];
-            buckets[i] = _local.GetOrAdd(request.Key, static (_, state) => new LocalBucket(state.Capacity, state.Time.GetTimestamp()), (request.Policy.Capacity, Time: _time));
+            buckets[i] = _local.GetOrAdd(request.Key, static (_, state) => new LocalBucket(state.Policy, state.Time.GetTimestamp()), (request.Policy, Time: _time));
         }
 
         // Locked in one global order (by key), so two requests sharing buckets cannot deadlock.
@@ -233,9 +235,47 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
         }
     }
 
-    private sealed class LocalBucket(double tokens, long timestamp)
+    // Past the bound, only buckets that have refilled are dropped: a full bucket is what a new one would be, so dropping
+    // it changes no decision, while dropping a spent one would hand its tokens back (every tools/call names a bucket,
+    // known tool or not, so one caller could otherwise reset everyone's limits, its own included). Should the spent
+    // ones alone pass twice the bound, they all go: memory stays bounded.
+    private void DropFullBuckets()
     {
-        public double Tokens { get; set; } = tokens;
+        if (Interlocked.Exchange(ref _dropping, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = _time.GetTimestamp();
+            foreach (var (key, bucket) in _local)
+            {
+                lock (bucket)
+                {
+                    if (bucket.Tokens + (_time.GetElapsedTime(bucket.Timestamp, now).TotalSeconds * bucket.Policy.TokensPerSecond) >= bucket.Policy.Capacity)
+                    {
+                        _local.TryRemove(new KeyValuePair<string, LocalBucket>(key, bucket));
+                    }
+                }
+            }
+
+            if (_local.Count > 2 * MaxLocalBuckets)
+            {
+                _local.Clear();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _dropping, 0);
+        }
+    }
+
+    private sealed class LocalBucket(TokenBucketPolicy policy, long timestamp)
+    {
+        public TokenBucketPolicy Policy { get; } = policy;
+
+        public double Tokens { get; set; } = policy.Capacity;
 
         public long Timestamp { get; set; } = timestamp;
     }
