@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelContextProtocol;
 using Switchboard.Errors;
 using Switchboard.Gateway.Tests.Federation;
 using Switchboard.Gateway.Tests.Interop;
@@ -60,6 +61,115 @@ public sealed class SessionlessFastPathTests
                 Assert.Equal((int)SwitchboardErrorCodes.PermissionDenied, answer.ErrorCode);
             }
         }
+    }
+
+    [Fact]
+    public async Task ConcurrentCallers_WithToolLevelRoles_OnBothViews_EachGetTheirOwnListAndDecisions()
+    {
+        await using var gateway = await PublishedGateway.StartServeAsync(NoRateLimits);
+        using var http = new HttpClient();
+        string math = await CreateRoleKeyAsync(http, gateway, "math-only", "tools:call utilities/math_evaluate");
+        string uuid = await CreateRoleKeyAsync(http, gateway, "uuid-only", "tools:call utilities/uuid_*");
+        (string Key, string Allowed, string Denied)[] callers = [(math, "math_evaluate", "uuid_v4"), (uuid, "uuid_v4", "math_evaluate")];
+        (string Path, string Prefix)[] views = [("/mcp", "utilities__"), ("/servers/utilities/mcp", string.Empty)];
+
+        // What each caller is listed on each view, one request at a time.
+        var expected = new Dictionary<(int, int), string>();
+        for (int c = 0; c < callers.Length; c++)
+        {
+            for (int v = 0; v < views.Length; v++)
+            {
+                expected[(c, v)] = ToolNames(await StatelessRequest.SendAsync(http, gateway.Endpoint(views[v].Path), callers[c].Key, "tools/list"));
+            }
+        }
+
+        Assert.Equal("utilities__math_evaluate", expected[(0, 0)]);
+        Assert.Equal("math_evaluate", expected[(0, 1)]);
+        Assert.Contains("utilities__uuid_v4", expected[(1, 0)], StringComparison.Ordinal);
+        Assert.DoesNotContain("math", expected[(1, 0)] + expected[(1, 1)], StringComparison.Ordinal);
+
+        // Then all at once, so every pooled server serves both callers: each list, allowed and denied call is the caller's own.
+        var requests = Enumerable.Range(0, 240).Select(async i =>
+        {
+            int c = i % 2, v = i / 2 % 2, kind = i / 4 % 3;
+            var (key, allowed, denied) = callers[c];
+            var (path, prefix) = views[v];
+            var endpoint = gateway.Endpoint(path);
+            string what = $"request {i}: caller {c} on {path}, kind {kind}";
+            switch (kind)
+            {
+                case 0:
+                    Assert.True(expected[(c, v)] == ToolNames(await StatelessRequest.SendAsync(http, endpoint, key, "tools/list")), what);
+                    break;
+                case 1:
+                    var arguments = allowed == "math_evaluate" ? new JsonObject { ["expression"] = $"{i} * 3" } : new JsonObject();
+                    var answer = await StatelessRequest.CallToolAsync(http, endpoint, key, prefix + allowed, arguments);
+                    Assert.True(answer.ErrorCode is null, $"{what}: {answer.Message}");
+                    Assert.False(answer.Result.TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True, $"{what}: {answer.Message}");
+                    if (allowed == "math_evaluate")
+                    {
+                        Assert.Equal(i * 3, answer.Result.GetProperty("structuredContent").GetProperty("value").GetDouble());
+                    }
+
+                    break;
+                default:
+                    var refused = await StatelessRequest.CallToolAsync(http, endpoint, key, prefix + denied, denied == "math_evaluate" ? new JsonObject { ["expression"] = "1" } : new JsonObject());
+                    Assert.True((int)SwitchboardErrorCodes.PermissionDenied == refused.ErrorCode, $"{what}: {refused.Message}");
+                    break;
+            }
+        });
+        await Task.WhenAll(requests);
+    }
+
+    [Fact]
+    public async Task ClientCapabilities_AreEachRequestsOwn_NeverLeftInAPooledServerForTheNextCaller()
+    {
+        await using var gateway = await PublishedGateway.StartServeAsync(NoRateLimits);
+        using var http = new HttpClient();
+        var endpoint = gateway.Endpoint("/mcp");
+
+        // The tool answers only a request that declares sampling. One after the other (each finds the server the one
+        // before used), then many at once.
+        async Task<(bool Declared, StatelessRequest.Answer Answer)> CallDeclaringAsync(bool declared) =>
+            (declared, await StatelessRequest.SendAsync(
+                http, endpoint, gateway.AdminKey, "tools/call", new JsonObject { ["name"] = "everything__test_missing_capability", ["arguments"] = new JsonObject() },
+                clientCapabilities: declared ? new JsonObject { ["sampling"] = new JsonObject() } : new JsonObject()));
+
+        var answers = new List<(bool Declared, StatelessRequest.Answer Answer)>();
+        for (int i = 0; i < 6; i++)
+        {
+            answers.Add(await CallDeclaringAsync(i % 2 == 1));
+        }
+
+        answers.AddRange(await Task.WhenAll(Enumerable.Range(0, 100).Select(i => CallDeclaringAsync(i % 2 == 0))));
+
+        foreach (var (declared, answer) in answers)
+        {
+            if (declared)
+            {
+                Assert.True(answer.ErrorCode is null, answer.Message.ToString());
+            }
+            else
+            {
+                Assert.True((int)McpErrorCode.MissingRequiredClientCapability == answer.ErrorCode, answer.Message.ToString());
+            }
+        }
+    }
+
+    private static string ToolNames(StatelessRequest.Answer answer)
+    {
+        Assert.True(answer.ErrorCode is null, answer.Message.ToString());
+        return string.Join(' ', answer.Result.GetProperty("tools").EnumerateArray().Select(t => t.GetProperty("name").GetString()));
+    }
+
+    private static async Task<string> CreateRoleKeyAsync(HttpClient http, PublishedGateway gateway, string role, string permission)
+    {
+        using (var put = await AdminAsync(http, gateway, HttpMethod.Put, $"/api/v1/roles/{role}", new JsonObject { ["permissions"] = new JsonArray(permission) }))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync(Ct));
+        }
+
+        return await CreateKeyAsync(http, gateway, role);
     }
 
     [Fact]
