@@ -105,7 +105,7 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
     private const int MaxLocalBuckets = 100_000;
 
     private readonly ConcurrentDictionary<string, LocalBucket> _local = new(StringComparer.Ordinal);
-    private int _dropping;
+    private long _nextSweep = long.MinValue;
 
     /// <inheritdoc />
     public async ValueTask<TokenBucketDecision> TryAcquireAsync(IReadOnlyList<TokenBucketRequest> buckets, int tokens = 1, CancellationToken cancellationToken = default)
@@ -238,17 +238,19 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
     // Past the bound, only buckets that have refilled are dropped: a full bucket is what a new one would be, so dropping
     // it changes no decision, while dropping a spent one would hand its tokens back (every tools/call names a bucket,
     // known tool or not, so one caller could otherwise reset everyone's limits, its own included). Should the spent
-    // ones alone pass twice the bound, they all go: memory stays bounded.
+    // ones alone pass twice the bound, they all go: memory stays bounded. One sweep at a time and at most one a second:
+    // while the spent buckets alone pass the bound, every call would otherwise walk all of them.
     private void DropFullBuckets()
     {
-        if (Interlocked.Exchange(ref _dropping, 1) != 0)
+        long now = _time.GetTimestamp();
+        long due = Volatile.Read(ref _nextSweep);
+        if (now < due || Interlocked.CompareExchange(ref _nextSweep, long.MaxValue, due) != due)
         {
             return;
         }
 
         try
         {
-            var now = _time.GetTimestamp();
             foreach (var (key, bucket) in _local)
             {
                 lock (bucket)
@@ -267,7 +269,7 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
         }
         finally
         {
-            Volatile.Write(ref _dropping, 0);
+            Volatile.Write(ref _nextSweep, now + _time.TimestampFrequency);
         }
     }
 
