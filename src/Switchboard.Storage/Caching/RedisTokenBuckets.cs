@@ -203,7 +203,7 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
             for (int i = 0; i < buckets.Length; i++)
             {
                 var (bucket, policy) = (buckets[i], requests[i].Policy);
-                bucket.Tokens = Math.Min(policy.Capacity, bucket.Tokens + (_time.GetElapsedTime(bucket.Timestamp, now).TotalSeconds * policy.TokensPerSecond));
+                bucket.Tokens = bucket.TokensAt(now, policy, _time);
                 bucket.Timestamp = now;
                 if (refused < 0 && bucket.Tokens < tokens)
                 {
@@ -255,7 +255,7 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
             {
                 lock (bucket)
                 {
-                    if (bucket.Tokens + (_time.GetElapsedTime(bucket.Timestamp, now).TotalSeconds * bucket.Policy.TokensPerSecond) >= bucket.Policy.Capacity)
+                    if (bucket.TokensAt(now, bucket.Policy, _time) >= bucket.Policy.Capacity)
                     {
                         _local.TryRemove(new KeyValuePair<string, LocalBucket>(key, bucket));
                     }
@@ -280,5 +280,9 @@ public sealed class RedisTokenBuckets(RedisConnection redis, TimeProvider? timeP
         public double Tokens { get; set; } = policy.Capacity;
 
         public long Timestamp { get; set; } = timestamp;
+
+        /// <summary>The tokens at <paramref name="now"/>, refilled under <paramref name="policy"/> since <see cref="Timestamp"/>.</summary>
+        public double TokensAt(long now, TokenBucketPolicy policy, TimeProvider time) =>
+            Math.Min(policy.Capacity, Tokens + (time.GetElapsedTime(Timestamp, now).TotalSeconds * policy.TokensPerSecond));
     }
 }

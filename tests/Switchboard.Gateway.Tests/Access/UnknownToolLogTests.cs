@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Switchboard.Gateway.Tests.Interop;
+using Switchboard.Gateway.Tests.Tasks;
 
 namespace Switchboard.Gateway.Tests.Access;
 
@@ -30,25 +26,11 @@ public sealed class UnknownToolLogTests
         Assert.True((await gateway.Process.CallToolAsync(gateway.AdminKey, "utilities__uuid_v4", Ct)).TryGetProperty("result", out _));
 
         // The log is written in order: a refusal's Warning line, logged after both answers, marks that it has caught up.
-        string viewer = await CreateViewerKeyAsync(gateway);
+        string viewer = await TaskProcesses.CreateKeyAsync(gateway.Process, gateway.AdminKey, "viewer", "viewer");
         var refused = await gateway.Process.CallToolAsync(viewer, "utilities__marker_after_unknown", Ct);
         Assert.True(refused.TryGetProperty("error", out _), refused.ToString());
         await gateway.Process.WaitForOutputAsync("utilities/marker_after_unknown", TimeSpan.FromSeconds(30));
         Assert.DoesNotContain("threw an unhandled exception", gateway.Process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("fail: Forged[1]", gateway.Process.Output, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> CreateViewerKeyAsync(PublishedGateway gateway)
-    {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint("/api/v1/keys"))
-        {
-            Content = JsonContent.Create(new JsonObject { ["name"] = "viewer", ["roles"] = new JsonArray("viewer") }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", gateway.AdminKey);
-        using var response = await http.SendAsync(request, Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        return body.RootElement.GetProperty("key").GetString()!;
     }
 }
