@@ -15,9 +15,17 @@ public sealed class ManagementPortGatewayServer : AuthenticatedGatewayServer
 }
 
 /// <summary>
+/// Test classes that read process-wide instruments (the tool calls in flight): they run alone, after the parallel
+/// ones, since any other class's in-process gateway adds to them while it runs (a CI run waited 30 s in vain for 0).
+/// </summary>
+[CollectionDefinition(nameof(ProcessWideInstruments), DisableParallelization = true)]
+public sealed class ProcessWideInstruments;
+
+/// <summary>
 /// <c>/metrics</c> on the management port: no credentials and no Host check there, the contract's series
 /// (docs/observability.md, METRICS.md) with bounded labels, and nothing on the main port unless configured.
 /// </summary>
+[Collection(nameof(ProcessWideInstruments))]
 public sealed class MetricsEndpointTests(ManagementPortGatewayServer gateway) : IClassFixture<ManagementPortGatewayServer>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
