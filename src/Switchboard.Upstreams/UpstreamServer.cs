@@ -28,6 +28,8 @@ namespace Switchboard.Upstreams;
 /// </remarks>
 public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDisposable
 {
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(50);
+
     private readonly UpstreamOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -44,6 +46,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private string? _lastFailure;
     private List<Tool>? _listed;
     private IReadOnlySet<string> _quarantined = new HashSet<string>();
+    // Requests forwarded and not answered yet: a server being replaced is closed once they are (DrainAsync).
+    private int _inFlight;
 
     internal UpstreamServer(string name, UpstreamOptions options, IToolDefinitionPins pins, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -138,6 +142,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             activity?.SetTag("gen_ai.tool.name", target);
         }
 
+        Interlocked.Increment(ref _inFlight);
         try
         {
             return await _resilience.ExecuteAsync(
@@ -167,6 +172,24 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             }
 
             throw UpstreamFailure.ToClientError(Name, e, CircuitState);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>
+    /// Waits until no forwarded request is unanswered, for at most the longest timeout a call to this upstream may
+    /// have, so that a server replaced by an edit answers the calls it took before it is closed.
+    /// </summary>
+    internal async Task DrainAsync(TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var longest = _options.ToolTimeouts.Values.Append(_options.Timeout).Max();
+        var deadline = timeProvider.GetUtcNow() + longest;
+        while (Volatile.Read(ref _inFlight) > 0 && timeProvider.GetUtcNow() < deadline)
+        {
+            await Task.Delay(DrainPollInterval, timeProvider, cancellationToken);
         }
     }
 

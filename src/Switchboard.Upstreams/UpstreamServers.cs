@@ -19,7 +19,13 @@ public sealed class UpstreamServers : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
     private readonly UpstreamHealthMonitor _health;
+    // Servers replaced by ReplaceAsync that still answer calls they took, and the end of that wait.
+    private readonly List<Task> _retiring = [];
+    private readonly CancellationTokenSource _closing = new();
     private CancellationToken? _stopping;
+
+    /// <summary>How long a replacement (<see cref="ReplaceAsync"/>) may take to connect while the server it replaces serves.</summary>
+    public static readonly TimeSpan ReplacementConnectWait = TimeSpan.FromSeconds(10);
 
     /// <summary>Creates one <see cref="UpstreamServer"/> per configured remote server; nothing is connected yet.</summary>
     public UpstreamServers(IOptions<UpstreamsOptions> options, IToolDefinitionPins pins, ILoggerFactory loggerFactory, TimeProvider timeProvider)
@@ -89,6 +95,85 @@ public sealed class UpstreamServers : IAsyncDisposable
         return entry.Server;
     }
 
+    /// <summary>
+    /// Replaces the remote server <paramref name="name"/> with one built from <paramref name="options"/>, making
+    /// before breaking: the replacement connects and lists its tools (for at most <see cref="ReplacementConnectWait"/>)
+    /// while the current one goes on serving; then <paramref name="takeOver"/> shows the replacement, it takes the
+    /// name, and the current one is closed in the background once the calls it took are answered. A replacement that
+    /// could not connect in time takes over all the same and keeps trying, as an added server does.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No remote server has that name.</exception>
+    public async Task<UpstreamServer> ReplaceAsync(string name, UpstreamOptions options, Action<UpstreamServer> takeOver, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(takeOver);
+        var replacement = new Entry(new UpstreamServer(name, options, _pins, _loggerFactory, _timeProvider));
+        CancellationToken? stopping;
+        lock (_lock)
+        {
+            stopping = _stopping;
+        }
+
+        try
+        {
+            if (stopping is { } hostStopping)
+            {
+                using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hostStopping);
+                connecting.CancelAfter(ReplacementConnectWait);
+                try
+                {
+                    await replacement.Server.TryConnectAsync(connecting.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !hostStopping.IsCancellationRequested)
+                {
+                    // Not connected in time: it takes over and keeps trying.
+                }
+            }
+
+            takeOver(replacement.Server);
+        }
+        catch
+        {
+            await replacement.DisposeAsync();
+            throw;
+        }
+
+        Entry current;
+        lock (_lock)
+        {
+            current = _servers[name];
+            _servers[name] = replacement;
+            if (_stopping is { } hostStopping)
+            {
+                replacement.Start(_timeProvider, _health, hostStopping);
+            }
+
+        }
+
+        var retiring = Task.Run(() => RetireAsync(current), CancellationToken.None);
+        lock (_lock)
+        {
+            _retiring.RemoveAll(task => task.IsCompleted);
+            _retiring.Add(retiring);
+        }
+
+        return replacement.Server;
+    }
+
+    // Closes a replaced server once the calls it took are answered, or at once when this collection is disposed.
+    private async Task RetireAsync(Entry entry)
+    {
+        try
+        {
+            await entry.Server.DrainAsync(_timeProvider, _closing.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposing: close it now.
+        }
+
+        await entry.DisposeAsync();
+    }
+
     /// <summary>Stops and disposes the remote server <paramref name="name"/>: its connection (or process) is closed.</summary>
     public async Task<bool> RemoveAsync(string name)
     {
@@ -145,6 +230,7 @@ public sealed class UpstreamServers : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _closing.CancelAsync();
         Entry[] entries;
         lock (_lock)
         {
@@ -156,6 +242,15 @@ public sealed class UpstreamServers : IAsyncDisposable
         {
             await entry.DisposeAsync();
         }
+
+        Task[] retiring;
+        lock (_lock)
+        {
+            retiring = [.. _retiring];
+        }
+
+        await Task.WhenAll(retiring);
+        _closing.Dispose();
     }
 
     /// <summary>A server and the loops that keep it connected and check its health, which end with it.</summary>

@@ -100,6 +100,27 @@ public sealed class McpServerRegistry : IDisposable
         }
     }
 
+    /// <summary>
+    /// Shows <paramref name="server"/> in place of the mounted server of its name, on <c>/mcp</c> and on its own
+    /// endpoint, whose sessions stay open and are told when the tools changed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No server of that name is mounted, or it is a virtual server.</exception>
+    public void Replace(McpServerCatalog server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        lock (_lock)
+        {
+            if (!_views.TryGetValue(server.Name, out var view) || view.IsVirtual)
+            {
+                throw new InvalidOperationException($"No server named '{server.Name}' is mounted to be replaced.");
+            }
+
+            view.ReplaceServers([server]);
+            Aggregate.ReplaceServers([.. Aggregate.Servers.Select(s => s.Name == server.Name ? server : s)]);
+            FollowMountedServers();
+        }
+    }
+
     /// <summary>Takes the server <paramref name="name"/> off <c>/mcp</c> and closes its own endpoint.</summary>
     /// <returns>False when no such server is mounted.</returns>
     public bool Unmount(string name)

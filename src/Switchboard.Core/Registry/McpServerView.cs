@@ -250,16 +250,23 @@ public sealed partial class McpServerView : IDisposable
 
     // Brings target to exactly wanted in place. Requests read these collections without the refresh lock, so a
     // primitive that stays must never be absent, not even between a Clear and an Add: otherwise a call made while
-    // another server's catalog changes (a prompt list arriving) would find a listed tool unknown.
+    // another server's catalog changes (a prompt list arriving) would find a listed tool unknown. One replaced by
+    // another of its name (a server replaced after an edit) is absent only between its Remove and the Add after it:
+    // the collection cannot swap an entry.
     private static void Reconcile<T>(McpServerPrimitiveCollection<T> target, List<T> wanted)
         where T : IMcpServerPrimitive
     {
         var wantedById = wanted.ToDictionary(p => p.Id, StringComparer.Ordinal);
         foreach (var shown in target.ToArray())
         {
-            if (!wantedById.TryGetValue(shown.Id, out var keep) || !ReferenceEquals(keep, shown))
+            if (!wantedById.TryGetValue(shown.Id, out var keep))
             {
                 target.Remove(shown);
+            }
+            else if (!ReferenceEquals(keep, shown))
+            {
+                target.Remove(shown);
+                target.Add(keep);
             }
         }
 

@@ -204,12 +204,15 @@ internal sealed partial class ServerRegistrySync : BackgroundService
                 continue;
             }
 
-            if (current?.Mounted == true)
+            // A remote server edited into another remote server is replaced while it serves (make before break);
+            // anything else is unmounted first.
+            bool replacing = current is { Mounted: true, Compose: null } && record.Transport != ServerTransports.Virtual;
+            if (current?.Mounted == true && !replacing)
             {
                 await UnmountAsync(record.Name);
             }
 
-            Remember(await MountAsync(record));
+            Remember(await MountAsync(record, replacing, cancellationToken));
         }
 
         List<string> removed;
@@ -237,13 +240,47 @@ internal sealed partial class ServerRegistrySync : BackgroundService
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task<StoredState> MountAsync(RegisteredServer record)
+    // Mounts a stored registration; with replacing, a remote server of its name is mounted and is replaced by it, or
+    // unmounted when the registration cannot be served.
+    private async Task<StoredState> MountAsync(RegisteredServer record, bool replacing, CancellationToken cancellationToken)
     {
         if (record.Transport == ServerTransports.Virtual)
         {
             return MountVirtual(record);
         }
 
+        var state = CheckRemote(record);
+        if (state.Problem is not null || state.Options is not { } options)
+        {
+            if (replacing)
+            {
+                await UnmountAsync(record.Name);
+            }
+
+            return state;
+        }
+
+        if (replacing)
+        {
+            await _upstreams.ReplaceAsync(record.Name, options, replacement => _registry.Replace(replacement.Catalog), cancellationToken);
+            LogReplaced(_logger, record.Name, record.Transport);
+            return state with { Mounted = true };
+        }
+
+        var upstream = _upstreams.Add(record.Name, options);
+        if (!_registry.TryMount(upstream.Catalog))
+        {
+            await _upstreams.RemoveAsync(record.Name);
+            return Skipped(record, options, "name-collision", $"a server named '{record.Name}' is mounted already");
+        }
+
+        LogMounted(_logger, record.Name, record.Transport);
+        return state with { Mounted = true };
+    }
+
+    // A remote server's stored registration, read and checked: with a problem when it cannot be served here.
+    private StoredState CheckRemote(RegisteredServer record)
+    {
         UpstreamOptions options;
         try
         {
@@ -264,20 +301,9 @@ internal sealed partial class ServerRegistrySync : BackgroundService
             return new StoredState(record, options, ("disabled", "registered with enabled: false"), Mounted: false);
         }
 
-        if (UpstreamsOptionsValidator.Problems(record.Name, options) is [var problem, ..])
-        {
-            return Skipped(record, options, "invalid", problem);
-        }
-
-        var upstream = _upstreams.Add(record.Name, options);
-        if (!_registry.TryMount(upstream.Catalog))
-        {
-            await _upstreams.RemoveAsync(record.Name);
-            return Skipped(record, options, "name-collision", $"a server named '{record.Name}' is mounted already");
-        }
-
-        LogMounted(_logger, record.Name, record.Transport);
-        return new StoredState(record, options, null, Mounted: true);
+        return UpstreamsOptionsValidator.Problems(record.Name, options) is [var problem, ..]
+            ? Skipped(record, options, "invalid", problem)
+            : new StoredState(record, options, null, Mounted: false);
     }
 
     // A virtual server: the composed tools of whatever is mounted, now and later (McpServerRegistry.TryMountVirtual).
@@ -345,6 +371,9 @@ internal sealed partial class ServerRegistrySync : BackgroundService
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Information, Message = "Mounted the registered server '{Server}' ({Transport}).")]
     private static partial void LogMounted(ILogger logger, string server, string transport);
+
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "Replaced the registered server '{Server}' ({Transport}) with its edited settings.")]
+    private static partial void LogReplaced(ILogger logger, string server, string transport);
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "The registered server '{Server}' is not served on this replica ({State}): {Reason}.")]
     private static partial void LogLeftOut(ILogger logger, string server, string state, string reason);

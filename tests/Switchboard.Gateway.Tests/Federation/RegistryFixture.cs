@@ -79,11 +79,11 @@ internal sealed class RegistryFixture : IAsyncDisposable
     }
 
     /// <summary>Starts <c>switchboard mcp everything</c> over HTTP, guarded by <paramref name="key"/>; returns its /mcp URL.</summary>
-    public async Task<string> StartEverythingAsync(string key)
+    public async Task<string> StartEverythingAsync(string key, IReadOnlyDictionary<string, string>? environment = null)
     {
         string url = LoopbackPort.NextUrl();
         string directory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, $"upstream-{_upstreams.Count}")).FullName;
-        _upstreams.Add(await EverythingUpstream.StartAsync(url, key, directory, Timeout));
+        _upstreams.Add(await EverythingUpstream.StartAsync(url, key, directory, Timeout, environment));
         return $"{url}/mcp";
     }
 

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Switchboard.Access.Identity;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Federation;
@@ -53,5 +55,56 @@ public sealed class ServerEditTests
         Assert.Equal(2, audit.Count);
         Assert.Contains(audit, e => e.ToString().Contains("tools", StringComparison.Ordinal) && e.ToString().Contains("description", StringComparison.Ordinal));
         Assert.DoesNotContain(audit, e => e.ToString().Contains(upstreamKey, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EditedWhileCalled_NoCallFindsItsToolUnknown_AndTheCallInFlightIsAnswered()
+    {
+        await using var fixture = await RegistryFixture.CreateAsync(postgres: false);
+        string upstreamKey = ApiKeyFormat.Generate().Key;
+        // Calls back to back, as fast as one caller makes them: neither the gateway's per-caller limits nor the
+        // upstream's (a Switchboard too) may answer them.
+        var unlimited = new Dictionary<string, string>
+        {
+            ["RateLimits__Default__PerPrincipal__Permits"] = "1000000",
+            ["RateLimits__Default__PerPrincipal__Burst"] = "1000000",
+            ["RateLimits__Default__PerPrincipalTool__Permits"] = "1000000",
+            ["RateLimits__Default__PerPrincipalTool__Burst"] = "1000000",
+        };
+        string upstreamUrl = await fixture.StartEverythingAsync(upstreamKey, unlimited);
+        var gateway = await fixture.StartGatewayAsync([.. unlimited.Select(setting => $"--{setting.Key.Replace("__", ":", StringComparison.Ordinal)}={setting.Value}")]);
+        var added = await fixture.CliAsync("servers", "add", "docs", "--url", upstreamUrl, "--header", $"Authorization=Bearer {upstreamKey}");
+        Assert.True(added.ExitCode == 0, added.Output);
+        await Poll.UntilAsync(async () => (await fixture.ToolNamesAsync(gateway)).Contains("docs__slow_compute"), RegistryFixture.Timeout, "the added server was not served");
+
+        // A call that is still running upstream when the edit lands, and calls made one after another throughout it.
+        var inFlight = gateway.RequestAsync(fixture.AdminKey, "tools/call", new JsonObject
+        {
+            ["name"] = "docs__slow_compute",
+            ["arguments"] = new JsonObject { ["seconds"] = 10, ["label"] = "in flight" },
+        }, Ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var answers = new List<JsonElement>();
+        var calling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                answers.Add(await gateway.CallToolAsync(fixture.AdminKey, "docs__test_simple_text", Ct));
+            }
+        }, Ct);
+
+        var edited = await fixture.CliAsync("servers", "edit", "docs", "--max-calls", "32");
+        Assert.True(edited.ExitCode == 0, edited.Output);
+        await gateway.WaitForOutputAsync("Replaced the registered server", RegistryFixture.Timeout);
+        Assert.False(inFlight.IsCompleted, "the call meant to be in flight ended before the edit landed");
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
+        await stop.CancelAsync();
+        await calling;
+
+        Assert.NotEmpty(answers);
+        Assert.All(answers, answer => Assert.True(answer.TryGetProperty("result", out _), answer.ToString()));
+        var (status, message) = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Computed in flight after 10 s.", message!.Value.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString());
     }
 }
