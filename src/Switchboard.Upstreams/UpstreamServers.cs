@@ -129,6 +129,14 @@ public sealed class UpstreamServers : IAsyncDisposable
                 }
             }
 
+            lock (_lock)
+            {
+                if (!_servers.ContainsKey(name))
+                {
+                    throw new KeyNotFoundException($"No remote server named '{name}' is there to be replaced.");
+                }
+            }
+
             takeOver(replacement.Server);
         }
         catch
@@ -137,23 +145,17 @@ public sealed class UpstreamServers : IAsyncDisposable
             throw;
         }
 
-        Entry current;
         lock (_lock)
         {
-            current = _servers[name];
+            var current = _servers[name];
             _servers[name] = replacement;
             if (_stopping is { } hostStopping)
             {
                 replacement.Start(_timeProvider, _health, hostStopping);
             }
 
-        }
-
-        var retiring = Task.Run(() => RetireAsync(current), CancellationToken.None);
-        lock (_lock)
-        {
             _retiring.RemoveAll(task => task.IsCompleted);
-            _retiring.Add(retiring);
+            _retiring.Add(Task.Run(() => RetireAsync(current), CancellationToken.None));
         }
 
         return replacement.Server;
