@@ -1,6 +1,7 @@
 using Npgsql;
 using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Infrastructure;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Access;
@@ -21,12 +22,11 @@ public sealed class AuditHostileTextTests
     public async Task ToolNameWithANulCharacter_IsAnsweredAndAudited_OnPostgreSql()
     {
         string workingDirectory = Directory.CreateTempSubdirectory("switchboard-audit-nul-").FullName;
-        string database = "sb_auditnul_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecuteAsync(TestServices.PostgresAdmin, $"CREATE DATABASE {database}");
+        await using var database = await ScratchDatabase.CreateAsync("sb_auditnul");
         try
         {
-            string connection = new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = database }.ToString();
-            string[] flags = ["--Storage:Provider=PostgreSql", $"--Storage:ConnectionString={connection}", "--Storage:MigrateOnStart=true"];
+            string connection = database.ConnectionString;
+            string[] flags = [.. database.Flags, "--Storage:MigrateOnStart=true"];
             await using var gateway = await GatewayProcess.StartAsync(flags, workingDirectory, Timeout);
             var created = await ProcessRunner.RunAsync(
                 GatewayProcess.Executable, ["keys", "create", "--name", "nul-agent", "--role", "agent", .. flags], Timeout, workingDirectory, cancellationToken: Ct);
@@ -61,16 +61,7 @@ public sealed class AuditHostileTextTests
         }
         finally
         {
-            await ExecuteAsync(TestServices.PostgresAdmin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
             Directory.Delete(workingDirectory, recursive: true);
         }
-    }
-
-    private static async Task ExecuteAsync(string connection, string sql)
-    {
-        await using var admin = new NpgsqlConnection(connection);
-        await admin.OpenAsync(CancellationToken.None);
-        await using var command = new NpgsqlCommand(sql, admin);
-        await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 }

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using Npgsql;
 using Switchboard.Access.Identity;
 using Switchboard.Errors;
 using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Infrastructure;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Access;
@@ -35,15 +35,13 @@ public sealed class DistributedRateLimitTests
     public async Task TwoReplicas_ShareOneLimitThroughRedis_ThenEachEnforcesItsOwnWhileRedisIsDown()
     {
         string workingDirectory = Directory.CreateTempSubdirectory("switchboard-fleet-").FullName;
-        string database = "sb_fleet_" + Guid.NewGuid().ToString("N")[..12];
-        await CreateDatabaseAsync(database);
+        await using var database = await ScratchDatabase.CreateAsync("sb_fleet");
         try
         {
             await using var redis = await RedisProcess.StartAsync();
             string[] flags =
             [
-                "--Storage:Provider=PostgreSql",
-                $"--Storage:ConnectionString={new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = database }}",
+                .. database.Flags,
                 $"--Redis:ConnectionString={redis.ConnectionString}",
                 // A slow reply on a loaded machine must not turn into a replica-local decision while Redis is up.
                 "--Redis:OperationTimeout=00:00:10",
@@ -101,7 +99,6 @@ public sealed class DistributedRateLimitTests
         }
         finally
         {
-            await DropDatabaseAsync(database);
             Directory.Delete(workingDirectory, recursive: true);
         }
     }
@@ -166,22 +163,6 @@ public sealed class DistributedRateLimitTests
 
             throw;
         }
-    }
-
-    private static async Task CreateDatabaseAsync(string name)
-    {
-        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-        await admin.OpenAsync(Ct);
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-        await create.ExecuteNonQueryAsync(Ct);
-    }
-
-    private static async Task DropDatabaseAsync(string name)
-    {
-        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-        await admin.OpenAsync(CancellationToken.None);
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
     /// <summary>What one series of rounds got back: calls allowed by each replica, rate-limit refusals, anything else.</summary>

@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
 using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Infrastructure;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Federation;
@@ -19,9 +19,9 @@ internal sealed class RegistryFixture : IAsyncDisposable
 
     private readonly List<GatewayProcess> _gateways = [];
     private readonly List<Process> _upstreams = [];
-    private readonly string? _database;
+    private readonly ScratchDatabase? _database;
 
-    private RegistryFixture(string directory, List<string> flags, string? database) => (Directory, Flags, _database) = (directory, flags, database);
+    private RegistryFixture(string directory, List<string> flags, ScratchDatabase? database) => (Directory, Flags, _database) = (directory, flags, database);
 
     public string Directory { get; }
 
@@ -29,7 +29,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
     public List<string> Flags { get; }
 
     /// <summary>The PostgreSQL database's connection string, or null on SQLite.</summary>
-    public string? ConnectionString => _database is null ? null : new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = _database }.ToString();
+    public string? ConnectionString => _database?.ConnectionString;
 
     public string AdminKey { get; private set; } = string.Empty;
 
@@ -41,15 +41,11 @@ internal sealed class RegistryFixture : IAsyncDisposable
     {
         string directory = System.IO.Directory.CreateTempSubdirectory("switchboard-registry-").FullName;
         List<string> flags = [$"--Storage:DataDirectory={directory}"];
-        string? database = null;
+        ScratchDatabase? database = null;
         if (postgres)
         {
-            database = "sb_reg_" + Guid.NewGuid().ToString("N")[..12];
-            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-            await admin.OpenAsync(Ct);
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
-            await create.ExecuteNonQueryAsync(Ct);
-            flags.AddRange(["--Storage:Provider=PostgreSql", $"--Storage:ConnectionString={new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = database }}"]);
+            database = await ScratchDatabase.CreateAsync("sb_reg");
+            flags.AddRange(database.Flags);
             // A database replicas share: credentials are stored only with a key every replica has.
             flags.Add($"--CredentialEncryption:Keys:fleet={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}");
         }
@@ -136,10 +132,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
         Http.Dispose();
         if (_database is not null)
         {
-            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-            await admin.OpenAsync(CancellationToken.None);
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            await _database.DisposeAsync();
         }
 
         System.IO.Directory.Delete(Directory, recursive: true);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using Npgsql;
 using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Infrastructure;
 using Switchboard.Storage;
 using Switchboard.Testing;
 
@@ -28,13 +28,12 @@ public sealed class CliChangesReachTheGatewayTests
     public async Task KeysRevokedAndRolesChangedWithTheCli_AreInForceInARunningGatewayAtOnce(StorageProvider provider, bool redis)
     {
         string workingDirectory = Directory.CreateTempSubdirectory("switchboard-cli-changes-").FullName;
-        string database = "sb_cli_" + Guid.NewGuid().ToString("N")[..12];
         // Its own folder: the default data folder is per user and outlives the test.
         List<string> flags = ["--Logging:LogLevel:Default=Warning", $"--Storage:DataDirectory={workingDirectory}"];
-        if (provider == StorageProvider.PostgreSql)
+        await using var database = provider == StorageProvider.PostgreSql ? await ScratchDatabase.CreateAsync("sb_cli") : null;
+        if (database is not null)
         {
-            await CreateDatabaseAsync(database);
-            flags.AddRange(["--Storage:Provider=PostgreSql", $"--Storage:ConnectionString={new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = database }}"]);
+            flags.AddRange(database.Flags);
         }
 
         if (redis)
@@ -75,11 +74,6 @@ public sealed class CliChangesReachTheGatewayTests
         }
         finally
         {
-            if (provider == StorageProvider.PostgreSql)
-            {
-                await DropDatabaseAsync(database);
-            }
-
             Directory.Delete(workingDirectory, recursive: true);
         }
     }
@@ -107,20 +101,4 @@ public sealed class CliChangesReachTheGatewayTests
 
     private static Task<ProcessResult> RunAsync(string workingDirectory, List<string> flags, params string[] command) =>
         ProcessRunner.RunAsync(GatewayProcess.Executable, [.. command, .. flags], Timeout, workingDirectory, cancellationToken: Ct);
-
-    private static async Task CreateDatabaseAsync(string name)
-    {
-        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-        await admin.OpenAsync(Ct);
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-        await create.ExecuteNonQueryAsync(Ct);
-    }
-
-    private static async Task DropDatabaseAsync(string name)
-    {
-        await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-        await admin.OpenAsync(CancellationToken.None);
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync(CancellationToken.None);
-    }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Cli;
+using Switchboard.Gateway.Tests.Infrastructure;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Tasks;
@@ -17,10 +18,10 @@ internal sealed class TaskProcesses : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly string? _database;
+    private readonly ScratchDatabase? _database;
     private readonly List<GatewayProcess> _processes = [];
 
-    private TaskProcesses(string directory, string? database)
+    private TaskProcesses(string directory, ScratchDatabase? database)
     {
         Directory = directory;
         _database = database;
@@ -32,24 +33,14 @@ internal sealed class TaskProcesses : IAsyncDisposable
     public string AdminKey { get; }
 
     /// <summary>The PostgreSQL connection string, or null on SQLite.</summary>
-    public string? ConnectionString => _database is null ? null : new NpgsqlConnectionStringBuilder(TestServices.PostgresAdmin) { Database = _database }.ConnectionString;
+    public string? ConnectionString => _database?.ConnectionString;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static async Task<TaskProcesses> CreateAsync(bool postgres)
     {
         string directory = System.IO.Directory.CreateTempSubdirectory("switchboard-tasks-").FullName;
-        string? database = null;
-        if (postgres)
-        {
-            database = $"sb_tasks_{Guid.NewGuid():N}";
-            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-            await admin.OpenAsync(Ct);
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
-            await create.ExecuteNonQueryAsync(Ct);
-        }
-
-        return new TaskProcesses(directory, database);
+        return new TaskProcesses(directory, postgres ? await ScratchDatabase.CreateAsync("sb_tasks") : null);
     }
 
     /// <summary>Configuration every process shares: the database, the bootstrap key, short leases so a dead worker's job moves on in seconds.</summary>
@@ -172,10 +163,7 @@ internal sealed class TaskProcesses : IAsyncDisposable
 
         if (_database is not null)
         {
-            await using var admin = new NpgsqlConnection(TestServices.PostgresAdmin);
-            await admin.OpenAsync(CancellationToken.None);
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+            await _database.DisposeAsync();
         }
 
         try
