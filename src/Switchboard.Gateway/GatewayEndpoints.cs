@@ -24,8 +24,9 @@ public static class GatewayEndpoints
     private static readonly PathString HealthPath = "/healthz";
 
     /// <summary>
-    /// Adds the guards (Host/Origin, body size) for everything but health probes, CORS when configured,
-    /// authentication, and the JSON-RPC check of authenticated MCP requests; then maps <c>/mcp</c>,
+    /// Adds admission (how many requests are worked on at once), the guards (Host/Origin, body size) for everything
+    /// but health probes, CORS when configured, authentication, and the JSON-RPC check of authenticated MCP requests;
+    /// then maps <c>/mcp</c>,
     /// <c>/servers/{server}/mcp</c> and the admin API <c>/api/v1</c> (both not for a standalone server) and
     /// <c>/healthz/live</c>, <c>/healthz/ready</c>.
     /// </summary>
@@ -37,6 +38,12 @@ public static class GatewayEndpoints
         if (options.TrustedProxies.Count > 0)
         {
             app.UseForwardedHeaders();
+        }
+
+        // First: a request waiting for its turn has cost nothing yet.
+        if (options.Admission.EffectiveMaxRequests > 0)
+        {
+            app.UseMiddleware<RequestAdmission>();
         }
 
         app.UseExceptionHandler();

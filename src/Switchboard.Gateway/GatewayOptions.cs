@@ -45,6 +45,9 @@ public sealed class GatewayOptions
     /// <summary>What a replica keeps so that session clients can resume a broken SSE stream (SEP-1699).</summary>
     public GatewayResumableStreamOptions ResumableStreams { get; } = new();
 
+    /// <summary>How many requests are worked on at once; see <see cref="GatewayAdmissionOptions"/>.</summary>
+    public GatewayAdmissionOptions Admission { get; } = new();
+
     /// <summary>Hosts allowed when the configuration names none: the loopback names.</summary>
     public static IReadOnlyList<string> LoopbackHosts { get; } = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -74,6 +77,32 @@ public sealed class GatewayResumableStreamOptions
 
     /// <summary>The most bytes of events a replica keeps; past it, the store compacts, dropping the least recently used.</summary>
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+}
+
+/// <summary>
+/// How many requests a replica works on at once; the rest wait their turn, in arrival order, so that past its capacity
+/// it keeps serving at capacity instead of slowing every call down (<c>Http/RequestAdmission.cs</c>). Section
+/// <c>Gateway:Admission</c>.
+/// </summary>
+public sealed class GatewayAdmissionOptions
+{
+    /// <summary>Requests worked on per CPU when <see cref="MaxRequests"/> is not set.</summary>
+    public const int DefaultPerCpu = 512;
+
+    /// <summary>
+    /// The most requests worked on at once (not counting <c>GET</c>s: SSE streams, probes, scrapes); 0 admits every
+    /// request at once. Unset: <see cref="DefaultPerCpu"/> per CPU the process may use.
+    /// </summary>
+    public int? MaxRequests { get; set; }
+
+    /// <summary>
+    /// How long a request keeps its place. One still running by then is waiting on an upstream, a model or a person,
+    /// so it gives its place to the next; a slow tool does not keep fast calls out.
+    /// </summary>
+    public TimeSpan MaxHold { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The limit in force: <see cref="MaxRequests"/>, or its default for this machine.</summary>
+    public int EffectiveMaxRequests => MaxRequests ?? DefaultPerCpu * Environment.ProcessorCount;
 }
 
 /// <summary>Whether the gateway keeps MCP sessions.</summary>
@@ -119,6 +148,16 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.ResumableStreams.Retention <= TimeSpan.Zero || options.ResumableStreams.MaxBytes < 1)
         {
             failures.Add("Gateway:ResumableStreams needs a positive Retention (such as '00:05:00') and MaxBytes.");
+        }
+
+        if (options.Admission.MaxRequests < 0)
+        {
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Gateway:Admission:MaxRequests is {options.Admission.MaxRequests}; set it to 1 or more, or 0 to admit every request at once."));
+        }
+
+        if (options.Admission.MaxHold <= TimeSpan.Zero)
+        {
+            failures.Add($"Gateway:Admission:MaxHold is {options.Admission.MaxHold}; set a positive duration such as '00:00:01'.");
         }
 
         foreach (var host in options.AllowedHosts)

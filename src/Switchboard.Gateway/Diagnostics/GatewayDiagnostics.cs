@@ -5,7 +5,7 @@ namespace Switchboard.Gateway.Diagnostics;
 
 /// <summary>
 /// The gateway's <see cref="ActivitySource"/> (a span per tool call) and <see cref="Meter"/> (tool calls by server,
-/// tool and outcome; calls in flight; authentication failures). Labels are bounded: server and tool names come from
+/// tool and outcome; calls in flight; requests waiting for admission; authentication failures). Labels are bounded: server and tool names come from
 /// the registry (a name that resolves to nothing is <c>unknown</c>), never a principal.
 /// </summary>
 public static class GatewayDiagnostics
@@ -31,6 +31,11 @@ public static class GatewayDiagnostics
     private static readonly ObservableUpDownCounter<long> ToolCallsInFlight = Meter.CreateObservableUpDownCounter(
         "switchboard.tool_calls.in_flight", () => Volatile.Read(ref toolCallsInFlight), unit: "{call}", description: "Tool calls being decided, run or audited now.");
 
+    private static long requestsWaiting;
+
+    private static readonly ObservableUpDownCounter<long> RequestsWaiting = Meter.CreateObservableUpDownCounter(
+        "switchboard.admission.waiting", () => Volatile.Read(ref requestsWaiting), unit: "{request}", description: "Requests waiting for their turn: the replica is working on Gateway:Admission:MaxRequests already.");
+
     private static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>(
         "switchboard.auth.failures", unit: "{failure}", description: "Requests refused for their credential: missing, invalid, expired, revoked, or forbidden (authenticated but not allowed).");
 
@@ -42,6 +47,11 @@ public static class GatewayDiagnostics
     internal static void ToolCallStarted() => Interlocked.Increment(ref toolCallsInFlight);
 
     internal static void ToolCallEnded() => Interlocked.Decrement(ref toolCallsInFlight);
+
+    /// <summary>A request waits for admission: counted until <see cref="AdmissionWaitEnded"/>.</summary>
+    internal static void AdmissionWaitStarted() => Interlocked.Increment(ref requestsWaiting);
+
+    internal static void AdmissionWaitEnded() => Interlocked.Decrement(ref requestsWaiting);
 
     /// <summary>Counts one authentication failure; <paramref name="reason"/> is one of the documented reason words.</summary>
     internal static void RecordAuthFailure(string reason) =>

@@ -62,6 +62,8 @@ public sealed class CliTests : IDisposable
 
     [Theory]
     [InlineData("--Gateway:MaxRequestBodyBytes=5", "Gateway:MaxRequestBodyBytes is 5; set it between")]
+    [InlineData("--Gateway:Admission:MaxRequests=-1", "Gateway:Admission:MaxRequests is -1; set it to 1 or more, or 0")]
+    [InlineData("--Gateway:Admission:MaxHold=00:00:00", "Gateway:Admission:MaxHold is 00:00:00; set a positive duration")]
     [InlineData("--Gateway:AllowedHosts:0=http://bad/", "Gateway:AllowedHosts contains 'http://bad/'")]
     [InlineData("--Servers:evrything:Enabled=true", "Servers:evrything names no server this build has")]
     [InlineData("--Gateway:Sessions=Sometimes", "Gateway:Sessions is 'Sometimes'; set it to one of: Hybrid, Stateless.")]
