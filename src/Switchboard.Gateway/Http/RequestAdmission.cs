@@ -39,6 +39,10 @@ internal sealed class RequestAdmission(RequestDelegate next, IOptions<GatewayOpt
             {
                 await _places.WaitAsync(context.RequestAborted);
             }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return; // the caller left while waiting: nobody to answer, nothing to log
+            }
             finally
             {
                 GatewayDiagnostics.AdmissionWaitEnded();

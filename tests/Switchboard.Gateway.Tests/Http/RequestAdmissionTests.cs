@@ -79,7 +79,7 @@ public sealed class RequestAdmissionTests
         using var leaving = new CancellationTokenSource();
         var gone = SendUntil("POST", "/gone", leaving.Token);
         await leaving.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+        await gone; // ended quietly: the caller is gone, there is nobody to answer
 
         _finish["/first"].SetResult();
         await first;
