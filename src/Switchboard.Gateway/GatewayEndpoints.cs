@@ -26,9 +26,8 @@ public static class GatewayEndpoints
     /// <summary>
     /// Adds admission (how many requests are worked on at once), the guards (Host/Origin, body size) for everything
     /// but health probes, CORS when configured, authentication, and the JSON-RPC check of authenticated MCP requests;
-    /// then maps <c>/mcp</c>,
-    /// <c>/servers/{server}/mcp</c> and the admin API <c>/api/v1</c> (both not for a standalone server) and
-    /// <c>/healthz/live</c>, <c>/healthz/ready</c>.
+    /// then maps <c>/mcp</c>, <c>/servers/{server}/mcp</c> and the admin API <c>/api/v1</c> (both not for a standalone
+    /// server) and <c>/healthz/live</c>, <c>/healthz/ready</c>.
     /// </summary>
     public static WebApplication MapSwitchboardGateway(this WebApplication app)
     {

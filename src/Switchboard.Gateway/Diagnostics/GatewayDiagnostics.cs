@@ -5,8 +5,8 @@ namespace Switchboard.Gateway.Diagnostics;
 
 /// <summary>
 /// The gateway's <see cref="ActivitySource"/> (a span per tool call) and <see cref="Meter"/> (tool calls by server,
-/// tool and outcome; calls in flight; requests waiting for admission; authentication failures). Labels are bounded: server and tool names come from
-/// the registry (a name that resolves to nothing is <c>unknown</c>), never a principal.
+/// tool and outcome; calls in flight; requests waiting for admission; authentication failures). Labels are bounded:
+/// server and tool names come from the registry (a name that resolves to nothing is <c>unknown</c>), never a principal.
 /// </summary>
 public static class GatewayDiagnostics
 {

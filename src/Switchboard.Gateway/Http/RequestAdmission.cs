@@ -7,7 +7,7 @@ namespace Switchboard.Gateway.Http;
 /// <summary>
 /// Bounds the requests the gateway works on at once (<see cref="GatewayAdmissionOptions"/>); the rest wait their
 /// turn in arrival order. Past its capacity a gateway that starts every request at once interleaves thousands of
-/// half-done calls: each lives through many collections, memory grows, the CPU per call rises by half and throughput
+/// half-done calls: each lives through many collections, memory grows, the CPU per call rises by a third and throughput
 /// falls well below capacity and stays there (bench/README.md, "Admission"). Served in order, each admitted request
 /// finishes quickly and the gateway keeps serving at capacity while the excess waits.
 /// </summary>
