@@ -40,9 +40,19 @@ mkdir -p artifacts
 test_log=artifacts/test-output.log
 rm -f artifacts/test-failures.txt
 test_status=0
-dotnet test --solution Switchboard.slnx -c "$configuration" --no-build "$@" 2>&1 | tee "$test_log" || test_status=$?
+# A suite in which no test starts or ends for 10 minutes is stuck: the hang dump extension writes the names of the
+# tests still running (and a small dump) to artifacts/TestResults and ends it, so the run fails and says where.
+results=artifacts/TestResults
+rm -rf "$results"
+dotnet test --solution Switchboard.slnx -c "$configuration" --no-build --results-directory "$results" \
+  --hangdump --hangdump-timeout 10m --hangdump-type Mini "$@" 2>&1 | tee "$test_log" || test_status=$?
 if [ "$test_status" -ne 0 ]; then
   grep -a -A 8 -E '^\s*failed [A-Za-z_]' "$test_log" >artifacts/test-failures.txt || true
+  for hang in "$results"/*_hang.log; do
+    [ -e "$hang" ] || continue
+    printf 'still running when %s stopped making progress (how long each had run):\n' "$(basename "$hang" .log)"
+    cat "$hang"
+  done >>artifacts/test-failures.txt
   echo "==> Failed tests (also in artifacts/test-failures.txt)"
   cat artifacts/test-failures.txt
 fi
