@@ -97,11 +97,7 @@ public sealed class FakeLlmServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _admin.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
+        await ProcessRunner.KillAsync(_process);
 
         _process.Dispose();
     }

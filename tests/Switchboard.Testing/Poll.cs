@@ -6,11 +6,15 @@ public static class Poll
     public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string failure) =>
         await UntilAsync(() => Task.FromResult(condition()), timeout, failure);
 
+    /// <remarks>
+    /// No single check may take longer than <paramref name="timeout"/> either: one that never returns (a request the
+    /// server never answers, on a stream whose headers already came) fails the test instead of waiting for ever.
+    /// </remarks>
     public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string failure)
     {
         var deadline = DateTime.UtcNow + timeout;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (!await condition())
+        while (!await CheckAsync(condition(), timeout, failure))
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -18,6 +22,18 @@ public static class Poll
             }
 
             await timer.WaitForNextTickAsync();
+        }
+    }
+
+    private static async Task<bool> CheckAsync(Task<bool> check, TimeSpan timeout, string failure)
+    {
+        try
+        {
+            return await check.WaitAsync(timeout);
+        }
+        catch (TimeoutException) when (!check.IsCompleted)
+        {
+            throw new TimeoutException($"{failure} within {timeout.TotalSeconds:0} s (a check was still waiting for an answer).");
         }
     }
 }

@@ -45,6 +45,31 @@ public static class ProcessRunner
         return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Kills <paramref name="process"/> (SIGKILL) and everything it started, and waits until it has exited and its
+    /// output has ended; a process still there after 30 s fails the test rather than waiting for ever (something it
+    /// started may hold its output open).
+    /// </summary>
+    public static async Task KillAsync(Process process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(KillWait);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Process {process.Id} had not ended, or its output had not closed, {KillWait.TotalSeconds:0} s after it was killed.");
+        }
+    }
+
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(30);
+
     /// <summary>Sends <paramref name="signal"/> (<c>TERM</c>, <c>KILL</c>, <c>STOP</c>, <c>CONT</c>) to <paramref name="process"/>, as an orchestrator or an operator does.</summary>
     public static async Task SignalAsync(Process process, string signal, CancellationToken cancellationToken = default)
     {

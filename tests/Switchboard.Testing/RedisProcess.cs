@@ -32,25 +32,32 @@ public sealed class RedisProcess : IAsyncDisposable
     /// <summary>Starts it again, empty, on the same port after <see cref="StopAsync"/>.</summary>
     public async Task StartAgainAsync()
     {
-        var start = new ProcessStartInfo(TestServices.RedisServerPath) { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start redis-server.");
+        // Its streams are redirected (ProcessRunner.Start): one it shared with the test host would keep `dotnet test`
+        // waiting for that host's output to end as long as this process lived.
+        _process = ProcessRunner.Start(
+            TestServices.RedisServerPath,
+            ["--bind", "127.0.0.1", "--port", Port.ToString(CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "yes"]);
         _process.OutputDataReceived += static (_, _) => { };
+        _process.ErrorDataReceived += static (_, _) => { };
         _process.BeginOutputReadLine();
-        await Poll.UntilAsync(CanConnect, TimeSpan.FromSeconds(15), $"redis-server did not listen on {ConnectionString}");
+        _process.BeginErrorReadLine();
+        try
+        {
+            await Poll.UntilAsync(CanConnect, TimeSpan.FromSeconds(15), $"redis-server did not listen on {ConnectionString}");
+        }
+        catch
+        {
+            await StopAsync();
+            throw;
+        }
     }
 
     /// <summary>Kills it (by PID) and waits for it to exit: to clients, Redis is gone at once.</summary>
     public async Task StopAsync()
     {
-        if (_process is { HasExited: false } process)
+        if (_process is { } process)
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            await ProcessRunner.KillAsync(process);
         }
 
         _process?.Dispose();

@@ -211,11 +211,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        await ProcessRunner.KillAsync(_process);
 
         _process.Dispose();
     }

@@ -305,8 +305,7 @@ public sealed class EraBridgeTests : IAsyncLifetime
 
         if (_upstream is not null)
         {
-            _upstream.Kill(entireProcessTree: true);
-            await _upstream.WaitForExitAsync(Ct);
+            await ProcessRunner.KillAsync(_upstream);
             _upstream.Dispose();
         }
 

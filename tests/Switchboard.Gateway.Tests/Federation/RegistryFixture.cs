@@ -120,11 +120,7 @@ internal sealed class RegistryFixture : IAsyncDisposable
 
         foreach (var upstream in _upstreams)
         {
-            if (!upstream.HasExited)
-            {
-                upstream.Kill(entireProcessTree: true);
-                await upstream.WaitForExitAsync(CancellationToken.None);
-            }
+            await ProcessRunner.KillAsync(upstream);
 
             upstream.Dispose();
         }

@@ -72,8 +72,7 @@ public sealed class RemoteServerTests : IDisposable
 
         using (var process = Process.GetProcessById(child))
         {
-            process.Kill();
-            await process.WaitForExitAsync(Ct);
+            await ProcessRunner.KillAsync(process);
         }
 
         // The next call starts the process again: at once if the gateway already saw it exit, otherwise after this

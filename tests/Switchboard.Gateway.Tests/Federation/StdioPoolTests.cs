@@ -69,8 +69,7 @@ public sealed class StdioPoolTests : IDisposable
         var stopwatch = Stopwatch.StartNew();
         using (var process = Process.GetProcessById(crashed))
         {
-            process.Kill();
-            await process.WaitForExitAsync(Ct);
+            await ProcessRunner.KillAsync(process);
         }
 
         // MinProcesses (1) is kept by the pool itself: a new process appears with no call to start it.

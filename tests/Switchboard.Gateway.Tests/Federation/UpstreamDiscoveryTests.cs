@@ -263,11 +263,7 @@ public sealed class UpstreamDiscoveryTests : IAsyncDisposable
 
         public async Task KillAsync()
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(); // SIGKILL, as a node failure
-                await _process.WaitForExitAsync(CancellationToken.None);
-            }
+            await ProcessRunner.KillAsync(_process); // SIGKILL, as a node failure
         }
 
         // "Request starting HTTP/1.1 POST http://localhost:PORT/mcp ..." and "Request finished ... - 404 - ...".

@@ -86,8 +86,7 @@ public sealed class UpstreamFaultTests : IDisposable
             }, CancellationToken.None)).ToArray();
 
             var killedAt = Stopwatch.StartNew();
-            doomed.Kill(); // SIGKILL
-            await doomed.WaitForExitAsync(Ct);
+            await ProcessRunner.KillAsync(doomed); // SIGKILL
             doomed.Dispose();
             JsonElement refused = default;
             await Poll.UntilAsync(async () => Reason(refused = await gateway.CallToolAsync(_gatewayKey, DoomedTool, Ct)) == "circuit-open", Patience, "the circuit did not open");
@@ -120,15 +119,9 @@ public sealed class UpstreamFaultTests : IDisposable
         }
         finally
         {
-            if (!doomed.HasExited)
-            {
-                doomed.Kill();
-                await doomed.WaitForExitAsync(CancellationToken.None);
-            }
-
+            await ProcessRunner.KillAsync(doomed);
             doomed.Dispose();
-            steady.Kill();
-            await steady.WaitForExitAsync(CancellationToken.None);
+            await ProcessRunner.KillAsync(steady);
         }
     }
 

@@ -15,6 +15,8 @@ internal sealed record RawResponse(int Status, string Body);
 /// </summary>
 internal static class RawHttp
 {
+    private static readonly TimeSpan AnswerWait = TimeSpan.FromSeconds(60);
+
     /// <summary>Sends a request with a complete body and <c>Connection: close</c>, and reads the whole answer.</summary>
     public static Task<RawResponse> SendAsync(Uri server, string method, string path, string? bearer, IEnumerable<string> contentTypes, string body, CancellationToken cancellationToken)
     {
@@ -52,11 +54,15 @@ internal static class RawHttp
         string response;
         try
         {
-            response = await reader.ReadToEndAsync(cancellationToken);
+            response = await reader.ReadToEndAsync(cancellationToken).WaitAsync(AnswerWait, cancellationToken);
         }
         catch (IOException) // reset after a refusal Kestrel answered by closing
         {
             return new RawResponse(0, string.Empty);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The server neither finished its answer nor closed the connection within {AnswerWait.TotalSeconds:0} s.");
         }
 
         if (response.Length == 0)

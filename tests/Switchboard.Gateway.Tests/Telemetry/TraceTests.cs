@@ -121,8 +121,7 @@ public sealed class TraceTests : IDisposable
         }
         finally
         {
-            upstream.Kill(entireProcessTree: true);
-            await upstream.WaitForExitAsync(CancellationToken.None);
+            await ProcessRunner.KillAsync(upstream);
         }
     }
 
