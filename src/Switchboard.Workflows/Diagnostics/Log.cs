@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Worker {Worker} stopping: {Finished} running jobs finished, {Returned} returned to the queue.")]
     public static partial void WorkerStopped(ILogger logger, string worker, int finished, int returned);
 
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Warning, Message = "Worker {Worker} stopped with {Count} jobs still running past the shutdown timeout; their leases lapse and another worker takes them over.")]
+    public static partial void JobsLeftRunning(ILogger logger, string worker, int count);
+
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Job {JobId} ({Kind}) attempt {Attempt} failed and goes to {State}: {Reason}")]
     public static partial void JobRetry(ILogger logger, string jobId, string kind, int attempt, string state, string reason);
 

@@ -108,7 +108,14 @@ public sealed class JobWorker(
         var all = Task.WhenAll(running);
         await Task.WhenAny(all, Task.Delay(options.Value.ShutdownGrace, time, cancellationToken)).ConfigureAwait(false);
         await _abandon.CancelAsync();
-        await all.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // A job that ignores being abandoned must not hold the host's stop beyond its shutdown timeout: its lease
+        // lapses and another worker takes it over.
+        await all.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!all.IsCompleted)
+        {
+            Log.JobsLeftRunning(logger, Name, running.Count(job => !job.IsCompleted));
+        }
+
         Log.WorkerStopped(logger, Name, _finishedAtShutdown, _returnedAtShutdown);
     }
 
