@@ -23,6 +23,7 @@ public sealed class UpstreamServers : IAsyncDisposable
     private readonly List<Task> _retiring = [];
     private readonly CancellationTokenSource _closing = new();
     private CancellationToken? _stopping;
+    private bool _disposed;
 
     /// <summary>How long a replacement (<see cref="ReplaceAsync"/>) may take to connect while the server it replaces serves.</summary>
     public static readonly TimeSpan ReplacementConnectWait = TimeSpan.FromSeconds(10);
@@ -81,6 +82,7 @@ public sealed class UpstreamServers : IAsyncDisposable
         var entry = new Entry(new UpstreamServer(name, options, _pins, _loggerFactory, _timeProvider));
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_servers.TryAdd(name, entry))
             {
                 throw new ArgumentException($"A remote server named '{name}' exists already.", nameof(name));
@@ -145,17 +147,29 @@ public sealed class UpstreamServers : IAsyncDisposable
             throw;
         }
 
+        Entry? current = null;
+        bool replaced;
         lock (_lock)
         {
-            var current = _servers[name];
-            _servers[name] = replacement;
-            if (_stopping is { } hostStopping)
+            replaced = !_disposed && _servers.TryGetValue(name, out current);
+            if (replaced)
             {
-                replacement.Start(_timeProvider, _health, hostStopping);
-            }
+                _servers[name] = replacement;
+                if (_stopping is { } hostStopping)
+                {
+                    replacement.Start(_timeProvider, _health, hostStopping);
+                }
 
-            _retiring.RemoveAll(task => task.IsCompleted);
-            _retiring.Add(Task.Run(() => RetireAsync(current), CancellationToken.None));
+                _retiring.RemoveAll(task => task.IsCompleted);
+                _retiring.Add(Task.Run(() => RetireAsync(current!), CancellationToken.None));
+            }
+        }
+
+        if (!replaced)
+        {
+            // Removed, or all closed, while the replacement connected: nothing is left for it to serve.
+            await replacement.DisposeAsync();
+            throw new KeyNotFoundException($"No remote server named '{name}' is there to be replaced.");
         }
 
         return replacement.Server;
@@ -234,24 +248,18 @@ public sealed class UpstreamServers : IAsyncDisposable
     {
         await _closing.CancelAsync();
         Entry[] entries;
-        lock (_lock)
-        {
-            entries = [.. _servers.Values];
-            _servers.Clear();
-        }
-
-        foreach (var entry in entries)
-        {
-            await entry.DisposeAsync();
-        }
-
         Task[] retiring;
         lock (_lock)
         {
+            // Nothing is added or retired from here on, so these are all there will be.
+            _disposed = true;
+            entries = [.. _servers.Values];
+            _servers.Clear();
             retiring = [.. _retiring];
         }
 
-        await Task.WhenAll(retiring);
+        // Side by side, and each whatever became of the others: one slow to close delays no other.
+        await Task.WhenAll([.. entries.Select(entry => entry.DisposeAsync().AsTask()), .. retiring]);
         _closing.Dispose();
     }
 
@@ -278,7 +286,8 @@ public sealed class UpstreamServers : IAsyncDisposable
         public async ValueTask DisposeAsync()
         {
             await _removed.CancelAsync();
-            await _connecting;
+            // Cancelled mid-connect, the loops may end with what that attempt threw: the server is closed all the same.
+            await _connecting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _removed.Dispose();
             await Server.DisposeAsync();
         }
