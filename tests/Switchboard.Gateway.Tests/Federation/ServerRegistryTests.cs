@@ -191,7 +191,7 @@ public sealed class ServerRegistryTests
             get.Headers.Add("MCP-Protocol-Version", "2025-11-25");
             get.Headers.Accept.ParseAdd("text/event-stream");
             var streamHttp = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-            var stream = await streamHttp.SendAsync(get, HttpCompletionOption.ResponseHeadersRead, Ct);
+            var stream = await streamHttp.SendAsync(get, HttpCompletionOption.ResponseHeadersRead, Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
             Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
             return new SessionStream(streamHttp, stream, new StreamReader(await stream.Content.ReadAsStreamAsync(Ct)));
         }

@@ -132,10 +132,17 @@ public sealed class StdioCredentialPoolTests : IDisposable
                 await Task.Delay(20, CancellationToken.None); // a sampling interval, not a wait for an event
             }
         }, CancellationToken.None);
-        var calls = await Task.WhenAll(callers.SelectMany(c => Enumerable.Range(0, c.Calls).Select(_ => gateway.CallToolAsync(c.Key, Tool, Ct))));
-        load.Sample(Tokens());
-        await stop.CancelAsync();
-        await sampler;
+        JsonElement[] calls;
+        try
+        {
+            calls = await Task.WhenAll(callers.SelectMany(c => Enumerable.Range(0, c.Calls).Select(_ => gateway.CallToolAsync(c.Key, Tool, Ct))));
+            load.Sample(Tokens());
+        }
+        finally
+        {
+            await stop.CancelAsync(); // also when a call failed: the sampler must not outlive the test
+            await sampler;
+        }
         Assert.All(calls, call => Assert.True(call.TryGetProperty("result", out var result) && !(result.TryGetProperty("isError", out var isError) && isError.GetBoolean()), call.ToString()));
         return load;
     }

@@ -46,9 +46,16 @@ public sealed class StdioPoolTests : IDisposable
                 await Task.Delay(20, CancellationToken.None); // a sampling interval, not a wait for an event
             }
         }, CancellationToken.None);
-        var calls = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => gateway.CallToolAsync(_pool.AdminKey, Tool, Ct)));
-        await stop.CancelAsync();
-        await sampler;
+        JsonElement[] calls;
+        try
+        {
+            calls = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => gateway.CallToolAsync(_pool.AdminKey, Tool, Ct)));
+        }
+        finally
+        {
+            await stop.CancelAsync(); // also when a call failed: the sampler must not outlive the test
+            await sampler;
+        }
 
         Assert.All(calls, call => Assert.True(IsText(call), call.ToString()));
         // More than one: the load spread to new processes; never more than the configured three.

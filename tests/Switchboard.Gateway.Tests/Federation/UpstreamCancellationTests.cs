@@ -46,11 +46,11 @@ public sealed class UpstreamCancellationTests
         }
 
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        string session = await gateway.InitializeSessionAsync(http, Version);
+        string session = await gateway.InitializeSessionAsync(http, Version).WaitAsync(Patience, Ct);
 
         // The two are separate POSTs; a loaded gateway may read the request's after the notification's.
         using (var cancelled = gateway.Post("/mcp", PublishedGatewayClients.Notification("notifications/cancelled", new JsonObject { ["requestId"] = 7 }), Version, session))
-        using (var accepted = await http.SendAsync(cancelled, Ct))
+        using (var accepted = await http.SendAsync(cancelled, Ct).WaitAsync(Patience, Ct))
         {
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         }
