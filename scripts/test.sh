@@ -41,10 +41,11 @@ test_log=artifacts/test-output.log
 rm -f artifacts/test-failures.txt
 test_status=0
 # A suite in which no test starts or ends for 10 minutes is stuck: the hang dump extension writes the names of the
-# tests still running (and a small dump) to artifacts/TestResults and ends it, so the run fails and says where.
+# tests still running (and a small dump) to artifacts/TestResults and ends it, so the run fails and says where. The
+# whole command has 50 minutes (it takes about 15): past them it is stopped, and the run fails with what it printed.
 results=artifacts/TestResults
 rm -rf "$results"
-dotnet test --solution Switchboard.slnx -c "$configuration" --no-build --results-directory "$results" \
+timeout --kill-after=1m 50m dotnet test --solution Switchboard.slnx -c "$configuration" --no-build --results-directory "$results" \
   --hangdump --hangdump-timeout 10m --hangdump-type Mini "$@" 2>&1 | tee "$test_log" || test_status=$?
 if [ "$test_status" -ne 0 ]; then
   grep -a -A 8 -E '^\s*failed [A-Za-z_]' "$test_log" >artifacts/test-failures.txt || true
