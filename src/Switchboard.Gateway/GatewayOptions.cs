@@ -96,8 +96,8 @@ public sealed class GatewayAdmissionOptions
     public int? MaxRequests { get; set; }
 
     /// <summary>
-    /// How long a request keeps its place. One still running by then is waiting on an upstream, a model or a person,
-    /// so it gives its place to the next; a slow tool does not keep fast calls out.
+    /// How long a request keeps its place at most. One forwarding to an upstream or calling a model gives it back as
+    /// it starts waiting; one still running by then waits on something else (a person, say), so it gives it to the next.
     /// </summary>
     public TimeSpan MaxHold { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -4,6 +4,7 @@ using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol;
 using Polly.CircuitBreaker;
+using Switchboard.Admission;
 using Switchboard.Errors;
 using Switchboard.Registry;
 using Switchboard.Tools;
@@ -143,6 +144,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         }
 
         Interlocked.Increment(ref _inFlight);
+        AdmissionPlace.GiveBack(); // from here the request waits on the upstream, not on this process
         try
         {
             return await _resilience.ExecuteAsync(

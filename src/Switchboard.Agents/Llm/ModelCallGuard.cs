@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Switchboard.Admission;
 
 namespace Switchboard.Agents.Llm;
 
@@ -13,6 +14,7 @@ internal sealed class ModelCallGuard(IChatClient inner, string provider, ILogger
 {
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        AdmissionPlace.GiveBack(); // from here the request waits on the model, not on this process
         ChatResponse response;
         try
         {
@@ -33,6 +35,7 @@ internal sealed class ModelCallGuard(IChatClient inner, string provider, ILogger
 
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        AdmissionPlace.GiveBack();
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {

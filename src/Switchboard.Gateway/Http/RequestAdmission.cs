@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Switchboard.Admission;
 using Switchboard.Gateway.Diagnostics;
 
 namespace Switchboard.Gateway.Http;
@@ -13,9 +14,10 @@ namespace Switchboard.Gateway.Http;
 /// </summary>
 /// <remarks>
 /// Only requests that do work take a place: <c>GET</c> (an SSE stream, a probe, a scrape), <c>HEAD</c> and
-/// <c>OPTIONS</c> pass at once. A request still running after <see cref="GatewayAdmissionOptions.MaxHold"/> gives its
-/// place back: by then it waits on an upstream, a model or a person rather than on this process, and a slow tool must
-/// not keep fast calls out.
+/// <c>OPTIONS</c> pass at once. A request gives its place back as it starts waiting on an upstream server or a model
+/// (<see cref="AdmissionPlace.GiveBack"/>), or at the latest after <see cref="GatewayAdmissionOptions.MaxHold"/>
+/// (by then it waits on something else, a person say, rather than on this process): a slow tool must not keep fast
+/// calls out.
 /// </remarks>
 internal sealed class RequestAdmission(RequestDelegate next, IOptions<GatewayOptions> options, TimeProvider timeProvider)
 {
@@ -49,8 +51,9 @@ internal sealed class RequestAdmission(RequestDelegate next, IOptions<GatewayOpt
             }
         }
 
-        var place = new Place(_places);
-        using var giveBack = timeProvider.CreateTimer(static place => ((Place)place!).Release(), place, _maxHold, Timeout.InfiniteTimeSpan);
+        var place = new AdmissionPlace(_places);
+        AdmissionPlace.Current = place; // for the code that forwards upstream or calls a model: it gives it back first
+        using var giveBack = timeProvider.CreateTimer(static place => ((AdmissionPlace)place!).Release(), place, _maxHold, Timeout.InfiniteTimeSpan);
         try
         {
             await next(context);
@@ -58,20 +61,6 @@ internal sealed class RequestAdmission(RequestDelegate next, IOptions<GatewayOpt
         finally
         {
             place.Release();
-        }
-    }
-
-    // One admitted request's place, given back once: when the request ends or when it has held it for MaxHold.
-    private sealed class Place(SemaphoreSlim places)
-    {
-        private int _released;
-
-        public void Release()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                places.Release();
-            }
         }
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Switchboard.Admission;
 using Switchboard.Gateway.Http;
 using Switchboard.Testing;
 
@@ -8,12 +9,13 @@ namespace Switchboard.Gateway.Tests.Http;
 
 /// <summary>
 /// <see cref="RequestAdmission"/>: past <c>Gateway:Admission:MaxRequests</c> requests wait their turn in arrival order,
-/// <c>GET</c>s pass, a request holding its place past <c>MaxHold</c> gives it to the next, and one whose caller leaves
-/// while it waits never runs.
+/// <c>GET</c>s pass, a request holding its place past <c>MaxHold</c> or starting to wait on an upstream gives it to the
+/// next, and one whose caller leaves while it waits never runs.
 /// </summary>
 public sealed class RequestAdmissionTests
 {
     private static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(1);
+    private const string ForwardingPath = "/forwarding";
 
     private readonly FakeTimeProvider _time = new();
     private readonly List<string> _started = [];
@@ -73,6 +75,19 @@ public sealed class RequestAdmissionTests
     }
 
     [Fact]
+    public async Task ARequestAboutToWaitOnAnUpstream_GivesItsPlaceToTheNext_BeforeMaxHold()
+    {
+        var forwarding = Send("POST", ForwardingPath);
+        var next = Send("POST", "/next");
+
+        // No time passes: the place came back when the first started waiting elsewhere, not after MaxHold.
+        await Poll.UntilAsync(() => Started.Contains("/next"), TimeSpan.FromSeconds(10), "the request kept its place while it waited on the upstream");
+        _finish[ForwardingPath].SetResult();
+        _finish["/next"].SetResult();
+        await Task.WhenAll(forwarding, next);
+    }
+
+    [Fact]
     public async Task ACallerWhoLeavesWhileWaiting_IsNeverRun_AndTakesNoPlace()
     {
         var first = Send("POST", "/first");
@@ -118,6 +133,11 @@ public sealed class RequestAdmissionTests
         lock (_started)
         {
             _started.Add(context.Request.Path.Value!);
+        }
+
+        if (context.Request.Path == ForwardingPath)
+        {
+            AdmissionPlace.GiveBack(); // as UpstreamServer does before it forwards
         }
 
         return _finish[context.Request.Path.Value!].Task;
