@@ -83,6 +83,17 @@ internal sealed class RegistryFixture : IAsyncDisposable
         return $"{url}/mcp";
     }
 
+    /// <summary>
+    /// Adds the upstream at <paramref name="url"/>, guarded by <paramref name="key"/>, as <paramref name="name"/> with
+    /// <c>switchboard servers add</c>, and waits until <paramref name="gateway"/> serves its <paramref name="tool"/>.
+    /// </summary>
+    public async Task AddServedAsync(GatewayProcess gateway, string name, string url, string key, string tool)
+    {
+        var added = await CliAsync("servers", "add", name, "--url", url, "--header", $"Authorization=Bearer {key}");
+        Assert.True(added.ExitCode == 0, added.Output);
+        await Poll.UntilAsync(async () => (await ToolNamesAsync(gateway)).Contains($"{name}__{tool}"), Timeout, $"the added server {name} was not served");
+    }
+
     public async Task<(HttpStatusCode Status, JsonElement Body)> ApiAsync(GatewayProcess gateway, HttpMethod method, string path, JsonNode? body = null)
     {
         using var request = new HttpRequestMessage(method, new Uri($"{gateway.Url}/api/v1{path}"));

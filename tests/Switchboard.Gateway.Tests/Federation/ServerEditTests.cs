@@ -73,9 +73,7 @@ public sealed class ServerEditTests
         };
         string upstreamUrl = await fixture.StartEverythingAsync(upstreamKey, unlimited);
         var gateway = await fixture.StartGatewayAsync([.. unlimited.Select(setting => $"--{setting.Key.Replace("__", ":", StringComparison.Ordinal)}={setting.Value}")]);
-        var added = await fixture.CliAsync("servers", "add", "docs", "--url", upstreamUrl, "--header", $"Authorization=Bearer {upstreamKey}");
-        Assert.True(added.ExitCode == 0, added.Output);
-        await Poll.UntilAsync(async () => (await fixture.ToolNamesAsync(gateway)).Contains("docs__slow_compute"), RegistryFixture.Timeout, "the added server was not served");
+        await fixture.AddServedAsync(gateway, "docs", upstreamUrl, upstreamKey, "slow_compute");
 
         // A call that is still running upstream when the edit lands, and calls made one after another throughout it.
         var inFlight = gateway.RequestAsync(fixture.AdminKey, "tools/call", new JsonObject

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Federation;
-using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Http;
 
@@ -22,9 +21,7 @@ public sealed class AdmissionWhileForwardingTests
         string upstreamKey = ApiKeyFormat.Generate().Key;
         string upstreamUrl = await fixture.StartEverythingAsync(upstreamKey);
         var gateway = await fixture.StartGatewayAsync("--Gateway:Admission:MaxRequests=1", "--Gateway:Admission:MaxHold=00:10:00");
-        var added = await fixture.CliAsync("servers", "add", "docs", "--url", upstreamUrl, "--header", $"Authorization=Bearer {upstreamKey}");
-        Assert.True(added.ExitCode == 0, added.Output);
-        await Poll.UntilAsync(async () => (await fixture.ToolNamesAsync(gateway)).Contains("docs__slow_compute"), RegistryFixture.Timeout, "the added server was not served");
+        await fixture.AddServedAsync(gateway, "docs", upstreamUrl, upstreamKey, "slow_compute");
 
         // Each would hold the only place for its 10 s if waiting upstream kept it: the fast call would come after one.
         var slow = Enumerable.Range(0, 3).Select(i => gateway.RequestAsync(fixture.AdminKey, "tools/call", new JsonObject
