@@ -137,6 +137,12 @@ internal sealed partial class ServerRegistrySync : BackgroundService
             {
                 return;
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A fault in applying one registration must not end the loop, which would stop the host and with it
+                // every server this replica serves: what was applied stays, and the next pass tries again.
+                LogApplyFailed(_logger, e);
+            }
 
             try
             {
@@ -383,6 +389,9 @@ internal sealed partial class ServerRegistrySync : BackgroundService
 
     [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Could not read the registered servers; the servers mounted stay until the database answers: {Reason}")]
     private static partial void LogReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Error, Message = "Applying the registered servers failed; the servers mounted stay, and it is tried again.")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4014, Level = LogLevel.Information, Message = "The registered servers can be read again.")]
     private static partial void LogReadRestored(ILogger logger);
