@@ -10,9 +10,11 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
     public string Output => $"--- stdout ---{Environment.NewLine}{StandardOutput}{Environment.NewLine}--- stderr ---{Environment.NewLine}{StandardError}";
 }
 
-/// <summary>Runs a command to completion with a deadline, killing it (and only it, by PID) if it overruns.</summary>
+/// <summary>Starts, signals and kills the processes tests use, and runs commands to completion with a deadline.</summary>
 public static class ProcessRunner
 {
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(30);
+
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
@@ -67,8 +69,6 @@ public static class ProcessRunner
             throw new TimeoutException($"Process {process.Id} had not ended, or its output had not closed, {KillWait.TotalSeconds:0} s after it was killed.");
         }
     }
-
-    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(30);
 
     /// <summary>Sends <paramref name="signal"/> (<c>TERM</c>, <c>KILL</c>, <c>STOP</c>, <c>CONT</c>) to <paramref name="process"/>, as an orchestrator or an operator does.</summary>
     public static async Task SignalAsync(Process process, string signal, CancellationToken cancellationToken = default)
