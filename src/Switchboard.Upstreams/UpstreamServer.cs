@@ -182,12 +182,13 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     }
 
     /// <summary>
-    /// Waits until no forwarded request is unanswered, for at most the longest timeout a call to this upstream may
-    /// have, so that a server replaced by an edit answers the calls it took before it is closed.
+    /// Waits until no forwarded request is unanswered, for at most the longest a call to this upstream may take (its
+    /// longest timeout, and the time a pending call may wait on its caller), so that a server replaced by an edit
+    /// answers the calls it took before it is closed.
     /// </summary>
     internal async Task DrainAsync(TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var longest = _options.ToolTimeouts.Values.Append(_options.Timeout).Max();
+        var longest = _options.ToolTimeouts.Values.Append(_options.Timeout).Max() + _options.PendingCallTimeout;
         var deadline = timeProvider.GetUtcNow() + longest;
         while (Volatile.Read(ref _inFlight) > 0 && timeProvider.GetUtcNow() < deadline)
         {
