@@ -71,14 +71,7 @@ public class GatewayServer : IAsyncLifetime
             // Stopping is bounded by the host's shutdown timeout; disposing its services is not: one that never ends
             // fails here, named, instead of holding the test run.
             await _app.StopAsync(CancellationToken.None);
-            try
-            {
-                await _app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
-            }
-            catch (TimeoutException)
-            {
-                throw new TimeoutException($"{GetType().Name}: the in-process gateway's services were still closing 60 s after it stopped.");
-            }
+            await _app.DisposeAsync().AsTask().WithinAsync(TimeSpan.FromSeconds(60), $"{GetType().Name}: the in-process gateway's services were still closing 60 s after it stopped.");
         }
 
         Directory.Delete(_dataDirectory, recursive: true);

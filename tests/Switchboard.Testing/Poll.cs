@@ -14,7 +14,7 @@ public static class Poll
     {
         var deadline = DateTime.UtcNow + timeout;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (!await CheckAsync(condition(), timeout, failure))
+        while (!await condition().WithinAsync(timeout, $"{failure} within {timeout.TotalSeconds:0} s (a check was still waiting for an answer)."))
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -22,18 +22,6 @@ public static class Poll
             }
 
             await timer.WaitForNextTickAsync();
-        }
-    }
-
-    private static async Task<bool> CheckAsync(Task<bool> check, TimeSpan timeout, string failure)
-    {
-        try
-        {
-            return await check.WaitAsync(timeout);
-        }
-        catch (TimeoutException) when (!check.IsCompleted)
-        {
-            throw new TimeoutException($"{failure} within {timeout.TotalSeconds:0} s (a check was still waiting for an answer).");
         }
     }
 }

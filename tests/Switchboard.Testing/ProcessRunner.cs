@@ -60,14 +60,7 @@ public static class ProcessRunner
             process.Kill(entireProcessTree: true);
         }
 
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(KillWait);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Process {process.Id} had not ended, or its output had not closed, {KillWait.TotalSeconds:0} s after it was killed.");
-        }
+        await process.WaitForExitAsync().WithinAsync(KillWait, $"Process {process.Id} had not ended, or its output had not closed, {KillWait.TotalSeconds:0} s after it was killed.");
     }
 
     /// <summary>Sends <paramref name="signal"/> (<c>TERM</c>, <c>KILL</c>, <c>STOP</c>, <c>CONT</c>) to <paramref name="process"/>, as an orchestrator or an operator does.</summary>

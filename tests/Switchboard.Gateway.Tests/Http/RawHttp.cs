@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Http;
 
@@ -54,15 +55,11 @@ internal static class RawHttp
         string response;
         try
         {
-            response = await reader.ReadToEndAsync(cancellationToken).WaitAsync(AnswerWait, cancellationToken);
+            response = await reader.ReadToEndAsync(cancellationToken).WithinAsync(AnswerWait, $"The server neither finished its answer nor closed the connection within {AnswerWait.TotalSeconds:0} s.", cancellationToken);
         }
         catch (IOException) // reset after a refusal Kestrel answered by closing
         {
             return new RawResponse(0, string.Empty);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"The server neither finished its answer nor closed the connection within {AnswerWait.TotalSeconds:0} s.");
         }
 
         if (response.Length == 0)
