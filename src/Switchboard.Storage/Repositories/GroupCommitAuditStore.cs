@@ -101,6 +101,15 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
             }
             catch (Exception e)
             {
+                // Past a batch's own failure handling: nothing will write again, so no append may wait for it. Those
+                // queued fail now, and later ones at once (the closed queue), instead of each waiting until its caller
+                // gives up.
+                _queue.Writer.TryComplete(e);
+                while (_queue.Reader.TryRead(out var stranded))
+                {
+                    stranded.Committed.TrySetException(e);
+                }
+
                 finished.SetException(e);
             }
         })
@@ -112,6 +121,19 @@ internal sealed class GroupCommitAuditStore : IAuditStore, IAsyncDisposable
     private void Write()
     {
         var batch = new List<Pending>(MaxBatch);
+        try
+        {
+            WriteBatches(batch);
+        }
+        catch (Exception e)
+        {
+            batch.ForEach(p => p.Committed.TrySetException(e)); // taken from the queue, not yet answered
+            throw;
+        }
+    }
+
+    private void WriteBatches(List<Pending> batch)
+    {
         using var appender = _inner.CreateBatchAppender();
         while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {

@@ -55,6 +55,38 @@ public sealed class GroupCommitWriterTests
         Assert.Equal(20, (await audit.QueryAsync(new AuditQuery(Actor: "writer-test"), Ct)).Count);
     }
 
+    [Fact]
+    public async Task Writer_ThatDiesOutsideABatch_FailsTheAppendItHeldAndEveryLaterOne_InsteadOfLeavingThemWaiting()
+    {
+        await using var db = await TestDatabase.CreateAsync(StorageProvider.Sqlite, migrate: true);
+        var audit = new GroupCommitAuditStore(new SqlAuditStore(db.Database));
+        // A telemetry sampler that throws kills the writer where no batch's failure handling reaches: it is asked
+        // about the commit's span before the batch is written. Only for this test's caller, so no other store's
+        // writer meets it.
+        var poisoned = ActivityTraceId.CreateRandom();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == StorageDiagnostics.MeterName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+                options.Links?.Any(link => link.Context.TraceId == poisoned) == true
+                    ? throw new InvalidOperationException("The sampler failed.")
+                    : ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        Task<AuditEvent> held;
+        using (new Activity("caller").SetParentId(poisoned, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        {
+            held = audit.AppendAsync(Draft("held"), Ct);
+        }
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => held.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Equal("The sampler failed.", failure.Message);
+        var later = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => audit.AppendAsync(Draft("later"), Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct));
+        Assert.Same(failure, later.InnerException);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => audit.DisposeAsync().AsTask());
+    }
+
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.PostgreSql)]
