@@ -35,7 +35,11 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly HttpClient? _httpClient;
+    // Neither lock is disposed: disposing a SemaphoreSlim strands whoever is queued on it. Requests still waiting
+    // when the server closes give up through _closed instead.
     private readonly SemaphoreSlim _connectLock = new(1, 1);
+    // Cancelled when the server closes: ends connects in progress and waiting, so none opens a connection after it.
+    private readonly CancellationTokenSource _closed = new();
     private readonly UpstreamResilience _resilience;
     private readonly IToolDefinitionPins _pins;
     // A stdio upstream's processes; an HTTP upstream is served by this class's one connection.
@@ -276,6 +280,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             return open;
         }
 
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        cancellationToken = connecting.Token;
         await _connectLock.WaitAsync(cancellationToken);
         try
         {
@@ -304,6 +310,13 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             }
 
             Volatile.Write(ref _client, client);
+            if (_closed.IsCancellationRequested)
+            {
+                // Closed meanwhile, perhaps after DisposeAsync took the connection it found: this one is not left open.
+                await DropAsync(client);
+                throw new ObjectDisposedException(nameof(UpstreamServer), $"The upstream server '{Name}' was closed while connecting.");
+            }
+
             Volatile.Write(ref _lastFailure, null);
             LogConnected(_logger, Name, client.NegotiatedProtocolVersion, Catalog.Tools.Count);
             return client;
@@ -435,6 +448,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _closed.CancelAsync(); // before the connection is taken below: a connect that ends later sees it
         UpstreamDiagnostics.Untrack(this);
         if (_pool is not null)
         {
@@ -453,8 +467,6 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
 
         _httpClient?.Dispose();
         _resilience.Dispose();
-        _connectLock.Dispose();
-        _catalogLock.Dispose();
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Connected to remote MCP server '{Server}' (protocol {ProtocolVersion}): {Tools} tools.")]

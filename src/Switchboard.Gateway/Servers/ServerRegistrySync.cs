@@ -157,9 +157,9 @@ internal sealed partial class ServerRegistrySync : BackgroundService
 
     public override void Dispose()
     {
+        // The semaphores are not disposed: that would strand a request still waiting in ApplyNowAsync, and make an
+        // announcement racing this unsubscribe throw. They hold no handle (none asks for AvailableWaitHandle).
         _version.Announced -= Wake;
-        _applying.Dispose();
-        _wake.Dispose();
         base.Dispose();
     }
 
