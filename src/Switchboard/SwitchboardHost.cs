@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Access;
 using Switchboard.Gateway;
@@ -60,9 +62,22 @@ public static class SwitchboardHost
         builder.Services.AddBuiltInServerOptions();
         var registration = BuiltInServers.All.Single(s => s.Name == serverName);
         builder.Services.AddSingleton(sp => McpServerView.Single(registration.Create(sp)));
+        // The SDK's stdio transport, over an input whose end waits for the answers to what was read before it.
+        var messages = new StdioInput.Messages();
         builder.Services.AddMcpServer().WithStdioServerTransport();
-        builder.Services.AddOptions<McpServerOptions>().Configure<McpServerView>((options, view) => view.ApplyTo(options));
-        return builder.Build();
+        builder.Services.Replace(ServiceDescriptor.Singleton<ITransport>(services => new StreamServerTransport(
+            new StdioInput(Console.OpenStandardInput(), messages),
+            new BufferedStream(Console.OpenStandardOutput()),
+            serverName,
+            services.GetService<ILoggerFactory>())));
+        builder.Services.AddOptions<McpServerOptions>().Configure<McpServerView>((options, view) =>
+        {
+            view.ApplyTo(options);
+            messages.AddTo(options);
+        });
+        var host = builder.Build();
+        messages.ServerStarted = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted;
+        return host;
     }
 
     /// <summary>

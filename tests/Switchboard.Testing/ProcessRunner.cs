@@ -21,9 +21,17 @@ public static class ProcessRunner
         TimeSpan timeout,
         string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        string? standardInput = null)
     {
         using var process = Start(fileName, arguments, workingDirectory, environment);
+        if (standardInput is not null)
+        {
+            // All of it, then the end of input, as a shell pipe gives it.
+            await process.StandardInput.WriteAsync(standardInput);
+            process.StandardInput.Close();
+        }
+
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };

@@ -163,6 +163,29 @@ public sealed class CliTests : IDisposable
         Assert.Equal("everything", client.ServerInfo?.Name);
     }
 
+    // A script writes its requests and closes the pipe at once (echo '{…}' | switchboard mcp utilities --stdio): every
+    // request read before the end is still answered, a failing one included, and then the process exits.
+    [Fact]
+    public async Task McpOverStdio_InputEndingRightAfterItsRequests_GetsEveryAnswerThenExits()
+    {
+        string[] requests =
+        [
+            """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"script","version":"1"}}}""",
+            """{"jsonrpc":"2.0","method":"notifications/initialized"}""",
+            """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"uuid_v4","arguments":{"count":3}}}""",
+            """{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}""",
+        ];
+
+        var result = await ProcessRunner.RunAsync(Executable, ["mcp", "utilities", "--stdio"], Timeout, _workingDirectory, RunEnvironment, Ct, string.Join('\n', requests) + "\n");
+
+        Assert.Equal(0, result.ExitCode);
+        var answers = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!).ToDictionary(a => (int)a["id"]!);
+        Assert.True(answers.Keys.Order().SequenceEqual([1, 2, 3]), result.Output);
+        Assert.Equal("utilities", (string?)answers[1]["result"]!["serverInfo"]!["name"]);
+        Assert.Equal(3, answers[2]["result"]!["structuredContent"]!["ids"]!.AsArray().Count);
+        Assert.NotNull(answers[3]["error"]);
+    }
+
     [Fact]
     public async Task McpFilesystemOverStdio_ServesTheGivenRoot_ReadOnlyHidesWriters()
     {
