@@ -114,12 +114,19 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
 
         if (value.ValueKind == JsonValueKind.Number && (types & (JsonTypes.Number | JsonTypes.Integer)) != 0)
         {
-            if ((types & (JsonTypes.Number | JsonTypes.Integer)) == JsonTypes.Integer && !value.TryGetInt64(out _))
+            if (!value.TryGetDouble(out double number))
+            {
+                return $"is out of range; got {value.GetRawText()}";
+            }
+
+            // 1e308 is a whole number, just too large for the tool's integer: "out of range" below, after any declared bound.
+            bool wholeNumberOnly = (types & (JsonTypes.Number | JsonTypes.Integer)) == JsonTypes.Integer;
+            bool fitsInteger = !wholeNumberOnly || value.TryGetInt64(out _);
+            if (!fitsInteger && (!double.IsInteger(number) || Math.Abs(number) < long.MaxValue))
             {
                 return $"must be a whole number; got {value.GetRawText()}";
             }
 
-            double number = value.GetDouble();
             if (property.TryGetProperty("minimum", out var minimum) && number < minimum.GetDouble())
             {
                 return $"must be at least {minimum.GetDouble().ToString(CultureInfo.InvariantCulture)}; got {value.GetRawText()}";
@@ -130,7 +137,7 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
                 return $"must be at most {maximum.GetDouble().ToString(CultureInfo.InvariantCulture)}; got {value.GetRawText()}";
             }
 
-            return null;
+            return !fitsInteger ? $"is out of range; got {value.GetRawText()}" : null;
         }
 
         if (value.ValueKind == JsonValueKind.String && types.HasFlag(JsonTypes.String))

@@ -37,6 +37,12 @@ public sealed record CouponSchedule(
     /// <summary>The coupon date <paramref name="monthsBack"/> months before <paramref name="anchor"/>, keeping an end-of-month anchor at month ends.</summary>
     internal static DateOnly CouponDate(DateOnly anchor, int monthsBack)
     {
+        int month = (anchor.Year * 12) + anchor.Month - 1 - monthsBack; // months since 1 BC, so the range check needs no DateOnly
+        if (month < DateOnly.MinValue.Year * 12 || month > (DateOnly.MaxValue.Year * 12) + 11)
+        {
+            FinancialException.Throw($"The coupon schedule runs outside the dates this calculation supports (0001-01-01 to 9999-12-31): a coupon date {Math.Abs(monthsBack)} months {(monthsBack > 0 ? "before" : "after")} {anchor:yyyy-MM-dd} is needed. Use dates at least one coupon period inside that range.");
+        }
+
         var date = anchor.AddMonths(-monthsBack);
         return anchor.Day == DateTime.DaysInMonth(anchor.Year, anchor.Month)
             ? new DateOnly(date.Year, date.Month, DateTime.DaysInMonth(date.Year, date.Month))

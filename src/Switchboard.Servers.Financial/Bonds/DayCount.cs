@@ -101,7 +101,7 @@ public static class DayCount
         }
 
         int years = end.Year - start.Year + 1;
-        double totalDays = new DateOnly(end.Year + 1, 1, 1).DayNumber - new DateOnly(start.Year, 1, 1).DayNumber;
+        double totalDays = new DateOnly(end.Year, 12, 31).DayNumber + 1 - new DateOnly(start.Year, 1, 1).DayNumber; // 1 January after 9999 is no DateOnly
         return days / (totalDays / years);
     }
 

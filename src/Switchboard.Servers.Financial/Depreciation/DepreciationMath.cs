@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Switchboard.Servers.Financial.Depreciation;
 
 /// <summary>
@@ -79,7 +81,7 @@ public static class DepreciationMath
         FinancialException.ThrowIfNotPositive(factor, "factor");
         FinancialException.ThrowIfNotPositive(life, "life");
         FinancialException.ThrowIfNotFinite(period, "period");
-        ValidateLifePeriod((decimal)life, (decimal)period);
+        ValidateLifePeriod(life, period); // as double: a life of 1e308 is no decimal
 
         double rate = factor / life;
         double oldValue;
@@ -98,14 +100,15 @@ public static class DepreciationMath
         return Math.Max(depreciation, 0);
     }
 
-    private static void ValidateLifePeriod(decimal life, decimal period)
+    private static void ValidateLifePeriod<T>(T life, T period)
+        where T : INumber<T>
     {
-        if (life <= 0)
+        if (life <= T.Zero)
         {
             FinancialException.Throw($"'life' must be greater than zero; got {life}.");
         }
 
-        if (period < 1 || period > life)
+        if (period < T.One || period > life)
         {
             FinancialException.Throw($"'period' must be between 1 and 'life' ({life}); got {period}.");
         }

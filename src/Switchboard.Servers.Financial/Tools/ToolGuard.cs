@@ -19,5 +19,10 @@ internal static class ToolGuard
         {
             throw new McpException(exception.Message, exception);
         }
+        catch (OverflowException exception)
+        {
+            // Only decimal arithmetic throws it here; double overflows to infinity instead.
+            throw new McpException("The result, or a step in computing it, is beyond the range of exact decimal arithmetic (about ±7.9e28); use smaller amounts.", exception);
+        }
     }
 }

@@ -63,6 +63,22 @@ public sealed class FinancialServerTests
         Assert.Equal(94.63436, result.StructuredContent!.Value.GetProperty("cleanPrice").GetDouble(), 5e-6); // Excel doc PRICE
     }
 
+    [Theory]
+    [InlineData("year_fraction", """{"start":"0001-01-01","end":"9999-12-31","basis":"actual_actual"}""", 9998.9972620924254)] // the calendar's whole span: days over the average year length
+    [InlineData("ddb", """{"cost":1,"salvage":1,"life":1e308,"period":1}""", 0)] // a life too long for a decimal
+    public async Task CallTool_AtTheEdgeOfTheRange_ReturnsTheNumber(string tool, string argumentsJson, double expected)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var mcp = await InMemoryMcp.ConnectAsync(FinancialServer.CreateCatalog(), cancellationToken: cancellationToken);
+        var arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>(argumentsJson)!;
+
+        var result = await mcp.Client.CallToolAsync(tool, arguments, cancellationToken: cancellationToken);
+
+        string text = Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal(expected, double.Parse(text, System.Globalization.CultureInfo.InvariantCulture), 1e-9);
+    }
+
     [Fact]
     public async Task CallTool_CurrencyConvertWithoutRate_UsesTheMarketDataProvider()
     {

@@ -44,6 +44,7 @@ public sealed class ToolErrorTests
 
         // Depreciation
         { "sln", """{"cost":1000,"salvage":100,"life":0}""", "'life' must be greater than zero" },
+        { "syd", """{"cost":1e28,"salvage":-1e28,"life":1e15,"period":1}""", "beyond the range of exact decimal arithmetic" },
         { "syd", """{"cost":1000,"salvage":100,"life":5,"period":6}""", "'period' must be between 1 and 'life'" },
         { "db", """{"cost":1000,"salvage":100,"life":5,"period":6}""", "'period' must be between 1 and 5" },
         { "db", """{"cost":1000,"salvage":100,"life":5,"period":1,"month":13}""", "'month' must be at most 12" },
@@ -53,6 +54,8 @@ public sealed class ToolErrorTests
         { "bond_price", """{"settlement":"2030-01-01","maturity":"2020-01-01","rate":0.05,"yield":0.05,"frequency":"semiannual"}""", "must be before 'maturity'" },
         { "bond_price", """{"settlement":"2020-01-01","maturity":"2030-01-01","rate":0.05,"yield":0.05,"frequency":3}""", "'frequency' must be annual (1), semiannual (2) or quarterly (4)" },
         { "bond_price", """{"settlement":"2020-01-01","maturity":"2030-01-01","rate":0.05,"yield":0.05,"frequency":"monthly"}""", "'frequency' must be one of" },
+        { "bond_price", """{"settlement":"0001-01-01","maturity":"9999-12-31","rate":0.05,"yield":0.05,"frequency":"quarterly"}""", "The coupon schedule runs outside the dates this calculation supports" },
+        { "accrued_interest", """{"issue":"0001-01-01","firstInterest":"0001-03-01","settlement":"9999-12-31","rate":0.05,"frequency":"quarterly"}""", "The coupon schedule runs outside the dates this calculation supports" },
         { "bond_yield", """{"settlement":"2020-01-01","maturity":"2030-01-01","rate":0.05,"price":-3,"frequency":"annual"}""", "'price' must be greater than zero" },
         { "bond_yield", """{"settlement":"2020-01-01","maturity":"2030-01-01","rate":0.05,"price":95,"frequency":"annual","basis":9}""", "'basis' must be one of" },
         { "accrued_interest", """{"issue":"2020-06-01","firstInterest":"2020-12-01","settlement":"2020-01-01","rate":0.05,"frequency":"semiannual"}""", "must be before 'settlement'" },
