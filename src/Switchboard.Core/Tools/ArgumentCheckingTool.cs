@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -27,7 +28,27 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
             });
         }
 
-        return base.InvokeAsync(request, cancellationToken);
+        var invocation = base.InvokeAsync(request, cancellationToken);
+        return invocation.IsCompletedSuccessfully ? invocation : AnswerToolErrorsAsync(invocation, request);
+    }
+
+    // A tool throws McpException to refuse what it was given (an unknown time zone, a date out of range): the caller's
+    // mistake, answered with the SDK's own words for it. Left to the SDK, the same answer would also be logged at Error
+    // with a stack trace, so any caller could fill the error log, and counted as a failed call against availability.
+    private static async ValueTask<CallToolResult> AnswerToolErrorsAsync(ValueTask<CallToolResult> invocation, RequestContext<CallToolRequestParams> request)
+    {
+        try
+        {
+            return await invocation;
+        }
+        catch (McpException e) when (e is not McpProtocolException)
+        {
+            return new CallToolResult
+            {
+                IsError = true,
+                Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {e.Message}" }],
+            };
+        }
     }
 
     /// <summary>What is wrong with <paramref name="arguments"/>, one sentence each; null when nothing is (every valid call: no list is made).</summary>

@@ -3,6 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Switchboard.Storage.Repositories;
+using Switchboard.Storage.Model;
 using Switchboard.Gateway.Tests.Identity;
 
 namespace Switchboard.Gateway.Tests.Access;
@@ -45,6 +48,25 @@ public sealed class RefusalLoggingTests(AuthenticatedGatewayServer gateway) : IC
         Assert.True(entries.Count <= refusals.Length, string.Join(Environment.NewLine, entries.Select(e => $"{e.Category} {e.Level} {e.Message}")));
         Assert.All(entries, e => Assert.False(e.Message.Any(char.IsControl), e.Message));
         Assert.Contains(entries, e => e.Message.Contains(@"evil\tforged", StringComparison.Ordinal));
+    }
+
+    // A built-in tool refusing what it was given (an unknown time zone) answers with isError, as the SDK words it, and
+    // is the caller's mistake: no Error entry, and audited as the tool's error, not as a failed call.
+    [Fact]
+    public async Task ToolRefusingItsInput_AnswersIsError_WithoutAnErrorEntry_AuditedAsToolError()
+    {
+        var log = Capture();
+        await using var client = await gateway.ConnectAsync("/mcp", "2025-11-25");
+
+        var result = await client.CallToolAsync("utilities__time_convert", new Dictionary<string, object?> { ["timestamp"] = "2026-01-01T00:00:00Z", ["toTimeZone"] = "Nowhere/Atlantis" }, cancellationToken: Ct);
+
+        Assert.True(result.IsError);
+        var text = Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
+        Assert.StartsWith("An error occurred invoking 'utilities__time_convert': ", text, StringComparison.Ordinal);
+        Assert.Contains("Nowhere/Atlantis", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Error);
+        var audited = await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Action: "tools/call", Target: "utilities/time_convert"), Ct);
+        Assert.Equal("tool-error", audited[^1].Outcome);
     }
 
     [Fact]
