@@ -2,9 +2,11 @@ namespace Switchboard.Servers.Utilities;
 
 /// <summary>
 /// Runs CPU-bound tool work off the request path with a deadline. Work that can check the token it is given stops
-/// at the deadline; work inside a library that cannot (a schema's regex, a diff) is abandoned: the caller gets a
+/// at the deadline; work inside a library that cannot (a schema evaluation, a diff) is abandoned: the caller gets a
 /// timeout error at once and the server keeps answering, while the abandoned computation finishes on the pool.
-/// Input size limits keep that tail short.
+/// Such work must be bounded before it starts, so that this tail is short: by the input size limits, by a match
+/// timeout on every regular expression (<see cref="RegexDefaults"/>) and, for JSON Schema, by an estimate of the
+/// evaluations a schema needs (<see cref="Limits.MaxSchemaEvaluations"/>).
 /// </summary>
 internal static class Bounded
 {

@@ -22,6 +22,12 @@ internal static class Limits
     /// <summary>Most values (objects, arrays, scalars) produced from one YAML document, counting alias expansions.</summary>
     public const int MaxNodes = 200_000;
 
+    /// <summary>
+    /// Most subschema evaluations one JSON Schema validation may need, counting each $ref as its target's size and
+    /// each array item or property as a separate evaluation. About 3 s of work: the schema library cannot be stopped.
+    /// </summary>
+    public const int MaxSchemaEvaluations = 100_000;
+
     /// <summary>Longest regular expression pattern, in characters.</summary>
     public const int MaxPatternChars = 4096;
 

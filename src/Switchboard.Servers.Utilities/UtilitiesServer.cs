@@ -26,6 +26,7 @@ public static class UtilitiesServer
     public static McpServerCatalog CreateCatalog(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
+        RegexDefaults.Apply(); // in effect only where no Regex was built yet; the executable applies it first thing
 
         var catalog = new McpServerCatalog(
             Name,

@@ -90,7 +90,7 @@ internal static class JsonTools
         return new JsonQueryResult(matches.Count, matches, truncated);
     }
 
-    private static SchemaValidationResult Evaluate(JsonElement instance, JsonElement schemaElement)
+    internal static SchemaValidationResult Evaluate(JsonElement instance, JsonElement schemaElement)
     {
         JsonSchema schema;
         try
@@ -101,6 +101,15 @@ internal static class JsonTools
         catch (Exception ex) when (ex is JsonSchemaException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException or RefResolutionException or FormatException or KeyNotFoundException or Json.Pointer.PointerParseException)
         {
             return ToolError.Throw<SchemaValidationResult>($"'schema' is not a valid JSON Schema: {ex.Message}");
+        }
+
+        double evaluations = SchemaCost.Estimate(schema, instance, Limits.MaxSchemaEvaluations);
+        if (evaluations > Limits.MaxSchemaEvaluations)
+        {
+            return ToolError.Throw<SchemaValidationResult>(
+                $"Validating this instance against this schema could take more than {Limits.MaxSchemaEvaluations:N0} subschema evaluations " +
+                "(counting each $ref as the subschema it points to, and each array item or property separately), so it was not run. " +
+                "Reduce repeated $refs (a $ref that appears twice at each level doubles the work per level) or validate a smaller instance.");
         }
 
         EvaluationResults results;
@@ -114,7 +123,9 @@ internal static class JsonTools
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
-            return ToolError.Throw<SchemaValidationResult>("A 'pattern' in the schema ran past its time limit: it probably backtracks catastrophically. Simplify it.");
+            // Every regex the library builds carries RegexDefaults.MatchTimeout, so a runaway pattern ends here.
+            return ToolError.Throw<SchemaValidationResult>(
+                $"A 'pattern' in the schema ran past its {RegexDefaults.MatchTimeout.TotalMilliseconds:0} ms time limit: it probably backtracks catastrophically. Simplify it.");
         }
 
         var errors = new List<SchemaError>();

@@ -70,24 +70,29 @@ internal static class RegexTools
         }
 
         var regex = Create(pattern, flags, timeoutMs);
+        const int maxResultChars = Limits.MaxInputChars * 4;
         int replaced = 0;
+        long resultChars = input.Length;
         string result = string.Empty;
         try
         {
             result = regex.Replace(input, match =>
             {
                 replaced++;
-                return match.Result(replacement);
+                string replacementText = match.Result(replacement);
+                // Checked per match: building an over-long result first would take gigabytes before the check.
+                resultChars += replacementText.Length - match.Length;
+                if (resultChars > maxResultChars)
+                {
+                    ToolError.Throw($"The result would be over the {maxResultChars:N0}-character limit (passed at replacement {replaced:N0}). Replace fewer matches or use a shorter replacement.");
+                }
+
+                return replacementText;
             }, count);
         }
         catch (RegexMatchTimeoutException)
         {
             ToolError.RegexTimedOut(regex.MatchTimeout);
-        }
-
-        if (result.Length > Limits.MaxInputChars * 4)
-        {
-            ToolError.Throw($"The result would be {result.Length:N0} characters long, over the {Limits.MaxInputChars * 4:N0} limit. Replace fewer matches.");
         }
 
         return new RegexReplaceResult(replaced, result);

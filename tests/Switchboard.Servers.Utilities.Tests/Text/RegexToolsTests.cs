@@ -88,6 +88,19 @@ public sealed class RegexToolsTests
     }
 
     [Fact]
+    public async Task RegexReplace_OverLongResult_StopsAtTheLimit_WithoutBuildingIt()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+
+        // 200,000 matches × 4,096 characters would be an 819,200,000-character (1.6 GB) result.
+        string error = await mcp.ErrorAsync("regex_replace", new { pattern = "a", input = new string('a', 200_000), replacement = new string('b', 4096), timeoutMs = 5000 });
+
+        Assert.Contains("over the 4,194,304-character limit", error, StringComparison.Ordinal);
+        Assert.InRange(GC.GetTotalAllocatedBytes(precise: true) - before, 0, 200_000_000);
+    }
+
+    [Fact]
     public async Task RegexReplace_NegativeCount_ReturnsToolError()
     {
         await using var mcp = await Tools.ConnectAsync();
