@@ -23,6 +23,12 @@ internal static class Limits
     public const int MaxNodes = 200_000;
 
     /// <summary>
+    /// Most characters of keys and scalars produced from one YAML document, counting alias expansions: one alias to a
+    /// long string, used a thousand times, is few values but hundreds of megabytes.
+    /// </summary>
+    public const int MaxExpandedChars = MaxInputChars * 4;
+
+    /// <summary>
     /// Most subschema evaluations one JSON Schema validation may need, counting each $ref as its target's size and
     /// each array item or property as a separate evaluation. About 3 s of work: the schema library cannot be stopped.
     /// </summary>

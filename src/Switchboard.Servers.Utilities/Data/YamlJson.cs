@@ -27,6 +27,7 @@ internal static partial class YamlJson
         bool haveRoot = false;
         int documents = 0;
         int nodes = 0;
+        long chars = 0;
 
         try
         {
@@ -44,6 +45,7 @@ internal static partial class YamlJson
 
                         break;
                     case Scalar scalar when expectKey:
+                        chars += scalar.Value.Length;
                         pendingKey = scalar.Value;
                         expectKey = false;
                         break;
@@ -51,12 +53,20 @@ internal static partial class YamlJson
                         ToolError.Throw($"A YAML mapping key at line {current.Start.Line} is a collection; JSON object keys must be strings.");
                         break;
                     case Scalar scalar:
+                        chars += scalar.Value.Length;
                         Add(ResolveScalar(scalar), Anchor(scalar));
                         break;
                     case AnchorAlias alias:
                         if (!anchors.TryGetValue(alias.Value.Value, out var target))
                         {
                             ToolError.Throw($"YAML alias '*{alias.Value.Value}' at line {alias.Start.Line} refers to an unknown anchor.");
+                        }
+
+                        var (targetNodes, targetChars) = Size(target);
+                        chars += targetChars;
+                        if (chars > Limits.MaxExpandedChars)
+                        {
+                            break;
                         }
 
                         if (expectKey)
@@ -66,7 +76,7 @@ internal static partial class YamlJson
                             break;
                         }
 
-                        nodes += CountNodes(target);
+                        nodes += targetNodes;
                         if (nodes > Limits.MaxNodes)
                         {
                             break;
@@ -92,6 +102,11 @@ internal static partial class YamlJson
                 if (nodes > Limits.MaxNodes)
                 {
                     ToolError.Throw($"The YAML document expands to more than {Limits.MaxNodes:N0} values (aliases count once per use); it is too large to convert.");
+                }
+
+                if (chars > Limits.MaxExpandedChars)
+                {
+                    ToolError.Throw($"The YAML document expands to more than {Limits.MaxExpandedChars:N0} characters of keys and values (aliases count once per use); it is too large to convert.");
                 }
             }
         }
@@ -258,12 +273,35 @@ internal static partial class YamlJson
         return JsonValue.Create(value);
     }
 
-    private static int CountNodes(JsonNode? node) => node switch
+    // The values an alias to node adds, and the characters of their keys and scalars.
+    private static (int Nodes, long Chars) Size(JsonNode? node)
     {
-        JsonObject obj => 1 + obj.Sum(p => CountNodes(p.Value)),
-        JsonArray array => 1 + array.Sum(CountNodes),
-        _ => 1,
-    };
+        switch (node)
+        {
+            case JsonObject obj:
+                var (objectNodes, objectChars) = (1, 0L);
+                foreach (var (key, value) in obj)
+                {
+                    var (nodes, chars) = Size(value);
+                    (objectNodes, objectChars) = (objectNodes + nodes, objectChars + key.Length + chars);
+                }
+
+                return (objectNodes, objectChars);
+            case JsonArray array:
+                var (arrayNodes, arrayChars) = (1, 0L);
+                foreach (var item in array)
+                {
+                    var (nodes, chars) = Size(item);
+                    (arrayNodes, arrayChars) = (arrayNodes + nodes, arrayChars + chars);
+                }
+
+                return (arrayNodes, arrayChars);
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                return (1, text.Length);
+            default:
+                return (1, node?.ToJsonString().Length ?? 4);
+        }
+    }
 
     [GeneratedRegex(@"^[-+]?[0-9]+\z", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex IntPattern();

@@ -100,6 +100,20 @@ public sealed class ConvertToolsTests
         Assert.Contains("expands to more than", error, StringComparison.Ordinal);
     }
 
+    // Few values, many bytes: one alias to a 100,000-character string used 1,000 times would be a 100 MB answer.
+    [Fact]
+    public async Task Convert_YamlAliasToALongStringUsedOften_ReturnsLimitError_WithoutBuildingIt()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string yaml = $"a: &a \"{new string('x', 100_000)}\"\nb: [{string.Join(", ", Enumerable.Repeat("*a", 1_000))}]\n";
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+
+        string error = await mcp.ErrorAsync("data_convert", new { input = yaml, from = "yaml", to = "json" });
+
+        Assert.Contains("expands to more than 4,194,304 characters", error, StringComparison.Ordinal);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore < 100_000_000, "the expansion was built before it was refused");
+    }
+
     [Fact]
     public async Task Convert_DeeplyNestedYaml_ReturnsDepthError()
     {
