@@ -364,7 +364,7 @@ internal static class JsonRpcMessageCheck
         }
 
         // The member a request is routed by, which the SDK reads as a string to compare with Mcp-Name (2026-07-28),
-        // and throws on when it is anything else but null: a 500, and an error with its stack trace in the log. And
+        // and throws on when it is anything else: a 500, or (missing) an internal error, with its stack trace. And
         // arguments, which the SDK reads as an object before any filter runs, answering anything else but null as an
         // internal error (-32603), with a Warning and its stack trace.
         private readonly string? ParamsProblem()
@@ -375,7 +375,8 @@ internal static class JsonRpcMessageCheck
                 RequestMethods.ResourcesRead => ("uri", _paramsUri),
                 _ => (null, null),
             };
-            return kind is not (null or JsonTokenType.String or JsonTokenType.Null) ? $"the \"{member}\" of {Method} params must be a string"
+            return member is not null && kind is (null or JsonTokenType.Null) ? $"{Method} params need a \"{member}\" string"
+                : kind is not (null or JsonTokenType.String) ? $"the \"{member}\" of {Method} params must be a string"
                 : Method is RequestMethods.ToolsCall or RequestMethods.PromptsGet && _paramsArguments is not (null or JsonTokenType.StartObject or JsonTokenType.Null)
                     ? $"the \"arguments\" of {Method} params must be an object"
                 : null;

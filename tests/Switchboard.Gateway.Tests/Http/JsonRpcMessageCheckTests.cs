@@ -23,7 +23,7 @@ public sealed class JsonRpcMessageCheckTests
     [InlineData("""{"jsonrpc":"2.0","id":"r","error":{"code":1,"message":"m"}}""", null, null, null, "\"r\"")]
     [InlineData(""" { "method" : "ping" , "id" : 2 , "jsonrpc" : "2.0" } """, null, null, "ping", "2")]
     // Escaped names and values mean what they spell.
-    [InlineData("""{"jsonrpc":"2\u002e0","id":1,"\u006dethod":"tools\/call","params":{}}""", null, null, "tools/call", "1")]
+    [InlineData("""{"jsonrpc":"2\u002e0","id":1,"\u006dethod":"tools\/call","params":{"n\u0061me":"a"}}""", null, null, "tools/call", "1")]
     [InlineData("""{"jsonrpc":"2.0","id":"a\"b","method":"\u00e9t\u00e9"}""", null, null, "\u00e9t\u00e9", "\"a\\\"b\"")]
     // The same key in different objects, nested or side by side, is no duplicate.
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"m","params":{"id":{"id":1},"a":[{"a":1},{"a":2}],"b":{"c":1},"c":2}}""", null, null, "m", "1")]
@@ -123,6 +123,16 @@ public sealed class JsonRpcMessageCheckTests
     public void RoutingMemberThatIsNotAString_IsInvalidParams(string body, string method, string member) =>
         AssertVerdict(Encoding.UTF8.GetBytes(body), McpErrorCode.InvalidParams, $"the \"{member}\" of {method} params must be a string", null, "1");
 
+    // Without the member the SDK answers an internal error (-32603, "An error occurred.") and logs its stack trace.
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}""", "tools/call", "name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call"}""", "tools/call", "name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":null,"uri":5}}""", "tools/call", "name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"prompts/get","params":{"arguments":{}}}""", "prompts/get", "name")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/read","params":null}""", "resources/read", "uri")]
+    public void MissingRoutingMember_IsInvalidParams(string body, string method, string member) =>
+        AssertVerdict(Encoding.UTF8.GetBytes(body), McpErrorCode.InvalidParams, $"{method} params need a \"{member}\" string", null, "1");
+
     // The SDK reads arguments as an object before any filter runs, and answers anything else as an internal error
     // (-32603), with a Warning and its stack trace in the log.
     [Theory]
@@ -134,8 +144,6 @@ public sealed class JsonRpcMessageCheckTests
 
     [Theory]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"name":5,"uri":5}}}""", "tools/call")]
-    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":null,"uri":5}}""", "tools/call")]
-    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}""", "tools/call")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///x","name":5}}""", "resources/read")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"name":5}}""", "tools/list")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":null}}""", "tools/call")]
