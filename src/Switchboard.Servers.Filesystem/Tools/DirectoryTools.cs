@@ -75,7 +75,7 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         CancellationToken cancellationToken = default)
     {
         var (_, resolved) = await sandbox.ResolveAsync(server, path, cancellationToken);
-        var excludes = (excludePatterns ?? []).Select(TreeExclude.Parse).ToList();
+        var excludes = (excludePatterns ?? []).Select(exclude => TreeExclude.Parse(exclude, cancellationToken)).ToList();
         var budget = new WalkBudget(sandbox, path, limitEntries: true, cancellationToken);
         var tree = Build(resolved.FullPath, "", excludes, depth: 0, budget);
         return ToolOutput.Text(JsonSerializer.Serialize(tree.ToArray(), ToolJson.Indented));
@@ -147,10 +147,10 @@ internal sealed class TreeExclude
 
     private TreeExclude(Glob[] globs) => _globs = globs;
 
-    public static TreeExclude Parse(string pattern) =>
+    public static TreeExclude Parse(string pattern, CancellationToken cancellationToken) =>
         new(pattern.Contains('*', StringComparison.Ordinal)
-            ? [Glob.Parse(pattern)]
-            : [Glob.Parse(pattern), Glob.Parse($"**/{pattern}"), Glob.Parse($"**/{pattern}/**")]);
+            ? [Glob.Parse(pattern, cancellationToken)]
+            : [Glob.Parse(pattern, cancellationToken), Glob.Parse($"**/{pattern}", cancellationToken), Glob.Parse($"**/{pattern}/**", cancellationToken)]);
 
     public bool IsMatch(string relativePath) => _globs.Any(glob => glob.IsMatch(relativePath));
 }
@@ -170,13 +170,11 @@ internal sealed class WalkBudget(FileSandbox sandbox, string requested, bool lim
             ToolFailure.Throw($"{Requested} holds more than {sandbox.MaxEntries:N0} entries, the most one call walks (MaxEntries): ask for a subdirectory, a narrower pattern or excludePatterns.");
         }
 
-        if ((_entries & 63) == 0)
+        // At every entry, not every so many: matching one entry can take a regex timeout per pattern alternative.
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Stopwatch.GetElapsedTime(_started) > sandbox.SearchTimeBudget)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (Stopwatch.GetElapsedTime(_started) > sandbox.SearchTimeBudget)
-            {
-                ToolFailure.Throw($"Walking {Requested} took longer than {sandbox.SearchTimeBudget.TotalSeconds:0.#} s, the search time budget (SearchTimeBudget): ask for a subdirectory, a narrower pattern or excludePatterns.");
-            }
+            ToolFailure.Throw($"Walking {Requested} took longer than {sandbox.SearchTimeBudget.TotalSeconds:0.#} s, the search time budget (SearchTimeBudget): ask for a subdirectory, a narrower pattern or excludePatterns.");
         }
     }
 }

@@ -97,6 +97,25 @@ public sealed class ToolBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task SearchFiles_ManyExtglobNegations_RefusedAsTooComplexInBoundedTime()
+    {
+        // Each !(a) doubled the regex built before its size was checked: 23 took 11 s and 1.2 GB, 40 would never end.
+        string pattern = string.Concat(Enumerable.Repeat("!(a)", 40));
+        await using var mcp = await _tree.ConnectAsync();
+        string error = await mcp.ErrorAsync("search_files", new { path = _tree.Root, pattern }).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Contains("too complex", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DirectoryTree_ManyExtglobNegationsInAnExclude_RefusedAsTooComplexInBoundedTime()
+    {
+        string exclude = string.Concat(Enumerable.Repeat("!(a)", 40));
+        await using var mcp = await _tree.ConnectAsync();
+        string error = await mcp.ErrorAsync("directory_tree", new { path = _tree.Root, excludePatterns = new[] { exclude } }).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Contains("too complex", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validator_NoRootsAndBadLimits_ExplainsWhatToFix()
     {
         var options = new FilesystemOptions { MaxEntries = 0, SearchTimeBudget = TimeSpan.Zero };
