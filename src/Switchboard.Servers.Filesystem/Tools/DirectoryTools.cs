@@ -49,9 +49,9 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         [Description("Sort entries by name or size")] ListingOrder sortBy = ListingOrder.Name,
         CancellationToken cancellationToken = default)
     {
-        var (_, resolved) = await sandbox.ResolveAsync(server, path, cancellationToken);
+        var (allowed, resolved) = await sandbox.ResolveAsync(server, path, cancellationToken);
         var entries = DirectoryEntries.Read(resolved.FullPath, sandbox.MaxEntries, path)
-            .Select(e => (e.Name, e.IsDirectory, Size: SizeOf(e.FullPath)))
+            .Select(e => (e.Name, e.IsDirectory, Size: SizeOf(e, allowed)))
             .ToList();
 
         // Array.prototype.sort is stable; so is OrderBy. Names compare as localeCompare does: by ICU's root collation,
@@ -106,12 +106,24 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         return result;
     }
 
-    private static long SizeOf(string path)
+    private static long SizeOf(DirectoryEntry entry, AllowedDirectories allowed)
     {
-        // As the reference: stat follows links, and an entry that cannot be stat'ed counts as 0 bytes.
+        // As the reference: a link counts as its target, and an entry that cannot be stat'ed counts as 0 bytes. Unlike
+        // it, a target outside the sandbox counts as 0 bytes too, as a missing one does: its size would tell what exists there.
+        string path = entry.FullPath;
+        if (entry.IsSymlink)
+        {
+            if (PathResolver.TryRealPath(entry.FullPath) is not { } target || !allowed.Contains(target))
+            {
+                return 0;
+            }
+
+            path = target; // the checked real path, not the link again: it may be pointed elsewhere meanwhile
+        }
+
         try
         {
-            var stat = FileStat.Get(path, followLinks: true);
+            var stat = FileStat.Get(path, followLinks: false);
             return stat.Kind == FileKind.Missing ? 0 : stat.Size;
         }
         catch (IOException)

@@ -147,6 +147,21 @@ public sealed class SandboxEscapeTests : IDisposable
         Assert.Contains("hello.txt", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ListDirectoryWithSizes_LinksOutside_ShowNotTheirTargetsSizes()
+    {
+        await using var mcp = await _tree.ConnectAsync();
+        string[] lines = (await mcp.TextAsync("list_directory_with_sizes", new { path = _tree.Root })).Split('\n');
+
+        Assert.Equal("14 B", SizeListed("link-inside")); // a link inside counts as its target, as in the reference
+        Assert.Equal("0 B", SizeListed("link-outside")); // the secret's 51 bytes, before
+        Assert.Equal("0 B", SizeListed("chain1"));
+        Assert.Equal("0 B", SizeListed("dir-link-outside")); // the outside directory's size, before
+        Assert.Equal("0 B", SizeListed("dangling-outside")); // a missing target looks the same as an existing one
+
+        string SizeListed(string name) => lines.Single(line => line.StartsWith($"[FILE] {name} ", StringComparison.Ordinal))[(7 + name.Length)..].Trim();
+    }
+
     private static string ToolName(string tool) => tool.Split(':')[0];
 
     private object Arguments(string tool, string path) => tool switch
