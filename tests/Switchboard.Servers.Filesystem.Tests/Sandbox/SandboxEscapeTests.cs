@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Switchboard.Servers.Filesystem.Sandbox;
 
 namespace Switchboard.Servers.Filesystem.Tests.Sandbox;
 
@@ -145,6 +146,30 @@ public sealed class SandboxEscapeTests : IDisposable
         Assert.DoesNotContain("link-outside", text, StringComparison.Ordinal);
         Assert.DoesNotContain("inner.txt", text, StringComparison.Ordinal);
         Assert.Contains("hello.txt", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenRead_FileSwappedForFifoAfterTheCheck_IsRefusedWithoutBlocking()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // The window between resolving (which refuses FIFOs) and opening, held open: open(2) of a FIFO blocks until a writer comes.
+        string path = _tree.InRoot("swapped");
+        File.WriteAllText(path, "regular");
+        var allowed = AllowedDirectories.FromConfiguredRoots([_tree.Root]);
+        var resolved = PathResolver.Resolve(path, allowed, maxPathLength: 4096);
+        File.Delete(path);
+        using (var mkfifo = Process.Start("mkfifo", [path]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        var open = Task.Run(() => SafeFile.OpenRead(resolved, allowed, maxBytes: 1024).Dispose(), TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<ModelContextProtocol.McpException>(() => open.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        Assert.Contains("other than a regular file", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
