@@ -10,7 +10,7 @@ internal sealed record TextEdit(string OldText, string NewText);
 /// </summary>
 internal static class FileEditor
 {
-    public static string Apply(string content, IEnumerable<TextEdit> edits)
+    public static string Apply(string content, IEnumerable<TextEdit> edits, CancellationToken cancellationToken)
     {
         string modified = content;
         foreach (var edit in edits)
@@ -29,6 +29,7 @@ internal static class FileEditor
             bool found = false;
             for (int i = 0; i <= contentLines.Count - oldLines.Length; i++)
             {
+                cancellationToken.ThrowIfCancellationRequested(); // lines x old lines when most lines nearly match
                 if (!oldLines.Select((line, j) => JsTrim(line) == JsTrim(contentLines[i + j])).All(equal => equal))
                 {
                     continue;
@@ -68,9 +69,9 @@ internal static class FileEditor
     public static string NormalizeLineEndings(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
 
     /// <summary>edit_file's result: the patch in a fenced <c>diff</c> block with enough backticks to hold it.</summary>
-    public static string FencedDiff(string fileName, string original, string modified)
+    public static string FencedDiff(string fileName, string original, string modified, CancellationToken cancellationToken)
     {
-        string patch = UnifiedPatch.Create(fileName, NormalizeLineEndings(original), NormalizeLineEndings(modified));
+        string patch = UnifiedPatch.Create(fileName, NormalizeLineEndings(original), NormalizeLineEndings(modified), cancellationToken);
         int backticks = 3;
         while (patch.Contains(new string('`', backticks), StringComparison.Ordinal))
         {

@@ -9,10 +9,17 @@ internal sealed record DiffComponent(int Count, bool Added, bool Removed)
 /// <summary>
 /// jsdiff's <c>diffLines</c> (the <c>diff</c> package the reference server formats its edit_file output with), ported
 /// step for step: Myers' O(ND) algorithm with the same diagonal pruning and the same tie-break (prefer the path that
-/// went further in the old text, removals before additions), so our hunks are the reference's hunks.
+/// went further in the old text, removals before additions), so our hunks are the reference's hunks. Unlike the
+/// reference, which sets neither jsdiff's <c>maxEditLength</c> nor its <c>timeout</c>, the work is bounded: Myers
+/// takes time proportional to the lines times the edits, so replacing every line of a few hundred KB took minutes.
+/// Past <see cref="MaxWork"/> the diff is the common first and last lines with everything between them removed and
+/// added in one piece.
 /// </summary>
 internal static class LineDiff
 {
+    /// <summary>Diagonals visited plus lines compared: about a second of CPU, far more than any edit a model writes needs.</summary>
+    private const long MaxWork = 20_000_000;
+
     private sealed class PathState(int oldPos, Link? last)
     {
         public int OldPos { get; set; } = oldPos;
@@ -43,7 +50,7 @@ internal static class LineDiff
         return tokens;
     }
 
-    public static List<DiffComponent> Diff(string oldText, string newText)
+    public static List<DiffComponent> Diff(string oldText, string newText, CancellationToken cancellationToken)
     {
         var oldTokens = Tokenize(oldText);
         var newTokens = Tokenize(newText);
@@ -53,7 +60,8 @@ internal static class LineDiff
         var bestPath = new PathState?[2 * offset + 1];
         bestPath[offset] = new PathState(-1, null);
 
-        int newPos = ExtractCommon(bestPath[offset]!, newTokens, oldTokens, 0);
+        long work = 0;
+        int newPos = ExtractCommon(bestPath[offset]!, newTokens, oldTokens, 0, ref work);
         if (bestPath[offset]!.OldPos + 1 >= oldLen && newPos + 1 >= newLen)
         {
             return Build(bestPath[offset]!.Last, newTokens, oldTokens);
@@ -62,8 +70,14 @@ internal static class LineDiff
         int minDiagonal = int.MinValue, maxDiagonal = int.MaxValue;
         for (int editLength = 1; editLength <= maxEditLength; editLength++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             for (int diagonal = Math.Max(minDiagonal, -editLength); diagonal <= Math.Min(maxDiagonal, editLength); diagonal += 2)
             {
+                if (++work > MaxWork)
+                {
+                    return ReplaceMiddle(oldTokens, newTokens);
+                }
+
                 var removePath = bestPath[offset + diagonal - 1];
                 var addPath = bestPath[offset + diagonal + 1];
                 if (removePath is not null)
@@ -89,7 +103,7 @@ internal static class LineDiff
                     ? AddToPath(addPath!, added: true, removed: false, 0)
                     : AddToPath(removePath!, added: false, removed: true, 1);
 
-                newPos = ExtractCommon(basePath, newTokens, oldTokens, diagonal);
+                newPos = ExtractCommon(basePath, newTokens, oldTokens, diagonal, ref work);
                 if (basePath.OldPos + 1 >= oldLen && newPos + 1 >= newLen)
                 {
                     return Build(basePath.Last, newTokens, oldTokens);
@@ -111,6 +125,37 @@ internal static class LineDiff
         throw new InvalidOperationException("The line diff did not converge."); // unreachable: maxEditLength always suffices
     }
 
+    /// <summary>The fallback past <see cref="MaxWork"/>: the lines both texts start and end with, and one removal and one addition between them.</summary>
+    private static List<DiffComponent> ReplaceMiddle(List<string> oldTokens, List<string> newTokens)
+    {
+        int prefix = 0;
+        while (prefix < oldTokens.Count && prefix < newTokens.Count && oldTokens[prefix] == newTokens[prefix])
+        {
+            prefix++;
+        }
+
+        int suffix = 0;
+        while (suffix < oldTokens.Count - prefix && suffix < newTokens.Count - prefix && oldTokens[^(suffix + 1)] == newTokens[^(suffix + 1)])
+        {
+            suffix++;
+        }
+
+        var components = new List<DiffComponent>();
+        Add(newTokens, 0, prefix, added: false, removed: false);
+        Add(oldTokens, prefix, oldTokens.Count - prefix - suffix, added: false, removed: true);
+        Add(newTokens, prefix, newTokens.Count - prefix - suffix, added: true, removed: false);
+        Add(newTokens, newTokens.Count - suffix, suffix, added: false, removed: false);
+        return components;
+
+        void Add(List<string> tokens, int start, int count, bool added, bool removed)
+        {
+            if (count > 0)
+            {
+                components.Add(new DiffComponent(count, added, removed) { Value = string.Concat(tokens.GetRange(start, count)) });
+            }
+        }
+    }
+
     private static PathState AddToPath(PathState path, bool added, bool removed, int oldPosIncrement)
     {
         var last = path.Last;
@@ -119,7 +164,7 @@ internal static class LineDiff
             : new PathState(path.OldPos + oldPosIncrement, new Link(1, added, removed, last));
     }
 
-    private static int ExtractCommon(PathState basePath, List<string> newTokens, List<string> oldTokens, int diagonal)
+    private static int ExtractCommon(PathState basePath, List<string> newTokens, List<string> oldTokens, int diagonal, ref long work)
     {
         int oldPos = basePath.OldPos, newPos = oldPos - diagonal, common = 0;
         while (newPos + 1 < newTokens.Count && oldPos + 1 < oldTokens.Count && string.Equals(oldTokens[oldPos + 1], newTokens[newPos + 1], StringComparison.Ordinal))
@@ -128,6 +173,8 @@ internal static class LineDiff
             oldPos++;
             common++;
         }
+
+        work += common;
 
         if (common > 0)
         {

@@ -24,9 +24,9 @@ internal static class UnifiedPatch
         public required List<string> Lines { get; init; }
     }
 
-    public static string Create(string fileName, string oldText, string newText)
+    public static string Create(string fileName, string oldText, string newText, CancellationToken cancellationToken)
     {
-        var diff = LineDiff.Diff(oldText, newText);
+        var diff = LineDiff.Diff(oldText, newText, cancellationToken);
         diff.Add(new DiffComponent(0, false, false));
         var hunks = new List<Hunk>();
         int oldRangeStart = 0, newRangeStart = 0, oldLine = 1, newLine = 1;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -9,8 +10,12 @@ namespace Switchboard.Servers.Filesystem.Sandbox;
 /// to a new temporary file created exclusively next to the target (O_CREAT|O_EXCL never follows a link), which is
 /// re-checked and then renamed over the target (rename(2) replaces a link, it does not write through it).
 /// </summary>
-internal static class SafeFile
+internal static partial class SafeFile
 {
+    private const int OPath = 0x200000; // O_PATH, the same on every Linux architecture .NET runs on
+    private const int OCloexec = 0x80000;
+    private const int ENOENT = 2;
+
     /// <summary>Opens an approved path for reading; fails for directories, missing files and files over <paramref name="maxBytes"/>.</summary>
     public static FileStream OpenRead(ResolvedPath path, AllowedDirectories allowed, long maxBytes, bool enforceLimit = true)
     {
@@ -27,7 +32,7 @@ internal static class SafeFile
         FileStream stream;
         try
         {
-            stream = new FileStream(path.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            stream = OpenRegularFile(path.FullPath, path.Requested);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
@@ -51,6 +56,40 @@ internal static class SafeFile
             throw;
         }
     }
+
+    /// <summary>
+    /// Opens a file for reading only if what is opened is a regular file. The type was checked when the path was
+    /// resolved, but a FIFO swapped in after that check would block open(2) until a writer came, and once unlinked
+    /// again none ever does. So on Linux the path is first opened with O_PATH, which neither blocks nor has a device's
+    /// side effects of opening, the type is checked on that descriptor, and only a regular file is opened for reading,
+    /// through the descriptor.
+    /// </summary>
+    private static FileStream OpenRegularFile(string path, string requested)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+
+        int descriptor = Open(path, OPath | OCloexec);
+        if (descriptor < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw errno == ENOENT ? new FileNotFoundException(Marshal.GetPInvokeErrorMessage(errno), path) : new IOException(Marshal.GetPInvokeErrorMessage(errno), errno);
+        }
+
+        using var located = new SafeFileHandle(descriptor, ownsHandle: true);
+        string byDescriptor = $"/proc/self/fd/{descriptor}";
+        if (FileStat.Get(byDescriptor, followLinks: true).Kind != FileKind.File)
+        {
+            ToolFailure.Throw($"Access denied - {requested} was replaced by something other than a regular file while it was being opened.");
+        }
+
+        return new FileStream(byDescriptor, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
 
     /// <summary>Replaces (or creates) the approved file with <paramref name="content"/> atomically, keeping an existing file's permission bits.</summary>
     public static void WriteAtomic(ResolvedPath path, AllowedDirectories allowed, ReadOnlySpan<byte> content)

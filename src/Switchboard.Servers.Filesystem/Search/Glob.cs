@@ -14,7 +14,7 @@ namespace Switchboard.Servers.Filesystem.Search;
 internal sealed partial class Glob
 {
     private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
-    private const int MaxRegexLength = 64 * 1024; // extglob negations copy what follows them, so size can grow fast
+    private const int MaxRegexLength = 64 * 1024; // per brace alternative; extglob negations copy what follows them, so size can grow fast
     private readonly Regex[] _alternatives;
     private readonly bool _negated;
 
@@ -24,7 +24,7 @@ internal sealed partial class Glob
         _negated = negated;
     }
 
-    public static Glob Parse(string pattern)
+    public static Glob Parse(string pattern, CancellationToken cancellationToken)
     {
         if (pattern.StartsWith('#'))
         {
@@ -41,7 +41,7 @@ internal sealed partial class Glob
 
         var alternatives = BraceExpansion.Expand(pattern[start..])
             .Distinct(StringComparer.Ordinal)
-            .Select(alternative => new Regex(ToRegex(alternative, pattern), RegexOptions.CultureInvariant | RegexOptions.Singleline, MatchTimeout))
+            .Select(alternative => new Regex(ToRegex(alternative, new RegexBudget(MaxRegexLength, pattern, cancellationToken)), RegexOptions.CultureInvariant | RegexOptions.Singleline, MatchTimeout))
             .ToArray();
         return new Glob(alternatives, negated);
     }
@@ -52,32 +52,27 @@ internal sealed partial class Glob
         return matched != _negated;
     }
 
-    private static string ToRegex(string alternative, string pattern)
+    private static string ToRegex(string alternative, RegexBudget budget)
     {
         var segments = Simplify(MultipleSlashes().Split(alternative));
-        var regex = new StringBuilder("^");
+        var regex = new StringBuilder(budget.Spend("^"));
         bool needSlash = false;
         for (int i = 0; i < segments.Count; i++)
         {
             if (segments[i] != "**")
             {
-                regex.Append(needSlash ? "/" : "").Append(GlobSegment.ToRegex(segments[i]));
+                regex.Append(budget.Spend(needSlash ? "/" : "")).Append(GlobSegment.ToRegex(segments[i], budget));
                 needSlash = true;
             }
             else if (i < segments.Count - 1)
             {
-                regex.Append(needSlash ? "/" : "").Append("(?:[^/]+/)*");
+                regex.Append(budget.Spend(needSlash ? "/(?:[^/]+/)*" : "(?:[^/]+/)*"));
                 needSlash = false;
             }
             else
             {
-                regex.Append(needSlash ? "/.*" : ".*");
+                regex.Append(budget.Spend(needSlash ? "/.*" : ".*"));
             }
-        }
-
-        if (regex.Length > MaxRegexLength)
-        {
-            ToolFailure.Throw($"The pattern '{pattern}' is too complex to match (its extglob negations multiply): simplify it.");
         }
 
         return regex.Append(@"\z").ToString();

@@ -29,7 +29,8 @@ internal static class GlobSegment
         public bool EndsWithoutText { get; set; }
     }
 
-    public static string ToRegex(string segment)
+    /// <summary>The regex of <paramref name="segment"/>, its length spent from <paramref name="budget"/> as it is written.</summary>
+    public static string ToRegex(string segment, RegexBudget budget)
     {
         var parts = new List<object>();
         ParseSequence(segment, 0, depth: 0, parts, extglob: null);
@@ -38,7 +39,7 @@ internal static class GlobSegment
             Flatten(nested);
         }
 
-        return Compile(parts, rest: [], atStart: true, atEnd: true);
+        return Compile(parts, rest: [], atStart: true, atEnd: true, budget);
     }
 
     /// <summary>
@@ -214,7 +215,7 @@ internal static class GlobSegment
     /// and end of what it stands for, with only plain text, gives a lone <c>*</c> at least one character (minimatch's
     /// noEmpty), which decides what a <c>!(…)</c> at the start refuses.
     /// </summary>
-    private static string Compile(List<object> parts, List<object> rest, bool atStart, bool atEnd)
+    private static string Compile(List<object> parts, List<object> rest, bool atStart, bool atEnd, RegexBudget budget)
     {
         bool noEmpty = atStart && atEnd && parts.All(part => part is string);
         var regex = new StringBuilder();
@@ -222,23 +223,41 @@ internal static class GlobSegment
         {
             if (parts[i] is string plain)
             {
-                regex.Append(PlainToRegex(plain, noEmpty));
+                regex.Append(budget.Spend(PlainToRegex(plain, noEmpty)));
                 continue;
             }
 
             var extglob = (Extglob)parts[i];
             bool extglobAtStart = atStart && parts.Take(i).All(part => part is Extglob { Operator: '!' });
             List<object> after = [.. parts[(i + 1)..], .. rest];
-            if (extglob.Operator == '!')
+            if (extglob.Operator == '!' && extglob.EndsWithoutText)
             {
-                var refused = extglob.Alternatives.Select((alternative, j) => Compile([.. alternative, .. after], [], j == 0 && extglobAtStart, atEnd: true) + "(?:$|/)");
-                regex.Append(extglob.EndsWithoutText ? AnyCharacter + "+" : $"(?:(?!(?:{string.Join('|', refused)})){AnyCharacter}*)");
-                continue;
+                regex.Append(budget.Spend(AnyCharacter + "+"));
             }
+            else if (extglob.Operator == '!')
+            {
+                regex.Append(budget.Spend("(?:(?!(?:"));
+                for (int j = 0; j < extglob.Alternatives.Count; j++)
+                {
+                    regex.Append(budget.Spend(j == 0 ? "" : "|"))
+                        .Append(Compile([.. extglob.Alternatives[j], .. after], [], j == 0 && extglobAtStart, atEnd: true, budget))
+                        .Append(budget.Spend("(?:$|/)"));
+                }
 
-            bool extglobAtEnd = atEnd && i == parts.Count - 1;
-            string body = string.Join('|', extglob.Alternatives.Select((alternative, j) => Compile(alternative, after, j == 0 && extglobAtStart, extglobAtEnd)));
-            regex.Append(extglob.Operator == '@' ? $"(?:{body})" : $"(?:{body}){extglob.Operator}");
+                regex.Append(budget.Spend($")){AnyCharacter}*)"));
+            }
+            else
+            {
+                bool extglobAtEnd = atEnd && i == parts.Count - 1;
+                regex.Append(budget.Spend("(?:"));
+                for (int j = 0; j < extglob.Alternatives.Count; j++)
+                {
+                    regex.Append(budget.Spend(j == 0 ? "" : "|"))
+                        .Append(Compile(extglob.Alternatives[j], after, j == 0 && extglobAtStart, extglobAtEnd, budget));
+                }
+
+                regex.Append(budget.Spend(extglob.Operator == '@' ? ")" : ")" + extglob.Operator));
+            }
         }
 
         return regex.ToString();

@@ -49,9 +49,9 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         [Description("Sort entries by name or size")] ListingOrder sortBy = ListingOrder.Name,
         CancellationToken cancellationToken = default)
     {
-        var (_, resolved) = await sandbox.ResolveAsync(server, path, cancellationToken);
+        var (allowed, resolved) = await sandbox.ResolveAsync(server, path, cancellationToken);
         var entries = DirectoryEntries.Read(resolved.FullPath, sandbox.MaxEntries, path)
-            .Select(e => (e.Name, e.IsDirectory, Size: SizeOf(e.FullPath)))
+            .Select(e => (e.Name, e.IsDirectory, Size: SizeOf(e, allowed)))
             .ToList();
 
         // Array.prototype.sort is stable; so is OrderBy. Names compare as localeCompare does: by ICU's root collation,
@@ -75,7 +75,7 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         CancellationToken cancellationToken = default)
     {
         var (_, resolved) = await sandbox.ResolveAsync(server, path, cancellationToken);
-        var excludes = (excludePatterns ?? []).Select(TreeExclude.Parse).ToList();
+        var excludes = (excludePatterns ?? []).Select(exclude => TreeExclude.Parse(exclude, cancellationToken)).ToList();
         var budget = new WalkBudget(sandbox, path, limitEntries: true, cancellationToken);
         var tree = Build(resolved.FullPath, "", excludes, depth: 0, budget);
         return ToolOutput.Text(JsonSerializer.Serialize(tree.ToArray(), ToolJson.Indented));
@@ -106,12 +106,24 @@ internal sealed class DirectoryTools(FileSandbox sandbox)
         return result;
     }
 
-    private static long SizeOf(string path)
+    private static long SizeOf(DirectoryEntry entry, AllowedDirectories allowed)
     {
-        // As the reference: stat follows links, and an entry that cannot be stat'ed counts as 0 bytes.
+        // As the reference: a link counts as its target, and an entry that cannot be stat'ed counts as 0 bytes. Unlike
+        // it, a target outside the sandbox counts as 0 bytes too, as a missing one does: its size would tell what exists there.
+        string path = entry.FullPath;
+        if (entry.IsSymlink)
+        {
+            if (PathResolver.TryRealPath(entry.FullPath) is not { } target || !allowed.Contains(target))
+            {
+                return 0;
+            }
+
+            path = target; // the checked real path, not the link again: it may be pointed elsewhere meanwhile
+        }
+
         try
         {
-            var stat = FileStat.Get(path, followLinks: true);
+            var stat = FileStat.Get(path, followLinks: false);
             return stat.Kind == FileKind.Missing ? 0 : stat.Size;
         }
         catch (IOException)
@@ -147,10 +159,10 @@ internal sealed class TreeExclude
 
     private TreeExclude(Glob[] globs) => _globs = globs;
 
-    public static TreeExclude Parse(string pattern) =>
+    public static TreeExclude Parse(string pattern, CancellationToken cancellationToken) =>
         new(pattern.Contains('*', StringComparison.Ordinal)
-            ? [Glob.Parse(pattern)]
-            : [Glob.Parse(pattern), Glob.Parse($"**/{pattern}"), Glob.Parse($"**/{pattern}/**")]);
+            ? [Glob.Parse(pattern, cancellationToken)]
+            : [Glob.Parse(pattern, cancellationToken), Glob.Parse($"**/{pattern}", cancellationToken), Glob.Parse($"**/{pattern}/**", cancellationToken)]);
 
     public bool IsMatch(string relativePath) => _globs.Any(glob => glob.IsMatch(relativePath));
 }
@@ -170,13 +182,11 @@ internal sealed class WalkBudget(FileSandbox sandbox, string requested, bool lim
             ToolFailure.Throw($"{Requested} holds more than {sandbox.MaxEntries:N0} entries, the most one call walks (MaxEntries): ask for a subdirectory, a narrower pattern or excludePatterns.");
         }
 
-        if ((_entries & 63) == 0)
+        // At every entry, not every so many: matching one entry can take a regex timeout per pattern alternative.
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Stopwatch.GetElapsedTime(_started) > sandbox.SearchTimeBudget)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (Stopwatch.GetElapsedTime(_started) > sandbox.SearchTimeBudget)
-            {
-                ToolFailure.Throw($"Walking {Requested} took longer than {sandbox.SearchTimeBudget.TotalSeconds:0.#} s, the search time budget (SearchTimeBudget): ask for a subdirectory, a narrower pattern or excludePatterns.");
-            }
+            ToolFailure.Throw($"Walking {Requested} took longer than {sandbox.SearchTimeBudget.TotalSeconds:0.#} s, the search time budget (SearchTimeBudget): ask for a subdirectory, a narrower pattern or excludePatterns.");
         }
     }
 }

@@ -21,8 +21,8 @@ internal sealed class SearchTools(FileSandbox sandbox)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         var (allowed, resolved) = await sandbox.ResolveAsync(server, path, cancellationToken);
-        var glob = Glob.Parse(pattern);
-        var excludes = (excludePatterns ?? []).Select(Glob.Parse).ToList();
+        var glob = Glob.Parse(pattern, cancellationToken);
+        var excludes = (excludePatterns ?? []).Select(exclude => Glob.Parse(exclude, cancellationToken)).ToList();
         var budget = new WalkBudget(sandbox, path, limitEntries: false, cancellationToken);
         var results = new List<string>();
         Search(resolved.FullPath, "", glob, excludes, allowed, budget, results);

@@ -46,8 +46,8 @@ internal sealed class WriteTools(FileSandbox sandbox)
             original = FileEditor.NormalizeLineEndings(TextLines.ReadAll(stream));
         }
 
-        string modified = FileEditor.Apply(original, edits.Select(e => new TextEdit(e.OldText ?? "", e.NewText ?? "")));
-        string diff = FileEditor.FencedDiff(resolved.FullPath, original, modified);
+        string modified = FileEditor.Apply(original, edits.Select(e => new TextEdit(e.OldText ?? "", e.NewText ?? "")), cancellationToken);
+        string diff = FileEditor.FencedDiff(resolved.FullPath, original, modified, cancellationToken);
         if (!dryRun)
         {
             Write(resolved, allowed, modified);

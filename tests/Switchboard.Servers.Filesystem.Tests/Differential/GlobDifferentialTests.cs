@@ -73,7 +73,7 @@ public sealed class GlobDifferentialTests : IDisposable
             Glob glob;
             try
             {
-                glob = Glob.Parse(pattern);
+                glob = Glob.Parse(pattern, TestContext.Current.CancellationToken);
             }
             catch (Exception exception) when (exception is ArgumentException or ModelContextProtocol.McpException)
             {

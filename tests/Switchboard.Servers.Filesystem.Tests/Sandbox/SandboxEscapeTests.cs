@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Switchboard.Servers.Filesystem.Sandbox;
 
 namespace Switchboard.Servers.Filesystem.Tests.Sandbox;
 
@@ -145,6 +146,45 @@ public sealed class SandboxEscapeTests : IDisposable
         Assert.DoesNotContain("link-outside", text, StringComparison.Ordinal);
         Assert.DoesNotContain("inner.txt", text, StringComparison.Ordinal);
         Assert.Contains("hello.txt", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenRead_FileSwappedForFifoAfterTheCheck_IsRefusedWithoutBlocking()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        // The window between resolving (which refuses FIFOs) and opening, held open: open(2) of a FIFO blocks until a writer comes.
+        string path = _tree.InRoot("swapped");
+        File.WriteAllText(path, "regular");
+        var allowed = AllowedDirectories.FromConfiguredRoots([_tree.Root]);
+        var resolved = PathResolver.Resolve(path, allowed, maxPathLength: 4096);
+        File.Delete(path);
+        using (var mkfifo = Process.Start("mkfifo", [path]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        var open = Task.Run(() => SafeFile.OpenRead(resolved, allowed, maxBytes: 1024).Dispose(), TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<ModelContextProtocol.McpException>(() => open.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        Assert.Contains("other than a regular file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ListDirectoryWithSizes_LinksOutside_ShowNotTheirTargetsSizes()
+    {
+        await using var mcp = await _tree.ConnectAsync();
+        string[] lines = (await mcp.TextAsync("list_directory_with_sizes", new { path = _tree.Root })).Split('\n');
+
+        Assert.Equal("14 B", SizeListed("link-inside")); // a link inside counts as its target, as in the reference
+        Assert.Equal("0 B", SizeListed("link-outside")); // the secret's 51 bytes, before
+        Assert.Equal("0 B", SizeListed("chain1"));
+        Assert.Equal("0 B", SizeListed("dir-link-outside")); // the outside directory's size, before
+        Assert.Equal("0 B", SizeListed("dangling-outside")); // a missing target looks the same as an existing one
+
+        string SizeListed(string name) => lines.Single(line => line.StartsWith($"[FILE] {name} ", StringComparison.Ordinal))[(7 + name.Length)..].Trim();
     }
 
     private static string ToolName(string tool) => tool.Split(':')[0];

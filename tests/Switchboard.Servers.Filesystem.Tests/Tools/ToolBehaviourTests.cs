@@ -97,6 +97,50 @@ public sealed class ToolBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task SearchFiles_ManyExtglobNegations_RefusedAsTooComplexInBoundedTime()
+    {
+        // Each !(a) doubled the regex built before its size was checked: 23 took 11 s and 1.2 GB, 40 would never end.
+        string pattern = string.Concat(Enumerable.Repeat("!(a)", 40));
+        await using var mcp = await _tree.ConnectAsync();
+        string error = await mcp.ErrorAsync("search_files", new { path = _tree.Root, pattern }).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Contains("too complex", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DirectoryTree_ManyExtglobNegationsInAnExclude_RefusedAsTooComplexInBoundedTime()
+    {
+        string exclude = string.Concat(Enumerable.Repeat("!(a)", 40));
+        await using var mcp = await _tree.ConnectAsync();
+        string error = await mcp.ErrorAsync("directory_tree", new { path = _tree.Root, excludePatterns = new[] { exclude } }).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Contains("too complex", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EditFile_EveryLineReplacedInABigFile_GivesOneRemoveAndAddHunkInBoundedTime()
+    {
+        // Replacing every line makes the Myers diff do lines x edits of work: minutes for 40,000 lines, unbounded.
+        const int Lines = 40_000;
+        string oldBody = string.Concat(Enumerable.Range(1, Lines).Select(i => $"a{i}\n"));
+        string newBody = string.Concat(Enumerable.Range(1, Lines).Select(i => $"b{i}\n"));
+        string original = "keep 1\nkeep 2\nkeep 3\nkeep 4\nkeep 5\n" + oldBody + "end\n";
+        string path = _tree.InRoot("edit-big.txt");
+        File.WriteAllText(path, original);
+
+        await using var mcp = await _tree.ConnectAsync();
+        string diff = await mcp.TextAsync("edit_file", new { path, edits = new[] { new { oldText = oldBody, newText = newBody } }, dryRun = true })
+            .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        // What the reference's unbounded diff gives too: no line of the middle is common, so all go, then all come.
+        string expectedHunk = $"@@ -2,{Lines + 5} +2,{Lines + 5} @@\n keep 2\n keep 3\n keep 4\n keep 5\n"
+            + string.Concat(Enumerable.Range(1, Lines).Select(i => $"-a{i}\n"))
+            + string.Concat(Enumerable.Range(1, Lines).Select(i => $"+b{i}\n"))
+            + " end\n";
+        Assert.Contains(expectedHunk, diff, StringComparison.Ordinal);
+        Assert.Equal(1, diff.Split("\n@@ ").Length - 1);
+        Assert.Equal(original, File.ReadAllText(path));
+    }
+
+    [Fact]
     public void Validator_NoRootsAndBadLimits_ExplainsWhatToFix()
     {
         var options = new FilesystemOptions { MaxEntries = 0, SearchTimeBudget = TimeSpan.Zero };
