@@ -56,9 +56,11 @@ public sealed class AccessGuard(
 
     /// <summary>
     /// Decides a request that reads something named (<c>prompts/get</c>, <c>resources/read</c>, a completion, a
-    /// subscription): the policy only, no limits. A refusal is audited as <paramref name="operation"/> on <paramref name="target"/>.
+    /// subscription), or a permission an admin API request needs beyond its endpoint's because of what it asks for
+    /// (<paramref name="target"/> null: the action is unscoped): the policy only, no limits. A refusal is audited as
+    /// <paramref name="operation"/> on <paramref name="target"/>.
     /// </summary>
-    public async ValueTask<AccessDecision> AuthorizeAsync(AccessPrincipal principal, string operation, string action, string target, CancellationToken cancellationToken = default)
+    public async ValueTask<AccessDecision> AuthorizeAsync(AccessPrincipal principal, string operation, string action, string? target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
         var decision = Decide(principal, operation, action, target);
