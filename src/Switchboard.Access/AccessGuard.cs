@@ -91,6 +91,24 @@ public sealed class AccessGuard(
     }
 
     /// <summary>
+    /// Decides whether <paramref name="principal"/> may hand out <paramref name="roles"/>: give them to a key, or take
+    /// the new secret of a key that holds them. Only when it holds every permission they grant itself, so that no one
+    /// widens their own access. The policy only; a refusal is audited as <paramref name="operation"/>, its action the
+    /// first permission not held.
+    /// </summary>
+    public async ValueTask<AccessDecision> AuthorizeGrantAsync(AccessPrincipal principal, string operation, IEnumerable<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        if (policies.Current.FirstPermissionNotHeld(principal.Roles, roles) is not { } missing)
+        {
+            return Granted(new AccessDecision(AccessOutcome.Allowed, principal, operation, null, null, default));
+        }
+
+        var refused = new AccessDecision(AccessOutcome.Denied, principal, operation, missing.Permission, null, new PolicyDecision(false, null, null));
+        return await RefuseAsync(refused, null, time.GetTimestamp(), cancellationToken);
+    }
+
+    /// <summary>
     /// Decides a call of the tool <paramref name="target"/> (<c>server/tool</c>, or the name as given when it names no
     /// server): policy, then the limits, then whether its audit event can be written at all. A granted call must be
     /// finished with <see cref="CompleteToolCallAsync"/>, which records it.

@@ -12,7 +12,7 @@ public static class Actions
     /// <summary>Get a prompt; scope <c>server/prompt</c>. Also decides what <c>prompts/list</c> shows.</summary>
     public const string GetPrompt = "prompts:get";
 
-    /// <summary>Create, list, revoke and rotate API keys.</summary>
+    /// <summary>Create, list, revoke and rotate API keys; creating and rotating only keys whose roles' permissions the caller holds.</summary>
     public const string ManageKeys = "admin:keys";
 
     /// <summary>Read and verify the audit trail.</summary>
