@@ -106,7 +106,27 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
         { """{"name":"x-no-roles","roles":[]}""", "at least one role" },
         { """{"name":"x-past","roles":["agent"],"expiresAt":"2001-01-01T00:00:00Z"}""", "in the past" },
         { """{"name":"admin","roles":["agent"]}""", "is taken" },
+        { """{"name":"a\u0000b","roles":["agent"]}""", "U+0000" },
+        { """{"name":"x\u001b[31mred","roles":["agent"]}""", "U+001B" },
+        { """{"name":"\u202eevil","roles":["agent"]}""", "U+202E" },
+        { """{"name":"ad\u2066min","roles":["agent"]}""", "U+2066" },
+        { """{"name":"ad\u200bmin","roles":["agent"]}""", "U+200B" },
+        { """{"name":"line\u2028break","roles":["agent"]}""", "U+2028" },
+        { $$"""{"name":"{{new string('n', 201)}}","roles":["agent"]}""", "at most 200 characters" },
     };
+
+    [Theory]
+    [InlineData("Zoë Müller (CI, nightly)")]
+    [InlineData("دفتر-الحسابات")]
+    [InlineData("ci 🚀 deploy")]
+    public async Task Create_WithAHumanName_InAnyScript_IsAccepted(string name)
+    {
+        using var admin = gateway.Client();
+
+        using var created = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"{name} {Guid.NewGuid():N}", roles = new[] { "agent" } }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
 
     [Theory]
     [MemberData(nameof(BadCreateRequests))]
