@@ -56,9 +56,11 @@ public sealed class AccessGuard(
 
     /// <summary>
     /// Decides a request that reads something named (<c>prompts/get</c>, <c>resources/read</c>, a completion, a
-    /// subscription): the policy only, no limits. A refusal is audited as <paramref name="operation"/> on <paramref name="target"/>.
+    /// subscription), or a permission an admin API request needs beyond its endpoint's because of what it asks for
+    /// (<paramref name="target"/> null: the action is unscoped): the policy only, no limits. A refusal is audited as
+    /// <paramref name="operation"/> on <paramref name="target"/>.
     /// </summary>
-    public async ValueTask<AccessDecision> AuthorizeAsync(AccessPrincipal principal, string operation, string action, string target, CancellationToken cancellationToken = default)
+    public async ValueTask<AccessDecision> AuthorizeAsync(AccessPrincipal principal, string operation, string action, string? target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(principal);
         var decision = Decide(principal, operation, action, target);
@@ -86,6 +88,24 @@ public sealed class AccessGuard(
         }
 
         return decision.Allowed ? Granted(decision) : await RefuseAsync(decision, null, started, cancellationToken);
+    }
+
+    /// <summary>
+    /// Decides whether <paramref name="principal"/> may hand out <paramref name="roles"/>: give them to a key, or take
+    /// the new secret of a key that holds them. Only when it holds every permission they grant itself, so that no one
+    /// widens their own access. The policy only; a refusal is audited as <paramref name="operation"/>, its action the
+    /// first permission not held.
+    /// </summary>
+    public async ValueTask<AccessDecision> AuthorizeGrantAsync(AccessPrincipal principal, string operation, IEnumerable<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        if (policies.Current.FirstPermissionNotHeld(principal.Roles, roles) is not { } missing)
+        {
+            return Granted(new AccessDecision(AccessOutcome.Allowed, principal, operation, null, null, default));
+        }
+
+        var refused = new AccessDecision(AccessOutcome.Denied, principal, operation, missing.Permission, null, new PolicyDecision(false, null, null));
+        return await RefuseAsync(refused, null, time.GetTimestamp(), cancellationToken);
     }
 
     /// <summary>

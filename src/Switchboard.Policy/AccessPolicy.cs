@@ -45,6 +45,36 @@ public sealed class AccessPolicy
     /// <summary>Whether <paramref name="role"/> exists.</summary>
     public bool HasRole(string role) => _roles.ContainsKey(role);
 
+    /// <summary>
+    /// The first permission of <paramref name="roles"/> that <paramref name="holder"/> does not hold itself, with its
+    /// role; null when it holds them all. Handing out only what one holds (giving roles to a key, taking a key's new
+    /// secret) never widens one's own access: a service token's rule (only the key's own roles), by permission.
+    /// </summary>
+    public (string Role, string Permission)? FirstPermissionNotHeld(RoleSet holder, IEnumerable<string> roles)
+    {
+        ArgumentNullException.ThrowIfNull(holder);
+        ArgumentNullException.ThrowIfNull(roles);
+        var held = holder.Roles.Where(_roles.ContainsKey).SelectMany(r => _roles[r]).ToArray();
+        foreach (string role in roles)
+        {
+            // One's own role is held by definition; an unknown one grants nothing (and creating a key refuses it).
+            if (holder.Roles.Contains(role, StringComparer.Ordinal) || !_roles.TryGetValue(role, out var permissions))
+            {
+                continue;
+            }
+
+            foreach (var wanted in permissions)
+            {
+                if (!Actions.All.Where(wanted.GrantsAction).All(action => held.Any(h => h.GrantsWherever(wanted, action))))
+                {
+                    return (role, wanted.Text);
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Decides <paramref name="action"/> on <paramref name="scope"/> (<c>server/name</c>, or null) for <paramref name="roles"/>.</summary>
     public PolicyDecision Decide(RoleSet roles, string action, string? scope = null)
     {

@@ -12,14 +12,21 @@ public static class Actions
     /// <summary>Get a prompt; scope <c>server/prompt</c>. Also decides what <c>prompts/list</c> shows.</summary>
     public const string GetPrompt = "prompts:get";
 
-    /// <summary>Create, list, revoke and rotate API keys.</summary>
+    /// <summary>Create, list, revoke and rotate API keys; creating and rotating only keys whose roles' permissions the caller holds.</summary>
     public const string ManageKeys = "admin:keys";
 
     /// <summary>Read and verify the audit trail.</summary>
     public const string ReadAudit = "admin:audit";
 
-    /// <summary>Register and change servers.</summary>
+    /// <summary>Register and change servers; a stdio server's command needs <see cref="RunCommands"/> too.</summary>
     public const string ManageServers = "admin:servers";
+
+    /// <summary>
+    /// Run commands on the gateway host: register a stdio server or change its command, arguments, environment or
+    /// working directory. The gateway runs that command as its own user, which can read its database and make keys, so
+    /// this is as much as full administration: among the built-in roles only <c>admin</c> has it.
+    /// </summary>
+    public const string RunCommands = "admin:commands";
 
     /// <summary>Create, change and delete custom roles: only the administrator has it, as it can grant anything.</summary>
     public const string ManageRoles = "admin:roles";
@@ -37,5 +44,5 @@ public static class Actions
     public const string RunAgents = "agents:run";
 
     /// <summary>Every action; a permission's action glob must match at least one of them.</summary>
-    public static IReadOnlyList<string> All { get; } = [CallTool, ReadResource, GetPrompt, ManageKeys, ReadAudit, ManageServers, ManageRoles, ManageWorkflows, RunWorkflows, ManageAgents, RunAgents];
+    public static IReadOnlyList<string> All { get; } = [CallTool, ReadResource, GetPrompt, ManageKeys, ReadAudit, ManageServers, ManageRoles, ManageWorkflows, RunWorkflows, ManageAgents, RunAgents, RunCommands];
 }

@@ -3,10 +3,13 @@ namespace Switchboard.Policy;
 /// <summary>The roles every installation has.</summary>
 public static class BuiltInRoles
 {
-    /// <summary>Everything, including keys, servers and the audit trail.</summary>
+    /// <summary>Everything, including keys, servers, commands on the gateway host and the audit trail.</summary>
     public const string Admin = "admin";
 
-    /// <summary>Runs the gateway: every tool, resource and prompt, servers and the audit trail; not keys.</summary>
+    /// <summary>
+    /// Runs the gateway: every tool, resource and prompt, HTTP servers, workflows, agents and the audit trail; not keys,
+    /// roles, nor stdio servers' commands (<see cref="Actions.RunCommands"/>: running a command on the host is full administration).
+    /// </summary>
     public const string Operator = "operator";
 
     /// <summary>What an agent or an MCP client needs: every tool, resource and prompt.</summary>

@@ -17,12 +17,14 @@ public sealed class Permission
 
     private readonly Regex _action;
     private readonly Regex? _scope;
+    private readonly string? _scopeGlob;
 
-    private Permission(string text, Regex action, Regex? scope)
+    private Permission(string text, Regex action, string? scopeGlob)
     {
         Text = text;
         _action = action;
-        _scope = scope;
+        _scopeGlob = scopeGlob;
+        _scope = scopeGlob is null ? null : Compile(scopeGlob);
     }
 
     /// <summary>The permission as written.</summary>
@@ -46,7 +48,7 @@ public sealed class Permission
             return false;
         }
 
-        permission = new Permission(text!.Trim(), Compile(parts[0]), parts.Length == 2 ? Compile(parts[1]) : null);
+        permission = new Permission(text!.Trim(), Compile(parts[0]), parts.Length == 2 ? parts[1] : null);
         error = null;
         return true;
     }
@@ -59,8 +61,65 @@ public sealed class Permission
     public bool Grants(string action, string? scope) =>
         _action.IsMatch(action) && (_scope is null || (scope is not null && _scope.IsMatch(scope)));
 
+    /// <summary>Whether this permission grants <paramref name="action"/> on some scope.</summary>
+    public bool GrantsAction(string action) => _action.IsMatch(action);
+
+    /// <summary>
+    /// Whether this permission grants <paramref name="action"/> on every scope <paramref name="other"/> could grant it
+    /// on: whether its holder may hand <paramref name="other"/> out without widening its own access.
+    /// </summary>
+    public bool GrantsWherever(Permission other, string action)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return GrantsAction(action) && (_scopeGlob is null || (other._scopeGlob is not null && GlobContains(_scopeGlob, other._scopeGlob)));
+    }
+
     /// <inheritdoc />
     public override string ToString() => Text;
+
+    // Whether every scope `inner` matches, `outer` matches too. Outer's tokens consume inner's as symbols: '*' a run of
+    // them within a segment, '**' any run, '?' one character or '?', a literal itself. It never says yes wrongly; where
+    // it says no wrongly (an odd pair of globs), a grant is refused, never widened.
+    private static bool GlobContains(string outer, string inner)
+    {
+        var o = Tokens(outer);
+        var i = Tokens(inner);
+        var known = new bool?[o.Count + 1, i.Count + 1];
+        bool Covers(int a, int b)
+        {
+            if (known[a, b] is { } answer)
+            {
+                return answer;
+            }
+
+            bool covers = a == o.Count
+                ? b == i.Count
+                : o[a] switch
+                {
+                    "**" => Covers(a + 1, b) || (b < i.Count && Covers(a, b + 1)),
+                    "*" => Covers(a + 1, b) || (b < i.Count && i[b] is not ("/" or "**") && Covers(a, b + 1)),
+                    "?" => b < i.Count && i[b] is not ("/" or "*" or "**") && Covers(a + 1, b + 1),
+                    var literal => b < i.Count && i[b] == literal && Covers(a + 1, b + 1),
+                };
+            known[a, b] = covers;
+            return covers;
+        }
+
+        return Covers(0, 0);
+    }
+
+    private static List<string> Tokens(string glob)
+    {
+        var tokens = new List<string>(glob.Length);
+        for (int i = 0; i < glob.Length; i++)
+        {
+            bool globstar = glob[i] == '*' && i + 1 < glob.Length && glob[i + 1] == '*';
+            tokens.Add(globstar ? "**" : glob[i].ToString());
+            i += globstar ? 1 : 0;
+        }
+
+        return tokens;
+    }
 
     // The glob rules above, for action names (which hold no '/', so '*' and '**' both match any run). Plain code rather
     // than the compiled regex: parsing runs in cold processes (the CLI, start-up), where a regex's first match can

@@ -13,6 +13,9 @@ public class AccessPolicyTests
         { BuiltInRoles.Operator, Actions.CallTool, "filesystem/write_file", true },
         { BuiltInRoles.Operator, Actions.ManageKeys, null, false },
         { BuiltInRoles.Operator, Actions.ReadAudit, null, true },
+        { BuiltInRoles.Operator, Actions.ManageServers, null, true },
+        { BuiltInRoles.Admin, Actions.RunCommands, null, true },
+        { BuiltInRoles.Operator, Actions.RunCommands, null, false },
         { BuiltInRoles.Agent, Actions.CallTool, "financial/pmt", true },
         { BuiltInRoles.Agent, Actions.GetPrompt, "everything/test_simple_prompt", true },
         { BuiltInRoles.Agent, Actions.ReadAudit, null, false },
@@ -135,6 +138,40 @@ public class AccessPolicyTests
     [Fact]
     public void Validator_GoodCustomRoles_Pass() =>
         Assert.Equal(ValidateOptionsResult.Success, new PolicyOptionsValidator().Validate(null, Custom(("reader", ["tools:call filesystem/read_*"]))));
+
+    public static TheoryData<string[], string[], string?> HandOuts() => new()
+    {
+        // holder's roles, roles handed out, the first permission not held (null: all held)
+        { [BuiltInRoles.Admin], [BuiltInRoles.Admin, BuiltInRoles.Operator, "reader"], null },
+        { [BuiltInRoles.Operator], [BuiltInRoles.Agent, BuiltInRoles.Viewer], null },
+        { [BuiltInRoles.Operator], [BuiltInRoles.Admin], "*" },
+        { ["key-manager"], ["key-manager"], null },
+        { ["key-manager"], [BuiltInRoles.Agent], "tools:call" },
+        { ["key-manager", BuiltInRoles.Agent], [BuiltInRoles.Operator], "admin:servers" },
+        { ["filesystem-all"], ["reader"], null },
+        { ["filesystem-segment"], ["reader"], null },
+        { ["reader"], ["filesystem-all"], "tools:call filesystem/**" },
+        { ["filesystem-segment"], ["filesystem-all"], "tools:call filesystem/**" },
+        { ["filesystem-one"], ["filesystem-any-one"], "tools:call filesystem/?" },
+        { [BuiltInRoles.Agent], ["everything-actions"], "* filesystem/**" },
+        { [BuiltInRoles.Viewer], ["no-such-role"], null },
+    };
+
+    [Theory]
+    [MemberData(nameof(HandOuts))]
+    public void FirstPermissionNotHeld_HoldingEveryPermissionIsWhatLetsOneHandRolesOut(string[] holder, string[] roles, string? missing)
+    {
+        var policy = AccessPolicy.Create(Custom(
+            ("reader", ["tools:call filesystem/read_*", "tools:call filesystem/list_*"]),
+            ("key-manager", ["admin:keys"]),
+            ("filesystem-all", ["tools:call filesystem/**"]),
+            ("filesystem-segment", ["tools:call filesystem/*"]),
+            ("filesystem-one", ["tools:call filesystem/a"]),
+            ("filesystem-any-one", ["tools:call filesystem/?"]),
+            ("everything-actions", ["* filesystem/**"])));
+
+        Assert.Equal(missing, policy.FirstPermissionNotHeld(new RoleSet(holder), roles)?.Permission);
+    }
 
     private static PolicyOptions Custom(params (string Name, string[] Permissions)[] roles)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Switchboard.Access.Authorization;
@@ -64,6 +65,9 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     /// <summary>Who an administrative change is attributed to in the audit trail when the caller does not say.</summary>
     public const string OperatorActor = "operator";
 
+    /// <summary>The longest name a key (its principal) may have, in UTF-16 code units.</summary>
+    public const int MaxNameLength = 200;
+
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
     // When this process last recorded each key's use. The cached key record keeps the last-used time it was read
@@ -80,13 +84,49 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         new ConcurrentDictionary<string, VerifiedKey>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
+    /// What is wrong with <paramref name="name"/> as a key's name, or null when it is fine. Names are people's and
+    /// services' names, so nearly anything goes, but they are shown in the audit trail, the logs and <c>keys list</c>:
+    /// a control, format (bidi override, zero-width) or line-separator character there could disguise who acted.
+    /// </summary>
+    public static string? NameProblem(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "A key needs a name: who or what it is for.";
+        }
+
+        if (name.Length > MaxNameLength)
+        {
+            return $"A key's name is at most {MaxNameLength} characters; this one has {name.Length}.";
+        }
+
+        for (int i = 0; i < name.Length; i++)
+        {
+            var category = char.GetUnicodeCategory(name, i);
+            bool unpaired = char.IsSurrogate(name[i]) && !(char.IsHighSurrogate(name[i]) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]));
+            if (unpaired || category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"A key's name cannot hold control or invisible formatting characters (here U+{(int)name[i]:X4} at position {i + 1}): they would disguise the name in the audit trail and logs.");
+            }
+
+            i += char.IsSurrogatePair(name, i) ? 1 : 0;
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Makes a key named <paramref name="name"/> for a principal of that name with <paramref name="roles"/>.
     /// <paramref name="key"/> supplies the key text for unattended installs; otherwise one is generated.
     /// </summary>
-    /// <exception cref="ArgumentException">A role does not exist, the name is taken, or the supplied key is malformed.</exception>
+    /// <exception cref="ArgumentException">The name is not valid or taken, a role does not exist, or the supplied key is malformed.</exception>
     public async Task<CreatedApiKey> CreateAsync(string name, IReadOnlyCollection<string> roles, TimeSpan? expiresIn = null, string? key = null, string actor = OperatorActor, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (NameProblem(name) is { } problem)
+        {
+            throw new ArgumentException(problem);
+        }
+
         await policies.RefreshAsync(cancellationToken);
         var policy = policies.Current;
         if (roles.Count == 0)

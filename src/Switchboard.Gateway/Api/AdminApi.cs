@@ -82,32 +82,51 @@ internal static class AdminApi
         }
 
         string? action = endpoint?.Metadata.GetMetadata<RequiredPermission>()?.Action;
-        // The route, not the path: the audit trail groups refusals by endpoint (POST /api/v1/keys, GET /api/v1/keys/{id}).
-        string operation = $"{http.Request.Method} {((endpoint as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value)?.TrimEnd('/')}";
-        var principal = http.User.ToAccessPrincipal();
-        var decision = await http.RequestServices.GetRequiredService<AccessGuard>().AuthorizeRequestAsync(principal, operation, action, http.RequestAborted);
+        var decision = await http.RequestServices.GetRequiredService<AccessGuard>().AuthorizeRequestAsync(http.User.ToAccessPrincipal(), Operation(http), action, http.RequestAborted);
         if (decision.Allowed)
         {
             await next(http);
             return;
         }
 
+        await Refusal(http, decision).ExecuteAsync(http);
+    }
+
+    /// <summary>
+    /// Decides <paramref name="action"/>, a permission the request needs beyond its endpoint's because of what it asks
+    /// for (a stdio server's command); null when the caller holds it, else the refusal to answer with, audited.
+    /// </summary>
+    public static async Task<IResult?> RefusalUnlessAllowedAsync(HttpContext http, string action)
+    {
+        var decision = await http.RequestServices.GetRequiredService<AccessGuard>().AuthorizeAsync(http.User.ToAccessPrincipal(), Operation(http), action, target: null, http.RequestAborted);
+        return decision.Allowed ? null : Refusal(http, decision);
+    }
+
+    /// <summary>
+    /// How the audit trail names the request: the route, not the path, so that it groups refusals by endpoint
+    /// (POST /api/v1/keys, GET /api/v1/keys/{id}).
+    /// </summary>
+    public static string Operation(HttpContext http) =>
+        $"{http.Request.Method} {((http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value)?.TrimEnd('/')}";
+
+    /// <summary>The problem details of a refused decision: 403, 429 or 503, with Retry-After where waiting helps.</summary>
+    public static IResult Refusal(HttpContext http, AccessDecision decision)
+    {
         string seconds = decision.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         if (decision.Outcome != AccessOutcome.Denied)
         {
             http.Response.Headers.RetryAfter = seconds;
         }
 
-        IResult refusal = decision.Outcome switch
+        return decision.Outcome switch
         {
             AccessOutcome.Denied => TypedResults.Problem(
-                $"{principal.Id} may not {action}; {decision.Reason}.", statusCode: StatusCodes.Status403Forbidden, title: "Permission denied"),
+                $"{decision.Principal.Id} may not {decision.Action}; {decision.Reason}.", statusCode: StatusCodes.Status403Forbidden, title: "Permission denied"),
             AccessOutcome.RateLimited => TypedResults.Problem(
                 $"Rate limit '{decision.Limit}' reached; retry after {seconds} s.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests"),
             _ => TypedResults.Problem(
                 $"Switchboard's database is unavailable; retry in {seconds} s.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable"),
         };
-        await refusal.ExecuteAsync(http);
     }
 
     /// <summary>Marks the endpoints <see cref="AuthorizeAsync"/> decides.</summary>

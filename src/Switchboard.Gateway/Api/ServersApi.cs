@@ -19,7 +19,8 @@ public sealed record ApprovedTools(string Server, IReadOnlyList<string> Approved
 
 /// <summary>
 /// <c>/api/v1/servers</c>: every server this replica knows (built-in, configured, stored) with its state, and
-/// registration, changes in place, removal, connection tests and tool approvals of stored servers, behind <c>admin:servers</c>.
+/// registration, changes in place, removal, connection tests and tool approvals of stored servers, behind <c>admin:servers</c>;
+/// a stdio server's command, arguments, environment or working directory need <c>admin:commands</c> as well.
 /// </summary>
 internal static class ServersApi
 {
@@ -70,6 +71,11 @@ internal static class ServersApi
 
     private static async Task<IResult> AddAsync(AddServerRequest request, HttpContext http, ServerRegistrations registrations, ServerRegistrySync sync, CancellationToken ct)
     {
+        if (GivesCommand(request.Command, request.Args, request.Env, request.WorkingDirectory) && await AdminApi.RefusalUnlessAllowedAsync(http, Actions.RunCommands) is { } refused)
+        {
+            return refused;
+        }
+
         try
         {
             var added = await registrations.AddAsync(request, sync.NamesTaken, AdminApi.Actor(http), ct);
@@ -87,6 +93,13 @@ internal static class ServersApi
 
     private static async Task<IResult> EditAsync(string name, EditServerRequest request, HttpContext http, ServerRegistrations registrations, ServerRegistrySync sync, CancellationToken ct)
     {
+        // Changing what an existing stdio server runs is running a command too; its other settings, or turning it
+        // into an HTTP server, are not.
+        if (GivesCommand(request.Command, request.Args, request.Env, request.WorkingDirectory) && await AdminApi.RefusalUnlessAllowedAsync(http, Actions.RunCommands) is { } refused)
+        {
+            return refused;
+        }
+
         try
         {
             if (await registrations.EditAsync(name, request, AdminApi.Actor(http), ct) is null)
@@ -131,6 +144,11 @@ internal static class ServersApi
 
         return TypedResults.Ok(await UpstreamProbe.TestAsync(name, options, loggers, time, ct));
     }
+
+    // The gateway runs a stdio server's command as its own user, which can read the database and make an admin key:
+    // whoever says what it runs, with what arguments, environment or directory, needs admin:commands as well.
+    private static bool GivesCommand(string? command, IReadOnlyList<string>? args, IReadOnlyDictionary<string, string>? env, string? workingDirectory) =>
+        command is not null || args is not null || env is not null || workingDirectory is not null;
 
     private static IResult NoSuchServer(string name) => AdminApi.NotFound($"There is no remote server '{name}' here; 'GET /api/v1/servers' lists them.");
 }

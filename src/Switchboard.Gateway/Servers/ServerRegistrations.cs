@@ -98,12 +98,12 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
         // A registration under a name used before starts with no pins: its tools are first seen again.
         await pins.DeleteServerAsync(name, cancellationToken);
         await servers.UpsertAsync(server, cancellationToken);
-        await ChangedAsync(actor, "servers.add", name, new JsonObject
+        await ChangedAsync(actor, "servers.add", name, WithCommand(options, new JsonObject
         {
             ["transport"] = server.Transport,
             ["endpoint"] = options.Url is { } url ? ServerInfo.Redact(url) : options.Command,
             ["pinning"] = options.Pinning.ToString().ToLowerInvariant(),
-        }, cancellationToken);
+        }), cancellationToken);
         return server;
     }
 
@@ -160,12 +160,12 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
         var (_, options) = Validate(merged);
         var server = ToRecord(merged, options, time.GetUtcNow()) with { CreatedAt = stored.CreatedAt };
         await servers.UpsertAsync(server, cancellationToken);
-        await ChangedAsync(actor, "servers.edit", name, new JsonObject
+        await ChangedAsync(actor, "servers.edit", name, WithCommand(options, new JsonObject
         {
             ["changed"] = new JsonArray([.. edit.Changed().Select(f => JsonValue.Create(f))]),
             ["transport"] = server.Transport,
             ["endpoint"] = options.Url is { } url ? ServerInfo.Redact(url) : options.Command,
-        }, cancellationToken);
+        }), cancellationToken);
         return server;
     }
 
@@ -195,6 +195,20 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
         }
 
         return approved;
+    }
+
+    // What a stdio server runs, for the audit trail: the command alone does not say what `sh -c` is told to do.
+    // Environment values are credentials: only their names, as GET /api/v1/servers shows them.
+    private static JsonObject WithCommand(UpstreamOptions options, JsonObject details)
+    {
+        if (options.Url is null)
+        {
+            details["args"] = new JsonArray([.. options.Args.Select(a => JsonValue.Create(a))]);
+            details["env"] = new JsonArray([.. options.Env.Keys.Order(StringComparer.Ordinal).Select(k => JsonValue.Create(k))]);
+            details["workingDirectory"] = options.WorkingDirectory;
+        }
+
+        return details;
     }
 
     // Header and environment values are encrypted (CredentialProtector); names stay readable for `servers show`.

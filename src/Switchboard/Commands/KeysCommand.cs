@@ -16,13 +16,16 @@ internal static class KeysCommand
         var roles = new Option<string[]>("--role") { Description = "A role the key grants (admin, operator, agent, viewer, or a custom one); repeat for several.", Required = true };
         var expires = new Option<TimeSpan?>("--expires") { Description = "How long the key lives, e.g. 30.00:00:00 for 30 days; forever when left out." };
         var create = new Command("create", "Create a key and print it once; only its hash is stored.") { name, roles, expires };
-        Configure(create, async (keys, result, ct) =>
-        {
-            var created = await keys.CreateAsync(result.GetRequiredValue(name), result.GetRequiredValue(roles), result.GetValue(expires), actor: CliActor, cancellationToken: ct);
-            Console.WriteLine(created.Key);
-            await Console.Error.WriteLineAsync($"Created key {created.Info.Prefix} for '{Shown.Text(created.Info.Principal)}' with roles {Shown.Text(string.Join(", ", created.Info.Roles))}. It is shown only this once.");
-            return 0;
-        });
+        Configure(
+            create,
+            async (keys, result, ct) =>
+            {
+                var created = await keys.CreateAsync(result.GetRequiredValue(name), result.GetRequiredValue(roles), result.GetValue(expires), actor: CliActor, cancellationToken: ct);
+                Console.WriteLine(created.Key);
+                await Console.Error.WriteLineAsync($"Created key {created.Info.Prefix} for '{Shown.Text(created.Info.Principal)}' with roles {Shown.Text(string.Join(", ", created.Info.Roles))}. It is shown only this once.");
+                return 0;
+            },
+            result => LifetimeProblem(result.GetValue(expires)));
 
         var list = new Command("list", "List keys under a header row, one per line: id, prefix, principal, roles, created, expires, revoked, last used. Never the secrets.");
         Configure(list, async (keys, _, ct) =>
@@ -60,6 +63,12 @@ internal static class KeysCommand
         return new Command("keys", "Manage API keys.") { create, list, revoke, rotate };
     }
 
+    // A key that has expired before it is printed, or would expire past the calendar's end, is never what was meant.
+    private static string? LifetimeProblem(TimeSpan? lifetime) =>
+        lifetime is { } given && (given <= TimeSpan.Zero || given > DateTimeOffset.MaxValue - DateTimeOffset.UtcNow)
+            ? string.Create(CultureInfo.InvariantCulture, $"--expires {given} is not a lifetime a key can have: give a positive duration that ends before the year 10000, e.g. 30.00:00:00 for 30 days, or leave it out for a key that does not expire.")
+            : null;
+
     private static int Report(bool found, string message, string target)
     {
         Console.Error.WriteLine(found ? message : $"No key with id or prefix '{Shown.Text(target)}'.");
@@ -68,11 +77,21 @@ internal static class KeysCommand
 
     private static string Stamp(DateTimeOffset? at) => at?.ToString("u", CultureInfo.InvariantCulture) ?? "-";
 
-    private static void Configure(Command command, Func<ApiKeyService, ParseResult, CancellationToken, Task<int>> run)
+    // invalid says what is wrong with the options, if anything, before the database is opened: a usage error, exit 2.
+    private static void Configure(Command command, Func<ApiKeyService, ParseResult, CancellationToken, Task<int>> run, Func<ParseResult, string?>? invalid = null)
     {
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((result, cancellationToken) => OperatorCommand.RunAsync(
-            [.. result.UnmatchedTokens],
-            services => run(services.GetRequiredService<ApiKeyService>(), result, cancellationToken)));
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (invalid?.Invoke(result) is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"switchboard: {problem}");
+                return 2;
+            }
+
+            return await OperatorCommand.RunAsync(
+                [.. result.UnmatchedTokens],
+                services => run(services.GetRequiredService<ApiKeyService>(), result, cancellationToken));
+        });
     }
 }

@@ -6,10 +6,16 @@ using Switchboard.Access.Identity;
 
 namespace Switchboard.Gateway.Tests.Api;
 
-/// <summary>The gateway with a custom role, <c>auditor</c>, whose principals may make two API requests an hour.</summary>
+/// <summary>
+/// The gateway with a custom role, <c>auditor</c>, whose principals may make two API requests an hour, one that
+/// manages keys alone, <c>keymanager</c>, and a key for stored servers' credentials.
+/// </summary>
 public sealed class AdminApiServer : GatewayServer
 {
     public const string Auditor = "auditor";
+
+    /// <summary>A custom role with <c>admin:keys</c> alone.</summary>
+    public const string KeyManager = "keymanager";
 
     protected override string[] ExtraArguments =>
     [
@@ -17,6 +23,9 @@ public sealed class AdminApiServer : GatewayServer
         $"--RateLimits:Roles:{Auditor}:PerPrincipal:Permits=2",
         $"--RateLimits:Roles:{Auditor}:PerPrincipal:Burst=2",
         $"--RateLimits:Roles:{Auditor}:PerPrincipal:Period=01:00:00",
+        $"--Policy:Roles:{KeyManager}:0=admin:keys",
+        // Stored servers' environment values are credentials, stored only encrypted.
+        $"--CredentialEncryption:Keys:tests={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}",
     ];
 
     /// <summary>A fresh key with <paramref name="roles"/>, made the way an operator's CLI makes one.</summary>

@@ -106,7 +106,27 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
         { """{"name":"x-no-roles","roles":[]}""", "at least one role" },
         { """{"name":"x-past","roles":["agent"],"expiresAt":"2001-01-01T00:00:00Z"}""", "in the past" },
         { """{"name":"admin","roles":["agent"]}""", "is taken" },
+        { """{"name":"a\u0000b","roles":["agent"]}""", "U+0000" },
+        { """{"name":"x\u001b[31mred","roles":["agent"]}""", "U+001B" },
+        { """{"name":"\u202eevil","roles":["agent"]}""", "U+202E" },
+        { """{"name":"ad\u2066min","roles":["agent"]}""", "U+2066" },
+        { """{"name":"ad\u200bmin","roles":["agent"]}""", "U+200B" },
+        { """{"name":"line\u2028break","roles":["agent"]}""", "U+2028" },
+        { $$"""{"name":"{{new string('n', 201)}}","roles":["agent"]}""", "at most 200 characters" },
     };
+
+    [Theory]
+    [InlineData("Zoë Müller (CI, nightly)")]
+    [InlineData("دفتر-الحسابات")]
+    [InlineData("ci 🚀 deploy")]
+    public async Task Create_WithAHumanName_InAnyScript_IsAccepted(string name)
+    {
+        using var admin = gateway.Client();
+
+        using var created = await admin.PostAsJsonAsync("/api/v1/keys", new { name = $"{name} {Guid.NewGuid():N}", roles = new[] { "agent" } }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+    }
 
     [Theory]
     [MemberData(nameof(BadCreateRequests))]
@@ -176,6 +196,61 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
         Assert.Equal(("POST /api/v1/keys", "denied"), (refused.Action, refused.Outcome));
     }
 
+    [Fact]
+    public async Task KeyManager_CannotCreateAKeyWithPermissionsItLacks_Is403NamingOne_AndAudited()
+    {
+        var manager = await gateway.CreateKeyAsync(KeyManager);
+        using var client = gateway.Client(manager.Key);
+
+        using var asAdmin = await client.PostAsJsonAsync("/api/v1/keys", new { name = $"escalated-{Guid.NewGuid():N}", roles = new[] { "admin" } }, Ct);
+        using var asAgent = await client.PostAsJsonAsync("/api/v1/keys", new { name = $"agent-{Guid.NewGuid():N}", roles = new[] { "agent" } }, Ct);
+        using var asItself = await client.PostAsJsonAsync("/api/v1/keys", new { name = $"peer-{Guid.NewGuid():N}", roles = new[] { KeyManager } }, Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, asAdmin.StatusCode);
+        Assert.Contains("grant '*'", (await ReadJsonAsync(asAdmin)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, asAgent.StatusCode);
+        Assert.Contains("grant 'tools:call'", (await ReadJsonAsync(asAgent)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, asItself.StatusCode);
+        var refusals = await gateway.Services.GetRequiredService<IAuditStore>().QueryAsync(new AuditQuery(Actor: manager.Info.Principal, Outcome: "denied"), Ct);
+        Assert.Equal(["POST /api/v1/keys", "POST /api/v1/keys"], refusals.Select(e => e.Action));
+        Assert.DoesNotContain(await ListedNamesAsync(), n => n.StartsWith("escalated-", StringComparison.Ordinal) || n.StartsWith("agent-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ACallerHoldingEveryPermission_CreatesKeysWithRolesItDoesNotHoldByName()
+    {
+        // The rule is by permission: operator's permissions include all of agent's and viewer's.
+        var manager = await gateway.CreateKeyAsync(KeyManager, "operator");
+        using var client = gateway.Client(manager.Key);
+
+        using var created = await client.PostAsJsonAsync("/api/v1/keys", new { name = $"worker-{Guid.NewGuid():N}", roles = new[] { "agent", "viewer" } }, Ct);
+        using var asAdmin = await client.PostAsJsonAsync("/api/v1/keys", new { name = $"escalated-{Guid.NewGuid():N}", roles = new[] { "admin" } }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, asAdmin.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeyManager_CannotRotateAKeyWithPermissionsItLacks_TheKeyKeepsWorking()
+    {
+        var manager = await gateway.CreateKeyAsync(KeyManager);
+        var administrator = await gateway.CreateKeyAsync("admin");
+        var peer = await gateway.CreateKeyAsync(KeyManager);
+        using var client = gateway.Client(manager.Key);
+
+        using var refused = await client.PostAsync(new Uri($"/api/v1/keys/{administrator.Info.Prefix}/rotate", UriKind.Relative), null, Ct);
+        var problem = await ReadJsonAsync(refused);
+        using var rotated = await client.PostAsync(new Uri($"/api/v1/keys/{peer.Info.Id}/rotate", UriKind.Relative), null, Ct);
+        using var revoked = await client.DeleteAsync(new Uri($"/api/v1/keys/{administrator.Info.Id}", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("grant '*'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False(problem.TryGetProperty("key", out _));
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        // Revoking hands nothing out: it stays with admin:keys.
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+    }
+
     [Theory]
     [InlineData("""{"name":"half""")]
     [InlineData("""{"roles":"admin"}""")]
@@ -216,5 +291,12 @@ public sealed class KeysApiTests(AdminApiServer gateway) : IClassFixture<AdminAp
         using var client = gateway.Client(key);
         using var response = await client.GetAsync(new Uri("/api/v1/audit/verify", UriKind.Relative), Ct);
         return response.StatusCode;
+    }
+
+    private async Task<IEnumerable<string>> ListedNamesAsync()
+    {
+        using var admin = gateway.Client();
+        using var listed = await admin.GetAsync(new Uri("/api/v1/keys", UriKind.Relative), Ct);
+        return (await ReadJsonAsync(listed)).EnumerateArray().Select(k => k.GetProperty("name").GetString()!).ToList();
     }
 }

@@ -281,6 +281,42 @@ public sealed class CliTests : IDisposable
         Assert.All(rows[1..], line => Assert.NotEqual("-", line.Split('\t')[6]));
     }
 
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("0")]
+    [InlineData("-00:00:01")]
+    [InlineData("-10675199.02:48:05.4775808")]
+    [InlineData("10675199.02:48:05.4775807")]
+    public async Task Keys_CreateWithALifetimeNotPositiveOrPastTheCalendar_IsAUsageError_AndCreatesNothing(string lifetime)
+    {
+        await CreateDatabaseAsync();
+
+        var refused = await RunAsync("keys", "create", "--name", "expired", "--role", "agent", "--expires", lifetime);
+        var list = await RunAsync("keys", "list");
+
+        Assert.True(refused.ExitCode == 2, refused.Output);
+        Assert.StartsWith("switchboard: --expires", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, Lines(refused.StandardError));
+        Assert.Equal(string.Empty, refused.StandardOutput);
+        Assert.Equal(1, Lines(list.StandardOutput)); // the header row only
+    }
+
+    [Theory]
+    [InlineData("a\tb")]
+    [InlineData("\u202Eadmin")]
+    [InlineData("ad\u200Bmin")]
+    public async Task Keys_CreateWithAControlOrInvisibleCharacterInTheName_IsRefused(string escapedName)
+    {
+        await CreateDatabaseAsync();
+
+        var refused = await RunAsync("keys", "create", "--name", System.Text.RegularExpressions.Regex.Unescape(escapedName), "--role", "agent");
+        var list = await RunAsync("keys", "list");
+
+        Assert.True(refused.ExitCode == 1, refused.Output);
+        Assert.Contains("cannot hold control or invisible formatting characters", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, Lines(list.StandardOutput));
+    }
+
     [Fact]
     public async Task AuditVerify_AfterOneStoredEventIsEdited_ReportsExactlyWhereTheChainBreaks()
     {
