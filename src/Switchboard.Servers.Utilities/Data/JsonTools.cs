@@ -11,6 +11,10 @@ namespace Switchboard.Servers.Utilities.Data;
 [McpServerToolType]
 internal static class JsonTools
 {
+    // The answer's JSON-RPC envelope puts each value 5 levels deep ({ result: { structuredContent: { matches: [ { value),
+    // and the SDK writes at most 64 levels.
+    private static readonly JsonDocumentOptions MatchOptions = new() { MaxDepth = Limits.MaxDepth - 5 };
+
     private static readonly TimeSpan FilterRegexTimeout = TimeSpan.FromMilliseconds(Limits.DefaultRegexTimeoutMs);
 
     [McpServerTool(Name = "json_query", ReadOnly = true, Idempotent = true, OpenWorld = false, Destructive = false, UseStructuredContent = true)]
@@ -71,7 +75,7 @@ internal static class JsonTools
                     break;
                 }
 
-                matches.Add(new JsonMatch(token.Path.Length == 0 ? "$" : "$." + token.Path, JsonElement.Parse(token.ToString(Formatting.None))));
+                matches.Add(new JsonMatch(token.Path.Length == 0 ? "$" : "$." + token.Path, MatchValue(token)));
             }
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
@@ -86,8 +90,27 @@ internal static class JsonTools
         {
             ToolError.Throw($"'path' is not a valid JSONPath expression: {ex.Message}");
         }
+        catch (OverflowException)
+        {
+            // Json.NET reads indexes and slice bounds as Int32.
+            ToolError.Throw($"'path' has an array index or slice bound outside {int.MinValue} to {int.MaxValue}.");
+        }
 
         return new JsonQueryResult(matches.Count, matches, truncated);
+    }
+
+    private static JsonElement MatchValue(JToken token)
+    {
+        try
+        {
+            return JsonElement.Parse(token.ToString(Formatting.None), MatchOptions);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            string path = token.Path.Length == 0 ? "$" : "$." + token.Path;
+            return ToolError.Throw<JsonElement>(
+                $"The match at {path} nests deeper than {MatchOptions.MaxDepth} levels, too deep to return inside the answer (at most 64 levels in all). Query a deeper path inside it.");
+        }
     }
 
     internal static SchemaValidationResult Evaluate(JsonElement instance, JsonElement schemaElement)

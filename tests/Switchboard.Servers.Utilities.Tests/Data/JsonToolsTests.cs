@@ -85,6 +85,38 @@ public sealed class JsonToolsTests
         Assert.True(result.GetProperty("truncated").GetBoolean());
     }
 
+    [Theory]
+    [InlineData("$[99999999999999999999999]")]
+    [InlineData("$[-9223372036854775808]")]
+    [InlineData("$[0:9223372036854775807:1]")]
+    public async Task JsonQuery_IndexBeyondInt32_ReturnsPathError(string path)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("json_query", new { json = "[1,2,3]", path });
+        Assert.Contains("'path'", error, StringComparison.Ordinal);
+        Assert.Contains("2147483647", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(60, "$")]
+    [InlineData(63, "$..*")]
+    public async Task JsonQuery_MatchTooDeepToReturn_ReturnsDepthError(int depth, string path)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string deep = new string('[', depth) + new string(']', depth);
+        string error = await mcp.ErrorAsync("json_query", new { json = deep, path });
+        Assert.Contains("nests deeper than 59 levels", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JsonQuery_MatchAtDepthLimit_IsReturned()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string deep = new string('[', 59) + new string(']', 59);
+        var result = await mcp.JsonAsync("json_query", new { json = deep, path = "$" });
+        Assert.Equal(1, result.GetProperty("count").GetInt32());
+    }
+
     private const string PersonSchema = """
         {
           "$schema": "https://json-schema.org/draft/2020-12/schema",

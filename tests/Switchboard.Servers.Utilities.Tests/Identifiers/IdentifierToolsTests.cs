@@ -74,6 +74,25 @@ public sealed class IdentifierToolsTests
     }
 
     [Theory]
+    [InlineData("7ZZZZZZZZZZZZZZZZZZZZZZZZZ")]
+    [InlineData("ffffffff-ffff-7fff-bfff-ffffffffffff")]
+    public async Task Inspect_TimestampAfterYear9999_ReturnsToolError(string id)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("identifier_inspect", new { id });
+        Assert.Contains("281474976710655 ms", error, StringComparison.Ordinal);
+        Assert.Contains("after year 9999", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_UlidWithLettersOutsideCrockford_ReturnsToolError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("identifier_inspect", new { id = "0IL0O000000000000000000000" });
+        Assert.Contains("'I' at position 2 is not a Crockford base32 digit", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("uuid_v4", 0)]
     [InlineData("uuid_v7", 1001)]
     [InlineData("ulid", -1)]
