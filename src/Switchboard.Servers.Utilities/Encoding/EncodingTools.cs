@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Text.Json.Serialization;
 using ModelContextProtocol.Server;
 
@@ -25,6 +26,7 @@ internal static class EncodingTools
         [Description("Target encoding: base64, base64url, hex or url.")] TextEncoding encoding)
     {
         Limits.RequireLength(text, nameof(text));
+        Limits.RequireMember(encoding, nameof(encoding));
         if (encoding == TextEncoding.Url)
         {
             return Uri.EscapeDataString(text);
@@ -35,7 +37,8 @@ internal static class EncodingTools
         {
             TextEncoding.Base64 => ByteFormats.Encode(bytes, OutputEncoding.Base64),
             TextEncoding.Base64Url => ByteFormats.Encode(bytes, OutputEncoding.Base64Url),
-            _ => ByteFormats.Encode(bytes, OutputEncoding.Hex),
+            TextEncoding.Hex => ByteFormats.Encode(bytes, OutputEncoding.Hex),
+            _ => throw new UnreachableException(),
         };
     }
 
@@ -48,7 +51,7 @@ internal static class EncodingTools
         [Description("Return the decoded bytes as lower-case hex instead of UTF-8 text. Default false.")] bool asHex = false)
     {
         Limits.RequireLength(text, nameof(text));
-        switch (encoding)
+        switch (Limits.RequireMember(encoding, nameof(encoding)))
         {
             case TextEncoding.Url:
                 if (!IsValidPercentEncoding(text))
@@ -61,9 +64,11 @@ internal static class EncodingTools
             case TextEncoding.Hex:
                 byte[] fromHex = ByteFormats.FromHex(text, nameof(text));
                 return asHex ? ByteFormats.Encode(fromHex, OutputEncoding.Hex) : ByteFormats.ToUtf8(fromHex, "hex");
-            default:
+            case TextEncoding.Base64 or TextEncoding.Base64Url:
                 byte[] fromBase64 = ByteFormats.FromBase64Any(text, nameof(text));
                 return asHex ? ByteFormats.Encode(fromBase64, OutputEncoding.Hex) : ByteFormats.ToUtf8(fromBase64, "base64");
+            default:
+                throw new UnreachableException();
         }
     }
 

@@ -77,4 +77,15 @@ public sealed class EncodingToolsTests
         await using var mcp = await Tools.ConnectAsync();
         Assert.Contains("'encoding' must be one of", await mcp.ErrorAsync("encode", new { text = "x", encoding = "rot13" }), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("encode", "hi", 99)]
+    [InlineData("encode", "hi", -1)]
+    [InlineData("decode", "aGk=", 99)]
+    public async Task EncodingGivenUndefinedNumber_ReturnsToolErrorListingNames(string tool, string text, int encoding)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync(tool, new { text, encoding });
+        Assert.Contains($"'encoding' must be one of 'base64', 'base64url', 'hex', 'url'; got {encoding}.", error, StringComparison.Ordinal);
+    }
 }
