@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Serialization;
 using ModelContextProtocol.Server;
 
@@ -59,8 +60,8 @@ internal static class EncodingTools
                     ToolError.Throw("'text' is not valid percent-encoding: every '%' must be followed by two hex digits (e.g. %20).");
                 }
 
-                string decoded = Uri.UnescapeDataString(plusAsSpace ? text.Replace('+', ' ') : text);
-                return asHex ? ByteFormats.Encode(System.Text.Encoding.UTF8.GetBytes(decoded), OutputEncoding.Hex) : decoded;
+                byte[] fromUrl = PercentDecode(plusAsSpace ? text.Replace('+', ' ') : text);
+                return asHex ? ByteFormats.Encode(fromUrl, OutputEncoding.Hex) : ByteFormats.ToUtf8(fromUrl, "url");
             case TextEncoding.Hex:
                 byte[] fromHex = ByteFormats.FromHex(text, nameof(text));
                 return asHex ? ByteFormats.Encode(fromHex, OutputEncoding.Hex) : ByteFormats.ToUtf8(fromHex, "hex");
@@ -70,6 +71,23 @@ internal static class EncodingTools
             default:
                 throw new UnreachableException();
         }
+    }
+
+    // Uri.UnescapeDataString leaves escapes that are not valid UTF-8 as text ("%ff" stays "%ff"), so the bytes are
+    // decoded here: literal characters as UTF-8, each escape as its byte.
+    private static byte[] PercentDecode(string text)
+    {
+        var bytes = new List<byte>(text.Length);
+        int literalStart = 0;
+        for (int escape = text.IndexOf('%', StringComparison.Ordinal); escape >= 0; escape = text.IndexOf('%', literalStart))
+        {
+            bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[literalStart..escape]));
+            bytes.Add(byte.Parse(text.AsSpan(escape + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+            literalStart = escape + 3;
+        }
+
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[literalStart..]));
+        return [.. bytes];
     }
 
     private static bool IsValidPercentEncoding(string text)

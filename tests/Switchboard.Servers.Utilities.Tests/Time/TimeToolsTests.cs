@@ -105,6 +105,17 @@ public sealed class TimeToolsTests
     }
 
     [Theory]
+    [InlineData("9999-12-31T23:59:59Z", "Pacific/Kiritimati")]
+    [InlineData("0001-01-01T00:00:00Z", "America/Los_Angeles")]
+    public async Task TimeConvert_LocalTimeOutsideYears1To9999_ReturnsRangeErrorInsteadOfClamping(string timestamp, string toTimeZone)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("time_convert", new { timestamp, toTimeZone });
+        Assert.Contains("falls outside years 1 to 9999", error, StringComparison.Ordinal);
+        Assert.Contains(toTimeZone, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("2024-01-31", "P1M", false, "UTC", "2024-02-29T00:00:00+00:00")]
     [InlineData("2024-03-01", "P1D", true, "UTC", "2024-02-29T00:00:00+00:00")]
     [InlineData("2024-03-09 12:00", "P1D", false, "America/New_York", "2024-03-10T12:00:00-04:00")]
