@@ -61,6 +61,12 @@ internal static class JsonTools
             return ToolError.Throw<JsonQueryResult>($"'json' is not valid JSON at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}");
         }
 
+        // Json.NET reads a number beyond double precision (1e400) as infinity, then compares it and writes it as "Infinity".
+        if (((root as JContainer)?.DescendantsAndSelf() ?? [root]).FirstOrDefault(t => t is JValue { Value: double d } && !double.IsFinite(d)) is { } huge)
+        {
+            return ToolError.Throw<JsonQueryResult>($"'json' has a number beyond double precision (about ±1.8e308) at {NormalizedPath(huge)}, which json_query cannot compare or return.");
+        }
+
         var settings = new JsonSelectSettings { ErrorWhenNoMatch = false, RegexMatchTimeout = FilterRegexTimeout };
         var matches = new List<JsonMatch>();
         bool truncated = false;
@@ -75,7 +81,7 @@ internal static class JsonTools
                     break;
                 }
 
-                matches.Add(new JsonMatch(token.Path.Length == 0 ? "$" : "$." + token.Path, MatchValue(token)));
+                matches.Add(new JsonMatch(NormalizedPath(token), MatchValue(token)));
             }
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
@@ -99,6 +105,10 @@ internal static class JsonTools
         return new JsonQueryResult(matches.Count, matches, truncated);
     }
 
+    // Json.NET's path has no root ("store.book[0]", "[0]"); only a member name needs the dot after "$".
+    private static string NormalizedPath(JToken token) =>
+        token.Path.Length == 0 ? "$" : token.Path[0] == '[' ? "$" + token.Path : "$." + token.Path;
+
     private static JsonElement MatchValue(JToken token)
     {
         try
@@ -107,9 +117,8 @@ internal static class JsonTools
         }
         catch (System.Text.Json.JsonException)
         {
-            string path = token.Path.Length == 0 ? "$" : "$." + token.Path;
             return ToolError.Throw<JsonElement>(
-                $"The match at {path} nests deeper than {MatchOptions.MaxDepth} levels, too deep to return inside the answer (at most 64 levels in all). Query a deeper path inside it.");
+                $"The match at {NormalizedPath(token)} nests deeper than {MatchOptions.MaxDepth} levels, too deep to return inside the answer (at most 64 levels in all). Query a deeper path inside it.");
         }
     }
 

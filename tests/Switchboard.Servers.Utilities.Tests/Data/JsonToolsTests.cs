@@ -28,6 +28,24 @@ public sealed class JsonToolsTests
     }
 
     [Fact]
+    public async Task JsonQuery_PathsOfArrayElements_HaveNoDotAfterRoot()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        var result = await mcp.JsonAsync("json_query", new { json = """[[1, 2], {"a b": [3]}]""", path = "$..*" });
+        var paths = result.GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("path").GetString()!);
+        Assert.Equal(["$", "$[0]", "$[0][0]", "$[0][1]", "$[1]", "$[1]['a b']", "$[1]['a b'][0]"], paths.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task JsonQuery_NumberBeyondDoublePrecision_ReturnsToolErrorInsteadOfInfinityText()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("json_query", new { json = """{"big": [1, -1e400]}""", path = "$" });
+        Assert.Contains("beyond double precision", error, StringComparison.Ordinal);
+        Assert.Contains("$.big[1]", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task JsonQuery_Filter_SelectsCheapBooks()
     {
         await using var mcp = await Tools.ConnectAsync();
