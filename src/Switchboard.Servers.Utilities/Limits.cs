@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Serialization;
+
 namespace Switchboard.Servers.Utilities;
 
 /// <summary>
@@ -77,6 +81,23 @@ internal static class Limits
         if (value < min || value > max)
         {
             ToolError.Throw($"'{parameter}' must be between {min} and {max}; it was {value}.");
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// Refuses an enum argument that is not one of its members. Core's argument check lets a number through for any
+    /// enum (other servers take spreadsheet codes), and the SDK binds 99 to a member that does not exist.
+    /// </summary>
+    public static T RequireMember<T>(T value, string parameter)
+        where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            var names = typeof(T).GetFields(BindingFlags.Public | BindingFlags.Static)
+                .Select(field => $"'{field.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? field.Name}'");
+            ToolError.Throw($"Invalid arguments: '{parameter}' must be one of {string.Join(", ", names)}; got {System.Convert.ToInt64(value, CultureInfo.InvariantCulture)}.");
         }
 
         return value;

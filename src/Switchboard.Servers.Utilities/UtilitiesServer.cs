@@ -46,6 +46,7 @@ public static class UtilitiesServer
             .AddPrimitivesFrom(typeof(UnitTools), target: null)
             .AddPrimitivesFrom(typeof(StatisticsTools), target: null)
             .AddPrimitivesFrom(typeof(TextTools), target: null)
+            .WithEnumNumberChecks()
             .WithArgumentChecks();
         return catalog;
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ModelContextProtocol.Server;
@@ -30,6 +31,8 @@ internal static class ConvertTools
         CancellationToken cancellationToken = default)
     {
         Limits.RequireLength(input, nameof(input));
+        Limits.RequireMember(from, nameof(from));
+        Limits.RequireMember(to, nameof(to));
         if (csvDelimiter is not { Length: 1 } || csvDelimiter[0] is '"' or '\r' or '\n')
         {
             ToolError.Throw("'csvDelimiter' must be a single character other than a quote or a line break, e.g. \",\" or \";\".");
@@ -42,14 +45,16 @@ internal static class ConvertTools
                 {
                     DataFormat.Json => JsonInput.ParseNode(input, nameof(input)),
                     DataFormat.Yaml => YamlJson.Read(input, token),
-                    _ => CsvJson.Read(input, csvDelimiter, inferTypes, token),
+                    DataFormat.Csv => CsvJson.Read(input, csvDelimiter, inferTypes, token),
+                    _ => throw new UnreachableException(),
                 };
 
                 return to switch
                 {
                     DataFormat.Json => document?.ToJsonString(ToolJson.Indented) ?? "null",
                     DataFormat.Yaml => YamlJson.Write(document),
-                    _ => CsvJson.Write(document, csvDelimiter),
+                    DataFormat.Csv => CsvJson.Write(document, csvDelimiter),
+                    _ => throw new UnreachableException(),
                 };
             },
             "The conversion",

@@ -11,6 +11,10 @@ namespace Switchboard.Servers.Utilities.Data;
 [McpServerToolType]
 internal static class JsonTools
 {
+    // The answer's JSON-RPC envelope puts each value 5 levels deep ({ result: { structuredContent: { matches: [ { value),
+    // and the SDK writes at most 64 levels.
+    private static readonly JsonDocumentOptions MatchOptions = new() { MaxDepth = Limits.MaxDepth - 5 };
+
     private static readonly TimeSpan FilterRegexTimeout = TimeSpan.FromMilliseconds(Limits.DefaultRegexTimeoutMs);
 
     [McpServerTool(Name = "json_query", ReadOnly = true, Idempotent = true, OpenWorld = false, Destructive = false, UseStructuredContent = true)]
@@ -57,6 +61,12 @@ internal static class JsonTools
             return ToolError.Throw<JsonQueryResult>($"'json' is not valid JSON at line {ex.LineNumber}, position {ex.LinePosition}: {ex.Message}");
         }
 
+        // Json.NET reads a number beyond double precision (1e400) as infinity, then compares it and writes it as "Infinity".
+        if (((root as JContainer)?.DescendantsAndSelf() ?? [root]).FirstOrDefault(t => t is JValue { Value: double d } && !double.IsFinite(d)) is { } huge)
+        {
+            return ToolError.Throw<JsonQueryResult>($"'json' has a number beyond double precision (about ±1.8e308) at {NormalizedPath(huge)}, which json_query cannot compare or return.");
+        }
+
         var settings = new JsonSelectSettings { ErrorWhenNoMatch = false, RegexMatchTimeout = FilterRegexTimeout };
         var matches = new List<JsonMatch>();
         bool truncated = false;
@@ -71,7 +81,7 @@ internal static class JsonTools
                     break;
                 }
 
-                matches.Add(new JsonMatch(token.Path.Length == 0 ? "$" : "$." + token.Path, JsonElement.Parse(token.ToString(Formatting.None))));
+                matches.Add(new JsonMatch(NormalizedPath(token), MatchValue(token)));
             }
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
@@ -86,8 +96,30 @@ internal static class JsonTools
         {
             ToolError.Throw($"'path' is not a valid JSONPath expression: {ex.Message}");
         }
+        catch (OverflowException)
+        {
+            // Json.NET reads indexes and slice bounds as Int32.
+            ToolError.Throw($"'path' has an array index or slice bound outside {int.MinValue} to {int.MaxValue}.");
+        }
 
         return new JsonQueryResult(matches.Count, matches, truncated);
+    }
+
+    // Json.NET's path has no root ("store.book[0]", "[0]"); only a member name needs the dot after "$".
+    private static string NormalizedPath(JToken token) =>
+        token.Path.Length == 0 ? "$" : token.Path[0] == '[' ? "$" + token.Path : "$." + token.Path;
+
+    private static JsonElement MatchValue(JToken token)
+    {
+        try
+        {
+            return JsonElement.Parse(token.ToString(Formatting.None), MatchOptions);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return ToolError.Throw<JsonElement>(
+                $"The match at {NormalizedPath(token)} nests deeper than {MatchOptions.MaxDepth} levels, too deep to return inside the answer (at most 64 levels in all). Query a deeper path inside it.");
+        }
     }
 
     internal static SchemaValidationResult Evaluate(JsonElement instance, JsonElement schemaElement)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Serialization;
 
 namespace Switchboard.Servers.Utilities.Encoding;
@@ -31,7 +32,7 @@ internal static class ByteFormats
         InputEncoding.Utf8 => StrictUtf8.GetBytes(value),
         InputEncoding.Hex => FromHex(value, parameter),
         InputEncoding.Base64 => FromBase64Any(value, parameter),
-        _ => ToolError.Throw<byte[]>($"Unknown encoding for '{parameter}'."),
+        _ => throw new UnreachableException(),
     };
 
     /// <summary>Writes <paramref name="bytes"/> as <paramref name="encoding"/>.</summary>
@@ -40,7 +41,7 @@ internal static class ByteFormats
         OutputEncoding.Hex => Convert.ToHexStringLower(bytes),
         OutputEncoding.Base64 => Convert.ToBase64String(bytes),
         OutputEncoding.Base64Url => System.Buffers.Text.Base64Url.EncodeToString(bytes),
-        _ => ToolError.Throw<string>("Unknown output encoding."),
+        _ => throw new UnreachableException(),
     };
 
     /// <summary>Hex digits (either case, whitespace and ':' separators ignored) to bytes.</summary>

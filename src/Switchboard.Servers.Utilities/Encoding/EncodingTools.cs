@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Serialization;
 using ModelContextProtocol.Server;
 
@@ -25,6 +27,7 @@ internal static class EncodingTools
         [Description("Target encoding: base64, base64url, hex or url.")] TextEncoding encoding)
     {
         Limits.RequireLength(text, nameof(text));
+        Limits.RequireMember(encoding, nameof(encoding));
         if (encoding == TextEncoding.Url)
         {
             return Uri.EscapeDataString(text);
@@ -35,7 +38,8 @@ internal static class EncodingTools
         {
             TextEncoding.Base64 => ByteFormats.Encode(bytes, OutputEncoding.Base64),
             TextEncoding.Base64Url => ByteFormats.Encode(bytes, OutputEncoding.Base64Url),
-            _ => ByteFormats.Encode(bytes, OutputEncoding.Hex),
+            TextEncoding.Hex => ByteFormats.Encode(bytes, OutputEncoding.Hex),
+            _ => throw new UnreachableException(),
         };
     }
 
@@ -48,7 +52,7 @@ internal static class EncodingTools
         [Description("Return the decoded bytes as lower-case hex instead of UTF-8 text. Default false.")] bool asHex = false)
     {
         Limits.RequireLength(text, nameof(text));
-        switch (encoding)
+        switch (Limits.RequireMember(encoding, nameof(encoding)))
         {
             case TextEncoding.Url:
                 if (!IsValidPercentEncoding(text))
@@ -56,15 +60,34 @@ internal static class EncodingTools
                     ToolError.Throw("'text' is not valid percent-encoding: every '%' must be followed by two hex digits (e.g. %20).");
                 }
 
-                string decoded = Uri.UnescapeDataString(plusAsSpace ? text.Replace('+', ' ') : text);
-                return asHex ? ByteFormats.Encode(System.Text.Encoding.UTF8.GetBytes(decoded), OutputEncoding.Hex) : decoded;
+                byte[] fromUrl = PercentDecode(plusAsSpace ? text.Replace('+', ' ') : text);
+                return asHex ? ByteFormats.Encode(fromUrl, OutputEncoding.Hex) : ByteFormats.ToUtf8(fromUrl, "url");
             case TextEncoding.Hex:
                 byte[] fromHex = ByteFormats.FromHex(text, nameof(text));
                 return asHex ? ByteFormats.Encode(fromHex, OutputEncoding.Hex) : ByteFormats.ToUtf8(fromHex, "hex");
-            default:
+            case TextEncoding.Base64 or TextEncoding.Base64Url:
                 byte[] fromBase64 = ByteFormats.FromBase64Any(text, nameof(text));
                 return asHex ? ByteFormats.Encode(fromBase64, OutputEncoding.Hex) : ByteFormats.ToUtf8(fromBase64, "base64");
+            default:
+                throw new UnreachableException();
         }
+    }
+
+    // Uri.UnescapeDataString leaves escapes that are not valid UTF-8 as text ("%ff" stays "%ff"), so the bytes are
+    // decoded here: literal characters as UTF-8, each escape as its byte.
+    private static byte[] PercentDecode(string text)
+    {
+        var bytes = new List<byte>(text.Length);
+        int literalStart = 0;
+        for (int escape = text.IndexOf('%', StringComparison.Ordinal); escape >= 0; escape = text.IndexOf('%', literalStart))
+        {
+            bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[literalStart..escape]));
+            bytes.Add(byte.Parse(text.AsSpan(escape + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+            literalStart = escape + 3;
+        }
+
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(text[literalStart..]));
+        return [.. bytes];
     }
 
     private static bool IsValidPercentEncoding(string text)

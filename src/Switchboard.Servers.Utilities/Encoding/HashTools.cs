@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using ModelContextProtocol.Server;
@@ -30,6 +31,9 @@ internal static class HashTools
         [Description("How 'input' is written: utf8 (text), hex, or base64/base64url (bytes).")] InputEncoding inputEncoding = InputEncoding.Utf8,
         [Description("How to write the digest: hex (lower-case), base64 or base64url.")] OutputEncoding outputEncoding = OutputEncoding.Hex)
     {
+        Limits.RequireMember(algorithm, nameof(algorithm));
+        Limits.RequireMember(inputEncoding, nameof(inputEncoding));
+        Limits.RequireMember(outputEncoding, nameof(outputEncoding));
         byte[] data = ByteFormats.Decode(Limits.RequireLength(input, nameof(input)), inputEncoding, nameof(input));
         byte[] digest = algorithm switch
         {
@@ -41,7 +45,7 @@ internal static class HashTools
             HashAlgorithmKind.Sha1 => SHA1.HashData(data),
             HashAlgorithmKind.Md5 => MD5.HashData(data),
 #pragma warning restore CA5350, CA5351
-            _ => ToolError.Throw<byte[]>("Unknown algorithm."),
+            _ => throw new UnreachableException(),
         };
 
         return new HashResult(Name(algorithm), ByteFormats.Encode(digest, outputEncoding), data.Length, Warning(algorithm));
@@ -57,6 +61,10 @@ internal static class HashTools
         [Description("How 'message' is written: utf8, hex, base64.")] InputEncoding messageEncoding = InputEncoding.Utf8,
         [Description("How to write the MAC: hex (lower-case), base64 or base64url.")] OutputEncoding outputEncoding = OutputEncoding.Hex)
     {
+        Limits.RequireMember(algorithm, nameof(algorithm));
+        Limits.RequireMember(keyEncoding, nameof(keyEncoding));
+        Limits.RequireMember(messageEncoding, nameof(messageEncoding));
+        Limits.RequireMember(outputEncoding, nameof(outputEncoding));
         byte[] keyBytes = ByteFormats.Decode(Limits.RequireLength(key, nameof(key)), keyEncoding, nameof(key));
         byte[] data = ByteFormats.Decode(Limits.RequireLength(message, nameof(message)), messageEncoding, nameof(message));
         byte[] mac = algorithm switch
@@ -68,7 +76,7 @@ internal static class HashTools
             HashAlgorithmKind.Sha1 => HMACSHA1.HashData(keyBytes, data),
             HashAlgorithmKind.Md5 => HMACMD5.HashData(keyBytes, data),
 #pragma warning restore CA5350, CA5351
-            _ => ToolError.Throw<byte[]>("Unknown algorithm."),
+            _ => throw new UnreachableException(),
         };
 
         string? warning = algorithm is HashAlgorithmKind.Md5 or HashAlgorithmKind.Sha1

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.ComponentModel;
 using ModelContextProtocol.Server;
 
@@ -7,6 +8,9 @@ namespace Switchboard.Servers.Utilities.Identifiers;
 [McpServerToolType]
 internal sealed class IdentifierTools(TimeProvider timeProvider)
 {
+    private const string CrockfordAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    private static readonly SearchValues<char> CrockfordDigits = SearchValues.Create(CrockfordAlphabet);
+
     [McpServerTool(Name = "uuid_v4", ReadOnly = true, Idempotent = false, OpenWorld = false, Destructive = false, UseStructuredContent = true)]
     [Description("Generates random UUIDs, version 4 (RFC 9562 §5.4): 122 random bits from a cryptographic RNG. Returns lower-case hyphenated strings like 'f47ac10b-58cc-4372-a567-0e02b2c3d479'.")]
     public static IdList UuidV4(
@@ -62,9 +66,10 @@ internal sealed class IdentifierTools(TimeProvider timeProvider)
         Limits.RequireLength(id, nameof(id), 100);
         string trimmed = id.Trim();
 
-        if (trimmed.Length == 26 && Ulid.TryParse(trimmed, out var ulid))
+        // No UUID spelling is 26 characters long, so this length can only be meant as a ULID.
+        if (trimmed.Length == 26)
         {
-            return new IdentifierInfo("ulid", ulid.ToString(), null, null, ulid.Time.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+            return InspectUlid(trimmed);
         }
 
         if (!Guid.TryParse(trimmed, out var guid))
@@ -74,6 +79,32 @@ internal sealed class IdentifierTools(TimeProvider timeProvider)
         }
 
         return new IdentifierInfo("uuid", guid.ToString("D"), guid.Version, UuidLayout.Variant(guid), UuidLayout.Timestamp(guid)?.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // Ulid.TryParse neither checks the alphabet nor the 128-bit range, and then "canonicalises" into another ULID.
+    private static IdentifierInfo InspectUlid(string text)
+    {
+        string canonical = text.ToUpperInvariant();
+        int bad = canonical.AsSpan().IndexOfAnyExcept(CrockfordDigits);
+        if (bad >= 0)
+        {
+            return ToolError.Throw<IdentifierInfo>(
+                $"'{text}' is not a ULID: '{text[bad]}' at position {bad + 1} is not a Crockford base32 digit (0-9 and A-Z without I, L, O, U).");
+        }
+
+        if (canonical[0] > '7')
+        {
+            return ToolError.Throw<IdentifierInfo>($"'{text}' is not a ULID: it starts with '{text[0]}', and a ULID starts with 0 to 7 so it fits in 128 bits.");
+        }
+
+        // The first 10 digits are the 48-bit Unix time in milliseconds.
+        long milliseconds = 0;
+        foreach (char digit in canonical.AsSpan(0, 10))
+        {
+            milliseconds = (milliseconds * 32) + CrockfordAlphabet.IndexOf(digit, StringComparison.Ordinal);
+        }
+
+        return new IdentifierInfo("ulid", canonical, null, null, UuidLayout.FromUnixMilliseconds(milliseconds).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 

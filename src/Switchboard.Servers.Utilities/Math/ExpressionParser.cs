@@ -30,6 +30,8 @@ internal sealed class ExpressionParser
         ["phi"] = (1 + System.Math.Sqrt(5)) / 2,
     };
 
+    private static readonly HashSet<string> Poles = new(["ln", "log", "log10", "log2", "pow"], StringComparer.OrdinalIgnoreCase);
+
     private static readonly Dictionary<string, (int Min, int Max, Func<double[], double> Apply)> Functions = new(StringComparer.OrdinalIgnoreCase)
     {
         ["abs"] = (1, 1, a => System.Math.Abs(a[0])),
@@ -158,7 +160,14 @@ internal sealed class ExpressionParser
     private double ParsePower()
     {
         double value = ParsePostfix();
-        return Accept('^') ? System.Math.Pow(value, ParseUnary()) : value;
+        int at = _position;
+        if (!Accept('^'))
+        {
+            return value;
+        }
+
+        double exponent = ParseUnary();
+        return value == 0 && exponent < 0 ? Fail("0 to a negative power is infinite (undefined), like division by zero", at) : System.Math.Pow(value, exponent);
     }
 
     private double ParsePostfix()
@@ -249,7 +258,15 @@ internal sealed class ExpressionParser
         }
 
         double result = function.Apply([.. arguments]);
-        return double.IsNaN(result) ? Fail($"{name}() is undefined for these arguments", start) : result;
+        if (double.IsNaN(result))
+        {
+            return Fail($"{name}() is undefined for these arguments", start);
+        }
+
+        // log(0) and pow(0, -1) are infinite at any precision: a pole, not an overflow.
+        return double.IsInfinity(result) && Poles.Contains(name) && arguments.Contains(0)
+            ? Fail($"{name}() is {(result < 0 ? "-" : string.Empty)}infinity (undefined) for these arguments", start)
+            : result;
     }
 
     private double ParseNumber()

@@ -45,13 +45,21 @@ internal static class StatisticsTools
         int top = modes.Max(m => m.Count);
         double[] modeValues = top == 1 ? [] : [.. modes.Where(m => m.Count == top).Select(m => m.Value).Take(100)];
 
+        double median = Percentile(sorted, 50);
         double q1 = Percentile(sorted, 25);
         double q3 = Percentile(sorted, 75);
+        var percentileValues = percentiles?.Select(p => new PercentileValue(p, Percentile(sorted, p))).ToArray() ?? [];
+        double[] results = [sum, mean, median, sorted[^1] - sorted[0], squares, q1, q3, .. percentileValues.Select(p => p.Value)];
+        if (!results.All(double.IsFinite))
+        {
+            ToolError.Throw("The values are too large: their sum, spread or squared deviations overflow double precision (beyond about ±1.8e308). Scale them down (e.g. divide by 1e300) and scale the results back.");
+        }
+
         return new StatisticsSummary(
             n,
             sum,
             mean,
-            Percentile(sorted, 50),
+            median,
             modeValues,
             sorted[0],
             sorted[^1],
@@ -61,7 +69,7 @@ internal static class StatisticsTools
             q1,
             q3,
             q3 - q1,
-            percentiles?.Select(p => new PercentileValue(p, Percentile(sorted, p))).ToArray() ?? [],
+            percentileValues,
             n > 1 ? squares / (n - 1) : null,
             n > 1 ? System.Math.Sqrt(squares / (n - 1)) : null);
     }

@@ -36,6 +36,11 @@ internal static class UnitTools
         }
 
         double result = (baseValue - target.Offset) / target.Factor;
+        if (!double.IsFinite(result))
+        {
+            ToolError.Throw($"{value.ToString(CultureInfo.InvariantCulture)} {source.Symbol} in {target.Symbol} is beyond double precision (about ±1.8e308).");
+        }
+
         return new UnitConversion(result, result.ToString("G12", CultureInfo.InvariantCulture), source.Symbol, target.Symbol, source.Category);
     }
 

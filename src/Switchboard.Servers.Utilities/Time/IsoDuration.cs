@@ -40,11 +40,11 @@ internal readonly partial record struct IsoDuration(int Sign, int Years, int Mon
         try
         {
             // Calendar parts move the wall clock (1 day across a DST change is 23 or 25 hours), then exact parts elapse.
-            var local = zone is null ? start : TimeZoneInfo.ConvertTime(start, zone);
+            var local = zone is null ? start : TimeParsing.ToZone(start, zone);
             var wall = local.DateTime.AddYears(s * Years).AddMonths(s * Months).AddDays(s * ((7.0 * Weeks) + Days));
             var moved = zone is null ? new DateTimeOffset(wall, start.Offset) : TimeParsing.InZone(wall, zone, parameter);
             var result = moved.Add(s * Exact);
-            return zone is null ? result : TimeZoneInfo.ConvertTime(result, zone);
+            return zone is null ? result : TimeParsing.ToZone(result, zone);
         }
         catch (ArgumentOutOfRangeException)
         {

@@ -26,15 +26,13 @@ internal sealed record TimeInfo(
     /// <summary>Describes <paramref name="instant"/> in <paramref name="zone"/>.</summary>
     public static TimeInfo Of(DateTimeOffset instant, TimeZoneInfo zone)
     {
-        var local = TimeZoneInfo.ConvertTime(instant, zone);
-        var offset = local.Offset;
-        string sign = offset < TimeSpan.Zero ? "-" : "+";
+        var local = TimeParsing.ToZone(instant, zone);
         int isoDay = local.DayOfWeek == System.DayOfWeek.Sunday ? 7 : (int)local.DayOfWeek;
         return new TimeInfo(
             Iso(local),
             instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
             zone.Id,
-            sign + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture),
+            TimeParsing.Offset(local.Offset),
             zone.IsDaylightSavingTime(local),
             instant.ToUnixTimeSeconds(),
             instant.ToUnixTimeMilliseconds(),

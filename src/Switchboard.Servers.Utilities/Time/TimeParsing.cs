@@ -51,6 +51,19 @@ internal static partial class TimeParsing
             : $"'{parameter}' ('{value}') is not a recognised timestamp. Use ISO 8601 like '2024-03-10T14:30:00Z', '2024-03-10T14:30:00+01:00' or '2024-03-10', RFC 1123, or Unix seconds.";
 
         // With an offset in the text the instant is fixed; without one it is wall-clock time in the zone.
+        try
+        {
+            return Parse(value, zone, parameter, format, culture, failure);
+        }
+        catch (FormatException)
+        {
+            // TryParseExact still throws for a format string it cannot read at all, such as "%".
+            return ToolError.Throw<DateTimeOffset>($"'format' ('{format}') is not a valid .NET date format. Examples: 'dd/MM/yyyy HH:mm', 'MMM d, yyyy h:mm tt'.");
+        }
+    }
+
+    private static DateTimeOffset Parse(string value, TimeZoneInfo zone, string parameter, string? format, CultureInfo culture, string failure)
+    {
         bool hasOffset = format is not null
             ? format.Contains('z', StringComparison.Ordinal) || format.Contains('K', StringComparison.Ordinal)
             : OffsetSuffix().IsMatch(value);
@@ -87,8 +100,34 @@ internal static partial class TimeParsing
 
         // Ambiguous wall-clock times (the repeated hour when DST ends) resolve to the earlier instant.
         TimeSpan offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
+        long utcTicks = local.Ticks - offset.Ticks;
+        if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
+        {
+            ToolError.Throw($"'{parameter}': {local:yyyy-MM-dd HH:mm:ss} in {zone.Id} (UTC{Offset(offset)}) is an instant that falls outside years 1 to 9999 in UTC.");
+        }
+
         return new DateTimeOffset(local, offset);
     }
+
+    /// <summary>
+    /// <paramref name="instant"/> as wall-clock time in <paramref name="zone"/>, or a tool error when that falls outside
+    /// years 1 to 9999 (where <see cref="TimeZoneInfo.ConvertTime(DateTimeOffset, TimeZoneInfo)"/> would silently clamp).
+    /// </summary>
+    public static DateTimeOffset ToZone(DateTimeOffset instant, TimeZoneInfo zone)
+    {
+        TimeSpan offset = zone.GetUtcOffset(instant);
+        long localTicks = instant.UtcTicks + offset.Ticks;
+        if (localTicks < DateTime.MinValue.Ticks || localTicks > DateTime.MaxValue.Ticks)
+        {
+            ToolError.Throw($"{instant.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z in {zone.Id} (UTC{Offset(offset)}) is a local time that falls outside years 1 to 9999.");
+        }
+
+        return TimeZoneInfo.ConvertTime(instant, zone);
+    }
+
+    /// <summary>An offset from UTC as "+HH:mm" or "-HH:mm".</summary>
+    public static string Offset(TimeSpan offset) =>
+        (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
 
     /// <summary>A calendar date, yyyy-MM-dd.</summary>
     public static DateOnly Date(string? text, string parameter)

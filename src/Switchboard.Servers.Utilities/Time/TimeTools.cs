@@ -40,7 +40,7 @@ internal sealed class TimeTools(TimeProvider timeProvider)
         Limits.RequireLength(format, nameof(format), 200);
         var zone = TimeParsing.Zone(timeZone);
         var instant = TimeParsing.Instant(timestamp, zone, nameof(timestamp));
-        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        var local = TimeParsing.ToZone(instant, zone);
         var provider = TimeParsing.Culture(culture);
         try
         {
@@ -58,6 +58,12 @@ internal sealed class TimeTools(TimeProvider timeProvider)
         catch (FormatException)
         {
             return ToolError.Throw<string>($"'{format}' is not a valid .NET date format. Examples: 'yyyy-MM-dd HH:mm:ss', 'dddd, d MMMM yyyy', or 'iso'.");
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            var calendar = provider.DateTimeFormat.Calendar;
+            return ToolError.Throw<string>(
+                $"{TimeInfo.Iso(local)} cannot be written in the calendar of '{culture}' ({calendar.GetType().Name}), which covers {calendar.MinSupportedDateTime:yyyy-MM-dd} to {calendar.MaxSupportedDateTime:yyyy-MM-dd}. Use another culture or leave it empty.");
         }
     }
 
@@ -100,8 +106,8 @@ internal sealed class TimeTools(TimeProvider timeProvider)
         var elapsed = to - from;
 
         int sign = elapsed < TimeSpan.Zero ? -1 : 1;
-        var a = TimeZoneInfo.ConvertTime(sign > 0 ? from : to, zone).DateTime;
-        var b = TimeZoneInfo.ConvertTime(sign > 0 ? to : from, zone).DateTime;
+        var a = TimeParsing.ToZone(sign > 0 ? from : to, zone).DateTime;
+        var b = TimeParsing.ToZone(sign > 0 ? to : from, zone).DateTime;
         int months = ((b.Year - a.Year) * 12) + b.Month - a.Month;
         if (a.AddMonths(months) > b)
         {

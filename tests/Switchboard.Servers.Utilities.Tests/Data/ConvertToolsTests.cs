@@ -151,6 +151,14 @@ public sealed class ConvertToolsTests
     }
 
     [Fact]
+    public async Task Convert_UndefinedNumberForFormat_ReturnsToolErrorListingNames()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("data_convert", new { input = "{\"a\":1}", from = -1, to = "yaml" });
+        Assert.Contains("'from' must be one of 'json', 'yaml', 'csv'; got -1.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Convert_OversizedInput_ReturnsLimitError()
     {
         await using var mcp = await Tools.ConnectAsync();

@@ -28,6 +28,24 @@ public sealed class JsonToolsTests
     }
 
     [Fact]
+    public async Task JsonQuery_PathsOfArrayElements_HaveNoDotAfterRoot()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        var result = await mcp.JsonAsync("json_query", new { json = """[[1, 2], {"a b": [3]}]""", path = "$..*" });
+        var paths = result.GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("path").GetString()!);
+        Assert.Equal(["$", "$[0]", "$[0][0]", "$[0][1]", "$[1]", "$[1]['a b']", "$[1]['a b'][0]"], paths.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task JsonQuery_NumberBeyondDoublePrecision_ReturnsToolErrorInsteadOfInfinityText()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("json_query", new { json = """{"big": [1, -1e400]}""", path = "$" });
+        Assert.Contains("beyond double precision", error, StringComparison.Ordinal);
+        Assert.Contains("$.big[1]", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task JsonQuery_Filter_SelectsCheapBooks()
     {
         await using var mcp = await Tools.ConnectAsync();
@@ -83,6 +101,38 @@ public sealed class JsonToolsTests
         var result = await mcp.JsonAsync("json_query", new { json, path = "$[*]" });
         Assert.Equal(1000, result.GetProperty("count").GetInt32());
         Assert.True(result.GetProperty("truncated").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("$[99999999999999999999999]")]
+    [InlineData("$[-9223372036854775808]")]
+    [InlineData("$[0:9223372036854775807:1]")]
+    public async Task JsonQuery_IndexBeyondInt32_ReturnsPathError(string path)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("json_query", new { json = "[1,2,3]", path });
+        Assert.Contains("'path'", error, StringComparison.Ordinal);
+        Assert.Contains("2147483647", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(60, "$")]
+    [InlineData(63, "$..*")]
+    public async Task JsonQuery_MatchTooDeepToReturn_ReturnsDepthError(int depth, string path)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string deep = new string('[', depth) + new string(']', depth);
+        string error = await mcp.ErrorAsync("json_query", new { json = deep, path });
+        Assert.Contains("nests deeper than 59 levels", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JsonQuery_MatchAtDepthLimit_IsReturned()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string deep = new string('[', 59) + new string(']', 59);
+        var result = await mcp.JsonAsync("json_query", new { json = deep, path = "$" });
+        Assert.Equal(1, result.GetProperty("count").GetInt32());
     }
 
     private const string PersonSchema = """

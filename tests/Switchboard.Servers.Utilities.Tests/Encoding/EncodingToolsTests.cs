@@ -61,6 +61,34 @@ public sealed class EncodingToolsTests
     }
 
     [Theory]
+    [InlineData("%ff", "ff")]
+    [InlineData("%e2%82", "e282")]
+    [InlineData("a%E2%82%ACb", "61e282ac62")]
+    public async Task DecodeUrl_AsHex_ReturnsTheEscapedBytes(string text, string hex)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        Assert.Equal(hex, await mcp.TextAsync("decode", new { text, encoding = "url", asHex = true }));
+    }
+
+    [Theory]
+    [InlineData("%ff")]
+    [InlineData("%e2%82")]
+    public async Task DecodeUrl_EscapesThatAreNotUtf8_ReturnsToolErrorSuggestingHex(string text)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("decode", new { text, encoding = "url" });
+        Assert.Contains("not valid UTF-8", error, StringComparison.Ordinal);
+        Assert.Contains("asHex", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DecodeUrl_MixedTextAndEscapes_DecodesBoth()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        Assert.Equal("café € 1+1", await mcp.TextAsync("decode", new { text = "caf%C3%A9+%E2%82%AC%201%2B1", encoding = "url", plusAsSpace = true }));
+    }
+
+    [Theory]
     [InlineData("base64", "abc$", "not valid base64")]
     [InlineData("base64", "a", "cannot encode whole bytes")]
     [InlineData("hex", "0g", "not valid hex")]
@@ -76,5 +104,16 @@ public sealed class EncodingToolsTests
     {
         await using var mcp = await Tools.ConnectAsync();
         Assert.Contains("'encoding' must be one of", await mcp.ErrorAsync("encode", new { text = "x", encoding = "rot13" }), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("encode", "hi", 99)]
+    [InlineData("encode", "hi", -1)]
+    [InlineData("decode", "aGk=", 99)]
+    public async Task EncodingGivenUndefinedNumber_ReturnsToolErrorListingNames(string tool, string text, int encoding)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync(tool, new { text, encoding });
+        Assert.Contains($"'encoding' must be one of 'base64', 'base64url', 'hex', 'url'; got {encoding}.", error, StringComparison.Ordinal);
     }
 }

@@ -103,4 +103,29 @@ public sealed class HashToolsTests
         await using var mcp = await Tools.ConnectAsync();
         Assert.Contains("'message' is required", await mcp.ErrorAsync("hmac", new { key = "k" }), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Hash_UndefinedNumberForEnum_ReturnsToolErrorNamingArgument()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("hash", new { input = "a", inputEncoding = 7 });
+        Assert.Contains("'inputEncoding' must be one of 'utf8', 'hex', 'base64'; got 7.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hash_FractionalNumberForEnum_ReturnsToolErrorListingNames()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("hash", new { input = "a", inputEncoding = 1.5 });
+        Assert.Contains("'utf8', 'hex', 'base64'", error, StringComparison.Ordinal);
+        Assert.Contains("1.5", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hmac_UndefinedNumberForEnum_ReturnsToolErrorNamingArgument()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("hmac", new { key = "k", message = "m", messageEncoding = 3 });
+        Assert.Contains("'messageEncoding' must be one of 'utf8', 'hex', 'base64'; got 3.", error, StringComparison.Ordinal);
+    }
 }

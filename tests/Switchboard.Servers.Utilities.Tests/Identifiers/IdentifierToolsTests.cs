@@ -66,11 +66,49 @@ public sealed class IdentifierToolsTests
         Assert.Equal(1469918176385, DateTimeOffset.Parse(info.GetProperty("timestamp").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
     }
 
+    [Theory]
+    [InlineData("01ARZ3NDEKTSV4RRFFQ69G5FAU", "'U' at position 26 is not a Crockford base32 digit")]
+    [InlineData("8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "starts with '8'")]
+    public async Task Inspect_InvalidUlid_ReturnsToolErrorInsteadOfAnotherId(string id, string message)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("identifier_inspect", new { id });
+        Assert.Contains("is not a ULID", error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_LowerCaseUlid_IsCanonicalisedToUpperCase()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        var info = await mcp.JsonAsync("identifier_inspect", new { id = "01aryz6s41tsv4rrffq69g5fav" });
+        Assert.Equal("01ARYZ6S41TSV4RRFFQ69G5FAV", info.GetProperty("canonical").GetString());
+    }
+
     [Fact]
     public async Task Inspect_Garbage_ReturnsToolError()
     {
         await using var mcp = await Tools.ConnectAsync();
         Assert.Contains("neither a UUID", await mcp.ErrorAsync("identifier_inspect", new { id = "not-an-id" }), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("7ZZZZZZZZZZZZZZZZZZZZZZZZZ")]
+    [InlineData("ffffffff-ffff-7fff-bfff-ffffffffffff")]
+    public async Task Inspect_TimestampAfterYear9999_ReturnsToolError(string id)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("identifier_inspect", new { id });
+        Assert.Contains("281474976710655 ms", error, StringComparison.Ordinal);
+        Assert.Contains("after year 9999", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Inspect_UlidWithLettersOutsideCrockford_ReturnsToolError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("identifier_inspect", new { id = "0IL0O000000000000000000000" });
+        Assert.Contains("'I' at position 2 is not a Crockford base32 digit", error, StringComparison.Ordinal);
     }
 
     [Theory]

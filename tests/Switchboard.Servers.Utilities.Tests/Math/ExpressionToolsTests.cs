@@ -39,6 +39,10 @@ public sealed class ExpressionToolsTests
     [InlineData("x + 1", "unknown name 'x'")]
     [InlineData("sqrt(-1)", "undefined")]
     [InlineData("10^400", "overflows")]
+    [InlineData("log(0)", "log() is -infinity (undefined) for these arguments at position 1")]
+    [InlineData("2 * ln(0)", "ln() is -infinity (undefined) for these arguments at position 5")]
+    [InlineData("pow(0, -1)", "pow() is infinity (undefined) for these arguments")]
+    [InlineData("0^-1", "0 to a negative power is infinite (undefined)")]
     [InlineData("atan2(1)", "takes 2 argument(s), got 1")]
     [InlineData("2.5!", "factorial")]
     public async Task MathEvaluate_Invalid_ReturnsToolError(string expression, string message)

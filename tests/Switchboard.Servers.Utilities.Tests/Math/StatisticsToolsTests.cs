@@ -58,4 +58,12 @@ public sealed class StatisticsToolsTests
         await using var mcp = await Tools.ConnectAsync();
         Assert.Contains("'values' item 1 must be a number", await mcp.ErrorAsync("statistics_summary", new { values = new object[] { 1, "two" } }), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Statistics_SumBeyondDoublePrecision_ReturnsOverflowError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("statistics_summary", new { values = new[] { 1e308, 1e308 } });
+        Assert.Contains("overflow double precision", error, StringComparison.Ordinal);
+    }
 }

@@ -54,4 +54,12 @@ public sealed class UnitToolsTests
         await using var mcp = await Tools.ConnectAsync();
         Assert.Contains("'value' must be a number", await mcp.ErrorAsync("unit_convert", new { value = "ten", from = "m", to = "ft" }), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task UnitConvert_ResultBeyondDoublePrecision_ReturnsOverflowError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("unit_convert", new { value = 1e308, from = "km", to = "mm" });
+        Assert.Contains("1E+308 km in mm is beyond double precision", error, StringComparison.Ordinal);
+    }
 }

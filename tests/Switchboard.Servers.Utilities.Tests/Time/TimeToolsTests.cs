@@ -105,6 +105,17 @@ public sealed class TimeToolsTests
     }
 
     [Theory]
+    [InlineData("9999-12-31T23:59:59Z", "Pacific/Kiritimati")]
+    [InlineData("0001-01-01T00:00:00Z", "America/Los_Angeles")]
+    public async Task TimeConvert_LocalTimeOutsideYears1To9999_ReturnsRangeErrorInsteadOfClamping(string timestamp, string toTimeZone)
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("time_convert", new { timestamp, toTimeZone });
+        Assert.Contains("falls outside years 1 to 9999", error, StringComparison.Ordinal);
+        Assert.Contains(toTimeZone, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("2024-01-31", "P1M", false, "UTC", "2024-02-29T00:00:00+00:00")]
     [InlineData("2024-03-01", "P1D", true, "UTC", "2024-02-29T00:00:00+00:00")]
     [InlineData("2024-03-09 12:00", "P1D", false, "America/New_York", "2024-03-10T12:00:00-04:00")]
@@ -158,5 +169,39 @@ public sealed class TimeToolsTests
     {
         await using var mcp = await Tools.ConnectAsync();
         Assert.Contains("'start'", await mcp.ErrorAsync("time_difference", new { start = "yesterday", end = "2024-01-01" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TimeConvert_LocalTimeWhoseUtcIsBeforeYearOne_ReturnsRangeError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("time_convert", new { timestamp = "0001-01-01T00:00:00", toTimeZone = "UTC", fromTimeZone = "Pacific/Kiritimati" });
+        Assert.Contains("'timestamp'", error, StringComparison.Ordinal);
+        Assert.Contains("outside years 1 to 9999", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TimeDifference_EndsOfTheCalendarInFarZone_ReturnsRangeError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("time_difference", new { start = "0001-01-01", end = "9999-12-31", timeZone = "Pacific/Kiritimati" });
+        Assert.Contains("'start'", error, StringComparison.Ordinal);
+        Assert.Contains("outside years 1 to 9999", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TimeFormat_DateOutsideCultureCalendar_ReturnsCalendarError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("time_format", new { timestamp = "0001-01-01T00:00:00Z", format = "yyyy", culture = "ar-SA" });
+        Assert.Contains("calendar of 'ar-SA'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TimeParse_InvalidFormat_ReturnsFormatError()
+    {
+        await using var mcp = await Tools.ConnectAsync();
+        string error = await mcp.ErrorAsync("time_parse", new { timestamp = "x", format = "%" });
+        Assert.Contains("'format' ('%') is not a valid .NET date format", error, StringComparison.Ordinal);
     }
 }
