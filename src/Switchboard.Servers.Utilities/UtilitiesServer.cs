@@ -46,7 +46,6 @@ public static class UtilitiesServer
             .AddPrimitivesFrom(typeof(UnitTools), target: null)
             .AddPrimitivesFrom(typeof(StatisticsTools), target: null)
             .AddPrimitivesFrom(typeof(TextTools), target: null)
-            .WithEnumNumberChecks()
             .WithArgumentChecks();
         return catalog;
     }

@@ -116,7 +116,8 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
         if (property.TryGetProperty("enum", out var allowed))
         {
             // The SDK binds a C# enum from its integer value as well as its name; the tool checks the number's range.
-            if (value.ValueKind == JsonValueKind.Number)
+            // A number that is no 32-bit integer (1.5, 1e308) it cannot bind at all: that would be a bare error.
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out _))
             {
                 return null;
             }

@@ -17,6 +17,8 @@ public sealed class ToolErrorTests
         { "fv", """{"rate":0.01,"periods":10,"payment":-100,"timing":"whenever"}""", "'timing' must be one of 'end', 'beginning'" },
         { "pmt", """{"rate":0.01,"periods":0,"presentValue":1000}""", "'periods' must not be zero" },
         { "pmt", """{"rate":0.01,"periods":12,"presentValue":1000,"timing":7}""", "'timing' must be 'end' (0) or 'beginning' (1)" },
+        { "pmt", """{"rate":0.01,"periods":12,"presentValue":1000,"timing":1e308}""", "'timing' must be one of 'end', 'beginning'; got 1e308" },
+        { "pmt", """{"rate":0.01,"periods":12,"presentValue":1000,"timing":0.5}""", "'timing' must be one of 'end', 'beginning'; got 0.5" },
         { "ipmt", """{"rate":0.01,"period":13,"periods":12,"presentValue":1000}""", "'period' must be between 1 and 'periods'" },
         { "ppmt", """{"rate":0.01,"period":0,"periods":12,"presentValue":1000}""", "'period' must be at least 1" },
         { "nper", """{"rate":0,"payment":0,"presentValue":1000}""", "zero payment" },
