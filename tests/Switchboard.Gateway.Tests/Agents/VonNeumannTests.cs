@@ -209,10 +209,21 @@ public sealed class VonNeumannTests
     // Waits on the run table (polling the REST API for a minute would meet the key's rate limit), then reads the run once.
     private static async Task<JsonElement> FinishedAsync(TaskProcesses cluster, HttpClient api, string runId, TimeSpan? timeout = null)
     {
-        await Poll.UntilAsync(
-            async () => (await TreeAsync(cluster, runId)).Single(r => r.Id == runId).State is "completed" or "failed" or "cancelled",
-            timeout ?? Finish,
-            $"the run {runId} never finished");
+        try
+        {
+            await Poll.UntilAsync(
+                async () => (await TreeAsync(cluster, runId)).Single(r => r.Id == runId).State is "completed" or "failed" or "cancelled",
+                timeout ?? Finish,
+                $"the run {runId} never finished");
+        }
+        catch (TimeoutException missed)
+        {
+            // What each run and job was doing, so that a failure on a loaded CI machine can be read after the fact.
+            var runs = (await TreeAsync(cluster, runId)).Select(r => $"  run {r.Id} (parent {r.Parent}, depth {r.Depth}): {r.State} {r.Error}");
+            var jobs = (await cluster.JobsAsync()).Select(j => $"  job {j.Id}: {j.State}, {j.Attempts} attempts, lease {j.LeaseOwner}, last error {j.LastError}");
+            throw new TimeoutException(string.Join('\n', [missed.Message, .. runs, .. jobs]), missed);
+        }
+
         return await GetAsync(api, runId);
     }
 
