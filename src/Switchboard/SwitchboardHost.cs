@@ -38,6 +38,8 @@ public static class SwitchboardHost
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
+        ListenAddresses.Validate(builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey), builder.Configuration);
+
         // One server alone (`switchboard mcp NAME --urls …`) often runs beside a gateway on the same host, so it takes
         // the management port only where Management:Urls is set for it (the container image sets it).
         bool serveMetrics = topology?.StandaloneServer is null || builder.Configuration[$"{ManagementOptions.SectionName}:{nameof(ManagementOptions.Urls)}"] is not null;

@@ -16,7 +16,19 @@ internal static class HostRunner
         try
         {
             using var host = build();
-            await host.RunAsync(cancellationToken);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch
+            {
+                // Stopping what did start tells the host that the stop was asked for, so that each background service's
+                // cancellation ends quietly instead of being logged as a crash under the start failure's message.
+                await host.StopAsync(CancellationToken.None);
+                throw;
+            }
+
+            await host.WaitForShutdownAsync(cancellationToken);
             return 0;
         }
         catch (OptionsValidationException e)

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using Switchboard.Access.Identity;
@@ -86,6 +88,36 @@ public sealed class CliTests : IDisposable
         // A setting to fix is not a bug: the message alone, no stack trace.
         Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", result.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--urls", "garbage", "urls has 'garbage', which is not an address to listen on")]
+    [InlineData("--urls", "http://127.0.0.1:99999", "urls has 'http://127.0.0.1:99999', whose port 99999 is not between 0 and 65535")]
+    [InlineData("--urls", "http://127.0.0.1:18999;:8080", "urls has ':8080', which is not an address to listen on")]
+    [InlineData("--Kestrel:Endpoints:main:Url=http://127.0.0.1:70000", null, "Kestrel:Endpoints:main:Url has 'http://127.0.0.1:70000', whose port 70000")]
+    public async Task Serve_AnAddressKestrelCannotListenOn_ExitsOneAndSaysWhich(string flag, string? value, string message)
+    {
+        var result = await RunAsync(["serve", flag, .. value is null ? Array.Empty<string>() : [value]]);
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains(message, result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_OnAPortInUse_ExitsOneWithOnlyTheMessage()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        string url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var result = await RunAsync("serve", "--urls", url);
+
+        Assert.True(result.ExitCode == 1, result.Output);
+        Assert.Contains($"switchboard: cannot start: Failed to bind to address {url}: address already in use.", result.StandardError, StringComparison.Ordinal);
+        // The services that had started stop as on any stop: none reports its cancellation as a crash.
+        Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("crit:", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
