@@ -4,15 +4,12 @@ using Microsoft.Win32.SafeHandles;
 namespace Switchboard.Servers.Filesystem.Sandbox;
 
 /// <summary>
-/// Opening and writing files so that what is touched is what the sandbox approved, even if the tree changes between
-/// the check and the use (time-of-check/time-of-use): a read re-checks the opened descriptor's real path; a write goes
-/// to a new temporary file created exclusively next to the target (O_CREAT|O_EXCL never follows a link), which is
-/// re-checked and then renamed over the target (rename(2) replaces a link, it does not write through it).
+/// Opening and changing files so that what is touched is what the sandbox approved, even if the tree changes between
+/// the check and the use (time-of-check/time-of-use): a read re-checks the opened descriptor's real path; changes
+/// (SafeFile.Write.cs) work relative to directory descriptors opened without following links.
 /// </summary>
 internal static partial class SafeFile
 {
-    private const int OPath = 0x200000; // O_PATH, the same on every Linux architecture .NET runs on
-    private const int OCloexec = 0x80000;
     private const int ENOENT = 2;
 
     /// <summary>Opens an approved path for reading; fails for directories, missing files and files over <paramref name="maxBytes"/>.</summary>
@@ -70,7 +67,7 @@ internal static partial class SafeFile
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         }
 
-        int descriptor = Open(path, OPath | OCloexec);
+        int descriptor = Open(path, OpenFlags.Path | OpenFlags.CloseOnExec);
         if (descriptor < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
