@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Switchboard.Servers.Filesystem.Sandbox;
 
@@ -78,9 +79,15 @@ internal static partial class Statx
     private const int ENOENT = 2;
     private const int ENOTDIR = 20;
 
-    public static FileStat Get(string path, bool followLinks)
+    public static FileStat Get(string path, bool followLinks) =>
+        From(StatxCall(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStatsAndBirthTime, out StatxBuffer buffer), buffer);
+
+    /// <summary>The entry <paramref name="name"/> of the open <paramref name="directory"/>, a link reported as itself.</summary>
+    public static FileStat GetAt(SafeFileHandle directory, string name) =>
+        From(StatxAtCall(directory, name, AtSymlinkNoFollow, StatxBasicStatsAndBirthTime, out StatxBuffer buffer), buffer);
+
+    private static FileStat From(int result, in StatxBuffer buffer)
     {
-        int result = StatxCall(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStatsAndBirthTime, out StatxBuffer buffer);
         if (result != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -113,6 +120,9 @@ internal static partial class Statx
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatxCall(int directoryFd, string path, int flags, uint mask, out StatxBuffer buffer);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatxAtCall(SafeFileHandle directory, string path, int flags, uint mask, out StatxBuffer buffer);
 
     /// <summary>struct statx from linux/stat.h: 256 bytes, fixed offsets on every architecture.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]

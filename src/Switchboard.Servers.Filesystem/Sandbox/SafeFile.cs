@@ -1,19 +1,15 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace Switchboard.Servers.Filesystem.Sandbox;
 
 /// <summary>
-/// Opening and writing files so that what is touched is what the sandbox approved, even if the tree changes between
-/// the check and the use (time-of-check/time-of-use): a read re-checks the opened descriptor's real path; a write goes
-/// to a new temporary file created exclusively next to the target (O_CREAT|O_EXCL never follows a link), which is
-/// re-checked and then renamed over the target (rename(2) replaces a link, it does not write through it).
+/// Opening and changing files so that what is touched is what the sandbox approved, even if the tree changes between
+/// the check and the use (time-of-check/time-of-use): a read re-checks the opened descriptor's real path; changes
+/// (SafeFile.Write.cs) work relative to directory descriptors opened without following links.
 /// </summary>
 internal static partial class SafeFile
 {
-    private const int OPath = 0x200000; // O_PATH, the same on every Linux architecture .NET runs on
-    private const int OCloexec = 0x80000;
     private const int ENOENT = 2;
 
     /// <summary>Opens an approved path for reading; fails for directories, missing files and files over <paramref name="maxBytes"/>.</summary>
@@ -71,7 +67,7 @@ internal static partial class SafeFile
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         }
 
-        int descriptor = Open(path, OPath | OCloexec);
+        int descriptor = Open(path, OpenFlags.Path | OpenFlags.CloseOnExec);
         if (descriptor < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -91,56 +87,6 @@ internal static partial class SafeFile
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 
-    /// <summary>Replaces (or creates) the approved file with <paramref name="content"/> atomically, keeping an existing file's permission bits.</summary>
-    public static void WriteAtomic(ResolvedPath path, AllowedDirectories allowed, ReadOnlySpan<byte> content)
-    {
-        if (path.Kind == FileKind.Directory)
-        {
-            ToolFailure.Throw($"EISDIR: illegal operation on a directory, open '{path.FullPath}'");
-        }
-
-        string directory = Path.GetDirectoryName(path.FullPath)!;
-        if (FileStat.Get(directory, followLinks: false).Kind != FileKind.Directory)
-        {
-            ToolFailure.NotFound("open", path.FullPath);
-        }
-
-        UnixFileMode? mode = path.Exists && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(path.FullPath) : null;
-        string temporary = $"{path.FullPath}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
-            {
-                VerifyOpened(stream.SafeFileHandle, allowed, path.Requested);
-                stream.Write(content);
-            }
-
-            if (mode is { } keep && !OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, keep);
-            }
-
-            // The directory might have been swapped for a link after the temporary file was created: check again just
-            // before the rename, which is the step that makes the content visible.
-            if (PathResolver.TryRealPath(directory) is not { } realDirectory || !string.Equals(realDirectory, directory, StringComparison.Ordinal) || !allowed.Contains(realDirectory))
-            {
-                ToolFailure.Throw($"Access denied - the directory of {path.Requested} changed while it was being written; nothing was written.");
-            }
-
-            File.Move(temporary, path.FullPath, overwrite: true);
-        }
-        catch (Exception exception)
-        {
-            TryDelete(temporary);
-            if (exception is IOException or UnauthorizedAccessException)
-            {
-                ToolFailure.FromIo(exception, "open", path.FullPath);
-            }
-
-            throw;
-        }
-    }
-
     /// <summary>On Linux, checks through /proc/self/fd where an open descriptor really points.</summary>
     private static void VerifyOpened(SafeFileHandle handle, AllowedDirectories allowed, string requested)
     {
@@ -153,18 +99,6 @@ internal static partial class SafeFile
         if (actual is not null && !allowed.Contains(actual))
         {
             ToolFailure.Throw($"Access denied - {requested} was replaced by a link to {actual}, outside the allowed directories, while it was being opened.");
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the temporary file has a random name and is harmless if left behind.
         }
     }
 }

@@ -66,21 +66,7 @@ internal sealed class WriteTools(FileSandbox sandbox)
             ToolFailure.Exists("mkdir", resolved.FullPath);
         }
 
-        try
-        {
-            Directory.CreateDirectory(resolved.FullPath);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            ToolFailure.FromIo(exception, "mkdir", resolved.FullPath);
-        }
-
-        // mkdir -p walks the path again: if a link was slipped in meanwhile, the result must still be inside.
-        if (PathResolver.TryRealPath(resolved.FullPath) is not { } real || !allowed.Contains(real))
-        {
-            ToolFailure.Throw($"Access denied - {path} changed to point outside the allowed directories while it was being created.");
-        }
-
+        SafeFile.CreateDirectory(resolved, allowed);
         return ToolOutput.Text($"Successfully created directory {path}");
     }
 
@@ -106,24 +92,7 @@ internal sealed class WriteTools(FileSandbox sandbox)
             ToolFailure.Throw($"EINVAL: invalid argument, rename '{from.FullPath}' -> '{to.FullPath}'");
         }
 
-        try
-        {
-            // rename(2) moves the entry itself: a link is moved as a link, never followed. No overwrite: the destination
-            // was checked above and Move fails if something appeared there since.
-            if (from.Kind == FileKind.Directory)
-            {
-                Directory.Move(from.FullPath, to.FullPath);
-            }
-            else
-            {
-                File.Move(from.FullPath, to.FullPath, overwrite: false);
-            }
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            ToolFailure.Throw($"{exception.Message.TrimEnd('.')}, rename '{from.FullPath}' -> '{to.FullPath}'");
-        }
-
+        SafeFile.Move(from, to);
         return ToolOutput.Text($"Successfully moved {source} to {destination}");
     }
 
