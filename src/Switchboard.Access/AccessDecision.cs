@@ -72,6 +72,7 @@ public sealed class AccessDecision
     {
         AccessOutcome.RateLimited => $"limit '{Limit}'",
         AccessOutcome.StorageUnavailable => "the database is unavailable",
+        _ when Refusal is not null => Refusal,
         _ when Action is null => "no permission needed",
         _ => Policy.Describe(Principal.Roles, Action, Target),
     };
@@ -85,11 +86,14 @@ public sealed class AccessDecision
         _ => null,
     };
 
+    // Why it was denied when the policy was not the reason (a revoked credential).
+    internal string? Refusal { get; init; }
+
     // A granted tool call carries what its completion record needs.
     internal long StartedAt { get; init; }
 
     internal JsonNode? Arguments { get; init; }
 
     internal AccessDecision WithOutcome(AccessOutcome outcome, double retryAfterSeconds = 0) =>
-        new(outcome, Principal, Operation, Action, Target, Policy, Limit, retryAfterSeconds) { StartedAt = StartedAt, Arguments = Arguments };
+        new(outcome, Principal, Operation, Action, Target, Policy, Limit, retryAfterSeconds) { StartedAt = StartedAt, Arguments = Arguments, Refusal = Refusal };
 }

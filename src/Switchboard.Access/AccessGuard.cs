@@ -144,6 +144,17 @@ public sealed class AccessGuard(
     }
 
     /// <summary>
+    /// Refuses a call of the tool <paramref name="target"/> for <paramref name="reason"/>, a reason outside the policy
+    /// (the key behind queued work was revoked): audited and logged as any denied call is.
+    /// </summary>
+    public async ValueTask<AccessDecision> RefuseToolCallAsync(AccessPrincipal principal, string target, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var refused = new AccessDecision(AccessOutcome.Denied, principal, RequestMethods.ToolsCall, Actions.CallTool, target, new PolicyDecision(false, null, null)) { Refusal = reason };
+        return await RefuseAsync(refused, null, time.GetTimestamp(), cancellationToken);
+    }
+
+    /// <summary>
     /// Records how a granted tool call ended. The caller may hand the tool's result back only when this returns
     /// an allowed decision: a call the trail cannot record is never acknowledged (a <see cref="AccessOutcome.StorageUnavailable"/>
     /// decision says to withhold it).

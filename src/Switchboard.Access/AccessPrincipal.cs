@@ -7,6 +7,13 @@ namespace Switchboard.Access;
 /// <param name="Roles">Its Switchboard roles.</param>
 public sealed record AccessPrincipal(string Id, RoleSet Roles)
 {
+    /// <summary>
+    /// The public prefix of the API key that authenticated the caller, directly or through a service token; null for
+    /// a JWT caller or the anonymous one. Work the caller starts that outlives the request (a queued tool call, a
+    /// workflow run) records it, and is refused once that key is revoked or expires.
+    /// </summary>
+    public string? Credential { get; init; }
+
     /// <summary>The id of a caller no credential identified.</summary>
     public const string AnonymousId = "anonymous";
 

@@ -30,7 +30,7 @@ public sealed record ApiKeyCaller(string KeyId, string Prefix, string Principal,
     /// <summary>The caller as the access path sees it (<see cref="ApiKeyService.AuthenticateAsync(ReadOnlyMemory{char}, CancellationToken)"/> hands out the one cached with the key holder).</summary>
     public AccessPrincipal Access
     {
-        get => _access ??= new(Principal, new RoleSet(Roles));
+        get => _access ??= new(Principal, new RoleSet(Roles)) { Credential = Prefix };
         init => _access = value;
     }
 
@@ -223,6 +223,21 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
         return new CreatedApiKey(text, Describe(record, principal?.Name ?? old.PrincipalId, await principals.GetRoleNamesAsync(old.PrincipalId, cancellationToken)));
     }
 
+    /// <summary>
+    /// Why the key with the public prefix <paramref name="prefix"/> no longer speaks for anyone (<c>revoked</c>,
+    /// <c>expired</c>, or <c>unknown</c> when there is no such key), or null while it does. For work a key started that
+    /// outlives its request (a queued tool call, a workflow run's steps): the same cached lookup a request's key gets,
+    /// so a revocation reaches that work as promptly as it reaches requests.
+    /// </summary>
+    public async ValueTask<string?> StandingProblemAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var record = await keys.FindByPrefixAsync(prefix, cancellationToken);
+        return record is null ? "unknown"
+            : record.RevokedAt is not null ? "revoked"
+            : record.ExpiresAt <= time.GetUtcNow() ? "expired"
+            : null;
+    }
+
     // A lifetime that reaches past the calendar's end (a key "until 9999-12-31") ends there instead of overflowing.
     private static DateTimeOffset? ExpiryAfter(DateTimeOffset now, TimeSpan? lifetime) =>
         lifetime is not { } span ? null
@@ -316,7 +331,8 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
             return (null, "disabled principal");
         }
 
-        var caller = new ApiKeyCaller(record.Id, record.Prefix, holder.Name, holder.Roles) { Access = holder.Access };
+        // The holder's role set is shared by its keys; the credential is this key's.
+        var caller = new ApiKeyCaller(record.Id, record.Prefix, holder.Name, holder.Roles) { Access = holder.Access with { Credential = record.Prefix } };
         _verified.Dictionary[prefix] = new VerifiedKey(version, secret, record.ExpiresAt, record.LastUsedAt, caller);
         Touch(record.Id, record.LastUsedAt, now);
         return (caller, null);

@@ -24,9 +24,9 @@ public static class SwitchboardClaims
     /// <summary>The Switchboard roles of <paramref name="user"/>.</summary>
     public static RoleSet Roles(this ClaimsPrincipal? user) => new(user?.FindAll(Role).Select(c => c.Value) ?? []);
 
-    /// <summary><paramref name="user"/> as the access path sees it: its principal id (<c>anonymous</c> when none) and roles.</summary>
+    /// <summary><paramref name="user"/> as the access path sees it: its principal id (<c>anonymous</c> when none), roles and API key.</summary>
     public static AccessPrincipal ToAccessPrincipal(this ClaimsPrincipal? user) =>
         user is CallerPrincipal { Unchanged: true } caller ? caller.Access
-        : user.PrincipalId() is { } id ? new AccessPrincipal(id, user.Roles())
+        : user.PrincipalId() is { } id ? new AccessPrincipal(id, user.Roles()) { Credential = user?.FindFirst(ApiKey)?.Value }
         : AccessPrincipal.Anonymous;
 }

@@ -41,7 +41,7 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
 
         // The Director lives beside the registry it reads; resolved here, not at construction, like the agents' catalog.
         var director = services.GetRequiredService<DirectorAgent>();
-        var principal = new AccessPrincipal(context.Job.PrincipalId, new RoleSet(context.Job.PrincipalRoles));
+        var principal = context.Principal; // with the run's key, so the plan's runs stop with it too
         string runId = context.IdempotencyKey[..context.IdempotencyKey.LastIndexOf(':')];
 
         // Whoever starts it (REST, MCP, or a workflow of their own with a director step) needs agents:run.

@@ -2,10 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Switchboard.Access;
 using Switchboard.Agents.Diagnostics;
 using Switchboard.Agents.VonNeumann;
-using Switchboard.Policy;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Engine;
 
@@ -50,8 +48,7 @@ public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox,
         activity?.SetTag("gen_ai.provider.name", model.Provider);
         activity?.SetTag("gen_ai.request.model", model.Model);
 
-        var principal = new AccessPrincipal(context.Job.PrincipalId, new RoleSet(context.Job.PrincipalRoles));
-        var offered = toolbox.Offered(principal, spec.Tools);
+        var offered = toolbox.Offered(context.Principal, spec.Tools);
         var checkpoint = AgentCheckpoint.FromState(context.State);
         if (checkpoint is null)
         {
@@ -211,11 +208,18 @@ public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox,
         }
 
         var arguments = call.Arguments is null ? new JsonObject() : JsonSerializer.SerializeToNode(call.Arguments, AgentsJson.Default.IDictionaryStringObject) as JsonObject ?? [];
-        var outcome = await toolbox.CallAsync(context.Job, tool, arguments, cancellationToken);
+        var outcome = await toolbox.CallAsync(context.Job, context.Credential, tool, arguments, cancellationToken);
         if (outcome is AgentToolOutcome.Deferred deferred)
         {
             AgentDiagnostics.RecordToolCall("deferred");
             return new StepResult.Deferred(deferred.Reason, deferred.After);
+        }
+
+        if (outcome is AgentToolOutcome.Stopped stopped)
+        {
+            AgentDiagnostics.RecordToolCall("denied");
+            AgentDiagnostics.RecordStep("failed");
+            return new StepResult.Failed(stopped.Reason);
         }
 
         var answered = (AgentToolOutcome.Answered)outcome;

@@ -25,6 +25,9 @@ public abstract record AgentToolOutcome
 
     /// <summary>A rate limit refused it for now: the same call is made again after <paramref name="After"/>.</summary>
     public sealed record Deferred(string Reason, TimeSpan After) : AgentToolOutcome;
+
+    /// <summary>The key that started the run was revoked or expired: the agent stops, it can call nothing more.</summary>
+    public sealed record Stopped(string Reason) : AgentToolOutcome;
 }
 
 /// <summary>
@@ -61,18 +64,18 @@ public sealed class AgentToolbox(McpServerRegistry registry, AccessGuard guard, 
         return offered;
     }
 
-    /// <summary>Calls <paramref name="tool"/> as the job's principal.</summary>
-    public async Task<AgentToolOutcome> CallAsync(Job job, AgentTool tool, JsonObject arguments, CancellationToken cancellationToken)
+    /// <summary>Calls <paramref name="tool"/> as the job's principal, with the key that started the run (<paramref name="credential"/>, if any).</summary>
+    public async Task<AgentToolOutcome> CallAsync(Job job, string? credential, AgentTool tool, JsonObject arguments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(tool);
         string[] parts = tool.Target.Split('/', 2);
-        var payload = JsonSerializer.Serialize(new ToolCallPayload(parts[0], parts[1], arguments), AgentsJson.Default.ToolCallPayload);
+        var payload = JsonSerializer.Serialize(new ToolCallPayload(parts[0], parts[1], arguments) { Credential = credential }, AgentsJson.Default.ToolCallPayload);
         var outcome = await tools.RunAsync(job with { Kind = ToolCallJobHandler.JobKind, Payload = payload, InputRequests = null, InputResponses = null }, cancellationToken);
         return outcome switch
         {
             JobOutcome.Completed completed => Read(JsonSerializer.Deserialize<CallToolResult>(completed.Result, McpJsonUtilities.DefaultOptions)!),
-            JobOutcome.Failed failed => new AgentToolOutcome.Answered(true, JsonNode.Parse(failed.Error)?["message"]?.GetValue<string>() ?? failed.Error),
+            JobOutcome.Failed failed => Refused(failed.Error),
             JobOutcome.Retry { After: { } after } limited => new AgentToolOutcome.Deferred(limited.Reason, after),
             JobOutcome.Retry retry => new AgentToolOutcome.Answered(true, $"the call failed and may work later: {retry.Reason}"),
             _ => new AgentToolOutcome.Answered(true, $"the tool '{tool.Target}' asked for input, which an agent cannot give"),
@@ -92,6 +95,16 @@ public sealed class AgentToolbox(McpServerRegistry registry, AccessGuard guard, 
     {
         var details = new JsonObject { ["comment"] = comment };
         return audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), actor, "agents/approval", target, outcome, details.ToJsonString()), cancellationToken);
+    }
+
+    // A refusal the model reads, unless the run's key is gone: then there is nothing more the agent may do.
+    private static AgentToolOutcome Refused(string error)
+    {
+        var parsed = JsonNode.Parse(error);
+        string message = parsed?["message"]?.GetValue<string>() ?? error;
+        return parsed?["data"]?["reason"]?.GetValue<string>() == ToolCallJobHandler.CredentialRefused
+            ? new AgentToolOutcome.Stopped(message)
+            : new AgentToolOutcome.Answered(true, message);
     }
 
     // What the model reads: structured content when the tool gives it, else its text (as JSON when it is JSON).

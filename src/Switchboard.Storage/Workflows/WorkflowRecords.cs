@@ -69,6 +69,13 @@ public sealed record WorkflowRun(
 
     /// <summary>Where the run sits in a tree of runs started by runs (a Von Neumann agent's copies); null for a run nobody else started.</summary>
     public RunLineage? Lineage { get; init; }
+
+    /// <summary>
+    /// The public prefix of the API key that started the run (directly or through a service token; a copy inherits
+    /// its parent's): its tool calls are refused once that key is revoked or expires. Null when the caller had no key
+    /// (a JWT): nothing to revoke.
+    /// </summary>
+    public string? Credential { get; init; }
 }
 
 /// <summary>A run started by another run (a Von Neumann agent's copy, docs/agents.md).</summary>

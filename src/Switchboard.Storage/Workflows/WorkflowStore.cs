@@ -16,7 +16,7 @@ public sealed class WorkflowVersionConflictException(string message) : Exception
 /// </summary>
 public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
 {
-    private const string RunColumns = "id, workflow, version, principal_id, principal_roles, inputs, state, error, created_at, updated_at, finished_at, parent_run_id, root_run_id, depth, allotment";
+    private const string RunColumns = "id, workflow, version, principal_id, principal_roles, inputs, state, error, created_at, updated_at, finished_at, parent_run_id, root_run_id, depth, allotment, credential";
     private const string StepColumns = "key, step, position, state, attempt, run_at, input, output, error, started_at, finished_at";
 
     private bool IsPostgres => database.Provider == StorageProvider.PostgreSql;
@@ -67,20 +67,21 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
     /// <summary>
     /// Creates a run and its first step rows in one transaction; returns it once committed. With an <paramref name="id"/>
     /// that exists already, returns that run unchanged (a repeated start). A run started by another run carries its
-    /// <paramref name="lineage"/>, written in the same transaction.
+    /// <paramref name="lineage"/>, written in the same transaction. <paramref name="credential"/> is the key that started
+    /// it (<see cref="WorkflowRun.Credential"/>).
     /// </summary>
-    public Task<RunSnapshot> CreateRunAsync(string workflow, int version, string principalId, IReadOnlyList<string> principalRoles, string inputs, IReadOnlyList<StepRow> steps, string? id = null, RunLineage? lineage = null, CancellationToken cancellationToken = default) =>
+    public Task<RunSnapshot> CreateRunAsync(string workflow, int version, string principalId, IReadOnlyList<string> principalRoles, string? credential, string inputs, IReadOnlyList<StepRow> steps, string? id = null, RunLineage? lineage = null, CancellationToken cancellationToken = default) =>
         database.RunAsync(async (connection, ct) =>
         {
             var now = StorageDatabase.Normalize(time.GetUtcNow());
-            var run = new WorkflowRun(id ?? NewId(), workflow, version, principalId, principalRoles, inputs, RunState.Running, null, now, now, null) { Lineage = lineage };
+            var run = new WorkflowRun(id ?? NewId(), workflow, version, principalId, principalRoles, inputs, RunState.Running, null, now, now, null) { Lineage = lineage, Credential = credential };
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using (var insert = connection.Command(
-                "INSERT INTO workflow_runs (" + RunColumns + ") VALUES (@id, @workflow, @version, @principal, @roles, @inputs, @state, NULL, @now, @now, NULL, @parent, @root, @depth, @allotment) ON CONFLICT (id) DO NOTHING", transaction))
+                "INSERT INTO workflow_runs (" + RunColumns + ") VALUES (@id, @workflow, @version, @principal, @roles, @inputs, @state, NULL, @now, @now, NULL, @parent, @root, @depth, @allotment, @credential) ON CONFLICT (id) DO NOTHING", transaction))
             {
                 insert.With("id", run.Id).With("workflow", workflow).With("version", version).With("principal", principalId)
                     .With("roles", JsonSerializer.Serialize(principalRoles)).With("inputs", inputs).With("state", Name(RunState.Running)).With("now", database.ToDb(now))
-                    .With("parent", lineage?.ParentRunId).With("root", lineage?.RootRunId).With("depth", lineage?.Depth).With("allotment", lineage?.Allotment);
+                    .With("parent", lineage?.ParentRunId).With("root", lineage?.RootRunId).With("depth", lineage?.Depth).With("allotment", lineage?.Allotment).With("credential", credential);
                 if (await insert.ExecuteNonQueryAsync(ct) == 0)
                 {
                     await transaction.CommitAsync(ct);
@@ -260,6 +261,7 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
         StorageDatabase.ReadTimestamp(r, 9), StorageDatabase.ReadNullableTimestamp(r, 10))
     {
         Lineage = r.IsDBNull(11) ? null : new RunLineage(r.GetString(11), r.GetString(12), r.GetInt32(13), r.GetString(14)),
+        Credential = StorageDatabase.ReadNullableString(r, 15),
     };
 
     private static StepRow ReadStep(DbDataReader r) => new(

@@ -2,8 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
+using Switchboard.Access;
+using Switchboard.Policy;
 using Switchboard.Registry;
 using Switchboard.Storage.Queue;
+using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Queue;
 using Switchboard.Workflows.Tasks;
@@ -29,6 +32,15 @@ public sealed record StepContext(Job Job, StepDefinition Step, string Idempotenc
     /// taken over): the executor should stop, since nothing it does now is recorded.
     /// </summary>
     public Func<JsonNode, CancellationToken, Task<bool>> SaveStateAsync { get; init; } = static (_, _) => Task.FromResult(true);
+
+    /// <summary>
+    /// The key that started the run (<see cref="WorkflowRun.Credential"/>); null when none did. Every tool call the step
+    /// makes carries it (<see cref="ToolCallPayload.Credential"/>), and is refused once that key is revoked or expires.
+    /// </summary>
+    public string? Credential { get; init; }
+
+    /// <summary>The run's principal as the access path sees it: the job's principal and roles, and <see cref="Credential"/>.</summary>
+    public AccessPrincipal Principal => new(Job.PrincipalId, new RoleSet(Job.PrincipalRoles)) { Credential = Credential };
 }
 
 /// <summary>How a step attempt ended.</summary>
@@ -95,7 +107,7 @@ public sealed class ToolStepExecutor(ToolCallJobHandler tools, McpServerRegistry
             arguments[IdempotencyArgument] = context.IdempotencyKey;
         }
 
-        var payload = JsonSerializer.Serialize(new ToolCallPayload(parts[0], parts[1], arguments), WorkflowsJson.Default.ToolCallPayload);
+        var payload = JsonSerializer.Serialize(new ToolCallPayload(parts[0], parts[1], arguments) { Credential = context.Credential }, WorkflowsJson.Default.ToolCallPayload);
         var call = context.Job with { Kind = ToolCallJobHandler.JobKind, Payload = payload, InputRequests = null, InputResponses = null };
         var outcome = await tools.RunAsync(call, cancellationToken);
         return outcome switch

@@ -49,21 +49,23 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
 
     /// <summary>
     /// Starts a run of the latest (or the given) version as <paramref name="principal"/>: the run and its step rows are
-    /// committed, then its first decision is queued. With <paramref name="runId"/>, a run with that id that exists
+    /// committed, then its first decision is queued. The run records the principal's <see cref="AccessPrincipal.Credential"/>:
+    /// its tool calls are refused once that key is revoked or expires. With <paramref name="runId"/>, a run with that id that exists
     /// already is returned instead (a repeated start). Throws <see cref="WorkflowRunException"/> for a bad input.
     /// </summary>
     public Task<RunSnapshot> StartAsync(string workflow, int? version, JsonObject? inputs, AccessPrincipal principal, string? runId = null, CancellationToken cancellationToken = default) =>
         StartAsync(workflow, version, inputs, principal, runId, lineage: null, cancellationToken);
 
     /// <summary>
-    /// Starts a run of <paramref name="parent"/>'s workflow and version, as its principal, started by that run: the
+    /// Starts a run of <paramref name="parent"/>'s workflow and version, as its principal and with its credential
+    /// (revoking the key that started the parent stops the copies too), started by that run: the
     /// <paramref name="lineage"/> is written with the new run, in one transaction. Repeated with the same
     /// <paramref name="runId"/>, returns the run started the first time (a parent's job that ran twice starts nothing twice).
     /// </summary>
     public Task<RunSnapshot> StartChildAsync(WorkflowRun parent, JsonObject inputs, string runId, RunLineage lineage, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parent);
-        var principal = new AccessPrincipal(parent.PrincipalId, new RoleSet(parent.PrincipalRoles));
+        var principal = new AccessPrincipal(parent.PrincipalId, new RoleSet(parent.PrincipalRoles)) { Credential = parent.Credential };
         return StartAsync(parent.Workflow, parent.Version, inputs, principal, runId, lineage, cancellationToken);
     }
 
@@ -96,7 +98,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             throw new WorkflowRunException($"The workflow '{workflow}' has no input '{unknown}'; it takes {string.Join(", ", definition.Inputs.Select(i => i.Name).DefaultIfEmpty("none"))}.");
         }
 
-        var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), runId, lineage, cancellationToken);
+        var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, principal.Credential, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), runId, lineage, cancellationToken);
         await EnqueueAsync(run.Run, new WorkflowJobPayload(run.Run.Id, null, 0, false), null, cancellationToken);
         return run;
     }

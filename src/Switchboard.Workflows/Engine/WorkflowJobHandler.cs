@@ -56,7 +56,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         }
         else
         {
-            after = await RunStepAsync(job, payload, definition, cancellationToken);
+            after = await RunStepAsync(job, run.Run.Credential, payload, definition, cancellationToken);
         }
 
         if (after is not null)
@@ -96,7 +96,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         }
     }
 
-    private async Task<RunSnapshot?> RunStepAsync(Job job, WorkflowJobPayload payload, WorkflowDefinition definition, CancellationToken cancellationToken)
+    private async Task<RunSnapshot?> RunStepAsync(Job job, string? credential, WorkflowJobPayload payload, WorkflowDefinition definition, CancellationToken cancellationToken)
     {
         if (RunScheduler.Resolve(definition, payload.Step!) is not var (step, index))
         {
@@ -139,7 +139,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             return snapshot;
         }
 
-        var result = await ExecuteAsync(job, payload, step, input, state, cancellationToken);
+        var result = await ExecuteAsync(job, credential, payload, step, input, state, cancellationToken);
         var recorded = await Record(payload, definition, result, StepState.Running, cancellationToken);
         if (result is StepResult.Waiting wait && (wait.Timeout ?? step.Timeout) is { } timeout && recorded?.Step(payload.Step!) is { State: StepState.Waiting } waiting)
         {
@@ -149,7 +149,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         return recorded;
     }
 
-    private async Task<StepResult> ExecuteAsync(Job job, WorkflowJobPayload payload, StepDefinition step, JsonNode? input, JsonNode? state, CancellationToken cancellationToken)
+    private async Task<StepResult> ExecuteAsync(Job job, string? credential, WorkflowJobPayload payload, StepDefinition step, JsonNode? input, JsonNode? state, CancellationToken cancellationToken)
     {
         if (!_executors.TryGetValue(step.Kind, out var executor))
         {
@@ -168,6 +168,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
             {
                 State = state,
                 SaveStateAsync = (next, ct) => SaveStateAsync(payload, next, ct),
+                Credential = credential,
             };
             return await executor.ExecuteAsync(context, attempt.Token);
         }

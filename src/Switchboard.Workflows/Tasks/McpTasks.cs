@@ -265,7 +265,12 @@ public sealed partial class McpTasks(
 
         // The call as the client made it, answers to earlier input rounds included; the worker replays it.
         var call = JsonSerializer.SerializeToNode(context.Params, McpJsonUtilities.DefaultOptions) as JsonObject ?? [];
-        var payload = new ToolCallPayload(server, name, call["arguments"] as JsonObject) { InputResponses = call["inputResponses"] as JsonObject, RequestState = call["requestState"]?.GetValue<string>() };
+        var payload = new ToolCallPayload(server, name, call["arguments"] as JsonObject)
+        {
+            InputResponses = call["inputResponses"] as JsonObject,
+            RequestState = call["requestState"]?.GetValue<string>(),
+            Credential = principal.Credential, // revoking the key stops the task if it has not run yet
+        };
         var job = await queue.EnqueueAsync(
             new JobDraft(ToolCallJobHandler.JobKind, principal.Id, principal.Roles.Roles, JsonSerializer.Serialize(payload, WorkflowsJson.Default.ToolCallPayload)),
             cancellationToken);

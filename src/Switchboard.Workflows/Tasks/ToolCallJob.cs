@@ -25,18 +25,33 @@ public sealed record ToolCallPayload(string Server, string Tool, JsonObject? Arg
 
     /// <summary>The request state of those rounds.</summary>
     public string? RequestState { get; init; }
+
+    /// <summary>
+    /// The public prefix of the API key behind the call: the one the task was created with, or that started the
+    /// workflow run making it (<see cref="AccessPrincipal.Credential"/>). The call is refused once that key is revoked
+    /// or expires. Null when there is none (a JWT caller), and in jobs queued before this field existed.
+    /// </summary>
+    public string? Credential { get; init; }
 }
 
 /// <summary>
 /// Runs a tool call as a job, through the same access path as a direct call: <see cref="AccessGuard"/> decides it
 /// again at execution (the policy as it is then, the principal's rate limits), and audits it as the job's principal.
+/// A call whose key (<see cref="ToolCallPayload.Credential"/>) has since been revoked or has expired is refused and
+/// audited as denied: the key's holder lost it, so the work it queued stops with it.
 /// A tool that asks for input (an MRTR input request) parks the job until the client answers with <c>tasks/update</c>,
 /// then runs again with the answers.
 /// </summary>
-public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard guard, IServiceProvider services, ILoggerFactory loggers) : IJobHandler, IAsyncDisposable
+public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard guard, ApiKeyService keys, IServiceProvider services, ILoggerFactory loggers) : IJobHandler, IAsyncDisposable
 {
     /// <summary>The job kind.</summary>
     public const string JobKind = "tool-call";
+
+    /// <summary>
+    /// The <c>data.reason</c> of the error of a call refused because its key was revoked or expired: the work it
+    /// belongs to (an agent's loop) should stop rather than go on without it.
+    /// </summary>
+    public const string CredentialRefused = "credential-refused";
 
     private readonly Lazy<McpServer> _server = new(() => McpServer.Create(new DetachedTransport(), new McpServerOptions(), loggers, services));
 
@@ -55,13 +70,20 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
             return Failed(McpErrorCode.InvalidParams, $"The tool '{target}' is no longer registered.");
         }
 
-        var principal = new AccessPrincipal(job.PrincipalId, new RoleSet(job.PrincipalRoles));
+        var principal = new AccessPrincipal(job.PrincipalId, new RoleSet(job.PrincipalRoles)) { Credential = payload.Credential };
+        // Checked on every call, with the lookup a request's key gets: a revocation stops queued work as soon as it
+        // stops requests, and a run's step queued before it is refused when it comes to run.
+        string? lost = payload.Credential is { } credential && await keys.StandingProblemAsync(credential, cancellationToken) is { } problem
+            ? $"the API key {credential} that started this work is {problem}"
+            : null;
         var arguments = payload.Arguments?.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value, WorkflowsJson.Default.JsonNode));
-        var grant = await guard.AuthorizeToolCallAsync(principal, target, arguments, cancellationToken);
+        var grant = lost is null
+            ? await guard.AuthorizeToolCallAsync(principal, target, arguments, cancellationToken)
+            : await guard.RefuseToolCallAsync(principal, target, lost, cancellationToken);
         if (!grant.Allowed)
         {
             return grant.Outcome == AccessOutcome.Denied
-                ? Failed((McpErrorCode)grant.ErrorCode!.Value, $"Permission denied: {principal.Id} may no longer call the tool '{target}'; {grant.Reason}.")
+                ? Failed((McpErrorCode)grant.ErrorCode!.Value, $"Permission denied: {principal.Id} may no longer call the tool '{target}'; {grant.Reason}.", lost is null ? null : CredentialRefused)
                 : new JobOutcome.Retry($"{grant.Reason} (retry after {grant.RetryAfterSeconds} s)") { After = TimeSpan.FromSeconds(grant.RetryAfterSeconds) };
         }
 
@@ -71,8 +93,14 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
             Services = services,
             MatchedPrimitive = tool,
             // The job's principal, for a tool that acts as its caller (workflows__run starts the run as them).
+            // With the key, so a run it starts records it, and stops with it too.
             User = new ClaimsPrincipal(new ClaimsIdentity(
-                [new Claim(SwitchboardClaims.Principal, job.PrincipalId), .. job.PrincipalRoles.Select(r => new Claim(SwitchboardClaims.Role, r))], "switchboard-job")),
+                [
+                    new Claim(SwitchboardClaims.Principal, job.PrincipalId),
+                    .. job.PrincipalRoles.Select(r => new Claim(SwitchboardClaims.Role, r)),
+                    .. payload.Credential is { } key ? [new Claim(SwitchboardClaims.ApiKey, key)] : Array.Empty<Claim>(),
+                ],
+                "switchboard-job")),
         };
 
         CallToolResult result;
@@ -144,6 +172,14 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
         return parameters.Deserialize<CallToolRequestParams>(McpJsonUtilities.DefaultOptions)!;
     }
 
-    private static JobOutcome.Failed Failed(McpErrorCode code, string message) =>
-        new(new JsonObject { ["code"] = (int)code, ["message"] = message }.ToJsonString());
+    private static JobOutcome.Failed Failed(McpErrorCode code, string message, string? reason = null)
+    {
+        var error = new JsonObject { ["code"] = (int)code, ["message"] = message };
+        if (reason is not null)
+        {
+            error["data"] = new JsonObject { ["reason"] = reason };
+        }
+
+        return new(error.ToJsonString());
+    }
 }

@@ -126,6 +126,40 @@ public sealed class AgentRunTests
     }
 
     [Fact]
+    public async Task KeyThatStartedTheRun_RevokedWhileTheAgentWaits_StopsTheAgentAtItsNextToolCall()
+    {
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        string root = Directory.CreateTempSubdirectory("agent-fs-").FullName;
+        var gateway = await agents.StartServeAsync(Filesystem(root));
+        using var admin = Client(gateway, cluster.AdminKey);
+        await AddAsync(admin, Workflow("writer", "tools: [filesystem/*]\n      approval_timeout: 5m"));
+        string key = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "writer-key", "agent");
+        string target = Path.Combine(root, "after-revocation.txt");
+        await llm.ScriptAsync(
+            Turn(Call("w1", "filesystem__write_file", new JsonObject { ["path"] = target, ["content"] = "no" })),
+            new JsonObject { ["text"] = "Written." });
+        string runId;
+        using (var owner = Client(gateway, key))
+        {
+            runId = await StartAsync(owner, "writer", new { question = "Write the file" });
+            await WaitForAsync(owner, runId, r => Step(r, "agent").GetProperty("state").GetString() == "waiting", "the destructive call never waited for approval");
+        }
+
+        // The principal approves with its new key; the call is still made under the run's, now revoked.
+        using var renewed = Client(gateway, await Workflows.RevokedCredentialTests.RotateAsync(admin, key));
+        Assert.Equal(HttpStatusCode.OK, (await renewed.PostAsJsonAsync($"runs/{runId}/approvals", new { step = "agent", approved = true }, Ct)).StatusCode);
+        var done = await WaitForAsync(renewed, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished after the approval");
+
+        Assert.Equal("failed", done.GetProperty("state").GetString());
+        Assert.Contains($"the API key {Workflows.RevokedCredentialTests.Prefix(key)} that started this work is revoked", Step(done, "agent").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+        Assert.Single(await llm.RequestsAsync()); // no model turn after the refusal
+        var audit = JsonDocument.Parse(await admin.GetStringAsync(new Uri("audit?actor=writer-key&action=tools/call", UriKind.Relative), Ct)).RootElement.GetProperty("events");
+        Assert.Equal(["denied"], audit.EnumerateArray().Select(e => e.GetProperty("outcome").GetString()));
+    }
+
+    [Fact]
     public async Task LoopingModel_IsStoppedByItsToolCallBudget_AndByItsTokenBudget()
     {
         await using var agents = await FakeLlmCluster.StartAsync(postgres: false);

@@ -84,6 +84,34 @@ public sealed class ApiKeyTests(GatewayServer gateway) : IClassFixture<GatewaySe
         Assert.Equal(HttpStatusCode.Unauthorized, await InitializeWithAsync(key.Key));
     }
 
+    [Fact]
+    public async Task StandingProblem_OfTheKeyBehindQueuedWork_FollowsItsRevocationAndExpiry()
+    {
+        var key = await Keys.CreateAsync($"standing-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        var expiring = await Keys.CreateAsync($"standing-expiring-{Guid.NewGuid():N}", ["agent"], expiresIn: TimeSpan.FromMilliseconds(1), cancellationToken: Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(5), Ct); // the key's lifetime, not a wait for a signal
+        Assert.Null(await Keys.StandingProblemAsync(key.Info.Prefix, Ct));
+
+        await Keys.RevokeAsync(key.Info.Id, Ct);
+
+        Assert.Equal("revoked", await Keys.StandingProblemAsync(key.Info.Prefix, Ct));
+        Assert.Equal("expired", await Keys.StandingProblemAsync(expiring.Info.Prefix, Ct));
+        Assert.Equal("unknown", await Keys.StandingProblemAsync("sbk_AAAAAAAAAAAA", Ct));
+    }
+
+    [Fact]
+    public async Task KeysOfOnePrincipal_EachCarryTheirOwnCredential()
+    {
+        var key = await Keys.CreateAsync($"credential-{Guid.NewGuid():N}", ["agent"], cancellationToken: Ct);
+        var first = (await Keys.AuthenticateAsync(key.Key, Ct)).Caller!.Access;
+        var rotated = await Keys.RotateAsync(key.Info.Prefix, Ct);
+
+        var second = (await Keys.AuthenticateAsync(rotated!.Key, Ct)).Caller!.Access;
+
+        Assert.Equal((key.Info.Principal, key.Info.Prefix), (first.Id, first.Credential));
+        Assert.Equal((key.Info.Principal, rotated.Info.Prefix), (second.Id, second.Credential));
+    }
+
     [Theory]
     [InlineData("sbk_AAAAAAAAAAAA_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("sbk_short")]
