@@ -64,14 +64,17 @@ public static class SwitchboardHost
         builder.Services.AddBuiltInServerOptions();
         var registration = BuiltInServers.All.Single(s => s.Name == serverName);
         builder.Services.AddSingleton(sp => McpServerView.Single(registration.Create(sp)));
-        // The SDK's stdio transport, over an input whose end waits for the answers to what was read before it.
+        // The SDK's stdio transport, over an input that answers malformed lines itself and whose end waits for the
+        // answers to what was read before it.
         var messages = new StdioInput.Messages();
         builder.Services.AddMcpServer().WithStdioServerTransport();
-        builder.Services.Replace(ServiceDescriptor.Singleton<ITransport>(services => new StreamServerTransport(
-            new StdioInput(Console.OpenStandardInput(), messages),
-            new BufferedStream(Console.OpenStandardOutput()),
-            serverName,
-            services.GetService<ILoggerFactory>())));
+        builder.Services.Replace(ServiceDescriptor.Singleton<ITransport>(services =>
+        {
+            var input = new StdioInput(Console.OpenStandardInput(), messages);
+            var transport = new StreamServerTransport(input, new BufferedStream(Console.OpenStandardOutput()), serverName, services.GetService<ILoggerFactory>());
+            input.AnswerThrough(transport);
+            return transport;
+        }));
         builder.Services.AddOptions<McpServerOptions>().Configure<McpServerView>((options, view) =>
         {
             view.ApplyTo(options);

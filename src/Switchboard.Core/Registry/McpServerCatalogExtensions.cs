@@ -17,7 +17,8 @@ public static class McpServerCatalogExtensions
     /// <summary>
     /// Adds every attributed method of <paramref name="type"/>: static ones as they are, instance ones bound to
     /// <paramref name="target"/>. <paramref name="services"/> resolves tool parameters that come from DI. Return
-    /// values are serialized with <see cref="ToolJson.Options"/>, so their text reads as the model expects.
+    /// values are serialized with <see cref="ToolJson.Options"/>, so their text reads as the model expects, and tools'
+    /// input schemas are made with <see cref="ToolJson.SchemaOptions"/>.
     /// </summary>
     public static McpServerCatalog AddPrimitivesFrom(this McpServerCatalog catalog, Type type, object? target = null, IServiceProvider? services = null)
     {
@@ -31,7 +32,7 @@ public static class McpServerCatalogExtensions
 
             if (method.IsDefined(typeof(McpServerToolAttribute)))
             {
-                catalog.Tools.Add(McpServerTool.Create(method, instance, new McpServerToolCreateOptions { Services = services, SerializerOptions = ToolJson.Options }));
+                catalog.Tools.Add(McpServerTool.Create(method, instance, new McpServerToolCreateOptions { Services = services, SerializerOptions = ToolJson.Options, SchemaCreateOptions = ToolJson.SchemaOptions }));
             }
             else if (method.IsDefined(typeof(McpServerResourceAttribute)))
             {

@@ -10,10 +10,15 @@ namespace Switchboard.Tools;
 /// Checks a call's arguments against the tool's own input schema before the SDK binds them. The SDK reports a
 /// binding failure (a missing argument, a string where a number belongs, an unknown enum value, a malformed date)
 /// as a bare "An error occurred invoking …"; this names the argument, what it must be, and its description, so the
-/// model can correct the call. Built-in servers wrap every tool in it (<see cref="ArgumentChecks.WithArgumentChecks"/>).
+/// model can correct the call. A result the serializer cannot write, infinity or NaN, is answered as a tool error that
+/// says so. Built-in servers wrap every tool in it (<see cref="ArgumentChecks.WithArgumentChecks"/>).
 /// </summary>
 public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMcpServerTool(innerTool)
 {
+    // What the serializer throws for a double that is infinite or NaN, read from it rather than copied, so that only
+    // that exception is caught (the same for either value, and in the runtime's language).
+    private static readonly string NotFiniteMessage = NotFiniteWriteMessage();
+
     /// <inheritdoc />
     public override ValueTask<CallToolResult> InvokeAsync(RequestContext<CallToolRequestParams> request, CancellationToken cancellationToken = default)
     {
@@ -43,12 +48,34 @@ public sealed class ArgumentCheckingTool(McpServerTool innerTool) : DelegatingMc
         }
         catch (McpException e) when (e is not McpProtocolException)
         {
-            return new CallToolResult
-            {
-                IsError = true,
-                Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {e.Message}" }],
-            };
+            return Refusal(request, e.Message);
         }
+        catch (ArgumentException e) when (e.Message == NotFiniteMessage)
+        {
+            // A result of infinity or NaN (an overflow, 0/0), which JSON has no number for: the serializer refused to
+            // write it, and the SDK would answer a bare "An error occurred invoking …".
+            return Refusal(request, "The result is not a finite number: a step in computing it overflowed past ±1.8e308 or was undefined (as 0/0 is). Use inputs of a smaller magnitude, or check that they are what you meant.");
+        }
+    }
+
+    private static CallToolResult Refusal(RequestContext<CallToolRequestParams> request, string message) => new()
+    {
+        IsError = true,
+        Content = [new TextContentBlock { Text = $"An error occurred invoking '{request.Params?.Name}': {message}" }],
+    };
+
+    private static string NotFiniteWriteMessage()
+    {
+        try
+        {
+            JsonSerializer.Serialize(double.PositiveInfinity, ToolJson.Options);
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+
+        throw new InvalidOperationException("The serializer wrote infinity as a JSON number.");
     }
 
     /// <summary>What is wrong with <paramref name="arguments"/>, one sentence each; null when nothing is (every valid call: no list is made).</summary>

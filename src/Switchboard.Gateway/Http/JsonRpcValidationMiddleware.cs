@@ -6,6 +6,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Switchboard.Access;
 using Switchboard.Access.Identity;
+using Switchboard.JsonRpc;
 using Switchboard.Policy;
 
 namespace Switchboard.Gateway.Http;
@@ -69,14 +70,7 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         var (code, error) = check.IsValid ? Refusal(context, sessions, check.Method, body.Span) : (check.Code!.Value, check.Error);
         if (error is not null)
         {
-            string prefix = code switch
-            {
-                McpErrorCode.ParseError => "Parse error",
-                McpErrorCode.InvalidParams => "Invalid params",
-                McpErrorCode.HeaderMismatch => "Header mismatch",
-                _ => "Invalid request",
-            };
-            await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, $"{prefix}: {error}.", body[check.Id]);
+            await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, code, JsonRpcMessageCheck.ErrorMessage(code, error), body[check.Id]);
             return;
         }
 
@@ -89,9 +83,7 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
 
     private static (McpErrorCode Code, string? Error) Refusal(HttpContext context, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
         SessionRules.Refusal(context.Request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
-        // 2026-07-28 has no initialize: the SDK answers it 404 -32601, whatever its params.
-        : method == "initialize" && !SessionRules.IsSessionlessRevision(context.Request) && JsonRpcMessageCheck.InitializeProblem(body) is { } problem
-            ? (McpErrorCode.InvalidParams, problem)
+        : JsonRpcMessageCheck.ParamsProblem(method, body, SessionRules.IsSessionlessRevision(context.Request)) is { } problem ? (McpErrorCode.InvalidParams, problem)
         : method == "tools/call" && SessionRules.IsSessionlessRevision(context.Request) && ParamHeaderMismatch(context, body) is { } mismatch
             ? (McpErrorCode.HeaderMismatch, mismatch)
         : (default, null);

@@ -218,6 +218,47 @@ public sealed class CliTests : IDisposable
         Assert.NotNull(answers[3]["error"]);
     }
 
+    // A line that is no valid message gets the JSON-RPC error for it, with its id when that can be read and null when
+    // not (JSON-RPC 2.0 §5), where the SDK's transport dropped a line that is not JSON unanswered and answered bad
+    // params as an internal error. The lines around it are served, and the input's last line, without its end, too.
+    [Fact]
+    public async Task McpOverStdio_MalformedLines_GetJsonRpcErrors_AndTheRestIsServed()
+    {
+        string[] lines =
+        [
+            "\uFEFF" + """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"script","version":"1"}}}""",
+            """{"jsonrpc":"2.0","method":"notifications/initialized"}""",
+            "hello",
+            "[1,2]",
+            """{"jsonrpc":"2.0","id":3}""",
+            "  \r",
+            """{"jsonrpc":"2.0","id":4,"method":"logging/setLevel","params":{"level":"loud"}}""",
+            """{"jsonrpc":"2.0","id":"five","method":"tools/list","params":{"cursor":5}}""",
+            """{"jsonrpc":"2.0","id":6,"method":"completion/complete","params":{}}""",
+            """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"uuid_v4","arguments":{"count":1}}}""",
+            """{"jsonrpc":"2.0","id":8,"method":""",
+        ];
+
+        var result = await ProcessRunner.RunAsync(Executable, ["mcp", "utilities", "--stdio"], Timeout, _workingDirectory, RunEnvironment, Ct, string.Join('\n', lines));
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var answers = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!).ToList();
+        int? Code(System.Text.Json.Nodes.JsonNode answer) => (int?)answer["error"]?["code"];
+        var withoutId = answers.Where(a => a["id"] is null).Select(Code).ToList();
+        var byId = answers.Where(a => a["id"] is not null).ToDictionary(a => a["id"]!.ToJsonString());
+        Assert.True(withoutId.SequenceEqual([-32700, -32600, -32700]), result.Output); // hello, [1,2], the cut-off last line
+        Assert.True(byId.Keys.Order().SequenceEqual(["\"five\"", "1", "3", "4", "6", "7"]), result.Output);
+        Assert.Equal("utilities", (string?)byId["1"]["result"]!["serverInfo"]!["name"]);
+        Assert.Equal(-32600, Code(byId["3"]));
+        Assert.Equal(-32602, Code(byId["4"]));
+        Assert.Contains("\"level\"", (string?)byId["4"]["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(-32602, Code(byId["\"five\""]));
+        Assert.Contains("\"cursor\"", (string?)byId["\"five\""]["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(-32602, Code(byId["6"]));
+        Assert.Single(byId["7"]["result"]!["structuredContent"]!["ids"]!.AsArray());
+        Assert.DoesNotContain("request handler failed", result.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task McpFilesystemOverStdio_ServesTheGivenRoot_ReadOnlyHidesWriters()
     {

@@ -43,6 +43,9 @@ public sealed class BadInputTests(GatewayServer gateway) : IClassFixture<Gateway
         new BadRequest("lone surrogate in a key", """{"jsonrpc":"2.0","id":1,"method":"ping","params":{"\udc00":1}}""", HttpStatusCode.BadRequest, McpErrorCode.ParseError),
         new BadRequest("trailing garbage", Ping + "x", HttpStatusCode.BadRequest, McpErrorCode.ParseError),
         new BadRequest("a request without a session", """{"jsonrpc":"2.0","id":4,"method":"tools/list"}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidRequest),
+        new BadRequest("a cursor that is a number, without a session", """{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":5}}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidParams, ProtocolVersion: "2026-07-28"),
+        new BadRequest("a cursor that is an object, without a session", """{"jsonrpc":"2.0","id":1,"method":"resources/templates/list","params":{"cursor":{}}}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidParams, ProtocolVersion: "2026-07-28"),
+        new BadRequest("completion/complete without ref, without a session", """{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"argument":{"name":"a","value":"b"}}}""", HttpStatusCode.BadRequest, McpErrorCode.InvalidParams, ProtocolVersion: "2026-07-28"),
     ];
 
     [Theory]
@@ -131,8 +134,52 @@ public sealed class BadInputTests(GatewayServer gateway) : IClassFixture<Gateway
         call.Headers.Add("Mcp-Session-Id", session);
         using var response = await http.SendAsync(call, TestContext.Current.CancellationToken);
 
+        // The SDK's own refusal of the method (-32020 in SDK 2.4), not the check's of its level.
         var error = await ReadErrorAsync(response);
-        Assert.Equal((int)McpErrorCode.MethodNotFound, error.GetProperty("code").GetInt32());
+        Assert.NotEqual((int)McpErrorCode.InvalidParams, error.GetProperty("code").GetInt32());
+        Assert.DoesNotContain("\"level\"", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    // The SDK read these params into its own types and answered the failure as an internal error (-32603).
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"loud"}}""", "\"level\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":5}}""", "\"level\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{}}""", "\"level\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":5}}""", "\"cursor\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"prompts/list","params":{"cursor":true}}""", "\"cursor\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"resources/list","params":{"cursor":[1]}}""", "\"cursor\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"completion/complete","params":{}}""", "\"ref\"")]
+    [InlineData("""{"jsonrpc":"2.0","id":2,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"p"},"argument":{"name":"a","value":5}}}""", "$.argument.value")]
+    public async Task ParamsTheSdkCannotRead_InASession_AreInvalidParamsNamingTheMember(string body, string named)
+    {
+        using var http = new HttpClient();
+        using var init = await http.SendAsync(new BadRequest("init", Initialize, HttpStatusCode.OK, 0).ToHttpRequest(gateway), TestContext.Current.CancellationToken);
+        string session = init.Headers.GetValues("Mcp-Session-Id").Single();
+
+        var call = new BadRequest("bad params", body, 0, 0, ProtocolVersion: "2025-11-25").ToHttpRequest(gateway);
+        call.Headers.Add("Mcp-Session-Id", session);
+        using var response = await http.SendAsync(call, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await ReadErrorAsync(response);
+        Assert.Equal((int)McpErrorCode.InvalidParams, error.GetProperty("code").GetInt32());
+        Assert.Contains(named, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    // 2026-07-28 has no logging/setLevel: it is refused as a method, whatever its level, not as invalid params.
+    [Fact]
+    public async Task SetLevelWithABadLevel_WithoutASession_IsRefusedAsAMethod()
+    {
+        using var http = new HttpClient();
+        const string Meta = """{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}""";
+        var request = new BadRequest("setLevel", $$$"""{"jsonrpc":"2.0","id":2,"method":"logging/setLevel","params":{"level":"loud","_meta":{{{Meta}}}}}""", 0, 0, ProtocolVersion: "2026-07-28");
+
+        using var response = await http.SendAsync(request.ToHttpRequest(gateway), TestContext.Current.CancellationToken);
+
+        // The SDK's own refusal of the method (-32020 in SDK 2.4), not the check's of its level.
+        var error = await ReadErrorAsync(response);
+        Assert.NotEqual((int)McpErrorCode.InvalidParams, error.GetProperty("code").GetInt32());
+        Assert.DoesNotContain("\"level\"", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

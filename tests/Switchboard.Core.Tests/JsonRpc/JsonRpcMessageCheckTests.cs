@@ -1,8 +1,8 @@
 using System.Text;
 using ModelContextProtocol;
-using Switchboard.Gateway.Http;
+using Switchboard.JsonRpc;
 
-namespace Switchboard.Gateway.Tests.Http;
+namespace Switchboard.Core.Tests.JsonRpc;
 
 /// <summary>
 /// Every verdict of <see cref="JsonRpcMessageCheck.Check"/> to the letter: the error code and text the client reads,
@@ -142,6 +142,24 @@ public sealed class JsonRpcMessageCheckTests
     public void ArgumentsThatAreNotAnObject_AreInvalidParams(string body, string method) =>
         AssertVerdict(Encoding.UTF8.GetBytes(body), McpErrorCode.InvalidParams, $"the \"arguments\" of {method} params must be an object", null, "1");
 
+    // The SDK reads a list's cursor as a string, and answers anything else as an internal error (-32603).
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":5}}""", "tools/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"prompts/list","params":{"cursor":{}}}""", "prompts/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/list","params":{"cursor":true}}""", "resources/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/templates/list","params":{"c\u0075rsor":["x"]}}""", "resources/templates/list")]
+    public void ACursorThatIsNotAString_IsInvalidParams(string body, string method) =>
+        AssertVerdict(Encoding.UTF8.GetBytes(body), McpErrorCode.InvalidParams, $"the \"cursor\" of {method} params must be a string (the nextCursor of the page before)", null, "1");
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"cursor":"abc"}}""", "tools/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"prompts/list","params":{"cursor":null}}""", "prompts/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/list","params":{}}""", "resources/list")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","cursor":5}}""", "tools/call")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"cursor":5}}}""", "tools/list")]
+    public void AStringCursor_OrACursorElsewhere_IsNotChecked(string body, string method) =>
+        AssertVerdict(Encoding.UTF8.GetBytes(body), null, null, method, "1");
+
     [Theory]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","arguments":{"name":5,"uri":5}}}""", "tools/call")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"file:///x","name":5}}""", "resources/read")]
@@ -235,6 +253,50 @@ public sealed class JsonRpcMessageCheckTests
 
         string members = string.Join(",", keys.Select((key, i) => i % 5 == 0 ? $"{key}:{{\"k{i}\":1,\"n\":{{\"k{i}\":2,\"n\":0}}}}" : $"{key}:{i}"));
         return """{"jsonrpc":"2.0","id":1,"method":"m","params":{""" + members + "}}";
+    }
+
+    private const string Levels = "logging/setLevel params need a \"level\" that is one of debug, info, notice, warning, error, critical, alert, emergency";
+    private const string CompleteNeeds = "completion/complete params need a \"ref\" ({\"type\": \"ref/prompt\", \"name\"} or {\"type\": \"ref/resource\", \"uri\"}) and an \"argument\" ({\"name\", \"value\"}), all strings";
+
+    // Params the SDK reads whole into its own types, answering a mismatch as an internal error (-32603), or (initialize
+    // over HTTP) a 500; and levels the SDK takes but MCP does not have (a number).
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"loud"}}""", Levels)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":5}}""", Levels)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"INFO"}}""", Levels)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{}}""", Levels)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"logging/setLevel"}""", Levels)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete"}""", CompleteNeeds)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{}}""", CompleteNeeds)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"p"}}}""", CompleteNeeds)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"p"},"argument":{"name":"a","value":5}}}""", CompleteNeeds + "; the value at $.argument.value does not fit")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/bogus","name":"p"},"argument":{"name":"a","value":"b"}}}""", CompleteNeeds + "; the value at $.ref does not fit")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":5,"argument":{"name":"a","value":"b"}}}""", CompleteNeeds + "; the value at $.ref does not fit")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}""", "initialize needs params with protocolVersion, capabilities and clientInfo (name and version)")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":5,"capabilities":{},"clientInfo":{"name":"c","version":"1"}}}""", "initialize params do not match the MCP schema at $.protocolVersion")]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"initialize"}""", "initialize needs params with protocolVersion, capabilities and clientInfo")]
+    public void ParamsTheSdkCannotRead_AreAProblem(string body, string problem)
+    {
+        byte[] message = Encoding.UTF8.GetBytes(body);
+        var check = JsonRpcMessageCheck.Check(message);
+
+        Assert.True(check.IsValid);
+        Assert.Equal(problem, JsonRpcMessageCheck.ParamsProblem(check.Method, message, sessionless: false));
+    }
+
+    [Theory]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"emergency"}}""", false)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"x://y"},"argument":{"name":"a","value":""},"context":{"arguments":{"b":"c"}}}}""", false)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}""", false)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"level":5}}""", false)]
+    // 2026-07-28 has no initialize and no logging/setLevel: the SDK refuses them as methods, whatever their params.
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"loud"}}""", true)]
+    [InlineData("""{"jsonrpc":"2.0","id":1,"method":"initialize"}""", true)]
+    public void ParamsTheSdkCanRead_AreNoProblem(string body, bool sessionless)
+    {
+        byte[] message = Encoding.UTF8.GetBytes(body);
+
+        Assert.Null(JsonRpcMessageCheck.ParamsProblem(JsonRpcMessageCheck.Check(message).Method, message, sessionless));
     }
 
     private static void AssertVerdict(byte[] body, McpErrorCode? code, string? error, string? method, string? id)

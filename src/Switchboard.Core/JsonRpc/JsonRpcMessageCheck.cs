@@ -4,26 +4,34 @@ using System.Text.Unicode;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 
-namespace Switchboard.Gateway.Http;
+namespace Switchboard.JsonRpc;
 
 /// <summary>
-/// Checks that a request body is one well-formed JSON-RPC 2.0 message before the SDK sees it, and says what is wrong
-/// in the client's terms. The SDK answers every undecodable body with the same text (naming its own types), and
-/// fails with a 500 on some valid-looking ones: strings that are not valid Unicode, duplicate keys, <c>params</c>
-/// that are not an object. One pass of <see cref="Utf8JsonReader"/>: no document is built, and a well-formed message
+/// Checks that a request body (or a line of stdio input) is one well-formed JSON-RPC 2.0 message before the SDK sees
+/// it, and says what is wrong in the client's terms. The SDK answers every undecodable body with the same text (naming
+/// its own types), and fails with a 500 or an internal error on some valid-looking ones: strings that are not valid
+/// Unicode, duplicate keys, <c>params</c> that are not an object; over stdio it drops a line that is not JSON unanswered. One pass of <see cref="Utf8JsonReader"/>: no document is built, and a well-formed message
 /// costs no memory but the method's name.
 /// </summary>
-internal static class JsonRpcMessageCheck
+public static class JsonRpcMessageCheck
 {
     /// <summary>How deep objects and arrays may nest (the reader's default, named for the key list's size).</summary>
     private const int MaxDepth = 64;
 
+    /// <summary>The levels of <c>logging/setLevel</c>, as MCP spells them.</summary>
+    private static readonly string[] LoggingLevels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
     /// <summary>What the check found: an error to send (with the request id when it could be read), or the method.</summary>
     public readonly record struct Result(McpErrorCode? Code, string? Error, string? Method, Range Id)
     {
+        /// <summary>Whether the message may go on: the check found nothing wrong.</summary>
         public bool IsValid => Code is null;
     }
 
+    /// <summary>
+    /// Checks that <paramref name="body"/> (an HTTP request body, or a line of stdio input) is one well-formed JSON-RPC
+    /// 2.0 message, with the members of <c>params</c> that the SDK reads before any filter of the right kind.
+    /// </summary>
     public static Result Check(ReadOnlySpan<byte> body)
     {
         if (body.IsEmpty)
@@ -190,31 +198,88 @@ internal static class JsonRpcMessageCheck
     }
 
     /// <summary>
-    /// Why an <c>initialize</c> request's params are not what the SDK's <see cref="InitializeRequestParams"/> needs,
-    /// or null. The SDK reads them while it creates the session, where a failure is a 500, not an error for the client.
+    /// Why the params of a request <see cref="Check"/> passed are not what the SDK reads for its method, or null: for
+    /// the methods whose params it reads whole into its own types, where a mismatch is an internal error (-32603) with
+    /// a stack trace in the log, or, for <c>initialize</c> over HTTP, a 500. <paramref name="sessionless"/> says the
+    /// request is of a revision without <c>initialize</c> and <c>logging/setLevel</c> (2026-07-28), which the SDK
+    /// refuses as methods whatever their params.
     /// </summary>
-    public static string? InitializeProblem(ReadOnlySpan<byte> body)
+    public static string? ParamsProblem(string? method, ReadOnlySpan<byte> message, bool sessionless) => method switch
     {
-        var reader = new Utf8JsonReader(body);
-        using var message = JsonDocument.ParseValue(ref reader);
-        if (!message.RootElement.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Object)
+        RequestMethods.Initialize when !sessionless => InitializeProblem(Params(message)),
+        RequestMethods.LoggingSetLevel when !sessionless => LevelProblem(Params(message)),
+        RequestMethods.CompletionComplete => CompleteProblem(Params(message)),
+        _ => null,
+    };
+
+    /// <summary>The text of an error with <paramref name="code"/> for <paramref name="problem"/>, as JSON-RPC names the code.</summary>
+    public static string ErrorMessage(McpErrorCode code, string problem)
+    {
+        string prefix = code switch
+        {
+            McpErrorCode.ParseError => "Parse error",
+            McpErrorCode.InvalidParams => "Invalid params",
+            McpErrorCode.HeaderMismatch => "Header mismatch",
+            _ => "Invalid request",
+        };
+        return $"{prefix}: {problem}.";
+    }
+
+    // The message's params, when they are an object (Check has passed it: it is one valid JSON object).
+    private static JsonElement? Params(ReadOnlySpan<byte> message)
+    {
+        var reader = new Utf8JsonReader(message);
+        using var document = JsonDocument.ParseValue(ref reader);
+        return document.RootElement.TryGetProperty("params", out var parameters) && parameters.ValueKind == JsonValueKind.Object
+            ? parameters.Clone()
+            : null;
+    }
+
+    // The SDK reads these while it creates the session, where a failure is a 500, not an error for the client.
+    private static string? InitializeProblem(JsonElement? parameters)
+    {
+        const string Needs = "initialize needs params with protocolVersion, capabilities and clientInfo (name and version)";
+        if (parameters is not { } given)
         {
             return "initialize needs params with protocolVersion, capabilities and clientInfo";
         }
 
         try
         {
-            var typed = parameters.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<InitializeRequestParams>());
-            return typed is { ProtocolVersion: not null, Capabilities: not null, ClientInfo: { Name: not null, Version: not null } }
-                ? null
-                : "initialize needs params with protocolVersion, capabilities and clientInfo (name and version)";
+            var typed = given.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<InitializeRequestParams>());
+            return typed is { ProtocolVersion: not null, Capabilities: not null, ClientInfo: { Name: not null, Version: not null } } ? null : Needs;
         }
         catch (JsonException e)
         {
             // A member of the wrong type has a path; missing members leave it at the root.
-            return e.Path is { Length: > 1 } path
-                ? $"initialize params do not match the MCP schema at {path}"
-                : "initialize needs params with protocolVersion, capabilities and clientInfo (name and version)";
+            return e.Path is { Length: > 1 } path ? $"initialize params do not match the MCP schema at {path}" : Needs;
+        }
+    }
+
+    // MCP's levels are these strings; the SDK also takes numbers (its enum's values) and answers other strings, or none,
+    // as an internal error.
+    private static string? LevelProblem(JsonElement? parameters) =>
+        parameters is { } given && given.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String
+            && LoggingLevels.Contains(level.GetString())
+            ? null
+            : $"logging/setLevel params need a \"level\" that is one of {string.Join(", ", LoggingLevels)}";
+
+    private static string? CompleteProblem(JsonElement? parameters)
+    {
+        const string Needs = "completion/complete params need a \"ref\" ({\"type\": \"ref/prompt\", \"name\"} or {\"type\": \"ref/resource\", \"uri\"}) and an \"argument\" ({\"name\", \"value\"}), all strings";
+        if (parameters is not { } given)
+        {
+            return Needs;
+        }
+
+        try
+        {
+            given.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<CompleteRequestParams>());
+            return null;
+        }
+        catch (JsonException e)
+        {
+            return e.Path is { Length: > 1 } path ? $"{Needs}; the value at {path} does not fit" : Needs;
         }
     }
 
@@ -236,6 +301,7 @@ internal static class JsonRpcMessageCheck
         ParamsName,
         ParamsUri,
         ParamsArguments,
+        ParamsCursor,
     }
 
     /// <summary>The top-level members that make a JSON-RPC message what it is (JSON-RPC 2.0 §4, §5).</summary>
@@ -252,6 +318,7 @@ internal static class JsonRpcMessageCheck
         private JsonTokenType? _paramsName;
         private JsonTokenType? _paramsUri;
         private JsonTokenType? _paramsArguments;
+        private JsonTokenType? _paramsCursor;
 
         public string? Method { get; private set; }
 
@@ -283,13 +350,15 @@ internal static class JsonRpcMessageCheck
 
         /// <summary>
         /// Which member of <c>params</c> that the SDK reads as a given kind the property name <paramref name="reader"/>
-        /// is on names (<c>name</c>, <c>uri</c>, <c>arguments</c>), if it is one of <c>params</c>' own; otherwise none.
+        /// is on names (<c>name</c>, <c>uri</c>, <c>arguments</c>, <c>cursor</c>), if it is one of <c>params</c>' own;
+        /// otherwise none.
         /// </summary>
         public readonly Member ParamsName(ref Utf8JsonReader reader) =>
             !_inParams || reader.CurrentDepth != 2 ? Member.None
             : reader.ValueTextEquals("name"u8) ? Member.ParamsName
             : reader.ValueTextEquals("uri"u8) ? Member.ParamsUri
             : reader.ValueTextEquals("arguments"u8) ? Member.ParamsArguments
+            : reader.ValueTextEquals("cursor"u8) ? Member.ParamsCursor
             : Member.None;
 
         /// <summary>Notes the end of an object at <paramref name="depth"/>: at 1, <c>params</c> (or another member) ends.</summary>
@@ -335,6 +404,9 @@ internal static class JsonRpcMessageCheck
                 case Member.ParamsArguments:
                     _paramsArguments = reader.TokenType;
                     break;
+                case Member.ParamsCursor:
+                    _paramsCursor = reader.TokenType;
+                    break;
                 case Member.Result:
                     _hasResult = true;
                     break;
@@ -365,8 +437,9 @@ internal static class JsonRpcMessageCheck
 
         // The member a request is routed by, which the SDK reads as a string to compare with Mcp-Name (2026-07-28),
         // and throws on when it is anything else: a 500, or (missing) an internal error, with its stack trace. And
-        // arguments, which the SDK reads as an object before any filter runs, answering anything else but null as an
-        // internal error (-32603), with a Warning and its stack trace.
+        // arguments, which the SDK reads as an object before any filter runs, and the cursor of a list, which it reads
+        // as a string: anything else (but null) it answers as an internal error (-32603), with a Warning and its stack
+        // trace.
         private readonly string? ParamsProblem()
         {
             var (member, kind) = Method switch
@@ -379,6 +452,9 @@ internal static class JsonRpcMessageCheck
                 : kind is not (null or JsonTokenType.String) ? $"the \"{member}\" of {Method} params must be a string"
                 : Method is RequestMethods.ToolsCall or RequestMethods.PromptsGet && _paramsArguments is not (null or JsonTokenType.StartObject or JsonTokenType.Null)
                     ? $"the \"arguments\" of {Method} params must be an object"
+                : Method is RequestMethods.ToolsList or RequestMethods.PromptsList or RequestMethods.ResourcesList or RequestMethods.ResourcesTemplatesList
+                    && _paramsCursor is not (null or JsonTokenType.String or JsonTokenType.Null)
+                    ? $"the \"cursor\" of {Method} params must be a string (the nextCursor of the page before)"
                 : null;
         }
 
