@@ -302,6 +302,7 @@ public static class JsonRpcMessageCheck
         ParamsUri,
         ParamsArguments,
         ParamsCursor,
+        ParamsTaskId,
     }
 
     /// <summary>The top-level members that make a JSON-RPC message what it is (JSON-RPC 2.0 §4, §5).</summary>
@@ -319,6 +320,7 @@ public static class JsonRpcMessageCheck
         private JsonTokenType? _paramsUri;
         private JsonTokenType? _paramsArguments;
         private JsonTokenType? _paramsCursor;
+        private JsonTokenType? _paramsTaskId;
 
         public string? Method { get; private set; }
 
@@ -350,7 +352,7 @@ public static class JsonRpcMessageCheck
 
         /// <summary>
         /// Which member of <c>params</c> that the SDK reads as a given kind the property name <paramref name="reader"/>
-        /// is on names (<c>name</c>, <c>uri</c>, <c>arguments</c>, <c>cursor</c>), if it is one of <c>params</c>' own;
+        /// is on names (<c>name</c>, <c>uri</c>, <c>arguments</c>, <c>cursor</c>, <c>taskId</c>), if it is one of <c>params</c>' own;
         /// otherwise none.
         /// </summary>
         public readonly Member ParamsName(ref Utf8JsonReader reader) =>
@@ -359,6 +361,7 @@ public static class JsonRpcMessageCheck
             : reader.ValueTextEquals("uri"u8) ? Member.ParamsUri
             : reader.ValueTextEquals("arguments"u8) ? Member.ParamsArguments
             : reader.ValueTextEquals("cursor"u8) ? Member.ParamsCursor
+            : reader.ValueTextEquals("taskId"u8) ? Member.ParamsTaskId
             : Member.None;
 
         /// <summary>Notes the end of an object at <paramref name="depth"/>: at 1, <c>params</c> (or another member) ends.</summary>
@@ -407,6 +410,9 @@ public static class JsonRpcMessageCheck
                 case Member.ParamsCursor:
                     _paramsCursor = reader.TokenType;
                     break;
+                case Member.ParamsTaskId:
+                    _paramsTaskId = reader.TokenType;
+                    break;
                 case Member.Result:
                     _hasResult = true;
                     break;
@@ -446,6 +452,8 @@ public static class JsonRpcMessageCheck
             {
                 RequestMethods.ToolsCall or RequestMethods.PromptsGet => ("name", _paramsName),
                 RequestMethods.ResourcesRead => ("uri", _paramsUri),
+                // The tasks extension's requests are routed by the task's id (Mcp-Name), read as a string.
+                "tasks/get" or "tasks/update" or "tasks/cancel" => ("taskId", _paramsTaskId),
                 _ => (null, null),
             };
             return member is not null && kind is (null or JsonTokenType.Null) ? $"{Method} params need a \"{member}\" string"

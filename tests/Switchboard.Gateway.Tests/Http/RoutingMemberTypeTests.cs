@@ -10,7 +10,7 @@ namespace Switchboard.Gateway.Tests.Http;
 
 /// <summary>
 /// The member a 2026-07-28 request is routed by (<c>name</c> of <c>tools/call</c> and <c>prompts/get</c>, <c>uri</c>
-/// of <c>resources/read</c>) sent as something other than a string, with the <c>Mcp-Name</c> header a client sends:
+/// of <c>resources/read</c>, <c>taskId</c> of the tasks extension's requests) sent as something other than a string, with the <c>Mcp-Name</c> header a client sends:
 /// the SDK's header check read it as a string and threw, a 500 with an error and its stack trace in the log for every
 /// such request. Likewise <c>arguments</c> that are not an object: the SDK answered them as an internal error (-32603),
 /// with a Warning and a stack trace. The published gateway refuses both as invalid params, in its own words.
@@ -25,7 +25,11 @@ public sealed class RoutingMemberTypeTests
         await using var gateway = await PublishedGateway.StartServeAsync();
         using var http = new HttpClient();
         var cases =
-            from routed in new[] { ("tools/call", "name"), ("prompts/get", "name"), ("resources/read", "uri"), ("tools/call", "arguments"), ("prompts/get", "arguments") }
+            from routed in new[]
+            {
+                ("tools/call", "name"), ("prompts/get", "name"), ("resources/read", "uri"), ("tools/call", "arguments"), ("prompts/get", "arguments"),
+                ("tasks/get", "taskId"), ("tasks/cancel", "taskId"), ("tasks/update", "taskId"),
+            }
             from value in new[] { "5", "true", "{\"a\":1}", "[\"x\"]" }
             where !(routed.Item2 == "arguments" && value.StartsWith('{'))
             from path in new[] { "/mcp", "/servers/utilities/mcp" }
