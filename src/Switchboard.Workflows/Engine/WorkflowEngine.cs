@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelContextProtocol.Protocol;
 using Switchboard.Access;
 using Switchboard.Policy;
 using Switchboard.Registry;
 using Switchboard.Storage.Queue;
 using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
+using Switchboard.Workflows.Tasks;
 
 namespace Switchboard.Workflows.Engine;
 
@@ -112,6 +114,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
         var cancelled = await store.UpdateRunAsync(runId, (s, now) => RunScheduler.Cancel(s, now), cancellationToken);
         await CancelDescendantsAsync(cancelled!.Run, cancellationToken);
         await WakeParentAsync(cancelled.Run, cancellationToken); // a copy cancelled on its own: its parent merges without it
+        await WakeTaskAsync(cancelled.Run, cancellationToken);
         return cancelled;
     }
 
@@ -258,6 +261,28 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
         if (!before.IsTerminal && after.Run.IsTerminal)
         {
             await WakeParentAsync(after.Run, cancellationToken);
+            await WakeTaskAsync(after.Run, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="run"/> has finished: the MCP task that started it (<c>workflows__run</c>, <c>agents__…</c>), which
+    /// waits for it parked in the queue, is woken now instead of at its recheck. Its run's id is derived from its job's
+    /// (<see cref="TaskRuns.RunId"/>), which is how it is found. A wake lost to a crash costs only the wait until the recheck.
+    /// </summary>
+    private async Task WakeTaskAsync(WorkflowRun run, CancellationToken cancellationToken)
+    {
+        if (!run.IsTerminal || run.Lineage is not null)
+        {
+            return; // a copy is waited for by its parent run, not by a task
+        }
+
+        foreach (string jobId in await queue.UnfinishedIdsAsync(run.PrincipalId, ToolCallJobHandler.JobKind, cancellationToken))
+        {
+            if (TaskRuns.RunId(run.PrincipalId, new RequestId(jobId).ToString()) == run.Id)
+            {
+                await queue.WakeAsync(jobId, cancellationToken);
+            }
         }
     }
 
