@@ -269,6 +269,24 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
         }, cancellationToken);
 
     /// <summary>
+    /// Cancels the principal's queued jobs whose idempotency key starts with <paramref name="keyPrefix"/> (a cancelled
+    /// workflow run's step jobs), at once; running ones are left to finish. Returns how many.
+    /// </summary>
+    public Task<int> CancelQueuedAsync(string principalId, string keyPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyPrefix);
+        var now = time.GetUtcNow();
+        // A key range rather than LIKE, so the (principal_id, idempotency_key) index finds the rows.
+        string end = keyPrefix[..^1] + (char)(keyPrefix[^1] + 1);
+        return ExecuteAsync(
+            "UPDATE jobs SET state = 'cancelled', last_error = 'cancelled before it ran', finished_at = @now, expires_at = @expires, updated_at = @now " +
+            "WHERE principal_id = @principal AND idempotency_key >= @from AND idempotency_key < @to AND state = 'queued'",
+            c => c.With("now", database.ToDb(now)).With("expires", database.ToDb(now + options.Value.ResultRetention))
+                .With("principal", principalId).With("from", keyPrefix).With("to", end),
+            cancellationToken);
+    }
+
+    /// <summary>
     /// Adds the client's answers to a parked job's input requests; once every request is answered the job is queued to
     /// run again with them. Answers to unknown or already answered keys are ignored. Returns the job as it now is; null
     /// when <paramref name="principalId"/> has no such job.

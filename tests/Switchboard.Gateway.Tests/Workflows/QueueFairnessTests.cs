@@ -11,7 +11,8 @@ namespace Switchboard.Gateway.Tests.Workflows;
 
 /// <summary>
 /// What one principal's runs may not do to everyone else's, with the published executable on SQLite and two workers:
-/// tasks that wait for their runs hold no worker (probe wf D2).
+/// tasks that wait for their runs hold no worker (probe wf D2), and a fan-out is bounded and its queued jobs go with
+/// a cancel (probe wf D3).
 /// </summary>
 public sealed class QueueFairnessTests
 {
@@ -130,5 +131,56 @@ public sealed class QueueFairnessTests
         {
             Assert.Equal("running", (await GetAsync(admin, runId)).GetProperty("state").GetString());
         }
+    }
+
+    [Fact]
+    public async Task AForeachOverTheLimitIsRefused_AndCancellingARunDropsItsQueuedJobsAtOnce()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync([.. Flags, "--Workflows:MaxForeachItems=40"]);
+        using var admin = Client(gateway, cluster.AdminKey);
+        const string Fan = """
+            name: fan
+            inputs: { items: }
+            steps:
+              - id: each
+                foreach: "${{ inputs.items }}"
+                concurrency: 40
+                do:
+                  tool: everything/slow_compute
+                  arguments: { seconds: 3, label: "item ${{ item }}" }
+            """;
+        foreach (string source in new[] { Fan, OneStep })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source }, Ct)).StatusCode);
+        }
+
+        using (var refused = await admin.PostAsJsonAsync("runs", new { workflow = "fan", inputs = new { items = Enumerable.Range(0, 41).ToArray() } }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            string problem = await refused.Content.ReadAsStringAsync(Ct);
+            Assert.Contains("41 items", problem, StringComparison.Ordinal);
+            Assert.Contains("Workflows:MaxForeachItems", problem, StringComparison.Ordinal);
+        }
+
+        // Forty items on two workers: two run, the rest wait in the queue.
+        string runId = await StartAsync(admin, "fan", new { items = Enumerable.Range(0, 40).ToArray() });
+        await Poll.UntilAsync(
+            async () => (await cluster.JobsAsync()).Count(j => j.State == "queued") >= 30,
+            Finish,
+            "the fan-out's items were never queued");
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync(new Uri($"runs/{runId}/cancel", UriKind.Relative), null, Ct)).StatusCode);
+
+        // The cancel took the run's queued jobs with it, at once: none waits to claim a worker for a cancelled run.
+        var jobs = await cluster.JobsAsync();
+        Assert.DoesNotContain(jobs, j => j.State == "queued");
+        Assert.True(jobs.Count(j => j.State == "cancelled" && j.LastError == "cancelled before it ran") >= 30, string.Join("\n", jobs));
+
+        string otherKey = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "other-agent", "agent");
+        using var other = Client(gateway, otherKey);
+        string otherRun = await StartAsync(other, "w1");
+        var done = await WaitForAsync(other, otherRun, r => r.GetProperty("state").GetString() is "completed" or "failed", "another principal's run never finished");
+        Assert.Equal("completed", done.GetProperty("state").GetString());
     }
 }
