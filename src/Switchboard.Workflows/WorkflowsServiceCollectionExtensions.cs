@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Switchboard.Storage;
 using Switchboard.Workflows.Engine;
 using Switchboard.Workflows.Queue;
@@ -19,6 +20,8 @@ public static class WorkflowsServiceCollectionExtensions
     public static IServiceCollection AddSwitchboardWorkflows(this IServiceCollection services, IConfiguration configuration, bool runWorker)
     {
         services.AddSwitchboardQueue(configuration);
+        services.AddOptions<WorkflowsOptions>().Bind(configuration.GetSection(WorkflowsOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkflowsOptions>, WorkflowsOptionsValidator>());
         services.TryAddSingleton<McpTasks>();
         services.TryAddSingleton<ToolCallJobHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IJobHandler, ToolCallJobHandler>(sp => sp.GetRequiredService<ToolCallJobHandler>()));

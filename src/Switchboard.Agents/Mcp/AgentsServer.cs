@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -21,6 +19,7 @@ using Switchboard.Storage.Caching;
 using Switchboard.Storage.Workflows;
 using Switchboard.Tools;
 using Switchboard.Workflows.Engine;
+using Switchboard.Workflows.Tasks;
 using YamlDotNet.RepresentationModel;
 
 namespace Switchboard.Agents.Mcp;
@@ -321,8 +320,6 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
     /// </summary>
     private sealed class AgentTool(string agent, string description, JsonElement inputSchema, string step, Func<IServiceProvider, IDictionary<string, JsonElement>, AccessPrincipal, string, CancellationToken, Task<RunSnapshot>> start) : McpServerTool
     {
-        private static readonly TimeSpan RunPoll = TimeSpan.FromMilliseconds(500);
-
         public override Tool ProtocolTool { get; } = new()
         {
             Name = agent,
@@ -349,7 +346,7 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
 
             // The task's request (its job) names the run, so a job run again after its worker died finds the run it
             // started instead of starting a second one.
-            string runId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"mcp-task:{principal.Id}:{request.JsonRpcRequest.Id}")))[..32];
+            string runId = TaskRuns.RunId(principal.Id, request.JsonRpcRequest.Id.ToString());
             RunSnapshot run;
             try
             {
@@ -360,27 +357,8 @@ public sealed partial class AgentsServer(IServiceProvider services, RedisConnect
                 return Error(e.Message);
             }
 
-            // Waits for the run (the task stays "working"); cancelling the task stops the wait, not the run.
-            var store = services.GetRequiredService<WorkflowStore>();
-            while (!run.Run.IsTerminal)
-            {
-                await Task.Delay(RunPoll, cancellationToken);
-                run = await store.GetRunAsync(run.Run.Id, principal.Id, cancellationToken) ?? run;
-            }
-
-            var row = run.Step(step);
-            var result = new JsonObject
-            {
-                ["runId"] = run.Run.Id,
-                ["state"] = WorkflowStore.Name(run.Run.State),
-                ["error"] = run.Run.Error ?? row?.Error,
-                ["output"] = row?.Output is null ? null : JsonNode.Parse(row.Output),
-            };
-            return new CallToolResult
-            {
-                IsError = run.Run.State != RunState.Completed,
-                Content = [new TextContentBlock { Text = result.ToJsonString() }],
-            };
+            // The task stays "working" while the run goes on: its job waits for the run's end without holding a worker.
+            return run.Run.IsTerminal ? TaskRuns.Result(run, step) : throw new RunPendingException(run.Run.Id, step);
         }
 
         private static CallToolResult Error(string message) =>

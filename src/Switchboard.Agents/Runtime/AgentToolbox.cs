@@ -71,7 +71,7 @@ public sealed class AgentToolbox(McpServerRegistry registry, AccessGuard guard, 
         ArgumentNullException.ThrowIfNull(tool);
         string[] parts = tool.Target.Split('/', 2);
         var payload = JsonSerializer.Serialize(new ToolCallPayload(parts[0], parts[1], arguments) { Credential = credential }, AgentsJson.Default.ToolCallPayload);
-        var outcome = await tools.RunAsync(job with { Kind = ToolCallJobHandler.JobKind, Payload = payload, InputRequests = null, InputResponses = null }, cancellationToken);
+        var outcome = await tools.CallAsync(job with { Kind = ToolCallJobHandler.JobKind, Payload = payload, InputRequests = null, InputResponses = null }, cancellationToken);
         return outcome switch
         {
             JobOutcome.Completed completed => Read(JsonSerializer.Deserialize<CallToolResult>(completed.Result, McpJsonUtilities.DefaultOptions)!),

@@ -216,6 +216,77 @@ public sealed class JobQueue(StorageDatabase database, JobSignal signal, IOption
     }
 
     /// <summary>
+    /// Puts a running job back to wait for something outside it (a workflow run it started) without holding a worker:
+    /// queued with <paramref name="payload"/>, due after <paramref name="recheck"/>, its attempt not counted. A job that
+    /// <see cref="WakeAsync"/> woke while it ran (what it waits for happened after it looked) is due at once instead.
+    /// False when the lease was lost.
+    /// </summary>
+    public async Task<bool> WaitAsync(JobLease lease, string payload, TimeSpan recheck, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var now = time.GetUtcNow();
+        // run_at later than when the job was claimed: a wake-up came while it ran.
+        int changed = await ExecuteAsync(
+            "UPDATE jobs SET state = 'queued', payload = @payload, attempts = attempts - 1, updated_at = @now, " +
+            "run_at = CASE WHEN run_at > @claimed THEN @now ELSE @recheck END, " + ClearLease + " " +
+            "WHERE id = @id AND lease_token = @token AND state = 'running'",
+            c => c.With("payload", payload).With("now", database.ToDb(now)).With("claimed", database.ToDb(lease.Job.RunAt))
+                .With("recheck", database.ToDb(now + recheck)).With("id", lease.Job.Id).With("token", lease.Token),
+            cancellationToken);
+        return changed > 0;
+    }
+
+    /// <summary>
+    /// Wakes a job that waits (<see cref="WaitAsync"/>) because what it waits for has happened: queued and due later, it
+    /// is due now; running, it is due at once when it parks again. A finished job is left alone.
+    /// </summary>
+    public async Task WakeAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        await ExecuteAsync(
+            "UPDATE jobs SET run_at = @now WHERE id = @id AND (state = 'running' OR (state = 'queued' AND run_at > @now))" + Notify,
+            c => c.With("now", database.ToDb(now)).With("id", id),
+            cancellationToken);
+        signal.Set();
+    }
+
+    /// <summary>The ids of the principal's jobs of <paramref name="kind"/> that are queued or running (each state read from its partial index).</summary>
+    public Task<List<string>> UnfinishedIdsAsync(string principalId, string kind, CancellationToken cancellationToken = default) =>
+        database.RunAsync(async (connection, ct) =>
+        {
+            await using var command = connection.Command(
+                "SELECT id FROM jobs WHERE state = 'queued' AND principal_id = @principal AND kind = @kind " +
+                "UNION ALL SELECT id FROM jobs WHERE state = 'running' AND principal_id = @principal AND kind = @kind");
+            command.With("principal", principalId).With("kind", kind);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var ids = new List<string>();
+            while (await reader.ReadAsync(ct))
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Cancels the principal's queued jobs whose idempotency key starts with <paramref name="keyPrefix"/> (a cancelled
+    /// workflow run's step jobs), at once; running ones are left to finish. Returns how many.
+    /// </summary>
+    public Task<int> CancelQueuedAsync(string principalId, string keyPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyPrefix);
+        var now = time.GetUtcNow();
+        // A key range rather than LIKE, so the (principal_id, idempotency_key) index finds the rows.
+        string end = keyPrefix[..^1] + (char)(keyPrefix[^1] + 1);
+        return ExecuteAsync(
+            "UPDATE jobs SET state = 'cancelled', last_error = 'cancelled before it ran', finished_at = @now, expires_at = @expires, updated_at = @now " +
+            "WHERE principal_id = @principal AND idempotency_key >= @from AND idempotency_key < @to AND state = 'queued'",
+            c => c.With("now", database.ToDb(now)).With("expires", database.ToDb(now + options.Value.ResultRetention))
+                .With("principal", principalId).With("from", keyPrefix).With("to", end),
+            cancellationToken);
+    }
+
+    /// <summary>
     /// Adds the client's answers to a parked job's input requests; once every request is answered the job is queued to
     /// run again with them. Answers to unknown or already answered keys are ignored. Returns the job as it now is; null
     /// when <paramref name="principalId"/> has no such job.

@@ -63,8 +63,11 @@ public static class RunScheduler
         return [.. definition.Steps.Select((s, i) => new StepRow(s.Id, s.Id, i, StepState.Pending, 0, null, null, null, null, null, null))];
     }
 
-    /// <summary>The run after every decision that can be made now; the same snapshot when there is none.</summary>
-    public static RunSnapshot Advance(RunSnapshot snapshot, WorkflowDefinition definition, DateTimeOffset now)
+    /// <summary>
+    /// The run after every decision that can be made now; the same snapshot when there is none. A fan-out whose list has
+    /// more than <paramref name="maxForeachItems"/> items fails instead of expanding (<c>Workflows:MaxForeachItems</c>).
+    /// </summary>
+    public static RunSnapshot Advance(RunSnapshot snapshot, WorkflowDefinition definition, DateTimeOffset now, int maxForeachItems = WorkflowsOptions.DefaultMaxForeachItems)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(definition);
@@ -100,7 +103,7 @@ public static class RunScheduler
                 if (row.State == StepState.Pending && needs[step.Id].All(n => rows[n].State is StepState.Completed or StepState.Skipped))
                 {
                     var scope = Scope(Current(), definition);
-                    Set(Start(step, row, scope, now, Set));
+                    Set(Start(step, row, scope, now, maxForeachItems, Set));
                     changed = true;
                 }
                 else if (step.Kind == StepKinds.Foreach && row.State == StepState.Waiting)
@@ -197,7 +200,7 @@ public static class RunScheduler
 
     // A step whose needs are met: skipped when its condition is false; a fan-out expands into its items; anything else
     // is scheduled (a wait at the end of its duration).
-    private static StepRow Start(StepDefinition step, StepRow row, JsonObject scope, DateTimeOffset now, Action<StepRow> add)
+    private static StepRow Start(StepDefinition step, StepRow row, JsonObject scope, DateTimeOffset now, int maxForeachItems, Action<StepRow> add)
     {
         if (step.If is { } condition && !condition.IsTrue(scope))
         {
@@ -214,12 +217,26 @@ public static class RunScheduler
             return row with { State = StepState.Failed, Error = $"'{step.Items.Text}' is not a list", StartedAt = now, FinishedAt = now };
         }
 
+        if (TooManyItems(step, items, maxForeachItems) is { } tooMany)
+        {
+            return row with { State = StepState.Failed, Error = tooMany, StartedAt = now, FinishedAt = now };
+        }
+
         for (int i = 0; i < items.Count; i++)
         {
             add(new StepRow(ItemKey(step.Id, i), step.Id, row.Position, StepState.Pending, 0, null, items[i]?.ToJsonString() ?? "null", null, null, null, null));
         }
 
         return row with { State = StepState.Waiting, Input = items.ToJsonString(), StartedAt = now };
+    }
+
+    /// <summary>Why the fan-out <paramref name="step"/> cannot expand <paramref name="items"/>; null when it can.</summary>
+    public static string? TooManyItems(StepDefinition step, JsonArray items, int maxForeachItems)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(items);
+        return items.Count <= maxForeachItems ? null
+            : $"the foreach of '{step.Id}' has {items.Count} items; one foreach takes at most {maxForeachItems} (Workflows:MaxForeachItems): split the list across runs";
     }
 
     // Starts items up to the bound; fans in when all completed; fails when one failed (after its retries).

@@ -109,7 +109,7 @@ public sealed class ToolStepExecutor(ToolCallJobHandler tools, McpServerRegistry
 
         var payload = JsonSerializer.Serialize(new ToolCallPayload(parts[0], parts[1], arguments) { Credential = context.Credential }, WorkflowsJson.Default.ToolCallPayload);
         var call = context.Job with { Kind = ToolCallJobHandler.JobKind, Payload = payload, InputRequests = null, InputResponses = null };
-        var outcome = await tools.RunAsync(call, cancellationToken);
+        var outcome = await tools.CallAsync(call, cancellationToken);
         return outcome switch
         {
             JobOutcome.Completed completed => Read(JsonSerializer.Deserialize<CallToolResult>(completed.Result, McpJsonUtilities.DefaultOptions)!),

@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
 using Switchboard.Access;
 using Switchboard.Policy;
 using Switchboard.Registry;
 using Switchboard.Storage.Queue;
 using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
+using Switchboard.Workflows.Tasks;
 
 namespace Switchboard.Workflows.Engine;
 
@@ -19,9 +22,12 @@ public sealed class WorkflowRunException(string message) : Exception(message);
 /// lock and every ready step becomes a job, enqueued under an idempotency key so a repeated decision enqueues nothing
 /// twice.
 /// </summary>
-public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServerRegistry registry)
+public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServerRegistry registry, IOptions<WorkflowsOptions> options)
 {
     private readonly ConcurrentDictionary<(string, int), WorkflowDefinition> _definitions = new();
+
+    /// <summary>The most items one <c>foreach</c> expands into (<c>Workflows:MaxForeachItems</c>).</summary>
+    internal int MaxForeachItems => options.Value.MaxForeachItems;
 
     /// <summary>Validates and stores a definition; returns the stored version. Throws <see cref="WorkflowDefinitionException"/>.</summary>
     public async Task<WorkflowVersion> AddAsync(string source, string createdBy, CancellationToken cancellationToken = default)
@@ -98,6 +104,16 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             throw new WorkflowRunException($"The workflow '{workflow}' has no input '{unknown}'; it takes {string.Join(", ", definition.Inputs.Select(i => i.Name).DefaultIfEmpty("none"))}.");
         }
 
+        // A fan-out over an input that is too long is refused now, with the reason, rather than failing once it runs.
+        var scope = new JsonObject { ["inputs"] = resolved.DeepClone(), ["steps"] = new JsonObject() };
+        foreach (var fanOut in definition.Steps.Where(s => s.Kind == StepKinds.Foreach))
+        {
+            if (fanOut.Items!.Evaluate(scope) is JsonArray items && RunScheduler.TooManyItems(fanOut, items, MaxForeachItems) is { } tooMany)
+            {
+                throw new WorkflowRunException($"The run cannot start: {tooMany}.");
+            }
+        }
+
         var run = await store.CreateRunAsync(stored.Name, stored.Version, principal.Id, principal.Roles.Roles, principal.Credential, resolved.ToJsonString(), RunScheduler.InitialSteps(definition), runId, lineage, cancellationToken);
         await EnqueueAsync(run.Run, new WorkflowJobPayload(run.Run.Id, null, 0, false), null, cancellationToken);
         return run;
@@ -112,8 +128,10 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
         }
 
         var cancelled = await store.UpdateRunAsync(runId, (s, now) => RunScheduler.Cancel(s, now), cancellationToken);
-        await CancelDescendantsAsync(cancelled!.Run, cancellationToken);
+        await DropQueuedJobsAsync(cancelled!.Run, cancellationToken);
+        await CancelDescendantsAsync(cancelled.Run, cancellationToken);
         await WakeParentAsync(cancelled.Run, cancellationToken); // a copy cancelled on its own: its parent merges without it
+        await WakeTaskAsync(cancelled.Run, cancellationToken);
         return cancelled;
     }
 
@@ -122,6 +140,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
     {
         if (await store.UpdateRunAsync(runId, (s, now) => CancelWith(s, now, reason), cancellationToken) is { } cancelled)
         {
+            await DropQueuedJobsAsync(cancelled.Run, cancellationToken);
             await CancelDescendantsAsync(cancelled.Run, cancellationToken);
         }
     }
@@ -141,9 +160,9 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             if (below.Contains(copy.Lineage!.ParentRunId))
             {
                 below.Add(copy.Id);
-                if (!copy.IsTerminal)
+                if (!copy.IsTerminal && await store.UpdateRunAsync(copy.Id, (s, now) => CancelWith(s, now, $"cancelled with the run {run.Id}"), cancellationToken) is { } cancelled)
                 {
-                    await store.UpdateRunAsync(copy.Id, (s, now) => CancelWith(s, now, $"cancelled with the run {run.Id}"), cancellationToken);
+                    await DropQueuedJobsAsync(cancelled.Run, cancellationToken);
                 }
             }
         }
@@ -190,7 +209,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
             var decidedRow = approved
                 ? row with { State = StepState.Completed, Output = output.ToJsonString(), FinishedAt = now }
                 : row with { State = StepState.Failed, Output = output.ToJsonString(), Error = $"rejected by {principalId}" + (comment is null ? string.Empty : $": {comment}"), FinishedAt = now };
-            return RunScheduler.Advance(s with { Steps = [.. s.Steps.Select(r => r.Key == step ? decidedRow : r)] }, definition, now);
+            return RunScheduler.Advance(s with { Steps = [.. s.Steps.Select(r => r.Key == step ? decidedRow : r)] }, definition, now, MaxForeachItems);
         }, cancellationToken);
         if (!decided)
         {
@@ -237,7 +256,7 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
                     ? row with { State = StepState.Completed, Input = received, Output = received, FinishedAt = now }
                     : row with { Input = received };
             }).ToList();
-            return delivered == 0 ? null : RunScheduler.Advance(s with { Steps = steps }, definition, now);
+            return delivered == 0 ? null : RunScheduler.Advance(s with { Steps = steps }, definition, now, MaxForeachItems);
         }, cancellationToken);
         if (delivered == 0)
         {
@@ -260,8 +279,35 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
         if (!before.IsTerminal && after.Run.IsTerminal)
         {
             await WakeParentAsync(after.Run, cancellationToken);
+            await WakeTaskAsync(after.Run, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// <paramref name="run"/> has finished: the MCP task that started it (<c>workflows__run</c>, <c>agents__…</c>), which
+    /// waits for it parked in the queue, is woken now instead of at its recheck. Its run's id is derived from its job's
+    /// (<see cref="TaskRuns.RunId"/>), which is how it is found. A wake lost to a crash costs only the wait until the recheck.
+    /// </summary>
+    private async Task WakeTaskAsync(WorkflowRun run, CancellationToken cancellationToken)
+    {
+        if (!run.IsTerminal || run.Lineage is not null)
+        {
+            return; // a copy is waited for by its parent run, not by a task
+        }
+
+        foreach (string jobId in await queue.UnfinishedIdsAsync(run.PrincipalId, ToolCallJobHandler.JobKind, cancellationToken))
+        {
+            if (TaskRuns.RunId(run.PrincipalId, new RequestId(jobId).ToString()) == run.Id)
+            {
+                await queue.WakeAsync(jobId, cancellationToken);
+            }
+        }
+    }
+
+    // A cancelled run's step jobs that have not started are cancelled with it, rather than each claiming a worker only
+    // to find the run cancelled. Running ones finish their attempt, whose result the cancelled step discards.
+    private Task DropQueuedJobsAsync(WorkflowRun run, CancellationToken cancellationToken) =>
+        queue.CancelQueuedAsync(run.PrincipalId, $"workflow:{run.Id}:", cancellationToken);
 
     /// <summary>
     /// <paramref name="child"/>, a run another run started (a Von Neumann agent's copy), has finished (completed, failed

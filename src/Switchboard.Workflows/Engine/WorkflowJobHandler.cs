@@ -40,7 +40,7 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
         RunSnapshot? after;
         if (payload.Step is null)
         {
-            after = await store.UpdateRunAsync(payload.Run, (s, now) => RunScheduler.Advance(s, definition, now), cancellationToken);
+            after = await store.UpdateRunAsync(payload.Run, (s, now) => RunScheduler.Advance(s, definition, now, engine.MaxForeachItems), cancellationToken);
         }
         else if (payload.ApprovalTimeout && payload.Wait is { } wait)
         {
@@ -232,9 +232,9 @@ public sealed class WorkflowJobHandler(WorkflowEngine engine, WorkflowStore stor
     private static TimeSpan Jitter(TimeSpan after) =>
         TimeSpan.FromMilliseconds(Math.Max(after.TotalMilliseconds, 100) * (1 + (Random.Shared.NextDouble() / 2)));
 
-    private static RunSnapshot Replace(RunSnapshot s, StepRow row, WorkflowDefinition definition, DateTimeOffset now, bool advance = true)
+    private RunSnapshot Replace(RunSnapshot s, StepRow row, WorkflowDefinition definition, DateTimeOffset now, bool advance = true)
     {
         var replaced = s with { Steps = [.. s.Steps.Select(r => r.Key == row.Key ? row : r)] };
-        return advance ? RunScheduler.Advance(replaced, definition, now) : replaced;
+        return advance ? RunScheduler.Advance(replaced, definition, now, engine.MaxForeachItems) : replaced;
     }
 }

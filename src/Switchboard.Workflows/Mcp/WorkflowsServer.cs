@@ -1,6 +1,4 @@
 using System.ComponentModel;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,6 +9,7 @@ using Switchboard.Registry;
 using Switchboard.Storage.Workflows;
 using Switchboard.Tools;
 using Switchboard.Workflows.Engine;
+using Switchboard.Workflows.Tasks;
 
 namespace Switchboard.Workflows.Mcp;
 
@@ -31,8 +30,6 @@ public static class WorkflowsServer
 [McpServerToolType]
 internal static class WorkflowsTools
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
-
     [McpServerTool(Name = "run"), TaskSupport(TaskSupport.Required)]
     [Description("Runs a stored workflow with the given inputs. Runs only as a task: poll the task; when the run has finished the result holds the run's id, its state (completed, failed or cancelled), its error, and each step's state and output. The run belongs to you; approvals it waits for are given through the REST API (POST /api/v1/runs/{runId}/approvals).")]
     public static async Task<CallToolResult> Run(
@@ -44,47 +41,23 @@ internal static class WorkflowsTools
     {
         var services = context.Services ?? throw new InvalidOperationException("The tool has no services.");
         var engine = services.GetRequiredService<WorkflowEngine>();
-        var store = services.GetRequiredService<WorkflowStore>();
         var principal = context.User.ToAccessPrincipal();
         var given = inputs is { ValueKind: JsonValueKind.Object } i ? JsonNode.Parse(i.GetRawText()) as JsonObject : null;
 
         // The task's request (its job) names the run, so a job run again after its worker died finds the run it
         // started instead of starting a second one.
-        string runId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"mcp-task:{principal.Id}:{context.JsonRpcRequest.Id}")))[..32];
         RunSnapshot run;
         try
         {
-            run = await engine.StartAsync(workflow, version, given, principal, runId, cancellationToken);
+            run = await engine.StartAsync(workflow, version, given, principal, TaskRuns.RunId(principal.Id, context.JsonRpcRequest.Id.ToString()), cancellationToken);
         }
         catch (WorkflowRunException e)
         {
             return Error(e.Message);
         }
 
-        // Waits for the run (the task stays "working"); cancelling the task stops the wait, not the run.
-        while (!run.Run.IsTerminal)
-        {
-            await Task.Delay(Poll, cancellationToken);
-            run = await store.GetRunAsync(run.Run.Id, principal.Id, cancellationToken) ?? run;
-        }
-
-        var summary = new JsonObject
-        {
-            ["runId"] = run.Run.Id,
-            ["state"] = WorkflowStore.Name(run.Run.State),
-            ["error"] = run.Run.Error,
-            ["steps"] = new JsonObject(run.Steps.Where(s => !s.Key.Contains('[', StringComparison.Ordinal)).Select(s => KeyValuePair.Create<string, JsonNode?>(s.Key, new JsonObject
-            {
-                ["state"] = WorkflowStore.Name(s.State),
-                ["output"] = s.Output is null ? null : JsonNode.Parse(s.Output),
-                ["error"] = s.Error,
-            }))),
-        };
-        return new CallToolResult
-        {
-            IsError = run.Run.State != RunState.Completed,
-            Content = [new TextContentBlock { Text = summary.ToJsonString() }],
-        };
+        // The task stays "working" while the run goes on: its job waits for the run's end without holding a worker.
+        return run.Run.IsTerminal ? TaskRuns.Result(run, step: null) : throw new RunPendingException(run.Run.Id, resultStep: null);
     }
 
     private static CallToolResult Error(string message) =>

@@ -36,4 +36,11 @@ public abstract record JobOutcome
 
     /// <summary>Waits for the client's answers (JSON: <c>{"inputRequests":…,"requestState":…}</c>).</summary>
     public sealed record NeedsInput(string InputRequests) : JobOutcome;
+
+    /// <summary>
+    /// Not finished, and nothing to do until something outside the job happens (the workflow run it started ends): the
+    /// job goes back to the queue without holding a worker, with <paramref name="Payload"/> as its payload, and runs
+    /// again after <paramref name="Recheck"/> or as soon as <see cref="JobQueue.WakeAsync"/> wakes it. Not an attempt.
+    /// </summary>
+    public sealed record Waiting(string Payload, TimeSpan Recheck) : JobOutcome;
 }

@@ -248,6 +248,9 @@ public sealed class JobWorker(
             case JobOutcome.NeedsInput input:
                 recorded = await queue.ParkForInputAsync(lease, input.InputRequests, CancellationToken.None);
                 break;
+            case JobOutcome.Waiting waiting:
+                recorded = await queue.WaitAsync(lease, waiting.Payload, waiting.Recheck, CancellationToken.None);
+                break;
             case JobOutcome.Retry retry:
                 var state = await queue.RetryAsync(lease, retry.Reason, CancellationToken.None);
                 recorded = state is not null;

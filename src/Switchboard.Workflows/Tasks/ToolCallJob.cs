@@ -18,7 +18,7 @@ namespace Switchboard.Workflows.Tasks;
 /// <param name="Server">The registered server.</param>
 /// <param name="Tool">The tool's name on that server.</param>
 /// <param name="Arguments">The call's arguments.</param>
-public sealed record ToolCallPayload(string Server, string Tool, JsonObject? Arguments)
+public sealed partial record ToolCallPayload(string Server, string Tool, JsonObject? Arguments)
 {
     /// <summary>Answers to input rounds the call had before it became a task (MRTR, then a task).</summary>
     public JsonObject? InputResponses { get; init; }
@@ -42,7 +42,7 @@ public sealed record ToolCallPayload(string Server, string Tool, JsonObject? Arg
 /// A tool that asks for input (an MRTR input request) parks the job until the client answers with <c>tasks/update</c>,
 /// then runs again with the answers.
 /// </summary>
-public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard guard, ApiKeyService keys, IServiceProvider services, ILoggerFactory loggers) : IJobHandler, IAsyncDisposable
+public sealed partial class ToolCallJobHandler(McpServerRegistry registry, AccessGuard guard, ApiKeyService keys, IServiceProvider services, ILoggerFactory loggers) : IJobHandler, IAsyncDisposable
 {
     /// <summary>The job kind.</summary>
     public const string JobKind = "tool-call";
@@ -64,6 +64,11 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
         ArgumentNullException.ThrowIfNull(job);
         var payload = JsonSerializer.Deserialize(job.Payload, WorkflowsJson.Default.ToolCallPayload)
             ?? throw new InvalidOperationException($"Job {job.Id} has no payload.");
+        if (payload.Awaits is { } awaited)
+        {
+            return await RecheckAsync(job, awaited, cancellationToken); // the call was made: only its run is awaited
+        }
+
         string target = $"{payload.Server}/{payload.Tool}";
         if (!registry.TryGetServerView(payload.Server, out var view) || !view.Tools.TryGetPrimitive(payload.Tool, out var tool))
         {
@@ -112,6 +117,11 @@ public sealed class ToolCallJobHandler(McpServerRegistry registry, AccessGuard g
         {
             await guard.CompleteToolCallAsync(grant, ToolCallOutcome.Ok, CancellationToken.None);
             return new JobOutcome.NeedsInput(JsonSerializer.Serialize(input.Result, McpJsonUtilities.DefaultOptions));
+        }
+        catch (RunPendingException pending)
+        {
+            await guard.CompleteToolCallAsync(grant, ToolCallOutcome.Ok, CancellationToken.None);
+            return Await(payload, pending);
         }
         catch (McpProtocolException protocol)
         {

@@ -87,6 +87,32 @@ public sealed class WorkflowDefinitionTests
     }
 
     [Fact]
+    public void FanOut_OverMaxForeachItems_FailsTheStepWithoutExpanding_AndSaysWhichSettingBoundsIt()
+    {
+        var definition = WorkflowParser.Parse("""
+            name: f
+            inputs: { items: }
+            steps:
+              - id: each
+                foreach: "${{ inputs.items }}"
+                do: { tool: s/t }
+            """);
+        var run = new WorkflowRun("r", "f", 1, "p", [], new JsonObject { ["items"] = new JsonArray(1, 2, 3, 4) }.ToJsonString(), RunState.Running, null, Now, Now, null);
+
+        var snapshot = RunScheduler.Advance(new RunSnapshot(run, RunScheduler.InitialSteps(definition)), definition, Now, maxForeachItems: 3);
+
+        Assert.Equal(RunState.Failed, snapshot.Run.State);
+        var each = Assert.Single(snapshot.Steps);
+        Assert.Equal(StepState.Failed, each.State);
+        Assert.Contains("has 4 items; one foreach takes at most 3 (Workflows:MaxForeachItems)", each.Error, StringComparison.Ordinal);
+
+        // At the bound, the list expands.
+        var expanded = RunScheduler.Advance(new RunSnapshot(run, RunScheduler.InitialSteps(definition)), definition, Now, maxForeachItems: 4);
+        Assert.Equal(StepState.Waiting, expanded.Step("each")!.State);
+        Assert.Equal(4, expanded.Steps.Count(s => s.Key.StartsWith("each[", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void AFailedStep_CompensatesCompletedSteps_OneAtATime_LatestFirst()
     {
         var definition = WorkflowParser.Parse("""
