@@ -32,6 +32,9 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
     private const int Offset = 6;
     private const int Indent = 6;
 
+    // The declaration's mapping is nested in the wrapper's mapping, its 'steps' list and the step's mapping.
+    private const int WrapperDepth = 3;
+
     /// <summary>Validates and stores a new version of the agent; throws <see cref="WorkflowDefinitionException"/> (lines of <paramref name="source"/>) or <see cref="WorkflowVersionConflictException"/>.</summary>
     public async Task<AgentVersion> AddAsync(string source, string createdBy, CancellationToken cancellationToken = default)
     {
@@ -78,6 +81,12 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
     // The agent's name, checked here because the wrapper's name is made from it.
     private static string ReadName(string source)
     {
+        // Checked before the tree is built (DefinitionLimits says why), with the levels the wrapper adds taken off.
+        if (DefinitionLimits.Check(source, DefinitionLimits.MaxDepth - WrapperDepth) is { } refused)
+        {
+            throw new WorkflowDefinitionException([refused]);
+        }
+
         var stream = new YamlStream();
         try
         {
