@@ -105,7 +105,7 @@ public sealed partial class WorkflowParser
             }
         }
 
-        return new WorkflowDefinition(name, version, Scalar(fields, "description", root, required: false), inputs, steps);
+        return new WorkflowDefinition(name, version, Scalar(fields, "description", root, required: false), inputs, steps) { NamePosition = At(nameNode ?? root) };
     }
 
     private InputDefinition ReadInput(YamlNode key, YamlNode value)
