@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Switchboard.Access;
+using Switchboard.Agents.Llm;
 using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Engine;
@@ -19,7 +20,7 @@ public sealed record AgentVersion(string Name, int Version, string Source, strin
 /// events, cancel and approvals through <c>/api/v1/runs</c>) and an agent is validated exactly like an agent step,
 /// with the errors' lines and columns those of the author's source.
 /// </summary>
-public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore store)
+public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore store, IAgentModelCatalog models)
 {
     /// <summary>The prefix of the workflows that hold agents.</summary>
     public const string WorkflowPrefix = "agent-";
@@ -32,11 +33,14 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
     private const int Offset = 6;
     private const int Indent = 6;
 
+    // The declaration's mapping is nested in the wrapper's mapping, its 'steps' list and the step's mapping.
+    private const int WrapperDepth = 3;
+
     /// <summary>Validates and stores a new version of the agent; throws <see cref="WorkflowDefinitionException"/> (lines of <paramref name="source"/>) or <see cref="WorkflowVersionConflictException"/>.</summary>
     public async Task<AgentVersion> AddAsync(string source, string createdBy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        string name = ReadName(source);
+        string name = ReadName(source, models);
         try
         {
             var stored = await engine.AddAsync(Wrap(name, source), createdBy, cancellationToken);
@@ -75,9 +79,16 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
         return await engine.StartAsync(WorkflowPrefix + name, version, new JsonObject { ["input"] = input.DeepClone() }, principal, runId, cancellationToken);
     }
 
-    // The agent's name, checked here because the wrapper's name is made from it.
-    private static string ReadName(string source)
+    // The agent's name, checked here because the wrapper's name is made from it; and its provider, which only the
+    // agents know (the workflow engine takes any name, and a run would fail on it every time).
+    private static string ReadName(string source, IAgentModelCatalog models)
     {
+        // Checked before the tree is built (DefinitionLimits says why), with the levels the wrapper adds taken off.
+        if (DefinitionLimits.Check(source, DefinitionLimits.MaxDepth - WrapperDepth) is { } refused)
+        {
+            throw new WorkflowDefinitionException([refused]);
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -103,6 +114,12 @@ public sealed partial class AgentCatalog(WorkflowEngine engine, WorkflowStore st
         if (name == Mcp.AgentsServer.DirectorName)
         {
             throw Error((int)nameNode.Start.Line, (int)nameNode.Start.Column, $"'{name}' is the Director's name (agents__{name}); choose another");
+        }
+
+        var providerNode = root.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: "provider" }).Value;
+        if (providerNode is YamlScalarNode { Value: { Length: > 0 } provider } && !models.Contains(provider))
+        {
+            throw Error((int)providerNode.Start.Line, (int)providerNode.Start.Column, $"there is no model provider '{provider}'; configured: {string.Join(", ", models.Providers.Order(StringComparer.Ordinal).DefaultIfEmpty("none"))}");
         }
 
         return name;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Switchboard.Agents.Diagnostics;
+using Switchboard.Agents.Mcp;
 using Switchboard.Agents.VonNeumann;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Engine;
@@ -16,15 +17,30 @@ namespace Switchboard.Agents.Runtime;
 /// again: at-least-once, like a tool step). Tools are the gateway's, offered and called as the run's principal
 /// (<see cref="AgentToolbox"/>); a destructive one waits for an approval through the workflow approval API.
 /// </summary>
-public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox, VonNeumannNode replicas, TimeProvider time, ILogger<AgentStepExecutor> logger) : IStepExecutor
+public sealed class AgentStepExecutor(IAgentModels models, AgentToolbox toolbox, VonNeumannNode replicas, AccessGuard guard, TimeProvider time, ILogger<AgentStepExecutor> logger) : IStepExecutor
 {
     /// <inheritdoc />
     public string Kind => StepKinds.Agent;
 
     /// <inheritdoc />
     /// <remarks>An agent with <c>replicate</c> is a Von Neumann agent: <see cref="VonNeumannNode"/> splits its work among copies, and runs this loop on a part.</remarks>
-    public Task<StepResult> ExecuteAsync(StepContext context, CancellationToken cancellationToken) =>
-        context?.Step.Agent?["replicate"] is not null ? replicas.ExecuteAsync(context, RunLoopAsync, cancellationToken) : RunLoopAsync(context!, cancellationToken);
+    public Task<StepResult> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        // Whoever starts it (the agents API, agents__{name}, a run of the workflow agent-{name}, or a workflow of their
+        // own with an agent step) needs agents:run, as for the Director's step: workflows:run alone runs no agent. The
+        // scope is the agent's name (a custom agent's, as the agents API checks it), else the step's id.
+        var principal = new AccessPrincipal(context.Job.PrincipalId, new RoleSet(context.Job.PrincipalRoles));
+        string agent = (string?)context.Step.Agent?["name"] ?? context.Step.Id;
+        if (!guard.Allows(principal, Actions.RunAgents, $"{AgentsServer.Name}/{agent}"))
+        {
+            AgentDiagnostics.RecordStep("failed");
+            return Task.FromResult<StepResult>(new StepResult.Failed($"Permission denied: {principal.Id} may not run agents ({Actions.RunAgents})."));
+        }
+
+        return context.Step.Agent?["replicate"] is not null ? replicas.ExecuteAsync(context, RunLoopAsync, cancellationToken) : RunLoopAsync(context, cancellationToken);
+    }
 
     private async Task<StepResult> RunLoopAsync(StepContext context, CancellationToken cancellationToken)
     {

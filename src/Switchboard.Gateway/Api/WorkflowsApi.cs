@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Switchboard.Access.Identity;
+using Switchboard.Agents.Custom;
+using Switchboard.Agents.Director;
 using Switchboard.Policy;
 using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
@@ -52,7 +54,7 @@ internal static class WorkflowsApi
 
                 try
                 {
-                    var stored = await engine.AddAsync(request.Source, AdminApi.Actor(http), ct);
+                    var stored = await engine.AddAsync(request.Source, AdminApi.Actor(http), ReservedName, ct);
                     return TypedResults.Created($"/api/v1/workflows/{stored.Name}/{stored.Version}", Describe(stored));
                 }
                 catch (WorkflowDefinitionException e)
@@ -160,6 +162,15 @@ internal static class WorkflowsApi
 
         return TypedResults.Empty;
     }
+
+    // Custom agents are stored as the workflows agent-{name}, the Director's as director and director-…: only the agents
+    // API and the Director write them, so admin:workflows cannot replace what admin:agents declared.
+    private static string? ReservedName(string name) =>
+        name.StartsWith(AgentCatalog.WorkflowPrefix, StringComparison.Ordinal)
+            ? $"the name '{name}' is reserved: custom agents are stored as the workflows '{AgentCatalog.WorkflowPrefix}{{name}}'; declare an agent through /api/v1/agents"
+            : name == DirectorRuns.Workflow || name.StartsWith(DirectorRuns.Workflow + "-", StringComparison.Ordinal)
+                ? $"the name '{name}' is reserved for the Director's workflows; start the Director through /api/v1/director/runs"
+                : null;
 
     private static string Owner(HttpContext http) => http.User.PrincipalId() ?? string.Empty;
 

@@ -27,6 +27,9 @@ public sealed class WorkflowDefinitionException(IReadOnlyList<DefinitionError> e
 /// <summary>A workflow as declared: its name, optional version, inputs and steps (docs/workflows.md).</summary>
 public sealed record WorkflowDefinition(string Name, int? Version, string? Description, IReadOnlyList<InputDefinition> Inputs, IReadOnlyList<StepDefinition> Steps)
 {
+    /// <summary>Where the name is given.</summary>
+    public SourcePosition NamePosition { get; init; }
+
     /// <summary>The declared step with <paramref name="id"/>, or null.</summary>
     public StepDefinition? Step(string id) => Steps.FirstOrDefault(s => s.Id == id);
 }

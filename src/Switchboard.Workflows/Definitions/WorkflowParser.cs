@@ -28,6 +28,12 @@ public sealed partial class WorkflowParser
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(errors);
+        if (DefinitionLimits.Check(source) is { } refused)
+        {
+            errors.Add(refused);
+            return null;
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -99,7 +105,7 @@ public sealed partial class WorkflowParser
             }
         }
 
-        return new WorkflowDefinition(name, version, Scalar(fields, "description", root, required: false), inputs, steps);
+        return new WorkflowDefinition(name, version, Scalar(fields, "description", root, required: false), inputs, steps) { NamePosition = At(nameNode ?? root) };
     }
 
     private InputDefinition ReadInput(YamlNode key, YamlNode value)
@@ -506,6 +512,13 @@ public sealed partial class WorkflowParser
         }
 
         double amount = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        double days = amount / match.Groups[2].Value switch { "ms" => 86_400_000, "s" => 86_400, "m" => 1_440, "h" => 24, _ => 1 };
+        if (days > 365)
+        {
+            // Refused before a TimeSpan is made of it: TimeSpan.FromDays(99999999999) throws.
+            return ErrorNull<TimeSpan?>(node, "a duration is more than zero and at most 365d");
+        }
+
         var duration = match.Groups[2].Value switch
         {
             "ms" => TimeSpan.FromMilliseconds(amount),
@@ -517,7 +530,10 @@ public sealed partial class WorkflowParser
         return duration > TimeSpan.Zero && duration <= TimeSpan.FromDays(365) ? duration : ErrorNull<TimeSpan?>(node, "a duration is more than zero and at most 365d");
     }
 
-    /// <summary>YAML to JSON: plain scalars are typed (null, true, 12, 1.5), quoted ones are text.</summary>
+    /// <summary>
+    /// YAML to JSON: plain scalars are typed (null, true, 12, 1.5), quoted ones are text, and so are numbers JSON cannot
+    /// hold (1e999, NaN). Keys are text and unique: <see cref="DefinitionLimits.Check"/> refused the rest before the tree was built.
+    /// </summary>
     internal static JsonNode? ToJson(YamlNode node) => node switch
     {
         YamlMappingNode map => new JsonObject(map.Children.Select(p => KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? string.Empty, ToJson(p.Value)))),
@@ -525,7 +541,7 @@ public sealed partial class WorkflowParser
         YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" } => null,
         YamlScalarNode { Style: ScalarStyle.Plain, Value: "true" or "false" } b => JsonValue.Create(b.Value == "true"),
         YamlScalarNode { Style: ScalarStyle.Plain, Value: { } text } when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) => JsonValue.Create(l),
-        YamlScalarNode { Style: ScalarStyle.Plain, Value: { } text } when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) => JsonValue.Create(d),
+        YamlScalarNode { Style: ScalarStyle.Plain, Value: { } text } when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && double.IsFinite(d) => JsonValue.Create(d),
         YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? string.Empty),
         _ => null,
     };

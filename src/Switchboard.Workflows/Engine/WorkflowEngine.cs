@@ -30,9 +30,23 @@ public sealed class WorkflowEngine(WorkflowStore store, JobQueue queue, McpServe
     internal int MaxForeachItems => options.Value.MaxForeachItems;
 
     /// <summary>Validates and stores a definition; returns the stored version. Throws <see cref="WorkflowDefinitionException"/>.</summary>
-    public async Task<WorkflowVersion> AddAsync(string source, string createdBy, CancellationToken cancellationToken = default)
+    public Task<WorkflowVersion> AddAsync(string source, string createdBy, CancellationToken cancellationToken = default) =>
+        AddAsync(source, createdBy, static _ => null, cancellationToken);
+
+    /// <summary>
+    /// Validates and stores a definition unless <paramref name="refuseName"/> gives a reason why its name is not this
+    /// caller's to use (the names the engine's own parts store under); returns the stored version. Throws
+    /// <see cref="WorkflowDefinitionException"/>.
+    /// </summary>
+    public async Task<WorkflowVersion> AddAsync(string source, string createdBy, Func<string, string?> refuseName, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(refuseName);
         var definition = WorkflowValidator.ParseAndValidate(source, ToolExists);
+        if (refuseName(definition.Name) is { } reason)
+        {
+            throw new WorkflowDefinitionException([new DefinitionError(definition.NamePosition, reason)]);
+        }
+
         return await store.AddVersionAsync(definition.Name, definition.Version, source, createdBy, cancellationToken);
     }
 

@@ -302,6 +302,48 @@ public sealed class AgentRunTests
         Assert.Equal("caller-key", Assert.Single(audit.EnumerateArray()).GetProperty("actor").GetString());
     }
 
+    [Fact]
+    public async Task AgentWorkflows_AreWrittenOnlyByTheAgentsApi_AndAnAgentStepNeedsAgentsRun_HoweverItsRunStarts()
+    {
+        await using var agents = await FakeLlmCluster.StartAsync(postgres: false);
+        var (llm, cluster) = (agents.Llm, agents.Processes);
+        var gateway = await agents.StartServeAsync("--Policy:Roles:wfonly:0=workflows:run");
+        using var admin = Client(gateway, cluster.AdminKey);
+        using var wfonly = Client(gateway, await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "wfonly-key", "wfonly"));
+
+        // A provider that is not configured is refused at its line, naming those that are (as the Director does).
+        using (var unknown = await admin.PostAsJsonAsync("agents", new { source = "name: greedy\ninstructions: Help.\nprovider: nope\n" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+            var error = Assert.Single(JsonDocument.Parse(await unknown.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors").EnumerateArray());
+            Assert.Equal((3, 11, "there is no model provider 'nope'; configured: fake"), (error.GetProperty("line").GetInt32(), error.GetProperty("column").GetInt32(), error.GetProperty("message").GetString()));
+        }
+
+        using (var added = await admin.PostAsJsonAsync("agents", new { source = "name: greedy\ninstructions: Help.\nprovider: fake\n" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        }
+
+        // admin:workflows cannot replace the agent's workflow, nor write the Director's.
+        foreach (var (name, use) in new[] { ("agent-greedy", "/api/v1/agents"), ("director", "/api/v1/director/runs"), ("director-0123456789ab", "/api/v1/director/runs") })
+        {
+            using var taken = await admin.PostAsJsonAsync("workflows", new { source = $"name: {name}\ninputs: {{ input: }}\nsteps:\n  - id: agent\n    tool: utilities/hash\n    arguments: {{ input: \"${{{{ inputs.input }}}}\" }}\n" }, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, taken.StatusCode);
+            var error = Assert.Single(JsonDocument.Parse(await taken.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("errors").EnumerateArray());
+            Assert.Equal((1, 7), (error.GetProperty("line").GetInt32(), error.GetProperty("column").GetInt32()));
+            Assert.Contains(use, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, JsonDocument.Parse(await admin.GetStringAsync(new Uri("agents/greedy", UriKind.Relative), Ct)).RootElement.GetProperty("version").GetInt32());
+
+        // workflows:run starts the agent's workflow through /runs, but its step refuses to run the agent: no model call.
+        var run = await WaitForAsync(wfonly, await StartAsync(wfonly, "agent-greedy", new { input = "go" }), r => r.GetProperty("state").GetString() is "completed" or "failed", "the run never finished");
+
+        Assert.Equal("failed", run.GetProperty("state").GetString());
+        Assert.Equal("Permission denied: wfonly-key may not run agents (agents:run).", Step(run, "agent").GetProperty("error").GetString());
+        Assert.Empty(await llm.RequestsAsync());
+    }
+
     private static Task<ProcessResult> AgentsCliAsync(GatewayProcess gateway, string key, params string[] arguments) =>
         ProcessRunner.RunAsync(
             GatewayProcess.Executable, ["agents", .. arguments], TimeSpan.FromSeconds(90), Path.GetTempPath(),

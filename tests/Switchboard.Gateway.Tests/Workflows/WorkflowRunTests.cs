@@ -280,4 +280,33 @@ public sealed class WorkflowRunTests
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(new Uri("workflows/bad", UriKind.Relative), Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task HostileDefinitions_AreRefusedWith400_AndTheGatewayLivesOn()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync();
+        using var admin = Client(gateway, cluster.AdminKey);
+        string deep = new string('[', 100_000) + new string(']', 100_000);
+        string laughs = "name: lol\ninputs:\n  x:\n    default:\n      a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + string.Concat(Enumerable.Range(1, 8).Select(i => $"      a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 9))}]\n")) + "steps:\n  - id: a\n    wait: 1s\n";
+
+        // Each of these ended the process (a stack overflow), took seconds and a gigabyte, or answered 500.
+        foreach (var (path, source, line) in new[]
+        {
+            ("workflows", $"name: deep\nsteps:\n  - id: a\n    tool: utilities/uuid_v4\n    arguments: {{x: {deep}}}\n", 5),
+            ("agents", $"name: deep\ninstructions: Go deep.\noutput_schema: {{x: {deep}}}\n", 3),
+            ("workflows", laughs, 7),
+            ("workflows", "name: f1\nsteps:\n  - id: a\n    wait: 99999999999d\n", 4),
+            ("workflows", "name: f2\nsteps:\n  - id: a\n    tool: utilities/uuid_v4\n    arguments: {a: 1, !!str a: 2}\n", 5),
+            ("agents", "name: f3\ninstructions: Wait.\nbudget: {wall_time: 99999999999d}\n", 3),
+        })
+        {
+            using var response = await admin.PostAsJsonAsync(path, new { source }, Ct);
+            string body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+            Assert.InRange(Assert.Single(JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateArray()).GetProperty("line").GetInt32(), line, line + 6);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(new Uri("workflows", UriKind.Relative), Ct)).StatusCode);
+    }
 }
