@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -6,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Access;
 using Switchboard.Access.Identity;
 using Switchboard.Gateway.Identity;
+using Switchboard.Storage.Model;
+using Switchboard.Storage.Repositories;
 
 namespace Switchboard.Gateway.Api;
 
@@ -58,6 +61,17 @@ internal static class AdminApi
 
     /// <summary>Who an administrative change is attributed to in the audit trail.</summary>
     public static string Actor(HttpContext http) => http.User.PrincipalId() ?? ApiKeyService.OperatorActor;
+
+    /// <summary>
+    /// Records a change made through the API that no service below records itself (a workflow or agent definition, a
+    /// run cancelled or an approval decided), as keys, roles and servers record theirs.
+    /// </summary>
+    public static async Task RecordChangeAsync(HttpContext http, string action, string target, JsonObject? details, CancellationToken cancellationToken)
+    {
+        var audit = http.RequestServices.GetRequiredService<IAuditStore>();
+        var time = http.RequestServices.GetRequiredService<TimeProvider>();
+        await audit.AppendAsync(new AuditEventDraft(time.GetUtcNow(), Actor(http), action, target, "ok", details?.ToJsonString()), cancellationToken);
+    }
 
     /// <summary>A 400 problem that says what to fix.</summary>
     public static IResult BadRequest(string detail) =>

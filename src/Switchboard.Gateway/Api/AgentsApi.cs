@@ -52,6 +52,7 @@ internal static class AgentsApi
                 try
                 {
                     var stored = await catalog.AddAsync(request.Source, AdminApi.Actor(http), ct);
+                    await AdminApi.RecordChangeAsync(http, "agents.add", stored.Name, new JsonObject { ["version"] = stored.Version }, ct);
                     await server.RefreshAsync(ct); // agents__{name} is listed at once here,
                     await server.AnnounceChangeAsync(ct); // and on every other replica and worker through Redis
                     return TypedResults.Created($"/api/v1/agents/{stored.Name}/{stored.Version}", Describe(stored));

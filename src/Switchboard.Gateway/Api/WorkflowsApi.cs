@@ -55,6 +55,7 @@ internal static class WorkflowsApi
                 try
                 {
                     var stored = await engine.AddAsync(request.Source, AdminApi.Actor(http), ReservedName, ct);
+                    await AdminApi.RecordChangeAsync(http, "workflows.add", stored.Name, new JsonObject { ["version"] = stored.Version }, ct);
                     return TypedResults.Created($"/api/v1/workflows/{stored.Name}/{stored.Version}", Describe(stored));
                 }
                 catch (WorkflowDefinitionException e)
@@ -96,13 +97,27 @@ internal static class WorkflowsApi
                 await store.GetRunAsync(id, Owner(http), ct) is { } run ? TypedResults.Ok(Describe(run)) : NoSuchRun(id))
             .Requires(Actions.RunWorkflows);
         runs.MapPost("/{id}/cancel", async Task<IResult> (string id, HttpContext http, WorkflowEngine engine, CancellationToken ct) =>
-                await engine.CancelAsync(id, Owner(http), ct) is { } run ? TypedResults.Ok(Describe(run)) : NoSuchRun(id))
+            {
+                if (await engine.CancelAsync(id, Owner(http), ct) is not { } run)
+                {
+                    return NoSuchRun(id);
+                }
+
+                await AdminApi.RecordChangeAsync(http, "runs.cancel", id, new JsonObject { ["workflow"] = run.Run.Workflow }, ct);
+                return TypedResults.Ok(Describe(run));
+            })
             .Requires(Actions.RunWorkflows);
         runs.MapPost("/{id}/approvals", async Task<IResult> (string id, ApprovalRequest request, HttpContext http, WorkflowEngine engine, CancellationToken ct) =>
             {
                 try
                 {
-                    return await engine.DecideApprovalAsync(id, Owner(http), request.Step, request.Approved, request.Comment, ct) is { } run ? TypedResults.Ok(Describe(run)) : NoSuchRun(id);
+                    if (await engine.DecideApprovalAsync(id, Owner(http), request.Step, request.Approved, request.Comment, ct) is not { } run)
+                    {
+                        return NoSuchRun(id);
+                    }
+
+                    await AdminApi.RecordChangeAsync(http, request.Approved ? "runs.approve" : "runs.reject", id, new JsonObject { ["step"] = request.Step, ["comment"] = request.Comment }, ct);
+                    return TypedResults.Ok(Describe(run));
                 }
                 catch (WorkflowRunException e)
                 {

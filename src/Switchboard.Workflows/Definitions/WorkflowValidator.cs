@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Switchboard.Workflows.Definitions;
 
 /// <summary>
@@ -25,11 +27,21 @@ public static class WorkflowValidator
             : definition!;
     }
 
+    /// <summary>The most steps a definition may have (a foreach's items are not steps of the definition).</summary>
+    public const int MaxSteps = 1000;
+
     /// <summary>The errors in a parsed definition, by position.</summary>
     public static List<DefinitionError> Validate(WorkflowDefinition definition, Func<string, bool> toolExists)
     {
         ArgumentNullException.ThrowIfNull(definition);
         var errors = new List<DefinitionError>();
+        if (definition.Steps.Count > MaxSteps)
+        {
+            // The checks below follow chains of needs recursively and keep each step's ancestors: bounded here.
+            errors.Add(new(definition.Steps[MaxSteps].Position, $"a workflow has at most {MaxSteps.ToString("N0", CultureInfo.InvariantCulture)} steps; this one has {definition.Steps.Count.ToString("N0", CultureInfo.InvariantCulture)}: split it into workflows that run one another"));
+            return errors;
+        }
+
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var step in definition.Steps.Where(s => !ids.Add(s.Id)))
         {

@@ -87,6 +87,13 @@ public sealed class WorkflowRunTests
             Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         }
 
+        // The definition and the decision are in the audit trail, as changes to keys, roles and servers are.
+        var added = Assert.Single(await AuditAsync(admin, "workflows.add"), e => e.GetProperty("target").GetString() == "saga");
+        Assert.Equal(1, added.GetProperty("details").GetProperty("version").GetInt32());
+        var decision = Assert.Single(await AuditAsync(admin, "runs.approve"), e => e.GetProperty("target").GetString() == runId);
+        Assert.Equal("approve", decision.GetProperty("details").GetProperty("step").GetString());
+        Assert.Equal("go", decision.GetProperty("details").GetProperty("comment").GetString());
+
         var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed" or "cancelled", "the run never finished");
         Assert.Equal("failed", done.GetProperty("state").GetString());
         Assert.Contains("charge", done.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -308,5 +315,11 @@ public sealed class WorkflowRunTests
         }
 
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(new Uri("workflows", UriKind.Relative), Ct)).StatusCode);
+    }
+
+    private static async Task<List<JsonElement>> AuditAsync(HttpClient admin, string action)
+    {
+        var page = JsonDocument.Parse(await admin.GetStringAsync(new Uri($"audit?action={action}", UriKind.Relative), Ct)).RootElement;
+        return [.. page.GetProperty("events").EnumerateArray()];
     }
 }
