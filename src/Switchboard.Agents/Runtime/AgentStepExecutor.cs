@@ -4,7 +4,9 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Switchboard.Agents.Diagnostics;
 using Switchboard.Agents.Mcp;
+using Switchboard.Access;
 using Switchboard.Agents.VonNeumann;
+using Switchboard.Policy;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Engine;
 

@@ -88,8 +88,8 @@ public sealed class WorkflowRunTests
         }
 
         // The definition and the decision are in the audit trail, as changes to keys, roles and servers are.
-        var added = Assert.Single(await AuditAsync(admin, "workflows.add"), e => e.GetProperty("target").GetString() == "saga");
-        Assert.Equal(1, added.GetProperty("details").GetProperty("version").GetInt32());
+        var definition = Assert.Single(await AuditAsync(admin, "workflows.add"), e => e.GetProperty("target").GetString() == "saga");
+        Assert.Equal(1, definition.GetProperty("details").GetProperty("version").GetInt32());
         var decision = Assert.Single(await AuditAsync(admin, "runs.approve"), e => e.GetProperty("target").GetString() == runId);
         Assert.Equal("approve", decision.GetProperty("details").GetProperty("step").GetString());
         Assert.Equal("go", decision.GetProperty("details").GetProperty("comment").GetString());
