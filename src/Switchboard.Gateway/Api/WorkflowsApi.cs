@@ -24,7 +24,7 @@ public sealed record StartRunRequest(string Workflow, int? Version, JsonObject? 
 /// <param name="Step">The approval step's id.</param>
 /// <param name="Approved">True approves (the run goes on); false rejects (the step fails).</param>
 /// <param name="Comment">Recorded in the step's output.</param>
-public sealed record ApprovalRequest(string Step, bool Approved, string? Comment);
+public sealed record ApprovalRequest(string? Step, bool? Approved, string? Comment);
 
 /// <summary>Delivers an event to a run's steps that wait for it.</summary>
 /// <param name="Event">The event's name, as a wait step's <c>event</c> names it.</param>
@@ -98,9 +98,15 @@ internal static class WorkflowsApi
             .Requires(Actions.RunWorkflows);
         runs.MapPost("/{id}/approvals", async Task<IResult> (string id, ApprovalRequest request, HttpContext http, WorkflowEngine engine, CancellationToken ct) =>
             {
+                // Both are required: a missing step is no step, and a missing decision must not read as a rejection.
+                if (string.IsNullOrEmpty(request.Step) || request.Approved is not { } approved)
+                {
+                    return AdminApi.BadRequest("Send the decision as {\"step\": \"<the approval step's id>\", \"approved\": true or false, \"comment\": \"…\"}; 'step' and 'approved' are required.");
+                }
+
                 try
                 {
-                    return await engine.DecideApprovalAsync(id, Owner(http), request.Step, request.Approved, request.Comment, ct) is { } run ? TypedResults.Ok(Describe(run)) : NoSuchRun(id);
+                    return await engine.DecideApprovalAsync(id, Owner(http), request.Step, approved, request.Comment, ct) is { } run ? TypedResults.Ok(Describe(run)) : NoSuchRun(id);
                 }
                 catch (WorkflowRunException e)
                 {
