@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -144,6 +145,14 @@ public static class GatewayServiceCollectionExtensions
         // Binding failures throw in every environment (by default only in Development), so BadRequestHandler can
         // say what was wrong instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // Admin API bodies are strict: a misspelt member ("role" for "roles", "expires" for "expiresAt") is a 400 naming
+        // it, never dropped silently, which would widen a token or make a key that never expires. Names match exactly,
+        // so no two spellings ("roles", "Roles") bind to one property with the last silently winning.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.PropertyNameCaseInsensitive = false;
+        });
         services.AddHttpContextAccessor();
 
         // Resumable SSE streams (SEP-1699) of sessions need an event store. It is in memory, per replica, like the

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Switchboard.Text;
 
 namespace Switchboard.Agents.Director;
 
@@ -11,10 +13,16 @@ namespace Switchboard.Agents.Director;
 /// </summary>
 public sealed record DirectorPlan(IReadOnlyList<PlanStep> Steps)
 {
-    /// <summary>How plans are read and written: camelCase, as the model is told.</summary>
+    /// <summary>
+    /// How plans are read and written: camelCase, as the model is told. Strictly: a member a step does not have
+    /// (<c>"wait"</c>, <c>"retry"</c>) is refused, not dropped, so that nobody believes a plan does what it does not.
+    /// </summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        PropertyNameCaseInsensitive = false,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(), // so that Parse can ask for the plan's metadata to word its errors
     };
 
     /// <summary>Reads a plan from JSON (a model's answer, or one given explicitly); throws <see cref="JsonException"/> saying what is wrong.</summary>
@@ -28,7 +36,20 @@ public sealed record DirectorPlan(IReadOnlyList<PlanStep> Steps)
             text = text[..Math.Max(0, text.LastIndexOf("```", StringComparison.Ordinal))];
         }
 
-        var plan = JsonSerializer.Deserialize<DirectorPlan>(text, Json);
+        // Well formed and each member once first, so that what fails below is a member or a value's type, which
+        // JsonReadError words without the .NET type names of the serializer's own messages.
+        var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+        var info = Json.GetTypeInfo(typeof(DirectorPlan));
+        DirectorPlan? plan;
+        try
+        {
+            plan = (DirectorPlan?)node.Deserialize(info);
+        }
+        catch (JsonException e)
+        {
+            throw new JsonException(JsonReadError.Describe(e, info), e);
+        }
+
         return plan?.Steps is { Count: > 0 } ? plan : throw new JsonException("The plan has no steps: give {\"steps\": [ … ]}.");
     }
 

@@ -28,6 +28,12 @@ internal static class TokensApi
                     title: "Permission denied");
             }
 
+            // An empty list would mean "every role of the key": a token meant to hold none must not silently hold them all.
+            if (request?.Roles is { Count: 0 })
+            {
+                return AdminApi.BadRequest("'roles' is empty: name at least one of the key's roles, or leave 'roles' out for all of them.");
+            }
+
             try
             {
                 var lifetime = request?.LifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;

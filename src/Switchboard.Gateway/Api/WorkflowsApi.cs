@@ -26,7 +26,7 @@ public sealed record StartRunRequest(string Workflow, int? Version, JsonObject? 
 /// <param name="Step">The approval step's id.</param>
 /// <param name="Approved">True approves (the run goes on); false rejects (the step fails).</param>
 /// <param name="Comment">Recorded in the step's output.</param>
-public sealed record ApprovalRequest(string Step, bool Approved, string? Comment);
+public sealed record ApprovalRequest(string? Step, bool? Approved, string? Comment);
 
 /// <summary>Delivers an event to a run's steps that wait for it.</summary>
 /// <param name="Event">The event's name, as a wait step's <c>event</c> names it.</param>
@@ -39,6 +39,8 @@ public sealed record RunEventRequest(string? Event, JsonNode? Data);
 /// </summary>
 internal static class WorkflowsApi
 {
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
     private static readonly TimeSpan EventPoll = TimeSpan.FromMilliseconds(250);
 
     public static void MapWorkflowsApi(this RouteGroupBuilder api)
@@ -90,9 +92,7 @@ internal static class WorkflowsApi
                 }
             })
             .Requires(Actions.RunWorkflows);
-        runs.MapGet("/", async (HttpContext http, WorkflowStore store, CancellationToken ct) =>
-                TypedResults.Ok((await store.ListRunsAsync(Owner(http), 100, ct)).Select(r => Describe(r))))
-            .Requires(Actions.RunWorkflows);
+        runs.MapGet("/", ListRunsAsync).Requires(Actions.RunWorkflows);
         runs.MapGet("/{id}", async Task<IResult> (string id, HttpContext http, WorkflowStore store, CancellationToken ct) =>
                 await store.GetRunAsync(id, Owner(http), ct) is { } run ? TypedResults.Ok(Describe(run)) : NoSuchRun(id))
             .Requires(Actions.RunWorkflows);
@@ -109,14 +109,20 @@ internal static class WorkflowsApi
             .Requires(Actions.RunWorkflows);
         runs.MapPost("/{id}/approvals", async Task<IResult> (string id, ApprovalRequest request, HttpContext http, WorkflowEngine engine, CancellationToken ct) =>
             {
+                // Both are required: a missing step is no step, and a missing decision must not read as a rejection.
+                if (string.IsNullOrEmpty(request.Step) || request.Approved is not { } approved)
+                {
+                    return AdminApi.BadRequest("Send the decision as {\"step\": \"<the approval step's id>\", \"approved\": true or false, \"comment\": \"…\"}; 'step' and 'approved' are required.");
+                }
+
                 try
                 {
-                    if (await engine.DecideApprovalAsync(id, Owner(http), request.Step, request.Approved, request.Comment, ct) is not { } run)
+                    if (await engine.DecideApprovalAsync(id, Owner(http), request.Step, approved, request.Comment, ct) is not { } run)
                     {
                         return NoSuchRun(id);
                     }
 
-                    await AdminApi.RecordChangeAsync(http, request.Approved ? "runs.approve" : "runs.reject", id, new JsonObject { ["step"] = request.Step, ["comment"] = request.Comment }, ct);
+                    await AdminApi.RecordChangeAsync(http, approved ? "runs.approve" : "runs.reject", id, new JsonObject { ["step"] = request.Step, ["comment"] = request.Comment }, ct);
                     return TypedResults.Ok(Describe(run));
                 }
                 catch (WorkflowRunException e)
@@ -143,6 +149,28 @@ internal static class WorkflowsApi
                 }
             })
             .Requires(Actions.RunWorkflows);
+    }
+
+    // One page of the caller's runs, newest first, paged as /api/v1/audit is: 'next' is the 'after' of the next page.
+    // Without inputs, which can be megabytes a run; GET /runs/{id} has them.
+    private static async Task<IResult> ListRunsAsync(HttpContext http, WorkflowStore store, CancellationToken ct, string? after = null, int limit = DefaultPageSize)
+    {
+        if (limit is < 1 or > MaxPageSize)
+        {
+            return AdminApi.BadRequest($"'limit' must be between 1 and {MaxPageSize}.");
+        }
+
+        if (after is not null && await store.GetRunAsync(after, Owner(http), ct) is null)
+        {
+            return AdminApi.BadRequest($"'after' must be the id of one of your runs (a page's 'next'); there is no run '{after}'.");
+        }
+
+        var page = await store.ListRunsAsync(Owner(http), limit, after, ct);
+        return TypedResults.Ok(new JsonObject
+        {
+            ["runs"] = new JsonArray([.. page.Select(r => (JsonNode)Summary(r))]),
+            ["next"] = page.Count == limit ? page[^1].Id : null,
+        });
     }
 
     // Server-sent events: every state change of the run and its steps, from the start (or after Last-Event-ID), until
@@ -205,21 +233,21 @@ internal static class WorkflowsApi
         ["source"] = v.Source.Length > 0 ? v.Source : null,
     };
 
-    private static JsonObject Describe(WorkflowRun r) => new()
+    private static JsonObject Summary(WorkflowRun r) => new()
     {
         ["id"] = r.Id,
         ["workflow"] = r.Workflow,
         ["version"] = r.Version,
         ["state"] = WorkflowStore.Name(r.State),
         ["error"] = r.Error,
-        ["inputs"] = JsonNode.Parse(r.Inputs),
         ["createdAt"] = r.CreatedAt,
         ["finishedAt"] = r.FinishedAt,
     };
 
     private static JsonObject Describe(RunSnapshot s)
     {
-        var run = Describe(s.Run);
+        var run = Summary(s.Run);
+        run["inputs"] = JsonNode.Parse(s.Run.Inputs);
         run["steps"] = new JsonArray([.. s.Steps.Select(step => (JsonNode)new JsonObject
         {
             ["key"] = step.Key,

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using ModelContextProtocol;
+using Switchboard.Gateway.Api;
 
 namespace Switchboard.Gateway.Http;
 
@@ -17,7 +18,10 @@ internal sealed class BadRequestHandler : IExceptionHandler
             return false;
         }
 
-        await JsonRpcErrorResponse.WriteAsync(httpContext, bad.StatusCode, McpErrorCode.InvalidRequest, bad.Message);
+        string message = httpContext.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase)
+            ? RequestBodyErrors.Describe(httpContext, bad) ?? bad.Message
+            : bad.Message;
+        await JsonRpcErrorResponse.WriteAsync(httpContext, bad.StatusCode, McpErrorCode.InvalidRequest, message);
         return true;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 using ModelContextProtocol;
+using Switchboard.Gateway.Api;
 
 namespace Switchboard.Gateway.Http;
 
@@ -81,8 +82,8 @@ internal static class JsonRequestBody
     }
 
     /// <summary>
-    /// For the admin API: refuses a body that is not JSON in UTF-8 (its JSON binding would throw), and hands the
-    /// endpoint the body from memory, so a malformed one is refused here rather than failing inside binding.
+    /// For the admin API: refuses a body that is not JSON in UTF-8 (its JSON binding would throw), malformed, or with a
+    /// member repeated, and hands the endpoint the body from memory.
     /// </summary>
     public static async Task BufferAsync(HttpContext context, RequestDelegate next)
     {
@@ -100,6 +101,12 @@ internal static class JsonRequestBody
         }
 
         using var body = await ReadAsync(request, context.RequestAborted);
+        if (RequestBodyErrors.DocumentProblem(body.Content) is { } problem)
+        {
+            await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, McpErrorCode.ParseError, problem);
+            return;
+        }
+
         request.Body = body.AsStream();
         await next(context);
     }

@@ -113,10 +113,19 @@ public sealed class WorkflowStore(StorageDatabase database, TimeProvider time)
         QueryAsync("SELECT " + RunColumns + " FROM workflow_runs WHERE root_run_id = @root ORDER BY created_at, id",
             c => c.With("root", rootRunId), ReadRun, cancellationToken);
 
-    /// <summary>The principal's runs, newest first.</summary>
-    public Task<List<WorkflowRun>> ListRunsAsync(string principalId, int limit, CancellationToken cancellationToken = default) =>
-        QueryAsync("SELECT " + RunColumns + " FROM workflow_runs WHERE principal_id = @principal ORDER BY created_at DESC, id LIMIT @limit",
-            c => c.With("principal", principalId).With("limit", limit), ReadRun, cancellationToken);
+    /// <summary>
+    /// A page of the principal's runs, newest first, without their inputs (<see cref="WorkflowRun.Inputs"/> is empty: a
+    /// run's inputs can be megabytes): the <paramref name="limit"/> runs that come after the run
+    /// <paramref name="after"/> when given, else the newest.
+    /// </summary>
+    public Task<List<WorkflowRun>> ListRunsAsync(string principalId, int limit, string? after = null, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            "SELECT " + RunColumns.Replace("inputs", "'' AS inputs", StringComparison.Ordinal) + " FROM workflow_runs WHERE principal_id = @principal"
+                + (after is null ? "" : " AND (created_at < (SELECT created_at FROM workflow_runs WHERE id = @after) OR (created_at = (SELECT created_at FROM workflow_runs WHERE id = @after) AND id > @after))")
+                + " ORDER BY created_at DESC, id LIMIT @limit",
+            c => (after is null ? c : c.With("after", after)).With("principal", principalId).With("limit", limit),
+            ReadRun,
+            cancellationToken);
 
     /// <summary>
     /// Reads the run and its steps under the run's lock and applies <paramref name="decide"/>'s answer: the new snapshot

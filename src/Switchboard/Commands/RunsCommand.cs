@@ -16,13 +16,22 @@ internal static class RunsCommand
     {
         var url = GatewayApiClient.UrlOption();
 
-        var list = new Command("list", "List the key's runs, newest first, under a header row: id, workflow, version, state, started, finished.");
-        GatewayApiClient.Configure(list, url, async (api, _, ct) =>
+        var limit = new Option<int>("--limit") { Description = "At most this many runs (1 to 1000).", DefaultValueFactory = _ => 100 };
+        var after = new Option<string?>("--after") { Description = "Start after this run: the id the previous page says to continue from." };
+        var list = new Command("list", "List the key's runs, newest first, under a header row: id, workflow, version, state, started, finished.") { limit, after };
+        GatewayApiClient.Configure(list, url, async (api, result, ct) =>
         {
+            string query = $"runs?limit={result.GetValue(limit)}" + (result.GetValue(after) is { } id ? $"&after={Uri.EscapeDataString(id)}" : "");
+            var page = await api.GetAsync(query, ct);
             Console.WriteLine(string.Join('\t', "ID", "WORKFLOW", "VERSION", "STATE", "STARTED", "FINISHED"));
-            foreach (var run in (await api.GetAsync("runs", ct)).AsArray())
+            foreach (var run in page["runs"]!.AsArray())
             {
                 Console.WriteLine(string.Join('\t', (string?)run!["id"], Shown.Text((string?)run["workflow"]), (int?)run["version"], (string?)run["state"], (string?)run["createdAt"], (string?)run["finishedAt"] ?? "-"));
+            }
+
+            if ((string?)page["next"] is { } next)
+            {
+                await Console.Error.WriteLineAsync($"More runs: switchboard runs list --after {next}");
             }
 
             return 0;

@@ -138,7 +138,7 @@ public sealed class WorkflowRunTests
         await Poll.UntilAsync(
             async () =>
             {
-                var runs = JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement;
+                var runs = JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement.GetProperty("runs");
                 runId = runs.GetArrayLength() > 0 ? runs[0].GetProperty("id").GetString() : null;
                 return runId is not null;
             },
@@ -158,7 +158,7 @@ public sealed class WorkflowRunTests
         Assert.Equal(100, run.GetProperty("steps").GetProperty("greet_all").GetProperty("output").GetArrayLength());
         Assert.Equal("completed", run.GetProperty("steps").GetProperty("reserve~compensate").GetProperty("state").GetString());
         Assert.Equal("failed", run.GetProperty("steps").GetProperty("charge").GetProperty("state").GetString());
-        Assert.Single(JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement.EnumerateArray());
+        Assert.Single(JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement.GetProperty("runs").EnumerateArray());
     }
 
     [Fact]

@@ -17,6 +17,12 @@ public sealed class DirectorRequestTests
     [InlineData("""{"goal": "a", "budget": {"tokensIn": 0}}""", "'budget.tokensIn' is a whole number more than zero")]
     [InlineData("""{"goal": "a", "budget": {"wallTime": "5 minutes"}}""", "'budget.wallTime' is a duration")]
     [InlineData("""{"goal": "a", "budget": {"cost": 1}}""", "'budget' is")]
+    [InlineData("""{"plan": {"steps": [{"id": "x", "tool": "financial/pmt", "wait": "5s"}]}}""", "The plan cannot be read: 'steps[0].wait' is not a member of 'steps[0]'; the members are: id, tool, arguments, agent, input, needs.")]
+    [InlineData("""{"plan": {"steps": [{"id": "x", "tool": "financial/pmt", "retry": {"max_attempts": 3}}]}}""", "'steps[0].retry' is not a member")]
+    [InlineData("""{"plan": {"steps": [{"id": "x", "Tool": "financial/pmt"}]}}""", "'steps[0].Tool' is not a member")]
+    [InlineData("""{"plan": {"steps": {"id": "x"}}}""", "The plan cannot be read: 'steps' must be a list, each item an object with the members id, tool, arguments, agent, input, needs.")]
+    [InlineData("""{"plan": {"steps": [{"id": "x", "tool": "financial/pmt", "needs": "y"}]}}""", "The plan cannot be read: 'steps[0].needs' must be a list of strings.")]
+    [InlineData("""{"plan": {"steps": [{"id": "x", "tool": "a/b", "tool": "c/d"}]}}""", "The plan cannot be read: Duplicate property 'tool'")]
     public void FromJson_BadRequest_SaysWhatIsWrong(string json, string expected)
     {
         var error = Assert.Throws<ArgumentException>(() => DirectorRequest.FromJson(JsonNode.Parse(json)));
