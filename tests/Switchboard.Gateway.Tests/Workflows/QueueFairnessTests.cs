@@ -67,7 +67,7 @@ public sealed class QueueFairnessTests
         await Poll.UntilAsync(
             async () =>
             {
-                runIds = [.. JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
+                runIds = [.. JsonDocument.Parse(await admin.GetStringAsync(new Uri("runs", UriKind.Relative), Ct)).RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
                 return runIds.Count == 3 && (await Task.WhenAll(runIds.Select(id => GetAsync(admin, id)))).All(r => Step(r, "ap").GetProperty("state").GetString() == "waiting");
             },
             Finish,
