@@ -25,7 +25,7 @@ public sealed class RunCredentialTests
 
         Assert.Equal("sb_abcdefghijkl", (await store.GetRunAsync(byKey.Run.Id, "p", Ct))!.Run.Credential);
         Assert.Null((await store.GetRunAsync(byToken.Run.Id, "p", Ct))!.Run.Credential);
-        Assert.Equal(["sb_abcdefghijkl", null], (await store.ListRunsAsync("p", 10, Ct)).OrderBy(r => r.Id == byToken.Run.Id).Select(r => r.Credential));
+        Assert.Equal(["sb_abcdefghijkl", null], (await store.ListRunsAsync("p", 10, cancellationToken: Ct)).OrderBy(r => r.Id == byToken.Run.Id).Select(r => r.Credential));
     }
 
     [Theory]
