@@ -80,9 +80,12 @@ public sealed class QueueFairnessTests
         var done = await WaitForAsync(other, otherRun, r => r.GetProperty("state").GetString() is "completed" or "failed", "another principal's run never finished");
         Assert.Equal("completed", done.GetProperty("state").GetString());
 
-        // The tasks wait in the queue, not on a worker, and still say "working".
-        var jobs = await cluster.JobsAsync();
-        Assert.All(tasks, task => Assert.Equal("queued", jobs.Single(j => j.Id == task).State));
+        // The tasks wait in the queue, not on a worker (a parked task runs only for a moment to look at its run when
+        // woken), and still say "working".
+        await Poll.UntilAsync(
+            async () => (await cluster.JobsAsync()).Where(j => tasks.Contains(j.Id)).All(j => j.State == "queued"),
+            Finish,
+            "a task's job stayed on a worker while its run waited");
         foreach (string task in tasks)
         {
             var (got, _) = await TaskProcesses.TaskRequestAsync(gateway, cluster.AdminKey, "tasks/get", task);
