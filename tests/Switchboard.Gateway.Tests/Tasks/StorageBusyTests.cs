@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
-using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Tasks;
 
