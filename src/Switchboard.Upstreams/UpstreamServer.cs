@@ -7,6 +7,7 @@ using Polly.CircuitBreaker;
 using Switchboard.Admission;
 using Switchboard.Errors;
 using Switchboard.Registry;
+using Switchboard.Text;
 using Switchboard.Tools;
 using Switchboard.Upstreams.Catalog;
 using Switchboard.Upstreams.Diagnostics;
@@ -158,6 +159,22 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
                 (Clients: _clients, Send: send, State: state),
                 cancellationToken);
         }
+        catch (Exception e) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested && e is not McpProtocolException)
+        {
+            // Removed or disabled (or the gateway stopping) while the call was in flight: its connection was closed
+            // under it, which is no fault of the upstream's and no bug of ours.
+            activity?.SetStatus(ActivityStatusCode.Error, UpstreamFailure.Closed);
+            if (method == RequestMethods.ToolsCall)
+            {
+                LogCallFailed(_logger, Name, PrintableText.Escape(target)!, UpstreamFailure.Closed);
+            }
+            else
+            {
+                LogForwardFailed(_logger, Name, method, PrintableText.Escape(target)!, UpstreamFailure.Closed);
+            }
+
+            throw UpstreamFailure.ClosedError(Name, CircuitState);
+        }
         catch (Exception e) when (UpstreamFailure.IsClientVisible(e))
         {
             // Our pipeline's timeout is a TimeoutRejectedException; an OperationCanceledException is the caller's own.
@@ -169,11 +186,11 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
                 Volatile.Write(ref _lastFailure, reason);
                 if (method == RequestMethods.ToolsCall)
                 {
-                    LogCallFailed(_logger, Name, target, reason);
+                    LogCallFailed(_logger, Name, PrintableText.Escape(target)!, reason);
                 }
                 else
                 {
-                    LogForwardFailed(_logger, Name, method, target, reason);
+                    LogForwardFailed(_logger, Name, method, PrintableText.Escape(target)!, reason);
                 }
             }
 
@@ -351,7 +368,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         var (tools, rejected) = await UpstreamToolList.ListAsync(client, cancellationToken, (tool, raw) => taskSupport[tool.Name] = TaskSupportIn(raw));
         foreach (string name in rejected)
         {
-            LogToolRejected(_logger, Name, name);
+            LogToolRejected(_logger, Name, PrintableText.Escape(name)!);
         }
 
         // The SDK client sends Mcp-Param-* headers only for tools it knows.

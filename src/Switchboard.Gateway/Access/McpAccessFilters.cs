@@ -187,11 +187,12 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
                 var failure = e is McpProtocolException && context.MatchedPrimitive is null ? ToolCallOutcome.UnknownTool : ToolCallOutcome.Failed;
                 outcome = e is McpProtocolException { ErrorCode: SwitchboardErrorCodes.UpstreamUnavailable or SwitchboardErrorCodes.UpstreamTimeout or SwitchboardErrorCodes.UpstreamBusy } ? ToolOutcomes.UpstreamUnavailable : ToolOutcomes.Failed;
                 await guard.CompleteToolCallAsync(grant, failure, CancellationToken.None);
-                if (failure == ToolCallOutcome.UnknownTool && e is McpProtocolException unknown)
+                if (e is McpProtocolException expected && (failure == ToolCallOutcome.UnknownTool || outcome == ToolOutcomes.UpstreamUnavailable))
                 {
-                    // The caller's mistake, not a fault: answered with the SDK's error, which the SDK would also log
-                    // as an unhandled exception, with its stack and the name as sent (a newline in it forges a line).
-                    context.Items[RefusalKey] = new JsonRpcErrorDetail { Code = (int)unknown.ErrorCode, Message = unknown.Message };
+                    // The caller's mistake, or an upstream that failed (logged once, as a Warning, where it happened):
+                    // not a fault of ours. Answered with its error, which the SDK would also log as an unhandled
+                    // exception at Error, with its stack and the name as sent (a newline in it forges a line).
+                    context.Items[RefusalKey] = new JsonRpcErrorDetail { Code = (int)expected.ErrorCode, Message = expected.Message, Data = DataOf(expected) };
                     return RefusedToolResult;
                 }
 
@@ -322,6 +323,21 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         }
 
         return result;
+    }
+
+    // The error's data as the SDK would send it for the exception: its string-keyed Data entries, or none.
+    private static JsonObject? DataOf(McpProtocolException error)
+    {
+        var data = new JsonObject();
+        foreach (System.Collections.DictionaryEntry entry in error.Data)
+        {
+            if (entry.Key is string key)
+            {
+                data[key] = JsonSerializer.SerializeToNode(entry.Value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
+            }
+        }
+
+        return data.Count > 0 ? data : null;
     }
 
     private static CallToolResult RefusedToolResult => new() { IsError = true, Content = [new TextContentBlock { Text = "Refused." }] };

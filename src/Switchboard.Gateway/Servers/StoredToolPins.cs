@@ -4,6 +4,7 @@ using ModelContextProtocol.Protocol;
 using Switchboard.Storage.Caching;
 using Switchboard.Storage.Model;
 using Switchboard.Storage.Repositories;
+using Switchboard.Text;
 using Switchboard.Upstreams;
 using Switchboard.Upstreams.Pinning;
 
@@ -59,11 +60,11 @@ internal sealed partial class StoredToolPins(IToolPinStore pins, IAuditStore aud
                     cancellationToken);
                 if (options.Pinning == ToolPinning.Pin)
                 {
-                    LogQuarantined(logger, server, tool.Name);
+                    LogQuarantined(logger, server, PrintableText.Escape(tool.Name)!);
                 }
                 else
                 {
-                    LogChangedServed(logger, server, tool.Name);
+                    LogChangedServed(logger, server, PrintableText.Escape(tool.Name)!);
                 }
             }
         }

@@ -11,6 +11,11 @@ public sealed class SqliteStorageDatabase : StorageDatabase
     private const int SqliteCantOpen = 14;
     private const int SqliteNotADatabase = 26;
 
+    // ... and those that mean "another writer held the lock past the busy timeout": transient, like a PostgreSQL
+    // server that is restarting, so callers back off and retry instead of failing for good.
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
     private readonly string _connectionString;
     private readonly string? _directory;
 
@@ -113,6 +118,8 @@ public sealed class SqliteStorageDatabase : StorageDatabase
     {
         SqliteException { SqliteErrorCode: SqliteNotADatabase or SqliteCorrupt } ex => new StorageException(
             $"The {Description} is not a SQLite database or is corrupt ({ex.Message}). Nothing was changed. Restore it from a backup, or point Storage:ConnectionString at another file.", ex),
+        SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } ex => new StorageUnavailableException(
+            $"The {Description} is locked by another writer (a long transaction in this or another process: a backup, an import, a CLI command) and stayed locked past the busy timeout ({ex.Message}); retry shortly.", ex),
         SqliteException { SqliteErrorCode: SqliteCantOpen } ex => new StorageUnavailableException(
             $"Cannot open the {Description} ({ex.Message}). Check that the path exists and this process may read and write it.", ex),
         _ => null,

@@ -5,6 +5,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
+using Switchboard.Text;
 using Switchboard.Upstreams.Catalog;
 using Switchboard.Upstreams.Resilience;
 
@@ -52,7 +53,7 @@ public sealed partial class UpstreamServer
         _toolsShown = shown;
         foreach (var (tool, name) in collisions)
         {
-            LogToolNameTaken(_logger, Name, tool, name);
+            LogToolNameTaken(_logger, Name, PrintableText.Escape(tool)!, PrintableText.Escape(name)!);
         }
 
         Volatile.Write(ref _quarantined, quarantined);
@@ -211,7 +212,7 @@ public sealed partial class UpstreamServer
     {
         foreach (string name in rejected)
         {
-            LogEntryRejected(_logger, Name, kind, name);
+            LogEntryRejected(_logger, Name, kind, PrintableText.Escape(name)!);
         }
     }
 

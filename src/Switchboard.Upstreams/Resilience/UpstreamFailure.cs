@@ -15,6 +15,7 @@ internal static class UpstreamFailure
     public const string Credentials = "credentials";
     public const string TooLarge = "too-large";
     public const string Failed = "failed";
+    public const string Closed = "closed";
 
     /// <summary>How long a client refused as busy is told to wait.</summary>
     private const int BusyRetryAfterSeconds = 1;
@@ -59,6 +60,18 @@ internal static class UpstreamFailure
         return null;
     }
 
+    /// <summary>The JSON-RPC error a client gets for a call that was in flight when <paramref name="server"/> was removed or disabled.</summary>
+    public static McpProtocolException ClosedError(string server, CircuitState circuit) =>
+        WithData(new McpProtocolException($"Server '{server}' is unavailable: it was removed or disabled (or the gateway is stopping) while the request was in progress.", SwitchboardErrorCodes.UpstreamUnavailable), server, Closed, circuit);
+
+    private static McpProtocolException WithData(McpProtocolException error, string server, string reason, CircuitState circuit)
+    {
+        error.Data["server"] = server;
+        error.Data["reason"] = reason;
+        error.Data["breakerState"] = UpstreamStateNames.Of(circuit);
+        return error;
+    }
+
     /// <summary>The JSON-RPC error a client gets for <paramref name="exception"/> from upstream <paramref name="server"/>.</summary>
     public static McpProtocolException ToClientError(string server, Exception exception, CircuitState circuit)
     {
@@ -73,9 +86,7 @@ internal static class UpstreamFailure
             Unreachable => new McpProtocolException($"Server '{server}' is unavailable: it could not be reached.", SwitchboardErrorCodes.UpstreamUnavailable),
             _ => new McpProtocolException($"Server '{server}' is unavailable: the request to it failed.", SwitchboardErrorCodes.UpstreamUnavailable),
         };
-        error.Data["server"] = server;
-        error.Data["reason"] = reason;
-        error.Data["breakerState"] = UpstreamStateNames.Of(circuit);
+        WithData(error, server, reason, circuit);
         if (exception is BrokenCircuitException { RetryAfter: { } retryAfter })
         {
             error.Data["retryAfterSeconds"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));

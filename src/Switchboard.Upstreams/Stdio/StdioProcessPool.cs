@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Client;
+using Switchboard.Text;
 using Switchboard.Upstreams.Diagnostics;
 
 using Switchboard.Upstreams.Sessions;
@@ -21,6 +22,9 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
     // A process that ran this long before it crashed was not part of a crash loop: the next start is immediate again.
     private static readonly TimeSpan StableRun = TimeSpan.FromSeconds(30);
+
+    // Enough for the SDK's stderr tail; longer text is cut in our log.
+    private const int MaxLoggedStandardError = 4096;
 
     private readonly UpstreamOptions _options;
     private readonly StdioPoolSettings _settings;
@@ -49,7 +53,8 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
         _options = options;
         _settings = options.Stdio;
         _prepare = prepare;
-        _loggerFactory = loggerFactory;
+        // The SDK client logs the process's stderr tail in its errors: through this, Env values never reach the log.
+        _loggerFactory = new RedactingLoggerFactory(loggerFactory, Redact);
         _logger = loggerFactory.CreateLogger<StdioProcessPool>();
         _time = timeProvider;
         _maintenance = timeProvider.CreateTimer(_ => Maintain(), null, MaintenanceInterval, MaintenanceInterval);
@@ -298,7 +303,7 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
             Interlocked.Increment(ref _restarts);
             StdioPoolDiagnostics.Restarted(Server, "start_failed");
             // The SDK's message for a process that exits at once carries its last stderr lines.
-            LogStartFailed(_logger, Server, e.GetType().Name, Redact(e.Message), delay.TotalSeconds);
+            LogStartFailed(_logger, Server, e.GetType().Name, Printable(e.Message), delay.TotalSeconds);
             throw;
         }
     }
@@ -328,7 +333,7 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
         Interlocked.Increment(ref _restarts);
         StdioPoolDiagnostics.Restarted(Server, "crashed");
         var stdio = completion as StdioClientCompletionDetails;
-        string tail = stdio?.StandardErrorTail is { Count: > 0 } lines ? Redact(string.Join(" | ", lines)) : "(none)";
+        string tail = stdio?.StandardErrorTail is { Count: > 0 } lines ? Printable(string.Join(" | ", lines)) : "(none)";
         LogCrashed(_logger, Server, stdio?.ExitCode, delay.TotalSeconds, tail);
         await process.Client.DisposeAsync();
         Maintain();
@@ -428,7 +433,7 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
     {
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            LogStandardError(_logger, Server, Redact(line));
+            LogStandardError(_logger, Server, Printable(line));
         }
     }
 
@@ -445,6 +450,9 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
 
         return text;
     }
+
+    // The process's own text, as we log it: its credentials redacted, and one line whatever it printed.
+    private string Printable(string text) => PrintableText.Escape(Redact(text), MaxLoggedStandardError)!;
 
     [LoggerMessage(EventId = 4040, Level = LogLevel.Information, Message = "Remote MCP server '{Server}': started a process (protocol {ProtocolVersion}; {Processes} of at most {MaxProcesses}).")]
     private static partial void LogStarted(ILogger logger, string server, string? protocolVersion, int processes, int maxProcesses);

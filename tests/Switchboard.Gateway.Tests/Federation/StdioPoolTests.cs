@@ -148,6 +148,29 @@ public sealed class StdioPoolTests : IDisposable
         Assert.Contains("'pooled': started a process (protocol 2026-07-28;", gateway.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A process that prints its credential to stderr and exits. The pool's own Warning redacted it, but the SDK's
+    /// Error "client initialization error" carried the raw stderr tail in its exception, at every restart.
+    /// </summary>
+    [Fact]
+    public async Task ProcessThatEchoesItsEnvAndExits_TheSecretReachesNoLogLine()
+    {
+        const string Secret = "ENVSECRET123";
+        await using var gateway = await StartGatewayAsync(
+            "--Servers:pooled:Command=/bin/sh",
+            "--Servers:pooled:Args:0=-c",
+            "--Servers:pooled:Args:1=echo \"starting; my secret env is $MYSECRET\" >&2; exit 3",
+            $"--Servers:pooled:Args:2={_pool.Marker}",
+            $"--Servers:pooled:Env:MYSECRET={Secret}");
+
+        // The SDK logs its error inside the start, before the pool's Warning about the same start.
+        await gateway.WaitForOutputAsync("a process could not be started", Timeout);
+
+        Assert.Contains("client initialization error", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("my secret env is ***", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, gateway.Output, StringComparison.Ordinal);
+    }
+
     private Task<GatewayProcess> StartGatewayAsync(params string[] flags) =>
         _pool.StartAsync(["--Servers:pooled:Timeout=00:00:20", "--Servers:pooled:ReconnectInterval=00:00:00.500", .. flags]);
 

@@ -203,4 +203,31 @@ public sealed class JobQueueTests
         Assert.Equal(1, rerun.Job.Attempts); // an input round is not a failed attempt
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"a":1,"b":3}"""), JsonNode.Parse(rerun.Job.InputResponses!)));
     }
+
+    /// <summary>
+    /// Another process (a backup, an import, the CLI) holds SQLite's write lock past the busy timeout. The claim must
+    /// fail as a transient <see cref="StorageUnavailableException"/>, which the worker backs off from; a raw
+    /// SqliteException "database is locked" escaped the worker's loop and stopped the whole gateway.
+    /// </summary>
+    [Fact]
+    public async Task Claim_SqliteWriteLockedPastTheBusyTimeout_IsTransientUnavailable_AndWorksOnceReleased()
+    {
+        await using var db = await TestDatabase.CreateAsync(StorageProvider.Sqlite, migrate: true);
+        await using var database = new SqliteStorageDatabase($"Data Source={db.SqliteFile};Default Timeout=1");
+        var queue = new JobQueue(database, new JobSignal(), Options.Create(new JobQueueOptions()), TimeProvider.System);
+        var job = await queue.EnqueueAsync(new JobDraft("test", "p", [], "{}"), Ct);
+
+        await using (var locker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db.SqliteFile};Pooling=False"))
+        {
+            await locker.OpenAsync(Ct);
+            await using var hold = locker.CreateCommand();
+            hold.CommandText = "BEGIN IMMEDIATE";
+            await hold.ExecuteNonQueryAsync(Ct);
+
+            var ex = await Assert.ThrowsAsync<StorageUnavailableException>(() => queue.ClaimAsync("w", 1, Ct));
+            Assert.Contains("locked by another writer", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(job.Id, Assert.Single(await queue.ClaimAsync("w", 1, Ct)).Job.Id);
+    }
 }
