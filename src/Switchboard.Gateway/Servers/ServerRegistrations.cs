@@ -48,6 +48,14 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             throw new ServerChangeException("Give the upstream's 'url' (Streamable HTTP) or its 'command' (stdio).");
         }
 
+        // The HTTP client does not send URL user information, and the URL is stored as it is, unencrypted: refused
+        // rather than kept in plain text and silently dropped.
+        if (request.Url is { IsAbsoluteUri: true, UserInfo.Length: > 0 })
+        {
+            throw new ServerChangeException(
+                "'url' must not hold a user name or password (user:password@host): the gateway does not send them. Give the upstream's credentials in 'headers', e.g. \"Authorization\": \"Basic ...\".");
+        }
+
         var options = new UpstreamOptions
         {
             Url = request.Url,
@@ -141,6 +149,15 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             throw new ServerChangeException($"The stored settings of '{name}' cannot be read ({e.Message}); remove the server and add it again.");
         }
 
+        // Stored headers are credentials for the upstream they were given for. Whoever may edit servers cannot read
+        // them, so moving the server to another origin with them kept would let that person send them to any host.
+        if (edit.Url is { IsAbsoluteUri: true } to && edit.Headers is null && current is { Url: { } from, Headers.Count: > 0 } && Origin(from) != Origin(to))
+        {
+            throw new ServerChangeException(
+                $"'{name}' has stored headers ({string.Join(", ", current.Headers.Keys.Order(StringComparer.Ordinal))}), credentials for {Origin(from)}: "
+                + $"to point it at {Origin(to)}, give 'headers' again in the same request, or \"headers\": {{}} to remove them.");
+        }
+
         bool toHttp = edit.Url is not null, toStdio = edit.Command is not null;
         var merged = new AddServerRequest(
             name,
@@ -196,6 +213,9 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
 
         return approved;
     }
+
+    // Scheme, host and port: where credentials go. The path and query may change without giving them again.
+    private static string Origin(Uri url) => url.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
 
     // What a stdio server runs, for the audit trail: the command alone does not say what `sh -c` is told to do.
     // Environment values are credentials: only their names, as GET /api/v1/servers shows them.
