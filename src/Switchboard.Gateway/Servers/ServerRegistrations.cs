@@ -149,15 +149,6 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             throw new ServerChangeException($"The stored settings of '{name}' cannot be read ({e.Message}); remove the server and add it again.");
         }
 
-        // Stored headers are credentials for the upstream they were given for. Whoever may edit servers cannot read
-        // them, so moving the server to another origin with them kept would let that person send them to any host.
-        if (edit.Url is { IsAbsoluteUri: true } to && edit.Headers is null && current is { Url: { } from, Headers.Count: > 0 } && Origin(from) != Origin(to))
-        {
-            throw new ServerChangeException(
-                $"'{name}' has stored headers ({string.Join(", ", current.Headers.Keys.Order(StringComparer.Ordinal))}), credentials for {Origin(from)}: "
-                + $"to point it at {Origin(to)}, give 'headers' again in the same request, or \"headers\": {{}} to remove them.");
-        }
-
         bool toHttp = edit.Url is not null, toStdio = edit.Command is not null;
         var merged = new AddServerRequest(
             name,
@@ -175,6 +166,16 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             edit.Tools ?? current.Tools,
             edit.Resilience ?? ServerResilience.Of(current));
         var (_, options) = Validate(merged);
+
+        // Stored headers are credentials for the upstream they were given for. Whoever may edit servers cannot read
+        // them, so moving the server to another origin with them kept would let that person send them to any host.
+        if (options.Url is { } to && edit.Url is not null && edit.Headers is null && current is { Url: { } from, Headers.Count: > 0 } && Origin(from) != Origin(to))
+        {
+            throw new ServerChangeException(
+                $"'{name}' has stored headers ({string.Join(", ", current.Headers.Keys.Order(StringComparer.Ordinal))}), credentials for {Origin(from)}: "
+                + $"to point it at {Origin(to)}, give 'headers' again in the same request, or \"headers\": {{}} to remove them.");
+        }
+
         var server = ToRecord(merged, options, time.GetUtcNow()) with { CreatedAt = stored.CreatedAt };
         await servers.UpsertAsync(server, cancellationToken);
         await ChangedAsync(actor, "servers.edit", name, WithCommand(options, new JsonObject
