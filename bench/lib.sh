@@ -8,9 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 # The published gateway; SWITCHBOARD_EXE runs another build (a "before" publish) through the same script.
 bench_exe="${SWITCHBOARD_EXE:-artifacts/publish/switchboard/switchboard}"
-# Rate limits lifted, so the generator, not a bucket, sets the pace.
+# Rate limits (and the sessions one key may hold) lifted, so the generator, not a bucket, sets the pace.
 bench_unlimited_rates=(--RateLimits:Default:PerPrincipal:Permits=1000000000 --RateLimits:Default:PerPrincipal:Burst=1000000000
-  --RateLimits:Default:PerPrincipalTool:Permits=1000000000 --RateLimits:Default:PerPrincipalTool:Burst=1000000000)
+  --RateLimits:Default:PerPrincipalTool:Permits=1000000000 --RateLimits:Default:PerPrincipalTool:Burst=1000000000
+  --Gateway:MaxSessionsPerPrincipal=1000000000)
 
 bench_work="$(mktemp -d)"
 bench_pids=()

@@ -17,12 +17,14 @@ mkdir -p "$(dirname "$csv")"
 
 dotnet build bench/Switchboard.Soak -c Release -warnaserror --nologo -v quiet
 
-# Rate limits raised so the load measures the path rather than the limiter's refusals.
+# Rate limits and the sessions one key may hold raised so the load measures the path rather than the limiter's
+# refusals (the hostile bursts abandon sessions, all with the one key).
 # shellcheck disable=SC2086 # SOAK_GATEWAY_ARGS is a list of flags
 SWITCHBOARD__Identity__BootstrapAdminKey="$key" artifacts/publish/switchboard/switchboard serve \
   --urls "http://127.0.0.1:$port" --Storage:DataDirectory="$data" --Logging:LogLevel:Default=Warning \
   --RateLimits:Default:PerPrincipal:Permits=100000000 --RateLimits:Default:PerPrincipal:Burst=100000000 \
   --RateLimits:Default:PerPrincipalTool:Permits=100000000 --RateLimits:Default:PerPrincipalTool:Burst=100000000 \
+  --Gateway:MaxSessionsPerPrincipal=100000000 \
   ${SOAK_GATEWAY_ARGS:-} >"$data/gateway.log" 2>&1 &
 gateway=$!
 trap 'kill "$gateway" 2>/dev/null || true; wait "$gateway" 2>/dev/null || true; rm -rf "$data"' EXIT

@@ -42,6 +42,12 @@ public sealed class GatewayOptions
     /// <summary>How many idle sessions a replica keeps; past it, the longest idle are ended first. About 25 KB each.</summary>
     public int MaxIdleSessions { get; set; } = 10_000;
 
+    /// <summary>
+    /// How many sessions one principal may hold open on a replica; its next <c>initialize</c> is refused (429) until
+    /// one ends. Keeps one key from filling <see cref="MaxIdleSessions"/> and so ending everyone else's sessions.
+    /// </summary>
+    public int MaxSessionsPerPrincipal { get; set; } = 100;
+
     /// <summary>What a replica keeps so that session clients can resume a broken SSE stream (SEP-1699).</summary>
     public GatewayResumableStreamOptions ResumableStreams { get; } = new();
 
@@ -143,6 +149,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (options.MaxIdleSessions < 1)
         {
             failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Gateway:MaxIdleSessions is {options.MaxIdleSessions}; set it to 1 or more."));
+        }
+
+        if (options.MaxSessionsPerPrincipal < 1)
+        {
+            failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Gateway:MaxSessionsPerPrincipal is {options.MaxSessionsPerPrincipal}; set it to 1 or more."));
         }
 
         if (options.ResumableStreams.Retention <= TimeSpan.Zero || options.ResumableStreams.MaxBytes < 1)

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using ModelContextProtocol.Server;
 using Switchboard.Access;
+using Switchboard.Access.Identity;
 using Switchboard.Agents;
 using Switchboard.Agents.Director;
 using Switchboard.Gateway.Access;
@@ -186,6 +187,7 @@ public static class GatewayServiceCollectionExtensions
         // Sessionless 2026-07-28 requests on long-lived servers instead of one built per POST (issue 18).
         services.TryAddSingleton<SessionlessServerPool>();
         services.TryAddSingleton<SessionlessFastPath>();
+        services.TryAddSingleton<PrincipalSessions>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>
         {
             transport.SessionMode = gateway.Value.Sessions == GatewaySessionMode.Stateless
@@ -202,9 +204,14 @@ public static class GatewayServiceCollectionExtensions
     }
 
     // A session ends when its client DELETEs it or it idles out: the upstream sessions opened for it end with it.
+    // Each session counts against its principal's cap (JsonRpcValidationMiddleware refuses initialize past it) until
+    // then; a sessionless request's server, also run here, has no session id and does not count.
     private static async Task RunSessionAsync(HttpContext context, McpServer server, CancellationToken cancellationToken)
     {
         var upstreams = context.RequestServices.GetService<UpstreamServers>();
+        using var counted = server.SessionId is not null && context.User.PrincipalId() is { } principal
+            ? context.RequestServices.GetRequiredService<PrincipalSessions>().Opened(principal)
+            : null;
         try
         {
             await server.RunAsync(cancellationToken);

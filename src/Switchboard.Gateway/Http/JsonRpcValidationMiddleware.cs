@@ -6,6 +6,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Switchboard.Access;
 using Switchboard.Access.Identity;
+using Switchboard.Errors;
 using Switchboard.JsonRpc;
 using Switchboard.Policy;
 
@@ -22,7 +23,7 @@ namespace Switchboard.Gateway.Http;
 /// through goes to <see cref="SessionlessFastPath"/>, which serves the common sessionless ones on pooled servers
 /// from the body held here, and otherwise on to the SDK.
 /// </summary>
-internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, SessionlessFastPath fastPath)
+internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, SessionlessFastPath fastPath, PrincipalSessions principalSessions)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -74,6 +75,12 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             return;
         }
 
+        if (check.Method == "initialize" && SessionCapReached(context, sessions) is { } capped)
+        {
+            await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status429TooManyRequests, SwitchboardErrorCodes.RateLimited, capped, body[check.Id]);
+            return;
+        }
+
         if (!await fastPath.TryServeAsync(context, check.Method, body))
         {
             context.Request.Body = buffer.AsStream();
@@ -87,6 +94,17 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         : method == "tools/call" && SessionRules.IsSessionlessRevision(context.Request) && ParamHeaderMismatch(context, body) is { } mismatch
             ? (McpErrorCode.HeaderMismatch, mismatch)
         : (default, null);
+
+    // An initialize opens a session; a principal holding Gateway:MaxSessionsPerPrincipal of them is refused until one
+    // ends. Concurrent initializes of one principal can pass together: the cap is exceeded by at most those in flight.
+    // Without authentication every caller is the same anonymous principal, and no cap applies.
+    private string? SessionCapReached(HttpContext context, GatewaySessionMode sessions)
+    {
+        int cap = options.CurrentValue.MaxSessionsPerPrincipal;
+        return sessions != GatewaySessionMode.Stateless && context.User.PrincipalId() is { } principal && principalSessions.OpenBy(principal) >= cap
+            ? $"You hold {cap} open sessions on this gateway, the most one principal may (Gateway:MaxSessionsPerPrincipal): end one you no longer use (DELETE with its Mcp-Session-Id), or wait for idle ones to expire, then initialize again."
+            : null;
+    }
 
     private static string? ParamHeaderMismatch(HttpContext context, ReadOnlySpan<byte> body)
     {

@@ -48,6 +48,14 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             throw new ServerChangeException("Give the upstream's 'url' (Streamable HTTP) or its 'command' (stdio).");
         }
 
+        // The HTTP client does not send URL user information, and the URL is stored as it is, unencrypted: refused
+        // rather than kept in plain text and silently dropped.
+        if (request.Url is { IsAbsoluteUri: true, UserInfo.Length: > 0 })
+        {
+            throw new ServerChangeException(
+                "'url' must not hold a user name or password (user:password@host): the gateway does not send them. Give the upstream's credentials in 'headers', e.g. \"Authorization\": \"Basic ...\".");
+        }
+
         var options = new UpstreamOptions
         {
             Url = request.Url,
@@ -158,6 +166,16 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
             edit.Tools ?? current.Tools,
             edit.Resilience ?? ServerResilience.Of(current));
         var (_, options) = Validate(merged);
+
+        // Stored headers are credentials for the upstream they were given for. Whoever may edit servers cannot read
+        // them, so moving the server to another origin with them kept would let that person send them to any host.
+        if (options.Url is { } to && edit.Url is not null && edit.Headers is null && current is { Url: { } from, Headers.Count: > 0 } && Origin(from) != Origin(to))
+        {
+            throw new ServerChangeException(
+                $"'{name}' has stored headers ({string.Join(", ", current.Headers.Keys.Order(StringComparer.Ordinal))}), credentials for {Origin(from)}: "
+                + $"to point it at {Origin(to)}, give 'headers' again in the same request, or \"headers\": {{}} to remove them.");
+        }
+
         var server = ToRecord(merged, options, time.GetUtcNow()) with { CreatedAt = stored.CreatedAt };
         await servers.UpsertAsync(server, cancellationToken);
         await ChangedAsync(actor, "servers.edit", name, WithCommand(options, new JsonObject
@@ -196,6 +214,9 @@ public sealed class ServerRegistrations(IServerStore servers, IToolPinStore pins
 
         return approved;
     }
+
+    // Scheme, host and port: where credentials go. The path and query may change without giving them again.
+    private static string Origin(Uri url) => url.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
 
     // What a stdio server runs, for the audit trail: the command alone does not say what `sh -c` is told to do.
     // Environment values are credentials: only their names, as GET /api/v1/servers shows them.

@@ -10,8 +10,8 @@ namespace Switchboard.Upstreams.Sessions;
 /// <summary>
 /// Carries an upstream's input-required results (SEP-2322) to the caller and the caller's answers back. The upstream's
 /// questions go to the caller unchanged, and its <c>requestState</c> is sealed inside ours
-/// (<see cref="RequestStateProtector"/>, keys every replica shares), bound to this server, method and name, so the
-/// retry can reach any replica and a state made for another tool, altered or expired is refused (-32602). The SDK
+/// (<see cref="RequestStateProtector"/>, keys every replica shares), bound to this server, method, name and caller, so
+/// the retry can reach any replica and a state made for another tool or caller, altered or expired is refused (-32602). The SDK
 /// server delivers the questions: as an input-required result to a 2026-07-28 caller, and as real
 /// <c>elicitation/create</c>, <c>sampling/createMessage</c> and <c>roots/list</c> requests to a session-based caller.
 /// </summary>
@@ -45,7 +45,7 @@ internal static class InputRequiredBridge
         where TParams : RequestParams
     {
         var protector = ProtectorFor(request.Services);
-        string purpose = Purpose(upstream.Name, method, name);
+        string purpose = Purpose(upstream.Name, method, name, request.User?.FindFirst(Stdio.StdioCredentialPools.PrincipalClaim)?.Value);
         var caller = request.Params;
         var opened = await OpenAsync(protector, upstream.Name, purpose, caller?.RequestState, cancellationToken);
         ValueTask<string> SealPending(string callId) =>
@@ -81,8 +81,16 @@ internal static class InputRequiredBridge
         }
     }
 
-    /// <summary>The purpose a state is sealed for: one server, method and name.</summary>
-    internal static string Purpose(string server, string method, string name) => $"upstream:{server}:{method}:{name}";
+    /// <summary>
+    /// The purpose a state is sealed for: one server, method and name, and the caller, so that whoever else gets hold
+    /// of the state cannot answer the call and read its result (it is refused as made for another request). The
+    /// principal is length-prefixed: it and the name may both hold ':'.
+    /// </summary>
+    internal static string Purpose(string server, string method, string name, string? principal)
+    {
+        principal ??= string.Empty;
+        return $"upstream:{server}:{method}:{principal.Length}:{principal}:{name}";
+    }
 
     /// <summary>Our sealed state around the upstream's, and the upstream's questions as they are.</summary>
     internal static async ValueTask<InputRequiredException> SealAsync(RequestStateProtector protector, string purpose, InputRequiredResult asked, CancellationToken cancellationToken)

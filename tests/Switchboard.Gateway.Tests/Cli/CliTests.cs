@@ -64,6 +64,7 @@ public sealed class CliTests : IDisposable
 
     [Theory]
     [InlineData("--Gateway:MaxRequestBodyBytes=5", "Gateway:MaxRequestBodyBytes is 5; set it between")]
+    [InlineData("--Gateway:MaxSessionsPerPrincipal=0", "Gateway:MaxSessionsPerPrincipal is 0; set it to 1 or more.")]
     [InlineData("--Gateway:Admission:MaxRequests=-1", "Gateway:Admission:MaxRequests is -1; set it to 1 or more, or 0")]
     [InlineData("--Gateway:Admission:MaxHold=00:00:00", "Gateway:Admission:MaxHold is 00:00:00; set a positive duration")]
     [InlineData("--Gateway:AllowedHosts:0=http://bad/", "Gateway:AllowedHosts contains 'http://bad/'")]

@@ -110,6 +110,30 @@ public sealed class EraBridgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnotherPrincipal_HoldingTheRequestState_CannotAnswerTheCall_TheCallerStillCan()
+    {
+        string otherKey = await CreateKeyAsync(_first);
+        JsonObject Arguments() => new() { ["message"] = "Who are you?" };
+        JsonObject Eve() => new() { ["q1"] = StatelessRequest.Accept(new JsonObject { ["username"] = "Eve", ["email"] = "eve@example.com" }) };
+
+        // The upstream's own state, sealed inside the gateway's; and a call pending on a session-based upstream.
+        var rounds = await StatelessRequest.CallToolAsync(_http, Endpoint(_first), _gatewayKey, "test_input_required_result_multi_round");
+        var pending = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), _gatewayKey, "test_elicitation", Arguments());
+        var stolenRounds = await StatelessRequest.CallToolAsync(_http, Endpoint(_second), otherKey, "test_input_required_result_multi_round", inputResponses: Answer("step1", "name", "Eve"), requestState: StateOf(rounds));
+        var stolenPending = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), otherKey, "test_elicitation", Arguments(), Eve(), StateOf(pending)).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var owners = await StatelessRequest.CallToolAsync(_http, Endpoint(_first, SessionBased), _gatewayKey, "test_elicitation", Arguments(), Eve(), StateOf(pending));
+
+        // Refused as a state made for another request: the other principal learns nothing of the call.
+        Assert.All([stolenRounds, stolenPending], refused =>
+        {
+            Assert.Equal(-32602, refused.ErrorCode);
+            Assert.Contains("issued for another request", refused.Message.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        });
+        Assert.Equal("complete", owners.Result.GetProperty("resultType").GetString());
+        Assert.Contains("Eve", owners.Result.GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UpstreamRefusal_ReachesTheCallerAsTheUpstreamSentIt()
     {
         // The SDK server sends -32021 as an event stream with HTTP 400, which its client cannot read.
@@ -251,6 +275,20 @@ public sealed class EraBridgeTests : IAsyncLifetime
     // UpstreamSessions logs this once it has removed an expired call, so a later answer cannot find it.
     private static int ExpiredPendingCalls(GatewayProcess replica) =>
         replica.Output.Split("a pending call expired before the caller answered").Length - 1;
+
+    // A second administrator: another principal, allowed everything the first is.
+    private async Task<string> CreateKeyAsync(GatewayProcess gateway)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{gateway.Url}/api/v1/keys")
+        {
+            Content = new StringContent("{\"name\":\"another-admin\",\"roles\":[\"admin\"]}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _gatewayKey);
+        using var response = await _http.SendAsync(request, Ct);
+        string body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("key").GetString()!;
+    }
 
     private static string StateOf(StatelessRequest.Answer answer) => answer.Result.GetProperty("requestState").GetString()!;
 
