@@ -154,8 +154,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             return await _resilience.ExecuteAsync(
                 safe,
                 timeout,
-                static (context, token) => OnClientAsync(context.Clients, context.Send, context.State, token),
-                (Clients: _clients, Send: send, State: state),
+                static (context, token) => OnClientAsync(context.Clients, context.Send, context.State, context.Caller, token),
+                (Clients: _clients, Send: send, State: state, Caller: cancellationToken),
                 cancellationToken);
         }
         catch (Exception e) when (UpstreamFailure.IsClientVisible(e))
@@ -208,40 +208,49 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         await _resilience.ExecuteAsync(
             safe: false, // a probe that failed is the answer; the next one comes on the interval
             _options.Timeout,
-            static (clients, token) => OnClientAsync(
-                clients,
+            static (context, token) => OnClientAsync(
+                context.Clients,
                 static async (client, _, token) =>
                 {
                     await UpstreamProbing.ProbeAsync(client, token);
                     return true;
                 },
                 (object?)null,
+                context.Caller,
                 token),
-            _clients,
+            (Clients: _clients, Caller: cancellationToken),
             cancellationToken);
 
     // Sends one request on a client of this upstream (a process of the stdio pool, or the one connection), handing
-    // back a client whose connection failed so that the next request gets a new one.
+    // back a client whose connection failed or timed out so that the next request gets a new one.
+    // caller: the caller's own token; cancellationToken also ends at the pipeline's timeout.
     private static async ValueTask<TResult> OnClientAsync<TState, TResult>(
         IUpstreamClientSource clients,
         Func<McpClient, TState, CancellationToken, ValueTask<TResult>> send,
         TState state,
+        CancellationToken caller,
         CancellationToken cancellationToken)
     {
         var client = await clients.AcquireAsync(cancellationToken);
-        bool failed = false;
+        var end = UpstreamRequestEnd.Answered;
         try
         {
             return await send(client, state, cancellationToken);
         }
         catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
         {
-            failed = true;
+            end = UpstreamRequestEnd.Failed;
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !caller.IsCancellationRequested)
+        {
+            // The pipeline's timeout, not the caller: a process stuck on this request would take the next ones too.
+            end = UpstreamRequestEnd.TimedOut;
             throw;
         }
         finally
         {
-            await clients.ReleaseAsync(client, failed);
+            await clients.ReleaseAsync(client, end);
         }
     }
 
@@ -343,7 +352,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
 
     ValueTask<McpClient> IUpstreamClientSource.AcquireAsync(CancellationToken cancellationToken) => ConnectAsync(cancellationToken);
 
-    ValueTask IUpstreamClientSource.ReleaseAsync(McpClient client, bool failed) => failed ? DropAsync(client) : ValueTask.CompletedTask;
+    // A timeout leaves the HTTP connection as it is: the next request is an HTTP request of its own.
+    ValueTask IUpstreamClientSource.ReleaseAsync(McpClient client, UpstreamRequestEnd end) => end == UpstreamRequestEnd.Failed ? DropAsync(client) : ValueTask.CompletedTask;
 
     private async Task RefreshToolsAsync(McpClient client, CancellationToken cancellationToken)
     {
