@@ -53,6 +53,9 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private IReadOnlySet<string> _quarantined = new HashSet<string>();
     // Requests forwarded and not answered yet: a server being replaced is closed once they are (DrainAsync).
     private int _inFlight;
+    // Listings after the upstream's list_changed, coalesced: a flood of notifications is not a flood of listings.
+    private readonly CoalescedRelist _toolsRelist;
+    private readonly CoalescedRelist _catalogRelist;
 
     internal UpstreamServer(string name, UpstreamOptions options, IToolDefinitionPins pins, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -71,6 +74,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync, RemoteTasks = this };
         _pool = options.Transport == UpstreamTransport.Stdio ? new StdioCredentialPools(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
         _clients = _pool ?? (IUpstreamClientSource)this;
+        _toolsRelist = new CoalescedRelist(client => RefreshAfterChangeAsync(client, RefreshToolsAsync), timeProvider);
+        _catalogRelist = new CoalescedRelist(client => RefreshAfterChangeAsync(client, RefreshCatalogAsync), timeProvider);
         UpstreamDiagnostics.Track(this);
     }
 
@@ -344,7 +349,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
         {
             // Not awaited here: the listing's answer arrives through the loop that is running this handler.
-            _ = RefreshAfterChangeAsync(client, RefreshToolsAsync);
+            _toolsRelist.Changed(client);
             return ValueTask.CompletedTask;
         });
         WatchCatalog(client);
@@ -430,10 +435,15 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         }
     }
 
-    // After a list_changed notification: lists again with refresh (tools, or the rest of the catalog), bounded by the
-    // upstream's timeout. Not awaited by the handler: the listing's answer arrives through the loop running it.
+    // After a list_changed notification (coalesced by CoalescedRelist): lists again with refresh (tools, or the rest
+    // of the catalog), bounded by the upstream's timeout.
     private async Task RefreshAfterChangeAsync(McpClient client, Func<McpClient, CancellationToken, Task> refresh)
     {
+        if (_closed.IsCancellationRequested || client.Completion.IsCompleted)
+        {
+            return; // the server was closed, or this connection ended, while the listing waited its turn
+        }
+
         using var timeout = new CancellationTokenSource(_options.Timeout);
         try
         {

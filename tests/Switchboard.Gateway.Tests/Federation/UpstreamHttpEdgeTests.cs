@@ -11,6 +11,7 @@ using Polly.CircuitBreaker;
 using Switchboard.Errors;
 using Switchboard.Testing;
 using Switchboard.Upstreams;
+using Switchboard.Upstreams.Catalog;
 using Switchboard.Upstreams.Http;
 using Switchboard.Upstreams.Pinning;
 using Switchboard.Upstreams.Resilience;
@@ -69,6 +70,52 @@ public sealed class UpstreamHttpEdgeTests
         // The control: the same failure from the network counts.
         Assert.True(UpstreamFailure.IsUpstreamFault(new HttpRequestException("Request headers must contain only ASCII characters.")));
     }
+
+    [Fact]
+    public async Task ListChangedFlood_IsCoalescedIntoAListingASecond_AndTheLastChangeIsShown()
+    {
+        await using var upstream = await Upstream.StartAsync(stateful: true, mcp => { });
+        Describe(upstream, 0);
+        await using var server = new UpstreamServer("flood", new UpstreamOptions { Url = upstream.Url }, new UnrecordedToolPins(), NullLoggerFactory.Instance, TimeProvider.System);
+        Assert.True(await server.TryConnectAsync(Ct), server.LastFailure);
+        await Poll.UntilAsync(() => DescriptionOf(server) == "version 0", TimeSpan.FromSeconds(30), "the tool was not listed");
+        int changesSeen = 0;
+        server.Catalog.Tools.Changed += (_, _) => Interlocked.Increment(ref changesSeen);
+        int listedBefore = upstream.ToolListings;
+
+        // A change, and so a list_changed, every 10 ms for 2 s.
+        var flood = System.Diagnostics.Stopwatch.StartNew();
+        int version = 0;
+        while (flood.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            Describe(upstream, ++version);
+            await Task.Delay(10, Ct); // the pace of the flood, not a wait for an event
+        }
+
+        var flooded = flood.Elapsed;
+
+        // The trailing listing shows the last change.
+        await Poll.UntilAsync(() => DescriptionOf(server) == $"version {version}", TimeSpan.FromSeconds(30), $"the last change was not listed: {DescriptionOf(server)}");
+        await Task.Delay(CoalescedRelist.MinimumInterval * 2, Ct); // nothing more comes after the trailing listing
+        int listings = upstream.ToolListings - listedBefore;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{version} list_changed in {flooded.TotalSeconds:0.0} s: {listings} listings, {changesSeen} catalog changes.");
+        // One a second over the flood and the wait for the last, plus the first at once and one trailing.
+        Assert.InRange(listings, 2, (int)Math.Ceiling(flooded.TotalSeconds) + 3);
+        Assert.InRange(Volatile.Read(ref changesSeen), 1, listings);
+    }
+
+    private static void Describe(Upstream upstream, int version)
+    {
+        var tool = McpServerTool.Create(() => "ok", new McpServerToolCreateOptions { Name = "probe", Description = $"version {version}" });
+        using (upstream.Tools.DeferChangedEvents())
+        {
+            upstream.Tools.Clear();
+            upstream.Tools.Add(tool);
+        }
+    }
+
+    private static string? DescriptionOf(UpstreamServer server) =>
+        server.Catalog.Tools.FirstOrDefault()?.ProtocolTool.Description;
 
     private sealed class ThrowingHandler : HttpMessageHandler
     {
