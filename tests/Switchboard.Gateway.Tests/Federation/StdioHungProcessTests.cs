@@ -36,7 +36,7 @@ public sealed class StdioHungProcessTests
     [Fact]
     public async Task CallThatTimesOut_DrainsAndReplacesItsProcess_SoAFastCallIsAnsweredAtOnce()
     {
-        var options = new UpstreamOptions { Command = "/bin/sh", Args = ["-c", Server], Timeout = TimeSpan.FromSeconds(2) };
+        var options = new UpstreamOptions { Command = "/bin/sh", Args = ["-c", Server], Timeout = TimeSpan.FromSeconds(5) };
         options.Stdio.ShutdownTimeout = TimeSpan.FromMilliseconds(200);
         await using var server = new UpstreamServer("hung", options, new UnrecordedToolPins(), NullLoggerFactory.Instance, TimeProvider.System);
         Assert.True(await server.TryConnectAsync(Ct), server.LastFailure);
