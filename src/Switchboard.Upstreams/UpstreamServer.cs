@@ -54,6 +54,9 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
     private IReadOnlySet<string> _quarantined = new HashSet<string>();
     // Requests forwarded and not answered yet: a server being replaced is closed once they are (DrainAsync).
     private int _inFlight;
+    // Listings after the upstream's list_changed, coalesced: a flood of notifications is not a flood of listings.
+    private readonly CoalescedRelist _toolsRelist;
+    private readonly CoalescedRelist _catalogRelist;
 
     internal UpstreamServer(string name, UpstreamOptions options, IToolDefinitionPins pins, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -72,6 +75,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         Catalog = new McpServerCatalog(name, $"Remote MCP server ({options.Transport}).") { CompleteHandler = CompleteAsync, RemoteTasks = this };
         _pool = options.Transport == UpstreamTransport.Stdio ? new StdioCredentialPools(name, options, PrepareAsync, loggerFactory, timeProvider) : null;
         _clients = _pool ?? (IUpstreamClientSource)this;
+        _toolsRelist = new CoalescedRelist(client => RefreshAfterChangeAsync(client, RefreshToolsAsync), timeProvider);
+        _catalogRelist = new CoalescedRelist(client => RefreshAfterChangeAsync(client, RefreshCatalogAsync), timeProvider);
         UpstreamDiagnostics.Track(this);
     }
 
@@ -155,8 +160,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
             return await _resilience.ExecuteAsync(
                 safe,
                 timeout,
-                static (context, token) => OnClientAsync(context.Clients, context.Send, context.State, token),
-                (Clients: _clients, Send: send, State: state),
+                static (context, token) => OnClientAsync(context.Clients, context.Send, context.State, context.Caller, token),
+                (Clients: _clients, Send: send, State: state, Caller: cancellationToken),
                 cancellationToken);
         }
         catch (Exception e) when (_closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested && e is not McpProtocolException)
@@ -225,40 +230,49 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         await _resilience.ExecuteAsync(
             safe: false, // a probe that failed is the answer; the next one comes on the interval
             _options.Timeout,
-            static (clients, token) => OnClientAsync(
-                clients,
+            static (context, token) => OnClientAsync(
+                context.Clients,
                 static async (client, _, token) =>
                 {
                     await UpstreamProbing.ProbeAsync(client, token);
                     return true;
                 },
                 (object?)null,
+                context.Caller,
                 token),
-            _clients,
+            (Clients: _clients, Caller: cancellationToken),
             cancellationToken);
 
     // Sends one request on a client of this upstream (a process of the stdio pool, or the one connection), handing
-    // back a client whose connection failed so that the next request gets a new one.
+    // back a client whose connection failed or timed out so that the next request gets a new one.
+    // caller: the caller's own token; cancellationToken also ends at the pipeline's timeout.
     private static async ValueTask<TResult> OnClientAsync<TState, TResult>(
         IUpstreamClientSource clients,
         Func<McpClient, TState, CancellationToken, ValueTask<TResult>> send,
         TState state,
+        CancellationToken caller,
         CancellationToken cancellationToken)
     {
         var client = await clients.AcquireAsync(cancellationToken);
-        bool failed = false;
+        var end = UpstreamRequestEnd.Answered;
         try
         {
             return await send(client, state, cancellationToken);
         }
         catch (Exception e) when (UpstreamFailure.IsUpstreamFault(e))
         {
-            failed = true;
+            end = UpstreamRequestEnd.Failed;
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !caller.IsCancellationRequested)
+        {
+            // The pipeline's timeout, not the caller: a process stuck on this request would take the next ones too.
+            end = UpstreamRequestEnd.TimedOut;
             throw;
         }
         finally
         {
-            await clients.ReleaseAsync(client, failed);
+            await clients.ReleaseAsync(client, end);
         }
     }
 
@@ -352,7 +366,7 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         client.RegisterNotificationHandler(NotificationMethods.ToolListChangedNotification, (_, _) =>
         {
             // Not awaited here: the listing's answer arrives through the loop that is running this handler.
-            _ = RefreshAfterChangeAsync(client, RefreshToolsAsync);
+            _toolsRelist.Changed(client);
             return ValueTask.CompletedTask;
         });
         WatchCatalog(client);
@@ -360,7 +374,8 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
 
     ValueTask<McpClient> IUpstreamClientSource.AcquireAsync(CancellationToken cancellationToken) => ConnectAsync(cancellationToken);
 
-    ValueTask IUpstreamClientSource.ReleaseAsync(McpClient client, bool failed) => failed ? DropAsync(client) : ValueTask.CompletedTask;
+    // A timeout leaves the HTTP connection as it is: the next request is an HTTP request of its own.
+    ValueTask IUpstreamClientSource.ReleaseAsync(McpClient client, UpstreamRequestEnd end) => end == UpstreamRequestEnd.Failed ? DropAsync(client) : ValueTask.CompletedTask;
 
     private async Task RefreshToolsAsync(McpClient client, CancellationToken cancellationToken)
     {
@@ -437,10 +452,15 @@ public sealed partial class UpstreamServer : IUpstreamClientSource, IAsyncDispos
         }
     }
 
-    // After a list_changed notification: lists again with refresh (tools, or the rest of the catalog), bounded by the
-    // upstream's timeout. Not awaited by the handler: the listing's answer arrives through the loop running it.
+    // After a list_changed notification (coalesced by CoalescedRelist): lists again with refresh (tools, or the rest
+    // of the catalog), bounded by the upstream's timeout.
     private async Task RefreshAfterChangeAsync(McpClient client, Func<McpClient, CancellationToken, Task> refresh)
     {
+        if (_closed.IsCancellationRequested || client.Completion.IsCompleted)
+        {
+            return; // the server was closed, or this connection ended, while the listing waited its turn
+        }
+
         using var timeout = new CancellationTokenSource(_options.Timeout);
         try
         {

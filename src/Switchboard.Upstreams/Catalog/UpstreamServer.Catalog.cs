@@ -157,7 +157,7 @@ public sealed partial class UpstreamServer
             client.RegisterNotificationHandler(notification, (_, _) =>
             {
                 // Not awaited: the listing's answer arrives through the loop that is running this handler.
-                _ = RefreshAfterChangeAsync(client, RefreshCatalogAsync);
+                _catalogRelist.Changed(client);
                 return ValueTask.CompletedTask;
             });
         }

@@ -8,9 +8,9 @@ internal static class HttpUpstreamTransport
 {
     public static HttpClient CreateHttpClient(string name, UpstreamOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
-        HttpMessageHandler handler = new SessionEndTimeoutHandler(options.Timeout, new Sessions.EventStreamErrorHandler(new ResponseSizeLimitHandler(
+        HttpMessageHandler handler = new RequestHeaderCheckHandler(new SessionEndTimeoutHandler(options.Timeout, new Sessions.EventStreamErrorHandler(new ResponseSizeLimitHandler(
             options.MaxResponseBytes,
-            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) })));
+            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) }))));
         if (options.Discovery.IsActive)
         {
             // Beneath the credentials handler: a token is fetched once per request, whichever address takes it.

@@ -16,6 +16,7 @@ internal static class UpstreamFailure
     public const string TooLarge = "too-large";
     public const string Failed = "failed";
     public const string Closed = "closed";
+    public const string NotSent = "not-sent";
 
     /// <summary>How long a client refused as busy is told to wait.</summary>
     private const int BusyRetryAfterSeconds = 1;
@@ -23,16 +24,19 @@ internal static class UpstreamFailure
     /// <summary>
     /// Whether <paramref name="exception"/> says the upstream is unwell and so counts against its circuit. An error the
     /// upstream answered itself is a valid answer, as is a question for the caller (input required), a call its own
-    /// caller cancelled says nothing about the upstream, and a call refused as busy never reached it.
+    /// caller cancelled says nothing about the upstream, and a call refused as busy, or one the gateway could not
+    /// build, never reached it.
     /// </summary>
     public static bool IsUpstreamFault(Exception exception) =>
         exception is not McpProtocolException and not OperationCanceledException and not BrokenCircuitException
             and not UpstreamBusyException and not ModelContextProtocol.Protocol.InputRequiredException
-            && Find<Http.UpstreamResponseTooLargeException>(exception) is null; // one oversized answer is about one request, not the upstream
+            && Find<Http.UpstreamResponseTooLargeException>(exception) is null // one oversized answer is about one request, not the upstream
+            && Find<Http.UpstreamRequestNotSentException>(exception) is null;
 
     /// <summary>Whether <paramref name="exception"/> is a failure to show the client as an upstream error (not its own cancellation).</summary>
     public static bool IsClientVisible(Exception exception) =>
-        IsUpstreamFault(exception) || exception is BrokenCircuitException or UpstreamBusyException || Find<Http.UpstreamResponseTooLargeException>(exception) is not null;
+        IsUpstreamFault(exception) || exception is BrokenCircuitException or UpstreamBusyException
+            || Find<Http.UpstreamResponseTooLargeException>(exception) is not null || Find<Http.UpstreamRequestNotSentException>(exception) is not null;
 
     public static string ReasonFor(Exception exception) => exception switch
     {
@@ -42,6 +46,7 @@ internal static class UpstreamFailure
         // Ours, raised inside the HTTP handlers, reach here wrapped by the SDK's transport.
         _ when Find<Http.UpstreamCredentialsException>(exception) is not null => Credentials,
         _ when Find<Http.UpstreamResponseTooLargeException>(exception) is not null => TooLarge,
+        _ when Find<Http.UpstreamRequestNotSentException>(exception) is not null => NotSent,
         HttpRequestException or IOException or System.Net.Sockets.SocketException => Unreachable,
         _ when exception.InnerException is HttpRequestException or IOException => Unreachable,
         _ => Failed,
@@ -82,6 +87,7 @@ internal static class UpstreamFailure
             Busy => new McpProtocolException($"Server '{server}' is busy: too many calls to it are in progress; try again shortly.", SwitchboardErrorCodes.UpstreamBusy),
             Credentials => new McpProtocolException($"Server '{server}' is unavailable: the gateway could not get its credentials for it.", SwitchboardErrorCodes.UpstreamUnavailable),
             TooLarge => new McpProtocolException($"Server '{server}' answered with more than the gateway accepts (its MaxResponseBytes); the answer was dropped.", SwitchboardErrorCodes.UpstreamUnavailable),
+            NotSent => new McpProtocolException($"Server '{server}' was not called: the gateway could not build the request to it.", SwitchboardErrorCodes.UpstreamUnavailable),
             CircuitOpen => new McpProtocolException($"Server '{server}' is unavailable: recent calls failed, so calls are paused.", SwitchboardErrorCodes.UpstreamUnavailable),
             Unreachable => new McpProtocolException($"Server '{server}' is unavailable: it could not be reached.", SwitchboardErrorCodes.UpstreamUnavailable),
             _ => new McpProtocolException($"Server '{server}' is unavailable: the request to it failed.", SwitchboardErrorCodes.UpstreamUnavailable),

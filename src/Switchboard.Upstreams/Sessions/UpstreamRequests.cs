@@ -58,13 +58,28 @@ internal static class UpstreamRequests
         {
             Method = method,
             Params = parameters,
-            Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [InputRequiredPassThroughTransport.PassThroughKey] = true }, RoutingName = routingName },
+            Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [InputRequiredPassThroughTransport.PassThroughKey] = true }, RoutingName = McpNameHeader(method, parameters, routingName) },
         };
 #pragma warning restore MCPEXP002
         var response = await client.SendRequestAsync(request, cancellationToken);
         return InputRequiredPassThroughTransport.TryTakeInputRequired(response.Result, out var inputRequired)
             ? throw new InputRequiredException(inputRequired)
             : response.Result;
+    }
+
+    // The Mcp-Name header of an HTTP upstream (SEP-2243), encoded here: the SDK client sends the name or URI as it is,
+    // and the HTTP client refuses a header that is not ASCII (a tool 'héllo', a resource IRI) before anything is
+    // sent. Plain visible ASCII stays as it is; anything else becomes =?base64?…?=, which the upstream decodes.
+    private static string? McpNameHeader(string method, JsonNode? parameters, string? routingName)
+    {
+        string? member = method switch
+        {
+            RequestMethods.ToolsCall or RequestMethods.PromptsGet => "name",
+            RequestMethods.ResourcesRead => "uri",
+            _ => null,
+        };
+        string? name = routingName ?? (member is not null && parameters?[member] is JsonValue value && value.TryGetValue(out string? text) ? text : null);
+        return McpHeaderEncoder.EncodeValue(name);
     }
 
     /// <summary>Whether <paramref name="protocolVersion"/> is 2026-07-28 or later.</summary>

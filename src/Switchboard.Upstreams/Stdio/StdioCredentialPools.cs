@@ -113,8 +113,8 @@ internal sealed partial class StdioCredentialPools : IUpstreamClientSource, IAsy
     }
 
     /// <inheritdoc />
-    public ValueTask ReleaseAsync(McpClient client, bool failed) =>
-        (_owners.TryGetValue(client, out var pool) ? pool : Shared).ReleaseAsync(client, failed);
+    public ValueTask ReleaseAsync(McpClient client, UpstreamRequestEnd end) =>
+        (_owners.TryGetValue(client, out var pool) ? pool : Shared).ReleaseAsync(client, end);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -135,8 +135,12 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
     }
 
     /// <inheritdoc />
-    /// <remarks>A failed request drains its process: calls in flight on it finish, new ones go to another.</remarks>
-    public async ValueTask ReleaseAsync(McpClient client, bool failed)
+    /// <remarks>
+    /// A failed or timed-out request drains its process: calls in flight on it finish (or time out), new ones go to
+    /// another, and it is closed after the last. A process stuck on one request (many servers answer one at a time)
+    /// would otherwise take every later request with it until each timed out.
+    /// </remarks>
+    public async ValueTask ReleaseAsync(McpClient client, UpstreamRequestEnd end)
     {
         PooledProcess? close = null;
         lock (_lock)
@@ -150,9 +154,13 @@ internal sealed partial class StdioProcessPool : IUpstreamClientSource, IAsyncDi
             process.InFlight--;
             process.Served++;
             process.LastUsed = _time.GetUtcNow();
-            if (failed)
+            if (end == UpstreamRequestEnd.Failed)
             {
                 process.Retire("a request failed");
+            }
+            else if (end == UpstreamRequestEnd.TimedOut)
+            {
+                process.Retire("a request timed out");
             }
             else if (_settings.MaxRequests > 0 && process.Served >= _settings.MaxRequests)
             {
