@@ -130,8 +130,26 @@ internal static partial class SafeFile
         }
     }
 
-    // A random name beside the target, so that a rename within the directory makes it visible at once.
-    private static string TemporaryName(string name) => $"{name}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.tmp";
+    // A random name beside the target, so that a rename within the directory makes it visible at once. A name is at
+    // most 255 bytes (NAME_MAX): of a long target's name the temporary one keeps only what fits beside its suffix.
+    private static string TemporaryName(string name)
+    {
+        const int NameMax = 255;
+        string suffix = $".{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}.tmp";
+        int room = NameMax - suffix.Length, kept = 0, bytes = 0;
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (bytes + rune.Utf8SequenceLength > room)
+            {
+                break;
+            }
+
+            bytes += rune.Utf8SequenceLength;
+            kept += rune.Utf16SequenceLength;
+        }
+
+        return name[..kept] + suffix;
+    }
 
     private static void TryUnlink(DirectoryHandle? directory, string name)
     {

@@ -53,6 +53,21 @@ public sealed class ToolBehaviourTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(255, 'a')] // the longest name a Linux file system takes, in bytes
+    [InlineData(127, 'é')] // 254 bytes of two-byte characters
+    public async Task WriteFile_TheLongestNameTheFileSystemTakes_IsWritten(int count, char letter)
+    {
+        // The temporary file beside the target must fit in a name too: its own name once went 37 bytes past the target's.
+        string path = _tree.InRoot(new string(letter, count));
+        await using var mcp = await _tree.ConnectAsync();
+
+        await mcp.TextAsync("write_file", new { path, content = "long" });
+
+        Assert.Equal("long", await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
+        Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!).Where(f => Path.GetFileName(f).StartsWith(letter)));
+    }
+
     [Fact]
     public async Task ReadTextFile_OverLimit_FailsWithTheLimitNamed()
     {
