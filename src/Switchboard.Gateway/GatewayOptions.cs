@@ -48,6 +48,13 @@ public sealed class GatewayOptions
     /// </summary>
     public int MaxSessionsPerPrincipal { get; set; } = 100;
 
+    /// <summary>
+    /// Whether a sessionless 2026-07-28 <c>tools/call</c> to a self-contained built-in tool (utilities, financial) is
+    /// answered by the gateway itself instead of through the MCP SDK's transport and dispatch, with the same answer
+    /// (<c>DirectToolCall</c>, issue 18). Off sends every call through the SDK.
+    /// </summary>
+    public bool DirectToolCalls { get; set; } = true;
+
     /// <summary>What a replica keeps so that session clients can resume a broken SSE stream (SEP-1699).</summary>
     public GatewayResumableStreamOptions ResumableStreams { get; } = new();
 

@@ -186,6 +186,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<McpServerOptions>().Configure<McpTasks>((options, tasks) => tasks.AddMethodsTo(options));
         // Sessionless 2026-07-28 requests on long-lived servers instead of one built per POST (issue 18).
         services.TryAddSingleton<SessionlessServerPool>();
+        services.TryAddSingleton<DirectToolCall>();
         services.TryAddSingleton<SessionlessFastPath>();
         services.TryAddSingleton<PrincipalSessions>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>

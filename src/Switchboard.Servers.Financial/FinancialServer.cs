@@ -21,7 +21,10 @@ public static class FinancialServer
     /// <summary>Creates the catalog; <paramref name="marketData"/>, when given, supplies exchange rates the caller leaves out.</summary>
     public static McpServerCatalog CreateCatalog(IMarketDataProvider? marketData)
     {
-        var catalog = new McpServerCatalog(Name, "Financial math that matches spreadsheet functions: loans, NPV/IRR/XIRR, depreciation, bonds, portfolio risk, options and currency conversion. No live market data.");
+        var catalog = new McpServerCatalog(Name, "Financial math that matches spreadsheet functions: loans, NPV/IRR/XIRR, depreciation, bonds, portfolio risk, options and currency conversion. No live market data.")
+        {
+            SelfContained = true,
+        };
         catalog
             .AddPrimitivesFrom(typeof(TimeValueTools), target: null)
             .AddPrimitivesFrom(typeof(CashFlowTools), target: null)

@@ -30,7 +30,10 @@ public static class UtilitiesServer
 
         var catalog = new McpServerCatalog(
             Name,
-            "Everyday tools with no network access: UUID/ULID, hashes, HMAC, encodings, JSONPath, JSON Schema, JSON/YAML/CSV, diff, regex, time zones, cron, arithmetic, units, statistics, text.");
+            "Everyday tools with no network access: UUID/ULID, hashes, HMAC, encodings, JSONPath, JSON Schema, JSON/YAML/CSV, diff, regex, time zones, cron, arithmetic, units, statistics, text.")
+        {
+            SelfContained = true,
+        };
         catalog
             .AddPrimitivesFrom(new IdentifierTools(timeProvider))
             .AddPrimitivesFrom(typeof(HashTools), target: null)

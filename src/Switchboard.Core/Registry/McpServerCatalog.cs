@@ -57,6 +57,13 @@ public sealed class McpServerCatalog
     /// <summary>The tasks of a remote server, which the gateway's own tasks for its tools follow; null for a built-in server.</summary>
     public Tools.IRemoteTasks? RemoteTasks { get; init; }
 
+    /// <summary>
+    /// Whether every tool of this server runs in-process to its result without a message to the caller on the way (no
+    /// progress, logging, elicitation, sampling, roots or input request) and reads nothing of the caller's but its
+    /// arguments: the gateway may then answer a call to it without the SDK's per-message machinery (issue 18).
+    /// </summary>
+    public bool SelfContained { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }

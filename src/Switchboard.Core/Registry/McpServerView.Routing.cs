@@ -97,6 +97,8 @@ public sealed partial class McpServerView
 
         public HashSet<string> Unlisted { get; } = new(StringComparer.Ordinal);
 
+        public HashSet<string> SelfContained { get; } = new(StringComparer.Ordinal);
+
         // A URI template reference names the template itself; a concrete URI is matched against each template.
         public McpServerCatalog? OwnerOf(string uri) =>
             Resources.FirstOrDefault(r => r.Resource.ProtocolResourceTemplate.UriTemplate == uri).Server

@@ -84,6 +84,9 @@ public sealed partial class McpServerView : IDisposable
     /// </summary>
     public bool IsListed(string exposedName) => !Volatile.Read(ref _routes).Unlisted.Contains(exposedName);
 
+    /// <summary>Whether the tool exposed as <paramref name="exposedName"/> belongs to a <see cref="McpServerCatalog.SelfContained"/> server.</summary>
+    public bool IsSelfContained(string exposedName) => Volatile.Read(ref _routes).SelfContained.Contains(exposedName);
+
     /// <summary>
     /// Points <paramref name="options"/> at this view: its name as <c>serverInfo</c>, its primitives, and the
     /// handlers that route to the owning server.
@@ -193,6 +196,11 @@ public sealed partial class McpServerView : IDisposable
                             if (tool is IUnlistedTool)
                             {
                                 routes.Unlisted.Add(exposed);
+                            }
+
+                            if (server.SelfContained)
+                            {
+                                routes.SelfContained.Add(exposed);
                             }
                         }
                     }

@@ -43,6 +43,10 @@ public static class GatewayDiagnostics
     internal static readonly Counter<long> PooledServersCreated = Meter.CreateCounter<long>(
         "switchboard.mcp.pooled_servers.created", unit: "{server}", description: "SDK servers built for sessionless requests, by view: each serves one request after another until the pool lets it go.");
 
+    // Answered by Http/DirectToolCall rather than through the SDK's transport.
+    internal static readonly Counter<long> DirectToolCalls = Meter.CreateCounter<long>(
+        "switchboard.mcp.direct_tool_calls", unit: "{call}", description: "Sessionless tools/call requests to self-contained built-in tools that the gateway answered itself, not through the MCP SDK's transport (Gateway:DirectToolCalls).");
+
     /// <summary>A tool call has started: counted in flight until <see cref="ToolCallEnded"/>.</summary>
     internal static void ToolCallStarted() => Interlocked.Increment(ref toolCallsInFlight);
 

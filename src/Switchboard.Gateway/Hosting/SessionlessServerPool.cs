@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Switchboard.Gateway.Diagnostics;
 using Switchboard.Registry;
@@ -124,7 +125,7 @@ internal sealed partial class SessionlessServerPool : IAsyncDisposable
         var transport = new StreamableHttpServerTransport(_loggerFactory) { Stateless = true, FlowExecutionContextFromRequests = true };
         var server = McpServer.Create(transport, options, _loggerFactory, _requestServices);
         GatewayDiagnostics.PooledServersCreated.Add(1, new KeyValuePair<string, object?>("mcp_server", key.View.Name));
-        return new PooledServer(key, server, transport);
+        return new PooledServer(key, server, transport, options);
     }
 
     private void TrimUnused()
@@ -248,9 +249,19 @@ internal sealed class PooledServer : IAsyncDisposable
     private readonly Task _run;
     private int _disposed;
 
-    public PooledServer(PoolKey key, McpServer server, StreamableHttpServerTransport transport)
+    public PooledServer(PoolKey key, McpServer server, StreamableHttpServerTransport transport, McpServerOptions options)
     {
-        (Key, Server, Transport) = (key, server, transport);
+        (Key, Server, Transport, Options) = (key, server, transport, options);
+        // The server's own tools/call filters around the matched tool, composed once, as the SDK composes them
+        // (McpServerImpl.ConfigureTools): what a direct call runs (Http/DirectToolCall).
+        McpRequestHandler<CallToolRequestParams, CallToolResult> call = static (context, cancellationToken) => ((McpServerTool)context.MatchedPrimitive!).InvokeAsync(context, cancellationToken);
+        var filters = options.Filters.Request.CallToolFilters;
+        for (int i = filters.Count - 1; i >= 0; i--)
+        {
+            call = filters[i](call);
+        }
+
+        CallTool = call;
         // Not under the execution context of the POST that happened to create it: every message brings its own.
         using (ExecutionContext.SuppressFlow())
         {
@@ -263,6 +274,12 @@ internal sealed class PooledServer : IAsyncDisposable
     public McpServer Server { get; }
 
     public StreamableHttpServerTransport Transport { get; }
+
+    /// <summary>The options the server was built with.</summary>
+    public McpServerOptions Options { get; }
+
+    /// <summary>A matched tool's call through the server's tools/call filters.</summary>
+    public McpRequestHandler<CallToolRequestParams, CallToolResult> CallTool { get; }
 
     /// <summary>Stops the server as the SDK ends a sessionless request's: the transport, then the run (cancelling
     /// whatever request still runs), then the server.</summary>

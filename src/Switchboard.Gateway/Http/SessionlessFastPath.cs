@@ -53,14 +53,15 @@ internal sealed class SessionlessFastPath
     private static readonly SearchValues<char> FieldValueChars = SearchValues.Create("\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     private readonly SessionlessServerPool _pool;
+    private readonly DirectToolCall _direct;
     private readonly IOptions<McpServerOptions> _sdkOptions;
     private readonly bool _sdkKeepsNoSessions;
     private readonly FrozenDictionary<string, string> _methods;
     private volatile string? _lastAccepted;
 
-    public SessionlessFastPath(SessionlessServerPool pool, IOptions<McpServerOptions> sdkOptions, IOptions<HttpServerTransportOptions> transportOptions)
+    public SessionlessFastPath(SessionlessServerPool pool, DirectToolCall direct, IOptions<McpServerOptions> sdkOptions, IOptions<HttpServerTransportOptions> transportOptions)
     {
-        (_pool, _sdkOptions) = (pool, sdkOptions);
+        (_pool, _direct, _sdkOptions) = (pool, direct, sdkOptions);
         // Both fixed at start: the SDK's handler reads the same option values on every request.
         _sdkKeepsNoSessions = transportOptions.Value.SessionMode == HttpServerSessionMode.Stateless;
         // A custom handler of a list method may name a routing parameter, which the SDK checks: the SDK serves those.
@@ -102,6 +103,12 @@ internal sealed class SessionlessFastPath
         bool reusable = false;
         try
         {
+            if (revision == SessionlessRevision && method == RequestMethods.ToolsCall && await _direct.TryServeAsync(context, server, request))
+            {
+                reusable = true;
+                return true;
+            }
+
             context.Features.Set(server.Server);
             InitializeSseResponse(context);
             // As the SDK: only a per-request-metadata revision lets an error set the status.
@@ -205,7 +212,7 @@ internal sealed class SessionlessFastPath
     }
 
     // As the SDK for a per-request-metadata revision: an error that is the whole answer sets the status (SEP-2575).
-    private static ValueTask SetErrorStatus(HttpContext context, JsonRpcMessage? first)
+    internal static ValueTask SetErrorStatus(HttpContext context, JsonRpcMessage? first)
     {
         if (first is JsonRpcError { Error: { } error } && !context.Response.HasStarted)
         {
@@ -221,7 +228,7 @@ internal sealed class SessionlessFastPath
     }
 
     // The SDK's InitializeSseResponse: every POST answer is an event stream.
-    private static void InitializeSseResponse(HttpContext context)
+    internal static void InitializeSseResponse(HttpContext context)
     {
         var headers = context.Response.Headers;
         headers.ContentType = "text/event-stream";

@@ -1,0 +1,316 @@
+using System.Buffers;
+using System.Collections;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Switchboard.Gateway.Diagnostics;
+using Switchboard.Gateway.Hosting;
+using Switchboard.Gateway.Telemetry;
+using Switchboard.Tools;
+
+namespace Switchboard.Gateway.Http;
+
+/// <summary>
+/// Answers a sessionless 2026-07-28 <c>tools/call</c> to a self-contained built-in tool
+/// (<see cref="Registry.McpServerCatalog.SelfContained"/>) itself, on a pooled server's tools/call filters, instead of
+/// handing it to the SDK's transport: a channel, a session loop, two thread-pool hops, the message filters and the
+/// result serialized twice cost about a quarter of such a call's CPU (issue 18). It does what the SDK 2.4.0 does for
+/// the call, in its order — <c>McpServerImpl</c>'s per-request metadata, the call-tool pipeline and its logging
+/// (<c>BuildComposedCallToolHandler</c>), <c>resultType</c>, <c>_meta</c> server info, the MRTR wrapper;
+/// <c>McpSessionHandler</c>'s error mapping and duration metric; <c>StreamableHttpPostTransport</c>'s SSE event — and
+/// takes only the calls for which that is all the SDK would do: no task, progress token, log level, request state or
+/// input responses, no tracing of the SDK's spans. Anything else goes on to the SDK, before anything has run.
+/// </summary>
+internal sealed partial class DirectToolCall : IDisposable
+{
+    private const string ProtocolVersion = "2026-07-28";
+    private const string RefusalKey = "switchboard:refusal"; // McpAccessFilters' stand-in result carries its error here
+
+    private static readonly JsonTypeInfo<CallToolRequestParams> ParamsType = TypeInfo<CallToolRequestParams>();
+    private static readonly JsonTypeInfo<CallToolResult> ResultType = TypeInfo<CallToolResult>();
+    private static readonly JsonTypeInfo<InputRequiredResult> InputRequiredType = TypeInfo<InputRequiredResult>();
+    private static readonly JsonTypeInfo<Implementation> ImplementationType = TypeInfo<Implementation>();
+    private static readonly JsonTypeInfo<ClientCapabilities> CapabilitiesType = TypeInfo<ClientCapabilities>();
+    private static readonly JsonTypeInfo<JsonRpcMessage> MessageType = TypeInfo<JsonRpcMessage>();
+    private static readonly JsonTypeInfo<object?> DataType = (JsonTypeInfo<object?>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object));
+
+    private readonly bool _enabled;
+    private readonly ILogger<McpServer> _sdkLogger; // the category the SDK's server logs under
+    // A source of the SDK's name: a tracer that listens to the SDK's spans listens to it too, and a traced call goes
+    // to the SDK, which makes them.
+    private readonly ActivitySource _sdkSpans = new(TelemetryExtensions.McpSdkName);
+    // The SDK's own duration histogram, found as it is published, so a direct call is counted in the same series.
+    private readonly MeterListener _sdkInstruments = new();
+    private volatile Histogram<double>? _sdkDuration;
+
+    public DirectToolCall(IOptions<GatewayOptions> options, ILogger<McpServer> sdkLogger)
+    {
+        (_enabled, _sdkLogger) = (options.Value.DirectToolCalls, sdkLogger);
+        _sdkInstruments.InstrumentPublished = (instrument, _) =>
+        {
+            if (instrument is Histogram<double> { Name: "mcp.server.operation.duration" } histogram && instrument.Meter.Name == TelemetryExtensions.McpSdkName)
+            {
+                _sdkDuration = histogram;
+            }
+        };
+        _sdkInstruments.Start();
+    }
+
+    /// <summary>
+    /// Answers <paramref name="request"/> (a 2026-07-28 tools/call the fast path has checked: headers, <c>_meta</c>
+    /// version and capabilities) on <paramref name="server"/>; false, with nothing run or written, when the SDK is to.
+    /// </summary>
+    public async ValueTask<bool> TryServeAsync(HttpContext context, PooledServer server, JsonRpcRequest request)
+    {
+        if (!_enabled || _sdkSpans.HasListeners() || Prepare(server, request) is not { } call)
+        {
+            return false;
+        }
+
+        GatewayDiagnostics.DirectToolCalls.Add(1);
+        long started = Stopwatch.GetTimestamp();
+        var cancellationToken = context.RequestAborted;
+        JsonRpcMessage answer;
+        JsonNode? result = null;
+        try
+        {
+            result = await CallAsync(call, server, cancellationToken);
+            answer = request.Context?.Items is { } items && items.TryGetValue(RefusalKey, out var refusal) && refusal is JsonRpcErrorDetail error
+                ? new JsonRpcError { Id = request.Id, Error = error }
+                : new JsonRpcResponse { Id = request.Id, Result = WithServerInfo(result, server.Server.ServerOptions.ServerInfo) };
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            RecordDuration(started, result: null, ErrorType(e));
+            return true; // the caller is gone: as the SDK, nothing is answered
+        }
+        catch (Exception e)
+        {
+            await WriteAsync(context, new JsonRpcError { Id = request.Id, Error = ErrorDetail(e) });
+            RecordDuration(started, result: null, ErrorType(e));
+            return true;
+        }
+
+        await WriteAsync(context, answer);
+        RecordDuration(started, result, error: null);
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _sdkInstruments.Dispose();
+        _sdkSpans.Dispose();
+    }
+
+    // The call, or null when the SDK is to serve it: only params and _meta members the SDK gives no further meaning
+    // here, metadata the SDK would accept (McpServerImpl.ProjectModernMetadata), and a matched self-contained tool
+    // that is never a task.
+    private static RequestContext<CallToolRequestParams>? Prepare(PooledServer server, JsonRpcRequest request)
+    {
+        if (request.Params is not JsonObject parameters || parameters["_meta"] is not JsonObject meta
+            || !OnlyMembers(parameters, "name", "arguments", "_meta")
+            || !OnlyMembers(meta, MetaKeys.ProtocolVersion, MetaKeys.ClientCapabilities, MetaKeys.ClientInfo))
+        {
+            return null;
+        }
+
+        CallToolRequestParams? call;
+        ClientCapabilities? capabilities;
+        Implementation? clientInfo = null;
+        try
+        {
+            call = parameters.Deserialize(ParamsType);
+            capabilities = meta[MetaKeys.ClientCapabilities]?.Deserialize(CapabilitiesType);
+            if (meta[MetaKeys.ClientInfo] is { } info && (clientInfo = info.Deserialize(ImplementationType)) is null)
+            {
+                return null;
+            }
+        }
+        catch (JsonException)
+        {
+            return null; // the SDK words the refusal
+        }
+
+        if (call?.Name is not { } name || capabilities is null || !server.Key.View.IsSelfContained(name)
+            || server.Options.ToolCollection is not { } tools || !tools.TryGetPrimitive(name, out var tool)
+            || TaskSupportAttribute.For(tool) is { Mode: not TaskSupport.Forbidden })
+        {
+            return null;
+        }
+
+        // As the SDK projects the metadata: the context a tool sees through its request.
+        var messageContext = request.Context!;
+        messageContext.ClientCapabilities = capabilities;
+        messageContext.ClientInfo = clientInfo;
+        return new RequestContext<CallToolRequestParams>(server.Server, request, call) { MatchedPrimitive = tool };
+    }
+
+    private static bool OnlyMembers(JsonObject node, string first, string second, string third)
+    {
+        foreach (var (member, _) in node)
+        {
+            if (member != first && member != second && member != third)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // McpServerImpl's tools/call handler: the composed call-tool pipeline, each call logged once as it ends; a fault
+    // becomes a tool error, except a protocol error, a cancellation or a request for input; then resultType, and an
+    // incomplete result as the MRTR wrapper sends it to a client that supports MRTR (every 2026-07-28 client).
+    private async ValueTask<JsonNode?> CallAsync(RequestContext<CallToolRequestParams> call, PooledServer server, CancellationToken cancellationToken)
+    {
+        string name = call.Params!.Name;
+        CallToolResult result;
+        try
+        {
+            result = await server.CallTool(call, cancellationToken);
+            LogToolCallCompleted(_sdkLogger, name, result.IsError ?? false);
+        }
+        catch (InputRequiredException e)
+        {
+            return JsonSerializer.SerializeToNode(e.Result, InputRequiredType);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogToolCallError(_sdkLogger, name, e);
+            if (e is McpProtocolException)
+            {
+                throw;
+            }
+
+            result = new CallToolResult
+            {
+                IsError = true,
+                Content = [new TextContentBlock { Text = e is McpException ? $"An error occurred invoking '{name}': {e.Message}" : $"An error occurred invoking '{name}'." }],
+            };
+        }
+
+        result.ResultType ??= "complete";
+        var node = JsonSerializer.SerializeToNode(result, ResultType);
+        return result.ResultType == "input_required" ? JsonSerializer.SerializeToNode(node.Deserialize(InputRequiredType)!, InputRequiredType) : node;
+    }
+
+    // McpServerImpl.PrependServerInfoFilter: every successful result of a per-request-metadata revision names the server.
+    private static JsonNode? WithServerInfo(JsonNode? result, Implementation? serverInfo)
+    {
+        if (result is JsonObject answer)
+        {
+            if (answer["_meta"] is not JsonObject meta)
+            {
+                answer["_meta"] = meta = new JsonObject();
+            }
+
+            meta[MetaKeys.ServerInfo] = serverInfo is null ? null : JsonSerializer.SerializeToNode(serverInfo, ImplementationType);
+        }
+
+        return result;
+    }
+
+    // McpSessionHandler's answer to a request whose handler threw.
+    private static JsonRpcErrorDetail ErrorDetail(Exception e) => e switch
+    {
+        McpProtocolException protocol => new JsonRpcErrorDetail { Code = (int)protocol.ErrorCode, Message = protocol.Message, Data = DataOf(protocol.Data) },
+        McpException mcp => new JsonRpcErrorDetail { Code = (int)McpErrorCode.InternalError, Message = mcp.Message },
+        _ => new JsonRpcErrorDetail { Code = (int)McpErrorCode.InternalError, Message = "An error occurred." },
+    };
+
+    // The SDK's ConvertExceptionData: the string-keyed entries of the exception's Data that serialize, or nothing.
+    private static Dictionary<string, JsonElement>? DataOf(IDictionary data)
+    {
+        Dictionary<string, JsonElement>? converted = null;
+        foreach (DictionaryEntry entry in data)
+        {
+            if (entry.Key is not string key)
+            {
+                continue;
+            }
+
+            try
+            {
+                var value = entry.Value is JsonElement element ? element : JsonSerializer.SerializeToElement(entry.Value, DataType);
+                (converted ??= new Dictionary<string, JsonElement>(data.Count))[key] = value;
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException)
+            {
+            }
+        }
+
+        return converted;
+    }
+
+    // As McpSessionHandler.AddExceptionTags.
+    private static string ErrorType(Exception e) => e switch
+    {
+        McpProtocolException protocol => ((int)protocol.ErrorCode).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => e.GetType().FullName!,
+    };
+
+    // McpSessionHandler's mcp.server.operation.duration, with the tags it gives a tools/call on Streamable HTTP when
+    // its spans are not traced (no tool name then); a result with isError is a "tool_error".
+    private void RecordDuration(long started, JsonNode? result, string? error)
+    {
+        if (_sdkDuration is not { Enabled: true } duration)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { "mcp.method.name", RequestMethods.ToolsCall },
+            { "network.transport", "tcp" },
+            { "network.protocol.name", "http" },
+            { "mcp.protocol.version", ProtocolVersion },
+        };
+        if (error is not null)
+        {
+            tags.Add("error.type", error);
+            if (int.TryParse(error, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                tags.Add("rpc.response.status_code", error);
+            }
+        }
+        else if (result is JsonObject answer && answer.TryGetPropertyValue("isError", out var isError) && isError?.GetValueKind() == JsonValueKind.True)
+        {
+            tags.Add("error.type", "tool_error");
+        }
+
+        duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+    }
+
+    // StreamableHttpPostTransport's answer: one SSE event, its status set as SessionlessFastPath sets it for the SDK.
+    // Not flushed: the response ends right after, and Kestrel sends headers, event and end in one write.
+    private static async ValueTask WriteAsync(HttpContext context, JsonRpcMessage answer)
+    {
+        SessionlessFastPath.InitializeSseResponse(context);
+        await SessionlessFastPath.SetErrorStatus(context, answer);
+        var body = context.Response.BodyWriter;
+        body.Write("event: message\ndata: "u8);
+        using (var json = new Utf8JsonWriter(body))
+        {
+            JsonSerializer.Serialize(json, answer, MessageType);
+        }
+
+        body.Write("\n\n"u8);
+    }
+
+    // The SDK reads and writes protocol messages with these options (its own source-generated contract, case-sensitive).
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)McpJsonUtilities.ProtocolOptions.GetTypeInfo(typeof(T));
+
+    [LoggerMessage(EventId = 2065726448, EventName = "ToolCallCompleted", Level = LogLevel.Information, Message = "\"{ToolName}\" completed. IsError = {IsError}.")]
+    private static partial void LogToolCallCompleted(ILogger logger, string toolName, bool isError);
+
+    [LoggerMessage(EventId = 1433779783, EventName = "ToolCallError", Level = LogLevel.Error, Message = "\"{ToolName}\" threw an unhandled exception.")]
+    private static partial void LogToolCallError(ILogger logger, string toolName, Exception exception);
+}
