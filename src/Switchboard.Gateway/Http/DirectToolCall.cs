@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -62,6 +63,12 @@ internal sealed partial class DirectToolCall : IDisposable
             }
         };
         _sdkInstruments.Start();
+        // The SDK makes its instruments when its session handler first handles a message (static fields of a
+        // beforefieldinit type); when every call so far was direct, none has, and the calls would go uncounted.
+        if (typeof(McpServer).Assembly.GetType("ModelContextProtocol.McpSessionHandler") is { } sessionHandler)
+        {
+            RuntimeHelpers.RunClassConstructor(sessionHandler.TypeHandle);
+        }
     }
 
     /// <summary>
@@ -94,12 +101,12 @@ internal sealed partial class DirectToolCall : IDisposable
         }
         catch (Exception e)
         {
-            await WriteAsync(context, new JsonRpcError { Id = request.Id, Error = ErrorDetail(e) });
+            await SendAsync(context, new JsonRpcError { Id = request.Id, Error = ErrorDetail(e) });
             RecordDuration(started, result: null, ErrorType(e));
             return true;
         }
 
-        await WriteAsync(context, answer);
+        await SendAsync(context, answer);
         RecordDuration(started, result, error: null);
         return true;
     }
@@ -257,6 +264,18 @@ internal sealed partial class DirectToolCall : IDisposable
         _ => e.GetType().FullName!,
     };
 
+    // McpSessionHandler.SendMessageAsync: the answer's send is an operation of its own in the SDK's duration metric,
+    // as "unknownMethod" (neither a request nor a notification), of the version the request made the server's.
+    private async ValueTask SendAsync(HttpContext context, JsonRpcMessage answer)
+    {
+        long started = Stopwatch.GetTimestamp();
+        await WriteAsync(context, answer);
+        if (_sdkDuration is { Enabled: true } duration)
+        {
+            duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tags("unknownMethod"));
+        }
+    }
+
     // McpSessionHandler's mcp.server.operation.duration, with the tags it gives a tools/call on Streamable HTTP when
     // its spans are not traced (no tool name then); a result with isError is a "tool_error".
     private void RecordDuration(long started, JsonNode? result, string? error)
@@ -266,13 +285,7 @@ internal sealed partial class DirectToolCall : IDisposable
             return;
         }
 
-        var tags = new TagList
-        {
-            { "mcp.method.name", RequestMethods.ToolsCall },
-            { "network.transport", "tcp" },
-            { "network.protocol.name", "http" },
-            { "mcp.protocol.version", ProtocolVersion },
-        };
+        var tags = Tags(RequestMethods.ToolsCall);
         if (error is not null)
         {
             tags.Add("error.type", error);
@@ -288,6 +301,15 @@ internal sealed partial class DirectToolCall : IDisposable
 
         duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
     }
+
+    // McpSessionHandler.AddTags for a message on Streamable HTTP.
+    private static TagList Tags(string method) => new()
+    {
+        { "mcp.method.name", method },
+        { "network.transport", "tcp" },
+        { "network.protocol.name", "http" },
+        { "mcp.protocol.version", ProtocolVersion },
+    };
 
     // StreamableHttpPostTransport's answer: one SSE event, its status set as SessionlessFastPath sets it for the SDK.
     // Not flushed: the response ends right after, and Kestrel sends headers, event and end in one write.

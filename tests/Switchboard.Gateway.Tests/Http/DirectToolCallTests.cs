@@ -177,9 +177,12 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
             // Fall through to the assertions, which show both.
         }
 
+        // The calls did take the two paths: the gateway counts those it answered itself.
+        Assert.Equal(0, await gateways.ViaSdk.DirectCallsAsync());
+        Assert.InRange(await gateways.Direct.DirectCallsAsync(), Matrix.Values.Count(c => c.Tool.StartsWith("utilities__", StringComparison.Ordinal)), long.MaxValue);
         Assert.True(
             viaSdkSnapshot.SdkSeries == directSnapshot.SdkSeries,
-            Both("mcp_server_operation_duration_seconds_count{mcp_method_name=\"tools/call\"} series differ", viaSdkSnapshot.SdkSeries, directSnapshot.SdkSeries));
+            Both("mcp_server_operation_duration_seconds_count series differ", viaSdkSnapshot.SdkSeries, directSnapshot.SdkSeries));
         Assert.True(
             viaSdkSnapshot.GatewaySeries == directSnapshot.GatewaySeries,
             Both("switchboard_tool_call_duration_seconds_count series differ", viaSdkSnapshot.GatewaySeries, directSnapshot.GatewaySeries));
@@ -190,6 +193,7 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
         Assert.Contains(viaSdkSnapshot.AuditedCalls, e => e.EndsWith(" denied", StringComparison.Ordinal));
         Assert.Contains(viaSdkSnapshot.AuditedCalls, e => e.EndsWith(" tool-error", StringComparison.Ordinal));
         Assert.Contains("mcp_method_name=\"tools/call\"", viaSdkSnapshot.SdkSeries, StringComparison.Ordinal);
+
     }
 
     private static void AssertSameAnswer(string name, Case request, Answer viaSdk, Answer direct)
@@ -292,7 +296,8 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
         public async Task<Snapshot> SnapshotAsync()
         {
             string metrics = await _http.GetStringAsync(new Uri(management, "/metrics"), Ct);
-            string sdk = Series(metrics, "mcp_server_operation_duration_seconds_count{", "mcp_method_name=\"tools/call\"");
+            // Every method's series: the SDK also counts sending each answer, as "unknownMethod".
+            string sdk = Series(metrics, "mcp_server_operation_duration_seconds_count{", string.Empty);
             string own = Series(metrics, "switchboard_tool_call_duration_seconds_count{", string.Empty);
 
             var audited = new List<string>();
@@ -316,6 +321,15 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
             while (after is not null);
 
             return new Snapshot(sdk, own, audited);
+        }
+
+        /// <summary>The calls the gateway answered itself (<c>switchboard_mcp_direct_tool_calls_total</c>), 0 when it has no such series.</summary>
+        public async Task<long> DirectCallsAsync()
+        {
+            string metrics = await _http.GetStringAsync(new Uri(management, "/metrics"), Ct);
+            return metrics.Split('\n')
+                .Where(l => l.StartsWith("switchboard_mcp_direct_tool_calls_total", StringComparison.Ordinal))
+                .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
         }
 
         // The series' label sets and counts, sorted; a count is a whole number of calls, never a timing.
