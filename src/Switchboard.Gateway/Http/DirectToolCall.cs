@@ -22,8 +22,8 @@ namespace Switchboard.Gateway.Http;
 /// <summary>
 /// Answers a sessionless 2026-07-28 <c>tools/call</c> to a self-contained built-in tool
 /// (<see cref="Registry.McpServerCatalog.SelfContained"/>) itself, on a pooled server's tools/call filters, instead of
-/// handing it to the SDK's transport: a channel, a session loop, two thread-pool hops, the message filters and the
-/// result serialized twice cost about a quarter of such a call's CPU (issue 18). It does what the SDK 2.4.0 does for
+/// handing it to the SDK's transport: a channel, a session loop, thread-pool hops, the message filters and the result
+/// serialized twice (issue 18: about a tenth of such a call's CPU, bench/README.md). It does what the SDK 2.4.0 does for
 /// the call, in its order — <c>McpServerImpl</c>'s per-request metadata, the call-tool pipeline and its logging
 /// (<c>BuildComposedCallToolHandler</c>), <c>resultType</c>, <c>_meta</c> server info, the MRTR wrapper;
 /// <c>McpSessionHandler</c>'s error mapping and duration metric; <c>StreamableHttpPostTransport</c>'s SSE event — and
