@@ -48,7 +48,10 @@ rm -rf "$results"
 timeout --kill-after=1m 50m dotnet test --solution Switchboard.slnx -c "$configuration" --no-build --results-directory "$results" \
   --hangdump --hangdump-timeout 10m --hangdump-type Mini "$@" 2>&1 | tee "$test_log" || test_status=$?
 if [ "$test_status" -ne 0 ]; then
-  grep -a -A 8 -E '^\s*failed [A-Za-z_]' "$test_log" >artifacts/test-failures.txt || true
+  # Each failure with its whole message (a diff of two gateways' metrics runs to dozens of lines) and where it
+  # failed: up to the first two lines of its stack trace, at most 60 lines.
+  awk '/^[[:space:]]*failed [A-Za-z_]/ { left = 60; trace = -1 }
+       left > 0 { print; left--; if (trace >= 0 && --trace == 0) left = 0; if (/Stack Trace:/) trace = 2 }' "$test_log" >artifacts/test-failures.txt || true
   for hang in "$results"/*_hang.log; do
     [ -e "$hang" ] || continue
     printf 'still running when %s stopped making progress (how long each had run):\n' "$(basename "$hang" .log)"

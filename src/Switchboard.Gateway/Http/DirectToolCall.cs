@@ -28,7 +28,8 @@ namespace Switchboard.Gateway.Http;
 /// (<c>BuildComposedCallToolHandler</c>), <c>resultType</c>, <c>_meta</c> server info, the MRTR wrapper;
 /// <c>McpSessionHandler</c>'s error mapping and duration metric; <c>StreamableHttpPostTransport</c>'s SSE event — and
 /// takes only the calls for which that is all the SDK would do: no task, progress token, log level, request state or
-/// input responses, no tracing of the SDK's spans. Anything else goes on to the SDK, before anything has run.
+/// input responses, no tracing of the SDK's spans, not a pooled server's first call. Anything else goes on to the SDK,
+/// before anything has run.
 /// </summary>
 internal sealed partial class DirectToolCall : IDisposable
 {
@@ -122,7 +123,12 @@ internal sealed partial class DirectToolCall : IDisposable
     // that is never a task.
     private static RequestContext<CallToolRequestParams>? Prepare(PooledServer server, JsonRpcRequest request)
     {
-        if (request.Params is not JsonObject parameters || parameters["_meta"] is not JsonObject meta
+        // A server takes its protocol version from the first request whose metadata it reads itself, and labels the
+        // sends of its answers with it from then on. One that had only answered direct calls would have none, and
+        // would count the refusal of a later request's bad metadata unlabelled where the same server without the
+        // direct path would not: a server's first call goes to the SDK.
+        if (server.Server.NegotiatedProtocolVersion is null
+            || request.Params is not JsonObject parameters || parameters["_meta"] is not JsonObject meta
             || !OnlyMembers(parameters, "name", "arguments", "_meta")
             || !OnlyMembers(meta, MetaKeys.ProtocolVersion, MetaKeys.ClientCapabilities, MetaKeys.ClientInfo))
         {

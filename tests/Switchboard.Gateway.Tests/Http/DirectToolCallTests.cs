@@ -50,11 +50,11 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
     }
 
     /// <summary>
-    /// One request of the matrix: <paramref name="Body"/> is sent as it is to <c>/mcp</c> with <paramref name="Tool"/>
-    /// as <c>Mcp-Name</c>, <paramref name="Times"/> times in a row, each answer compared; <paramref name="Varies"/>
-    /// says what in the answer is masked (<see cref="Normalize"/>).
+    /// One request of the matrix: <paramref name="Body"/> is sent as it is to <paramref name="Path"/> with
+    /// <paramref name="Tool"/> as <c>Mcp-Name</c>, <paramref name="Times"/> times in a row, each answer compared;
+    /// <paramref name="Varies"/> says what in the answer is masked (<see cref="Normalize"/>).
     /// </summary>
-    internal sealed record Case(string Tool, string Body, Caller Caller = Caller.Admin, int Times = 1, Varies Varies = Varies.Nothing);
+    internal sealed record Case(string Tool, string Body, Caller Caller = Caller.Admin, int Times = 1, Varies Varies = Varies.Nothing, string Path = "/mcp");
 
     // A tools/call as a client without an SDK writes it; empty arguments leave the member out.
     private static string Call(string tool, string arguments, string id = "1", string meta = "{" + Capabilities + "}", string extra = "") =>
@@ -151,35 +151,11 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
             }
         }
 
-        // Metrics are recorded, and audit events written, as or just after each answer goes out: wait until each
-        // gateway shows the same twice in a row and both show the same, then compare what each shows last.
-        Snapshot viaSdkSnapshot = default, directSnapshot = default;
-        try
-        {
-            await Poll.UntilAsync(
-                async () =>
-                {
-                    var (viaSdkBefore, directBefore) = (viaSdkSnapshot, directSnapshot);
-                    if (viaSdkBefore.AuditedCalls is not null)
-                    {
-                        await Task.Delay(200, Ct);
-                    }
-
-                    (viaSdkSnapshot, directSnapshot) = (await gateways.ViaSdk.SnapshotAsync(), await gateways.Direct.SnapshotAsync());
-                    return viaSdkBefore.AuditedCalls is not null && viaSdkSnapshot.Equals(viaSdkBefore) && directSnapshot.Equals(directBefore)
-                        && viaSdkSnapshot.Equals(directSnapshot);
-                },
-                TimeSpan.FromSeconds(15),
-                "the two gateways' metrics and audit trails did not agree");
-        }
-        catch (TimeoutException)
-        {
-            // Fall through to the assertions, which show both.
-        }
+        var (viaSdkSnapshot, directSnapshot) = await SettledSnapshotsAsync();
 
         // The calls did take the two paths: the gateway counts those it answered itself.
-        Assert.Equal(0, await gateways.ViaSdk.DirectCallsAsync());
-        Assert.InRange(await gateways.Direct.DirectCallsAsync(), Matrix.Values.Count(c => c.Tool.StartsWith("utilities__", StringComparison.Ordinal)), long.MaxValue);
+        Assert.Equal(0, viaSdkSnapshot.DirectCalls);
+        Assert.InRange(directSnapshot.DirectCalls, Matrix.Values.Count(c => c.Tool.StartsWith("utilities__", StringComparison.Ordinal)), long.MaxValue);
         Assert.True(
             viaSdkSnapshot.SdkSeries == directSnapshot.SdkSeries,
             Both("mcp_server_operation_duration_seconds_count series differ", viaSdkSnapshot.SdkSeries, directSnapshot.SdkSeries));
@@ -194,6 +170,66 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
         Assert.Contains(viaSdkSnapshot.AuditedCalls, e => e.EndsWith(" tool-error", StringComparison.Ordinal));
         Assert.Contains("mcp_method_name=\"tools/call\"", viaSdkSnapshot.SdkSeries, StringComparison.Ordinal);
 
+    }
+
+    [Fact]
+    public async Task APooledServersFirstCall_GoesToTheSdk_SoItsAnswersAreCountedAsWithoutTheDirectPath()
+    {
+        // A server labels the sends of its answers with the protocol version it took from the first request whose
+        // metadata it read itself; had it answered that first call directly, a later refusal of bad metadata would be
+        // counted without a version. Only this test calls the utilities server's own endpoint, a view with servers of
+        // its own: they are new here.
+        const string path = "/servers/utilities/mcp";
+        var valid = new Case("math_evaluate", Call("math_evaluate", """{"expression":"6*7"}"""), Path: path);
+        var badClientInfo = new Case("math_evaluate", Call("math_evaluate", """{"expression":"6*7"}""", meta: $"{{{Capabilities},\"io.modelcontextprotocol/clientInfo\":5}}"), Path: path);
+        long directBefore = (await SettledSnapshotsAsync()).Direct.DirectCalls;
+
+        var (viaSdk, direct) = await gateways.SendToBothAsync(valid);
+        AssertSameAnswer("a new server's first call", valid, viaSdk, direct);
+        (viaSdk, direct) = await gateways.SendToBothAsync(valid);
+        AssertSameAnswer("its second call", valid, viaSdk, direct);
+        (viaSdk, direct) = await gateways.SendToBothAsync(badClientInfo);
+        AssertSameAnswer("an invalid clientInfo", badClientInfo, viaSdk, direct);
+
+        // One of the two valid calls was answered directly (the bad metadata goes to the SDK), and not the first: the
+        // refusal's send is counted with the version, as on the gateway without the direct path.
+        var (viaSdkSnapshot, directSnapshot) = await SettledSnapshotsAsync();
+        Assert.Equal(directBefore + 1, directSnapshot.DirectCalls);
+        Assert.True(
+            viaSdkSnapshot.SdkSeries == directSnapshot.SdkSeries,
+            Both("mcp_server_operation_duration_seconds_count series differ", viaSdkSnapshot.SdkSeries, directSnapshot.SdkSeries));
+    }
+
+    // Metrics are recorded, and audit events written, as or just after each answer goes out: waits until each gateway
+    // shows the same twice in a row and both show the same, and returns what each shows last. The scrapes are further
+    // apart than the exporter keeps an answer to show again (300 ms by default), so each is taken afresh.
+    private async Task<(Snapshot ViaSdk, Snapshot Direct)> SettledSnapshotsAsync()
+    {
+        Snapshot viaSdkSnapshot = default, directSnapshot = default;
+        try
+        {
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    var (viaSdkBefore, directBefore) = (viaSdkSnapshot, directSnapshot);
+                    if (viaSdkBefore.AuditedCalls is not null)
+                    {
+                        await Task.Delay(500, Ct);
+                    }
+
+                    (viaSdkSnapshot, directSnapshot) = (await gateways.ViaSdk.SnapshotAsync(), await gateways.Direct.SnapshotAsync());
+                    return viaSdkBefore.AuditedCalls is not null && viaSdkSnapshot.Equals(viaSdkBefore) && directSnapshot.Equals(directBefore)
+                        && viaSdkSnapshot.Equals(directSnapshot);
+                },
+                TimeSpan.FromSeconds(15),
+                "the two gateways' metrics and audit trails did not agree");
+        }
+        catch (TimeoutException)
+        {
+            // The caller's assertions show both.
+        }
+
+        return (viaSdkSnapshot, directSnapshot);
     }
 
     private static void AssertSameAnswer(string name, Case request, Answer viaSdk, Answer direct)
@@ -243,7 +279,11 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
     }
 
     /// <summary>What a gateway's tool calls left behind, comparable between the two.</summary>
-    internal readonly record struct Snapshot(string SdkSeries, string GatewaySeries, IReadOnlyList<string> AuditedCalls)
+    /// <remarks>
+    /// <see cref="DirectCalls"/>, <c>switchboard_mcp_direct_tool_calls_total</c>, counts the calls the gateway answered
+    /// itself, different between the two by design; it is not compared.
+    /// </remarks>
+    internal readonly record struct Snapshot(string SdkSeries, string GatewaySeries, IReadOnlyList<string> AuditedCalls, long DirectCalls)
     {
         public bool Equals(Snapshot other) =>
             SdkSeries == other.SdkSeries && GatewaySeries == other.GatewaySeries && AuditedCalls.SequenceEqual(other.AuditedCalls, StringComparer.Ordinal);
@@ -275,7 +315,7 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
 
         public async Task<Answer> SendAsync(Case request)
         {
-            using var message = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint("/mcp")) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(request.Body)) };
+            using var message = new HttpRequestMessage(HttpMethod.Post, gateway.Endpoint(request.Path)) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(request.Body)) };
             message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             message.Headers.Accept.ParseAdd("application/json");
             message.Headers.Accept.ParseAdd("text/event-stream");
@@ -320,17 +360,14 @@ public sealed partial class DirectToolCallTests(DirectToolCallTests.Gateways gat
             }
             while (after is not null);
 
-            return new Snapshot(sdk, own, audited);
+            return new Snapshot(sdk, own, audited, DirectCalls(metrics));
         }
 
-        /// <summary>The calls the gateway answered itself (<c>switchboard_mcp_direct_tool_calls_total</c>), 0 when it has no such series.</summary>
-        public async Task<long> DirectCallsAsync()
-        {
-            string metrics = await _http.GetStringAsync(new Uri(management, "/metrics"), Ct);
-            return metrics.Split('\n')
+        // The calls the gateway answered itself (switchboard_mcp_direct_tool_calls_total), 0 when it has no such series.
+        private static long DirectCalls(string metrics) =>
+            metrics.Split('\n')
                 .Where(l => l.StartsWith("switchboard_mcp_direct_tool_calls_total", StringComparison.Ordinal))
                 .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        }
 
         // The series' label sets and counts, sorted; a count is a whole number of calls, never a timing.
         private static string Series(string metrics, string prefix, string mustContain) =>
