@@ -188,7 +188,8 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton<SessionlessServerPool>();
         services.TryAddSingleton<DirectToolCall>();
         services.TryAddSingleton<SessionlessFastPath>();
-        services.TryAddSingleton<PrincipalSessions>();
+        services.TryAddSingleton<OpenSessions>();
+        services.TryAddSingleton<StandingStreams>();
         services.AddOptions<HttpServerTransportOptions>().Configure<IOptions<GatewayOptions>>((transport, gateway) =>
         {
             transport.SessionMode = gateway.Value.Sessions == GatewaySessionMode.Stateless
@@ -210,8 +211,8 @@ public static class GatewayServiceCollectionExtensions
     private static async Task RunSessionAsync(HttpContext context, McpServer server, CancellationToken cancellationToken)
     {
         var upstreams = context.RequestServices.GetService<UpstreamServers>();
-        using var counted = server.SessionId is not null && context.User.PrincipalId() is { } principal
-            ? context.RequestServices.GetRequiredService<PrincipalSessions>().Opened(principal)
+        using var counted = server.SessionId is { } id
+            ? context.RequestServices.GetRequiredService<OpenSessions>().Opened(id, context.User.PrincipalId())
             : null;
         try
         {

@@ -229,13 +229,20 @@ public sealed class ApiKeyService(IApiKeyStore keys, IPrincipalStore principals,
     /// outlives its request (a queued tool call, a workflow run's steps): the same cached lookup a request's key gets,
     /// so a revocation reaches that work as promptly as it reaches requests.
     /// </summary>
-    public async ValueTask<string?> StandingProblemAsync(string prefix, CancellationToken cancellationToken = default)
+    public async ValueTask<string?> StandingProblemAsync(string prefix, CancellationToken cancellationToken = default) =>
+        (await StandingAsync(prefix, cancellationToken)).Problem;
+
+    /// <summary>
+    /// <see cref="StandingProblemAsync"/>, and while the key stands, when it expires (null: never): for a request that
+    /// stays open past its key's expiry, an event stream.
+    /// </summary>
+    public async ValueTask<(string? Problem, DateTimeOffset? ExpiresAt)> StandingAsync(string prefix, CancellationToken cancellationToken = default)
     {
         var record = await keys.FindByPrefixAsync(prefix, cancellationToken);
-        return record is null ? "unknown"
-            : record.RevokedAt is not null ? "revoked"
-            : record.ExpiresAt <= time.GetUtcNow() ? "expired"
-            : null;
+        return record is null ? ("unknown", null)
+            : record.RevokedAt is not null ? ("revoked", null)
+            : record.ExpiresAt <= time.GetUtcNow() ? ("expired", null)
+            : (null, record.ExpiresAt);
     }
 
     // A lifetime that reaches past the calendar's end (a key "until 9999-12-31") ends there instead of overflowing.

@@ -23,7 +23,7 @@ namespace Switchboard.Gateway.Http;
 /// through goes to <see cref="SessionlessFastPath"/>, which serves the common sessionless ones on pooled servers
 /// from the body held here, and otherwise on to the SDK.
 /// </summary>
-internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, SessionlessFastPath fastPath, PrincipalSessions principalSessions)
+internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options, SessionlessFastPath fastPath, OpenSessions openSessions, StandingStreams standingStreams)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -39,10 +39,21 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
             if (SessionRules.Refusal(context.Request, sessions, method: null) is { } refusal)
             {
                 await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status400BadRequest, McpErrorCode.InvalidRequest, refusal);
-                return;
+            }
+            else if (HttpMethods.IsDelete(context.Request.Method) && IsUnknownSession(context.Request, sessions))
+            {
+                // As the SDK answers any other request of a session it does not know (it answers a DELETE 200).
+                await JsonRpcErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, SessionNotFound, "Session not found: it has ended, or was never opened on this server.");
+            }
+            else if (HttpMethods.IsGet(context.Request.Method))
+            {
+                await standingStreams.ServeAsync(context, next);
+            }
+            else
+            {
+                await next(context);
             }
 
-            await next(context);
             return;
         }
 
@@ -88,6 +99,15 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
         }
     }
 
+    // The SDK's code for a request of a session it does not know.
+    private const McpErrorCode SessionNotFound = (McpErrorCode)(-32001);
+
+    // Whether a DELETE names a session that is not open here. A 2026-07-28 client has no sessions: the SDK refuses its
+    // DELETE (405).
+    private bool IsUnknownSession(HttpRequest request, GatewaySessionMode sessions) =>
+        sessions != GatewaySessionMode.Stateless && !SessionRules.IsSessionlessRevision(request)
+            && request.Headers["Mcp-Session-Id"].ToString() is { Length: > 0 } id && !openSessions.IsOpen(id);
+
     private static (McpErrorCode Code, string? Error) Refusal(HttpContext context, GatewaySessionMode sessions, string? method, ReadOnlySpan<byte> body) =>
         SessionRules.Refusal(context.Request, sessions, method) is { } refusal ? (McpErrorCode.InvalidRequest, refusal)
         : JsonRpcMessageCheck.ParamsProblem(method, body, SessionRules.IsSessionlessRevision(context.Request)) is { } problem ? (McpErrorCode.InvalidParams, problem)
@@ -101,7 +121,7 @@ internal sealed class JsonRpcValidationMiddleware(RequestDelegate next, IOptions
     private string? SessionCapReached(HttpContext context, GatewaySessionMode sessions)
     {
         int cap = options.CurrentValue.MaxSessionsPerPrincipal;
-        return sessions != GatewaySessionMode.Stateless && context.User.PrincipalId() is { } principal && principalSessions.OpenBy(principal) >= cap
+        return sessions != GatewaySessionMode.Stateless && context.User.PrincipalId() is { } principal && openSessions.OpenBy(principal) >= cap
             ? $"You hold {cap} open sessions on this gateway, the most one principal may (Gateway:MaxSessionsPerPrincipal): end one you no longer use (DELETE with its Mcp-Session-Id), or wait for idle ones to expire, then initialize again."
             : null;
     }
