@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Data.Common;
 using Switchboard.Access;
+using Switchboard.Access.Identity;
 using Switchboard.Policy;
 using Switchboard.Storage;
 using Switchboard.Storage.Workflows;
@@ -16,7 +17,7 @@ namespace Switchboard.Agents.Director;
 /// its trace while it works, and an attempt after a crash goes on from there (it waits for the plan's run the last
 /// attempt started) instead of planning again. A budget that
 /// stops it completes the step with the partial result; a Director that fails fails the step (the trace stays in its
-/// output). Cancelling the run cancels the plan's run in flight.
+/// output). Cancelling the run, or revoking the key that started it, stops it and the plan's run in flight.
 /// </summary>
 internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowStore store, TimeProvider time) : IStepExecutor
 {
@@ -51,7 +52,7 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
         }
 
         using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watch = WatchAsync(runId, principal.Id, cancelled);
+        var watch = WatchAsync(runId, principal, cancelled);
         var saved = context.State;
         try
         {
@@ -64,13 +65,14 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
         }
         catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // The Director's run was cancelled: so is the plan's. (A worker shutting down leaves it to the next one.)
+            // The Director's run was cancelled, or its key revoked: the plan's run stops too. (A worker shutting down
+            // leaves it to the next one.)
             if (DirectorAgent.InFlight(saved) is { } planRun)
             {
                 await services.GetRequiredService<WorkflowEngine>().CancelAsync(planRun, principal.Id, CancellationToken.None);
             }
 
-            return new StepResult.Failed("the run was cancelled");
+            return new StepResult.Failed(await watch ?? "the run was cancelled");
         }
         catch (Exception e) when (e is not (OperationCanceledException or StorageException or DbException))
         {
@@ -84,18 +86,25 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
         }
     }
 
-    // The engine does not interrupt a running step when its run is cancelled: this notices, and stops the Director.
-    private async Task WatchAsync(string runId, string principalId, CancellationTokenSource director)
+    // The engine does not interrupt a running step when its run is cancelled, nor when the key that started it stops
+    // speaking for anyone: this notices either, stops the Director (its model turns cost, and its plan's tool calls
+    // would be refused), and says why.
+    private async Task<string?> WatchAsync(string runId, AccessPrincipal principal, CancellationTokenSource director)
     {
+        var keys = services.GetRequiredService<ApiKeyService>();
         try
         {
             using var timer = new PeriodicTimer(CancelCheck, time);
             while (await timer.WaitForNextTickAsync(director.Token))
             {
-                if (await store.GetRunAsync(runId, principalId, director.Token) is not { Run.IsTerminal: false })
+                string? stop = await store.GetRunAsync(runId, principal.Id, director.Token) is not { Run.IsTerminal: false } ? "the run was cancelled"
+                    : principal.Credential is { } key && await keys.StandingProblemAsync(key, director.Token) is { } problem
+                        ? $"the API key {key} that started this run is {problem}"
+                    : null;
+                if (stop is not null)
                 {
                     await director.CancelAsync();
-                    return;
+                    return stop;
                 }
             }
         }
@@ -103,5 +112,7 @@ internal sealed class DirectorStepExecutor(IServiceProvider services, WorkflowSt
         {
             // the Director finished, or was stopped
         }
+
+        return null;
     }
 }

@@ -185,6 +185,29 @@ public sealed class DirectorTests
     }
 
     [Fact]
+    public async Task RevokingTheKeyThatStartedTheDirector_StopsIt_AndThePlansRunInFlight()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync([]);
+        using var admin = Client(gateway, cluster.AdminKey);
+        string key = await TaskProcesses.CreateKeyAsync(gateway, cluster.AdminKey, "director-key", "agent");
+        using var planner = Client(gateway, key);
+        var plan = new JsonObject { ["steps"] = new JsonArray(ToolStep("slow", "everything/slow_compute", new JsonObject { ["seconds"] = 300 })) };
+
+        string runId = await StartDirectorAsync(planner, new { plan });
+        var running = await WaitForAsync(planner, runId, r => Step(r, "director").GetProperty("output") is { ValueKind: JsonValueKind.Object } o && o.GetProperty("trace").GetArrayLength() == 2, "the plan's run never started");
+        string planRun = Step(running, "director").GetProperty("output").GetProperty("trace")[1].GetProperty("runId").GetString()!;
+        // Rotating revokes the key; its replacement, a key of the same principal, reads the runs.
+        using var renewed = Client(gateway, await Workflows.RevokedCredentialTests.RotateAsync(admin, key));
+
+        var stopped = await WaitForAsync(renewed, runId, r => r.GetProperty("state").GetString() != "running", "the Director went on after its key was revoked");
+        Assert.Equal("failed", stopped.GetProperty("state").GetString());
+        Assert.Contains($"the API key {Workflows.RevokedCredentialTests.Prefix(key)} that started this run is revoked", Step(stopped, "director").GetProperty("error").GetString(), StringComparison.Ordinal);
+        var planStopped = await WaitForAsync(renewed, planRun, r => r.GetProperty("state").GetString() != "running", "the plan's run went on after its key was revoked");
+        Assert.Equal("cancelled", planStopped.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Plan_AsTheMcpToolAgentsDirector_RunsAsATaskAsTheCaller_WithADelegatedStep()
     {
         await using var llm = await FakeLlmServer.StartAsync(Ct);
