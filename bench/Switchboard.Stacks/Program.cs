@@ -1,4 +1,5 @@
 using Microsoft.Diagnostics.Tracing.Etlx;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 // Where a gateway's CPU went, from a CPU-sampling trace (bench/profile.sh). `dotnet-trace report` has no exclusive
 // view of collect-linux traces and no way to group frames, hence this. Every share is of all samples in the trace.
@@ -8,6 +9,8 @@ using Microsoft.Diagnostics.Tracing.Etlx;
 //   Switchboard.Stacks TRACE callers TEXT [N] [D] the D frames above the first frame containing TEXT
 //   Switchboard.Stacks TRACE callees TEXT [N]     the frame each frame containing TEXT was running
 //   Switchboard.Stacks TRACE gc                   each collection's pause, and what it marked (a gc-verbose trace)
+// In a trace of allocation ticks (gc-verbose, or the runtime provider at keyword 0x1, level 5), each tick weighs the
+// bytes it stands for, so the shares are of bytes allocated: a tick fires per ~100 KB, once for a 30 MB array too.
 if (args.Length == 2 && args[1] == "gc")
 {
     GcPauses.Print(args[0]);
@@ -27,8 +30,8 @@ int depth = int.TryParse(args.ElementAtOrDefault(4), out int d) ? d : 3;
 
 // An .etlx made by another TraceEvent version does not load: always convert from the trace itself.
 using var log = new TraceLog(TraceLog.CreateFromEventPipeDataFile(args[0], Path.Combine(Path.GetTempPath(), $"stacks-{Environment.ProcessId}.etlx")));
-var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-int total = 0;
+var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+long total = 0, weight = 0;
 foreach (var sample in log.Events)
 {
     if (sample.CallStack() is not { } stack)
@@ -36,7 +39,8 @@ foreach (var sample in log.Events)
         continue;
     }
 
-    total++;
+    weight = sample is GCAllocationTickTraceData tick ? tick.AllocationAmount64 : 1;
+    total += weight;
     var frames = new List<string>(); // leaf first
     for (var frame = stack; frame is not null; frame = frame.Caller)
     {
@@ -78,7 +82,7 @@ foreach (var (frame, count) in counts.OrderByDescending(c => c.Value).Take(top))
 File.Delete(log.FilePath);
 return 0;
 
-void Count(string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
+void Count(string key) => counts[key] = counts.GetValueOrDefault(key) + weight;
 
 /// <summary>Names the part of the gateway a sample's CPU went to.</summary>
 internal static class Components
