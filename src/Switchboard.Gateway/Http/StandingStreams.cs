@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Switchboard.Access.Identity;
-using Switchboard.Storage;
 using Switchboard.Storage.Caching;
 
 namespace Switchboard.Gateway.Http;
@@ -104,9 +103,9 @@ internal sealed partial class StandingStreams : IDisposable
                         EndStreamsOf(key, problem);
                     }
                 }
-                catch (StorageException e)
+                catch (Exception e)
                 {
-                    // The database is down: the key stands as requests see it (they are refused only once it answers).
+                    // The database is down, say: the key stands as requests see it, and the next change looks again.
                     LogCheckFailed(_logger, key, e.Message);
                 }
             }
