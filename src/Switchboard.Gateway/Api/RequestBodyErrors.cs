@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Reflection;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -57,6 +59,42 @@ internal static class RequestBodyErrors
         // Binding throws without an inner exception only when there is no body to read (none, or JSON null).
         return error.InnerException is null ? "Send the request as a JSON object in the body; docs/api.md says what each endpoint takes." : null;
     }
+
+    /// <summary>
+    /// The <c>detail</c> for a query value that binding refused (<c>?limit=abc</c>), in place of binding's own message,
+    /// which names the parameter's .NET type ("Failed to bind parameter \"int limit\" from \"abc\"."); null when no
+    /// query value of the endpoint's parameters is of the wrong kind.
+    /// </summary>
+    public static string? DescribeQuery(HttpContext http)
+    {
+        var endpoint = http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<MethodInfo>() is not { } handler)
+        {
+            return null;
+        }
+
+        foreach (var parameter in handler.GetParameters())
+        {
+            var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
+            if (parameter.Name is { } name && QueryKinds.TryGetValue(type, out var kind) && http.Request.Query.TryGetValue(name, out var values)
+                && values.ToString() is var value && !kind.Parses(value))
+            {
+                // Its control characters are escaped with the rest of the detail (AddProblemDetails' customization).
+                return $"The query parameter '{name}' must be {kind.Description}; '{(value.Length > 64 ? $"{value[..64]}{PrintableText.Ellipsis}" : value)}' is not.";
+            }
+        }
+
+        return null;
+    }
+
+    // The kinds of query value the admin API takes besides text, as binding parses them (invariant culture).
+    private static readonly Dictionary<Type, (string Description, Func<string, bool> Parses)> QueryKinds = new()
+    {
+        [typeof(int)] = ("a whole number", v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)),
+        [typeof(long)] = ("a whole number", v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)),
+        [typeof(bool)] = ("true or false", v => bool.TryParse(v, out _)),
+        [typeof(DateTimeOffset)] = ("a date and time such as 2026-11-29T12:00:00Z", v => DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.None, out _)),
+    };
 
     private static string? Repeated(JsonElement element, string path)
     {

@@ -19,7 +19,7 @@ internal sealed class BadRequestHandler : IExceptionHandler
         }
 
         string message = httpContext.Request.Path.StartsWithSegments(AdminApi.Prefix, StringComparison.OrdinalIgnoreCase)
-            ? RequestBodyErrors.Describe(httpContext, bad) ?? bad.Message
+            ? RequestBodyErrors.Describe(httpContext, bad) ?? RequestBodyErrors.DescribeQuery(httpContext) ?? bad.Message
             : bad.Message;
         await JsonRpcErrorResponse.WriteAsync(httpContext, bad.StatusCode, McpErrorCode.InvalidRequest, message);
         return true;

@@ -76,14 +76,20 @@ public sealed class AuditApiTests(AdminApiServer gateway) : IClassFixture<AdminA
         Assert.Contains(expected, (await ReadJsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Query_WithAnUnparseableTime_Is400()
+    [Theory]
+    [InlineData("/api/v1/audit?from=yesterday", "The query parameter 'from' must be a date and time such as 2026-11-29T12:00:00Z; 'yesterday' is not.")]
+    [InlineData("/api/v1/audit?limit=abc", "The query parameter 'limit' must be a whole number; 'abc' is not.")]
+    [InlineData("/api/v1/audit?after=1.5", "The query parameter 'after' must be a whole number; '1.5' is not.")]
+    [InlineData("/api/v1/audit?LIMIT=ten", "The query parameter 'limit' must be a whole number; 'ten' is not.")]
+    [InlineData("/api/v1/runs?limit=5%0Ax", "The query parameter 'limit' must be a whole number; '5\\nx' is not.")]
+    public async Task Query_WithAValueOfTheWrongKind_Is400_SayingWhichAndWhatItMustBe(string path, string detail)
     {
         using var admin = gateway.Client();
 
-        using var response = await admin.GetAsync(new Uri("/api/v1/audit?from=yesterday", UriKind.Relative), Ct);
+        using var response = await admin.GetAsync(new Uri(path, UriKind.Relative), Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(detail, (await ReadJsonAsync(response)).GetProperty("detail").GetString());
     }
 
     [Fact]
