@@ -61,10 +61,35 @@ internal static class UpstreamRequests
             Context = new JsonRpcMessageContext { Items = new Dictionary<string, object?> { [InputRequiredPassThroughTransport.PassThroughKey] = true }, RoutingName = McpNameHeader(method, parameters, routingName) },
         };
 #pragma warning restore MCPEXP002
-        var response = await client.SendRequestAsync(request, cancellationToken);
+        JsonRpcResponse response;
+        try
+        {
+            response = await client.SendRequestAsync(request, cancellationToken);
+        }
+        catch (McpProtocolException e) when (e.GetType() == typeof(McpProtocolException) && e.Message.StartsWith(RemoteErrorPrefix, StringComparison.Ordinal))
+        {
+            throw InUpstreamsWords(e);
+        }
+
         return InputRequiredPassThroughTransport.TryTakeInputRequired(response.Result, out var inputRequired)
             ? throw new InputRequiredException(inputRequired)
             : response.Result;
+    }
+
+    // The SDK's client words an upstream's JSON-RPC error as "Request failed (remote): " and its message; the caller is
+    // relayed the upstream's own message, code and data. (Its subclasses for particular codes, which carry more, are
+    // relayed as they are.)
+    private const string RemoteErrorPrefix = "Request failed (remote): ";
+
+    private static McpProtocolException InUpstreamsWords(McpProtocolException error)
+    {
+        var relayed = new McpProtocolException(error.Message[RemoteErrorPrefix.Length..], error.ErrorCode);
+        foreach (System.Collections.DictionaryEntry entry in error.Data)
+        {
+            relayed.Data[entry.Key] = entry.Value;
+        }
+
+        return relayed;
     }
 
     // The Mcp-Name header of an HTTP upstream (SEP-2243), encoded here: the SDK client sends the name or URI as it is,

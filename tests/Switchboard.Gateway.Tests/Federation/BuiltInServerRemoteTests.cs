@@ -9,7 +9,8 @@ namespace Switchboard.Gateway.Tests.Federation;
 
 /// <summary>
 /// A built-in server run in its own process (<c>switchboard mcp financial --urls …</c>) and registered by URL serves
-/// the same tools, with the same answers, as the same server mounted in-process.
+/// the same tools, with the same answers, as the same server mounted in-process; its refusals reach the caller in its
+/// own words, code and data.
 /// </summary>
 public sealed class BuiltInServerRemoteTests : IDisposable
 {
@@ -23,14 +24,18 @@ public sealed class BuiltInServerRemoteTests : IDisposable
     public void Dispose() => Directory.Delete(_workingDirectory, recursive: true);
 
     [Fact]
-    public async Task FinancialRegisteredByUrl_ListsAndAnswersLikeTheInProcessMount()
+    public async Task FinancialRegisteredByUrl_ListsAndAnswersLikeTheInProcessMount_AndItsRefusalsAreRelayedInItsWords()
     {
         string upstreamUrl = LoopbackPort.NextUrl();
         string upstreamKey = ApiKeyFormat.Generate().Key;
         string upstreamDirectory = Folder("upstream");
         using var upstream = ProcessRunner.Start(
             GatewayProcess.Executable,
-            ["mcp", "financial", "--urls", upstreamUrl, $"--Identity:BootstrapAdminKey={upstreamKey}", $"--Storage:DataDirectory={upstreamDirectory}"],
+            [
+                "mcp", "financial", "--urls", upstreamUrl, $"--Identity:BootstrapAdminKey={upstreamKey}", $"--Storage:DataDirectory={upstreamDirectory}",
+                // One call of a tool an hour: the second is the upstream's own refusal.
+                "--RateLimits:Default:PerPrincipalTool:Permits=1", "--RateLimits:Default:PerPrincipalTool:Burst=1", "--RateLimits:Default:PerPrincipalTool:Period=01:00:00",
+            ],
             upstreamDirectory);
         upstream.OutputDataReceived += (_, _) => { };
         upstream.ErrorDataReceived += (_, _) => { };
@@ -63,6 +68,14 @@ public sealed class BuiltInServerRemoteTests : IDisposable
             Assert.NotEqual(true, direct.IsError);
             Assert.Equal(Json(direct.Content), Json(forwarded.Content));
             Assert.Equal(Json(direct.StructuredContent), Json(forwarded.StructuredContent));
+
+            // The SDK's client words a JSON-RPC error "Request failed (remote): …": this test's client once, for the
+            // gateway's answer, which is the upstream's own message, code and data.
+            var refused = await Assert.ThrowsAsync<McpProtocolException>(async () => await remote.CallToolAsync("pv", arguments, cancellationToken: Ct));
+            Assert.Equal(-32029, (int)refused.ErrorCode);
+            Assert.StartsWith("Request failed (remote): Rate limit", refused.Message, StringComparison.Ordinal);
+            Assert.Single(refused.Message.Split("Request failed").Skip(1));
+            Assert.True(refused.Data.Contains("retryAfterSeconds"), string.Join(", ", refused.Data.Keys.Cast<object>()));
         }
         finally
         {
