@@ -11,6 +11,7 @@ using Switchboard.Access.Diagnostics;
 using Switchboard.Access.Identity;
 using Switchboard.Errors;
 using Switchboard.Gateway.Diagnostics;
+using Switchboard.Gateway.Http;
 using Switchboard.Policy;
 using Switchboard.Registry;
 
@@ -192,7 +193,7 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
                     // The caller's mistake, or an upstream that failed (logged once, as a Warning, where it happened):
                     // not a fault of ours. Answered with its error, which the SDK would also log as an unhandled
                     // exception at Error, with its stack and the name as sent (a newline in it forges a line).
-                    context.Items[RefusalKey] = new JsonRpcErrorDetail { Code = (int)expected.ErrorCode, Message = expected.Message, Data = DataOf(expected) };
+                    context.Items[RefusalKey] = new JsonRpcErrorDetail { Code = (int)expected.ErrorCode, Message = expected.Message, Data = McpErrorData.Of(expected.Data) };
                     return RefusedToolResult;
                 }
 
@@ -326,20 +327,6 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
     }
 
     // The error's data as the SDK would send it for the exception: its string-keyed Data entries, or none.
-    private static JsonObject? DataOf(McpProtocolException error)
-    {
-        var data = new JsonObject();
-        foreach (System.Collections.DictionaryEntry entry in error.Data)
-        {
-            if (entry.Key is string key)
-            {
-                data[key] = JsonSerializer.SerializeToNode(entry.Value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
-            }
-        }
-
-        return data.Count > 0 ? data : null;
-    }
-
     private static CallToolResult RefusedToolResult => new() { IsError = true, Content = [new TextContentBlock { Text = "Refused." }] };
 
     // A name that resolves is decided on server/name; one that does not is decided as given, so permissions scoped

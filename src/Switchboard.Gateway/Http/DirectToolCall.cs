@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
@@ -42,7 +41,6 @@ internal sealed partial class DirectToolCall : IDisposable
     private static readonly JsonTypeInfo<Implementation> ImplementationType = TypeInfo<Implementation>();
     private static readonly JsonTypeInfo<ClientCapabilities> CapabilitiesType = TypeInfo<ClientCapabilities>();
     private static readonly JsonTypeInfo<JsonRpcMessage> MessageType = TypeInfo<JsonRpcMessage>();
-    private static readonly JsonTypeInfo<object?> DataType = (JsonTypeInfo<object?>)McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object));
 
     private readonly bool _enabled;
     private readonly ILogger<McpServer> _sdkLogger; // the category the SDK's server logs under
@@ -234,34 +232,10 @@ internal sealed partial class DirectToolCall : IDisposable
     // McpSessionHandler's answer to a request whose handler threw.
     private static JsonRpcErrorDetail ErrorDetail(Exception e) => e switch
     {
-        McpProtocolException protocol => new JsonRpcErrorDetail { Code = (int)protocol.ErrorCode, Message = protocol.Message, Data = DataOf(protocol.Data) },
+        McpProtocolException protocol => new JsonRpcErrorDetail { Code = (int)protocol.ErrorCode, Message = protocol.Message, Data = McpErrorData.Of(protocol.Data) },
         McpException mcp => new JsonRpcErrorDetail { Code = (int)McpErrorCode.InternalError, Message = mcp.Message },
         _ => new JsonRpcErrorDetail { Code = (int)McpErrorCode.InternalError, Message = "An error occurred." },
     };
-
-    // The SDK's ConvertExceptionData: the string-keyed entries of the exception's Data that serialize, or nothing.
-    private static Dictionary<string, JsonElement>? DataOf(IDictionary data)
-    {
-        Dictionary<string, JsonElement>? converted = null;
-        foreach (DictionaryEntry entry in data)
-        {
-            if (entry.Key is not string key)
-            {
-                continue;
-            }
-
-            try
-            {
-                var value = entry.Value is JsonElement element ? element : JsonSerializer.SerializeToElement(entry.Value, DataType);
-                (converted ??= new Dictionary<string, JsonElement>(data.Count))[key] = value;
-            }
-            catch (Exception e) when (e is JsonException or NotSupportedException)
-            {
-            }
-        }
-
-        return converted;
-    }
 
     // As McpSessionHandler.AddExceptionTags.
     private static string ErrorType(Exception e) => e switch
