@@ -41,6 +41,14 @@ internal sealed partial class DirectToolCall : IDisposable
     private static readonly JsonTypeInfo<Implementation> ImplementationType = TypeInfo<Implementation>();
     private static readonly JsonTypeInfo<ClientCapabilities> CapabilitiesType = TypeInfo<ClientCapabilities>();
     private static readonly JsonTypeInfo<JsonRpcMessage> MessageType = TypeInfo<JsonRpcMessage>();
+    private static readonly JsonTypeInfo<RequestId> RequestIdType = TypeInfo<RequestId>();
+    // Each server's info as JSON, made once (SendResult).
+    private static readonly ConditionalWeakTable<Implementation, byte[]> ServerInfoJson = new();
+    private const int MaxKeptResultBuffer = 64 * 1024;
+
+    // A thread's buffer for a result's JSON, reused by its next call (SendResult writes it out before anything awaits).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? ResultBuffer;
 
     private readonly bool _enabled;
     private readonly ILogger<McpServer> _sdkLogger; // the category the SDK's server logs under
@@ -84,29 +92,43 @@ internal sealed partial class DirectToolCall : IDisposable
         GatewayDiagnostics.DirectToolCalls.Add(1);
         long started = Stopwatch.GetTimestamp();
         var cancellationToken = context.RequestAborted;
-        JsonRpcMessage answer;
-        JsonNode? result = null;
+        JsonRpcMessage? answer = null;
+        CallToolResult? result = null;
         try
         {
-            result = await CallAsync(call, server, cancellationToken);
-            answer = request.Context?.Items is { } items && items.TryGetValue(RefusalKey, out var refusal) && refusal is JsonRpcErrorDetail error
-                ? new JsonRpcError { Id = request.Id, Error = error }
-                : new JsonRpcResponse { Id = request.Id, Result = WithServerInfo(result, server.Server.ServerOptions.ServerInfo) };
+            (result, var incomplete) = await CallAsync(call, server, cancellationToken);
+            if (request.Context?.Items is { } items && items.TryGetValue(RefusalKey, out var refusal) && refusal is JsonRpcErrorDetail error)
+            {
+                answer = new JsonRpcError { Id = request.Id, Error = error };
+            }
+            else if (result is not { Meta: null })
+            {
+                var node = result is null ? incomplete : JsonSerializer.SerializeToNode(result, ResultType);
+                answer = new JsonRpcResponse { Id = request.Id, Result = WithServerInfo(node, server.Server.ServerOptions.ServerInfo) };
+            }
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            RecordDuration(started, result: null, ErrorType(e));
+            RecordDuration(started, toolError: false, ErrorType(e));
             return true; // the caller is gone: as the SDK, nothing is answered
         }
         catch (Exception e)
         {
             await SendAsync(context, new JsonRpcError { Id = request.Id, Error = ErrorDetail(e) });
-            RecordDuration(started, result: null, ErrorType(e));
+            RecordDuration(started, toolError: false, ErrorType(e));
             return true;
         }
 
-        await SendAsync(context, answer);
-        RecordDuration(started, result, error: null);
+        if (answer is null)
+        {
+            SendResult(context, request.Id, result!, server.Server.ServerOptions.ServerInfo);
+        }
+        else
+        {
+            await SendAsync(context, answer);
+        }
+
+        RecordDuration(started, toolError: result?.IsError == true, error: null);
         return true;
     }
 
@@ -178,9 +200,10 @@ internal sealed partial class DirectToolCall : IDisposable
     }
 
     // McpServerImpl's tools/call handler: the composed call-tool pipeline, each call logged once as it ends; a fault
-    // becomes a tool error, except a protocol error, a cancellation or a request for input; then resultType, and an
-    // incomplete result as the MRTR wrapper sends it to a client that supports MRTR (every 2026-07-28 client).
-    private async ValueTask<JsonNode?> CallAsync(RequestContext<CallToolRequestParams> call, PooledServer server, CancellationToken cancellationToken)
+    // becomes a tool error, except a protocol error, a cancellation or a request for input; then resultType. A result
+    // that is complete comes back as it is; one that is not, as the node of the MRTR wrapper's answer to a client that
+    // supports MRTR (every 2026-07-28 client).
+    private async ValueTask<(CallToolResult? Complete, JsonNode? Incomplete)> CallAsync(RequestContext<CallToolRequestParams> call, PooledServer server, CancellationToken cancellationToken)
     {
         string name = call.Params!.Name;
         CallToolResult result;
@@ -191,7 +214,7 @@ internal sealed partial class DirectToolCall : IDisposable
         }
         catch (InputRequiredException e)
         {
-            return JsonSerializer.SerializeToNode(e.Result, InputRequiredType);
+            return (null, JsonSerializer.SerializeToNode(e.Result, InputRequiredType));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -209,8 +232,57 @@ internal sealed partial class DirectToolCall : IDisposable
         }
 
         result.ResultType ??= "complete";
-        var node = JsonSerializer.SerializeToNode(result, ResultType);
-        return result.ResultType == "input_required" ? JsonSerializer.SerializeToNode(node.Deserialize(InputRequiredType)!, InputRequiredType) : node;
+        return result.ResultType == "input_required"
+            ? (null, JsonSerializer.SerializeToNode(JsonSerializer.SerializeToNode(result, ResultType).Deserialize(InputRequiredType)!, InputRequiredType))
+            : (result, null);
+    }
+
+    // The answer SendAsync would write for a complete result without _meta of its own, written without building its
+    // JSON node: the result's members, then the _meta that WithServerInfo appends, in the response's members (result,
+    // id, jsonrpc), each written by a writer of the same options, so byte for byte the same.
+    private void SendResult(HttpContext context, RequestId id, CallToolResult result, Implementation? serverInfo)
+    {
+        long started = Stopwatch.GetTimestamp();
+        SessionlessFastPath.InitializeSseResponse(context);
+        var serialized = ResultBuffer ??= new ArrayBufferWriter<byte>();
+        serialized.ResetWrittenCount();
+        using (var json = new Utf8JsonWriter(serialized))
+        {
+            JsonSerializer.Serialize(json, result, ResultType);
+        }
+
+        var body = context.Response.BodyWriter;
+        var members = serialized.WrittenSpan[..^1]; // without its closing brace; never empty: content is always written
+        body.Write("event: message\ndata: {\"result\":"u8);
+        body.Write(members);
+        body.Write(",\"_meta\":{\"io.modelcontextprotocol/serverInfo\":"u8);
+        body.Write(serverInfo is null ? "null"u8 : ServerInfoJson.GetValue(serverInfo, static info => Serialize(info, ImplementationType)));
+        body.Write("}},\"id\":"u8);
+        using (var json = new Utf8JsonWriter(body))
+        {
+            JsonSerializer.Serialize(json, id, RequestIdType);
+        }
+
+        body.Write(",\"jsonrpc\":\"2.0\"}\n\n"u8);
+        serialized.ResetWrittenCount();
+        if (serialized.Capacity > MaxKeptResultBuffer)
+        {
+            ResultBuffer = null; // a large result's buffer is not kept for the thread's next call
+        }
+
+        RecordSend(started);
+    }
+
+    // The JSON of a value as a writer of default options writes it (as a node of it is written into an answer).
+    private static byte[] Serialize<T>(T value, JsonTypeInfo<T> type)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            JsonSerializer.Serialize(json, value, type);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     // McpServerImpl.PrependServerInfoFilter: every successful result of a per-request-metadata revision names the server.
@@ -250,6 +322,11 @@ internal sealed partial class DirectToolCall : IDisposable
     {
         long started = Stopwatch.GetTimestamp();
         await WriteAsync(context, answer);
+        RecordSend(started);
+    }
+
+    private void RecordSend(long started)
+    {
         if (_sdkDuration is { Enabled: true } duration)
         {
             duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, Tags("unknownMethod"));
@@ -258,7 +335,7 @@ internal sealed partial class DirectToolCall : IDisposable
 
     // McpSessionHandler's mcp.server.operation.duration, with the tags it gives a tools/call on Streamable HTTP when
     // its spans are not traced (no tool name then); a result with isError is a "tool_error".
-    private void RecordDuration(long started, JsonNode? result, string? error)
+    private void RecordDuration(long started, bool toolError, string? error)
     {
         if (_sdkDuration is not { Enabled: true } duration)
         {
@@ -274,7 +351,7 @@ internal sealed partial class DirectToolCall : IDisposable
                 tags.Add("rpc.response.status_code", error);
             }
         }
-        else if (result is JsonObject answer && answer.TryGetPropertyValue("isError", out var isError) && isError?.GetValueKind() == JsonValueKind.True)
+        else if (toolError)
         {
             tags.Add("error.type", "tool_error");
         }
