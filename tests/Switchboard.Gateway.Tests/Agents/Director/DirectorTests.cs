@@ -197,6 +197,11 @@ public sealed class DirectorTests
         string runId = await StartDirectorAsync(planner, new { plan });
         var running = await WaitForAsync(planner, runId, r => Step(r, "director").GetProperty("output") is { ValueKind: JsonValueKind.Object } o && o.GetProperty("trace").GetArrayLength() == 2, "the plan's run never started");
         string planRun = Step(running, "director").GetProperty("output").GetProperty("trace")[1].GetProperty("runId").GetString()!;
+        // The slow call must be under way, past its own check of the key (which would refuse it instead, also right, but
+        // then the Director would stop because its plan failed): the worker checks it within milliseconds of marking
+        // the step running, and nothing later shows it.
+        await WaitForAsync(planner, planRun, r => Step(r, "slow").GetProperty("state").GetString() == "running", "the plan's slow step never ran");
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
         // Rotating revokes the key; its replacement, a key of the same principal, reads the runs.
         using var renewed = Client(gateway, await Workflows.RevokedCredentialTests.RotateAsync(admin, key));
 
