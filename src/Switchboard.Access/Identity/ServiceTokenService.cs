@@ -88,10 +88,11 @@ public sealed class ServiceTokenService(
     }
 
     /// <summary>
-    /// The caller a token speaks for, or why it speaks for no one. Every defect is a failure with a reason, never an
-    /// exception: a bad signature, algorithm, issuer, audience or lifetime, and claims missing or of the wrong type.
+    /// The caller a token speaks for and until when (the token's own expiry), or why it speaks for no one. Every defect
+    /// is a failure with a reason, never an exception: a bad signature, algorithm, issuer, audience or lifetime, and
+    /// claims missing or of the wrong type.
     /// </summary>
-    public async Task<(ClaimsIdentity? Identity, string? Failure)> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<(ClaimsIdentity? Identity, DateTimeOffset Expires, string? Failure)> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
         var result = await _handler.ValidateTokenAsync(token, Parameters(await signingKeys.KeysAsync(cancellationToken)));
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException && await signingKeys.ReloadAsync(cancellationToken) is { } reloaded)
@@ -102,31 +103,31 @@ public sealed class ServiceTokenService(
 
         if (!result.IsValid)
         {
-            return (null, $"invalid service token: {result.Exception?.GetType().Name ?? "rejected"}");
+            return (null, default, $"invalid service token: {result.Exception?.GetType().Name ?? "rejected"}");
         }
 
         // A valid signature only says we signed it; the claims are still checked for what this code relies on.
         var claims = result.ClaimsIdentity;
         if (result.SecurityToken is not JsonWebToken jwt || JwtClaims.Subject(jwt) is not { } subject)
         {
-            return (null, "service token without a subject: 'sub' must be one non-empty string");
+            return (null, default, "service token without a subject: 'sub' must be one non-empty string");
         }
 
         if (JwtClaims.SingleString(claims, ClaimKeyPrefix) is not { } prefix)
         {
-            return (null, $"service token without its key: '{ClaimKeyPrefix}' must be one non-empty string");
+            return (null, default, $"service token without its key: '{ClaimKeyPrefix}' must be one non-empty string");
         }
 
         var roles = claims.FindAll(ClaimRoles).ToList();
         if (roles.Count == 0 || !roles.All(JwtClaims.IsString))
         {
-            return (null, $"service token without roles: '{ClaimRoles}' must be a list of role names");
+            return (null, default, $"service token without roles: '{ClaimRoles}' must be a list of role names");
         }
 
         var key = await apiKeys.FindByPrefixAsync(prefix, cancellationToken);
         if (key is null || key.RevokedAt is not null || key.ExpiresAt <= time.GetUtcNow())
         {
-            return (null, "the API key that issued this service token is revoked or expired");
+            return (null, default, "the API key that issued this service token is revoked or expired");
         }
 
         return (new ClaimsIdentity(
@@ -139,7 +140,7 @@ public sealed class ServiceTokenService(
             ],
             AuthenticationType,
             SwitchboardClaims.Principal,
-            SwitchboardClaims.Role), null);
+            SwitchboardClaims.Role), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), null);
     }
 
     private static TokenValidationParameters Parameters(IReadOnlyList<SigningKey> keys) => new()

@@ -26,7 +26,7 @@ internal sealed class ServiceTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var (identity, failure) = await tokens.ValidateAsync(authorization["Bearer ".Length..].Trim(), Context.RequestAborted);
+        var (identity, expires, failure) = await tokens.ValidateAsync(authorization["Bearer ".Length..].Trim(), Context.RequestAborted);
         if (identity is null)
         {
             Log.ServiceTokenRefused(Logger, failure!);
@@ -39,6 +39,7 @@ internal sealed class ServiceTokenAuthenticationHandler(
             Log.ServiceTokenAuthenticated(Logger, PrintableText.Escape(user.PrincipalId()));
         }
 
-        return AuthenticateResult.Success(new AuthenticationTicket(user, SchemeName));
+        // As JwtBearer does for an OIDC token: what outlives this request (a session's event stream) ends with the token.
+        return AuthenticateResult.Success(new AuthenticationTicket(user, new AuthenticationProperties { ExpiresUtc = expires }, SchemeName));
     }
 }

@@ -2,16 +2,19 @@ using System.Net;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using Switchboard.Access.Identity;
 using Switchboard.Gateway.Tests.Identity;
+using Switchboard.Storage.Repositories;
 using Switchboard.Testing;
 
 namespace Switchboard.Gateway.Tests.Http;
 
 /// <summary>
 /// A session's event stream (its GET) stays open long after the request that opened it was authenticated: it ends
-/// once the key it was opened with is revoked or expires, as every other request of that key is refused from then on,
-/// and only that key's streams end. A DELETE of a session that is not open is 404, as any other request of it.
+/// once the key it was opened with is revoked or expires, or the service token it was opened with expires, as every
+/// other request with that credential is refused from then on, and only that credential's streams end. A DELETE of a session that is not open is 404, as any other request of it.
 /// </summary>
 public sealed class SessionLifetimeTests(GatewayServer gateway) : IClassFixture<GatewayServer>, IDisposable
 {
@@ -67,6 +70,20 @@ public sealed class SessionLifetimeTests(GatewayServer gateway) : IClassFixture<
     }
 
     [Fact]
+    public async Task AServiceTokensEventStream_EndsWhenTheTokenExpires()
+    {
+        var key = await CreateKeyAsync();
+        var expires = DateTime.UtcNow.AddSeconds(5);
+        string token = await ShortServiceTokenAsync(key.Info, expires);
+        using var stream = await _client.OpenEventStreamAsync(token, await _client.OpenSessionAsync(token));
+
+        await SessionClient.ReadToEndAsync(stream).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        // A token's expiry is in whole seconds; its key is still good, so only the token's own expiry ended the stream.
+        Assert.True(DateTime.UtcNow >= expires.AddSeconds(-1), $"the stream ended at {DateTime.UtcNow:O}, before its token expired at {expires:O}");
+        Assert.Null(await Keys.StandingProblemAsync(key.Info.Prefix, Ct));
+    }
+
+    [Fact]
     public async Task DeleteOfASessionThatIsNotOpen_Is404_AsAnyOtherRequestOfIt()
     {
         var key = await CreateKeyAsync();
@@ -101,6 +118,30 @@ public sealed class SessionLifetimeTests(GatewayServer gateway) : IClassFixture<
             Assert.Equal(-32001, error.GetProperty("code").GetInt32());
             Assert.StartsWith("Session not found", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         }
+    }
+
+    // Issued tokens live at least a minute; this one is made as the gateway makes them, signed with its own secret, for
+    // a few seconds.
+    private async Task<string> ShortServiceTokenAsync(ApiKeyInfo key, DateTime expires)
+    {
+        await gateway.Services.GetRequiredService<ServiceTokenService>().IssueAsync(key.Principal, key.Prefix, key.Roles, [], lifetime: null, Ct); // makes the signing secret
+        var secret = (await gateway.Services.GetRequiredService<ISigningKeyStore>().ListAsync(Ct))[^1];
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = ServiceTokenService.Issuer,
+            Audience = ServiceTokenService.Issuer,
+            IssuedAt = DateTime.UtcNow,
+            NotBefore = DateTime.UtcNow,
+            Expires = expires,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Convert.FromBase64String(secret.Secret)) { KeyId = secret.Id }, SecurityAlgorithms.HmacSha256),
+            Claims = new Dictionary<string, object>
+            {
+                ["sub"] = key.Principal,
+                ["jti"] = Guid.NewGuid().ToString("N"),
+                ["kp"] = key.Prefix,
+                ["roles"] = key.Roles.ToArray(),
+            },
+        });
     }
 
     private async Task<CreatedApiKey> CreateKeyAsync() =>
