@@ -28,6 +28,7 @@ public sealed class JobWorker(
     private readonly Lock _runningLock = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Action> _cancels = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abandon = new();
+    private int _lent; // places running jobs have lent while they wait (JobSlot)
     private int _finishedAtShutdown;
     private int _returnedAtShutdown;
 
@@ -133,7 +134,7 @@ public sealed class JobWorker(
         {
             lock (_runningLock)
             {
-                return _running.Count;
+                return _running.Count - Volatile.Read(ref _lent);
             }
         }
     }
@@ -149,6 +150,13 @@ public sealed class JobWorker(
     private async Task RunAsync(JobLease lease)
     {
         var job = lease.Job;
+        var slot = JobSlot.Current = new JobSlot(
+            lend: () =>
+            {
+                Interlocked.Increment(ref _lent);
+                signal.Set(); // a place is free to claim another job
+            },
+            takeBack: () => Interlocked.Decrement(ref _lent));
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         var cancelRequested = false;
         var leaseLost = false;
@@ -208,6 +216,7 @@ public sealed class JobWorker(
         finally
         {
             _cancels.TryRemove(job.Id, out _);
+            slot.TakeBack(); // a handler that ended while lending its place
             await heartbeatStop.CancelAsync();
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             lock (_runningLock)

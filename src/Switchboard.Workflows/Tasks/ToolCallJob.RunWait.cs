@@ -22,12 +22,19 @@ public sealed partial class ToolCallJobHandler
     /// <summary>
     /// Runs a tool call inside another job (a workflow's tool step, an agent's tool call): as <see cref="RunAsync"/>,
     /// except that a call waiting for the run it started is waited for here, in the caller's attempt, since the caller
-    /// cannot park for it.
+    /// cannot park for it. It waits without its worker's place (<see cref="JobSlot.Lend"/>): the run's own steps need
+    /// the workers.
     /// </summary>
     public async Task<JobOutcome> CallAsync(Job job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
         var outcome = await RunAsync(job, cancellationToken);
+        if (outcome is not JobOutcome.Waiting)
+        {
+            return outcome;
+        }
+
+        using var lent = JobSlot.Current?.Lend();
         while (outcome is JobOutcome.Waiting waiting)
         {
             await Task.Delay(InlinePoll, cancellationToken);

@@ -137,6 +137,48 @@ public sealed class QueueFairnessTests
     }
 
     [Fact]
+    public async Task AFanOutOfSubWorkflowRunsWiderThanTheWorkers_Completes()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        var gateway = await cluster.StartServeAsync(Flags);
+        using var admin = Client(gateway, cluster.AdminKey);
+        const string Child = """
+            name: child
+            inputs: { n: }
+            steps:
+              - id: pause
+                wait: 1s
+              - id: hi
+                tool: everything/greet
+                arguments: { name: "child ${{ inputs.n }}" }
+            """;
+        const string Parent = """
+            name: parent
+            inputs: { items: }
+            steps:
+              - id: each
+                foreach: "${{ inputs.items }}"
+                concurrency: 4
+                do:
+                  tool: workflows/run
+                  arguments: { workflow: child, inputs: { n: "${{ item }}" } }
+            """;
+        foreach (string source in new[] { Child, Parent })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source }, Ct)).StatusCode);
+        }
+
+        // Four items, each a tool step that starts a sub-workflow and waits for it, on two workers: the waiting steps
+        // lend their places, so the sub-workflows' own steps still get workers (held, every run stopped for good).
+        string runId = await StartAsync(admin, "parent", new { items = new[] { 1, 2, 3, 4 } });
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed" or "cancelled", "the fan-out of sub-workflow runs never finished");
+        Assert.Equal("completed", done.GetProperty("state").GetString());
+        var outputs = Step(done, "each").GetProperty("output").EnumerateArray().ToList();
+        Assert.Equal(4, outputs.Count);
+        Assert.All(outputs, o => Assert.Equal("completed", o.GetProperty("state").GetString()));
+    }
+
+    [Fact]
     public async Task AForeachOverTheLimitIsRefused_AndCancellingARunDropsItsQueuedJobsAtOnce()
     {
         await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
