@@ -13,6 +13,7 @@ using Switchboard.Registry;
 using Switchboard.Storage.Workflows;
 using Switchboard.Workflows.Definitions;
 using Switchboard.Workflows.Engine;
+using Switchboard.Workflows.Queue;
 using YamlDotNet.RepresentationModel;
 
 namespace Switchboard.Agents.Director;
@@ -250,10 +251,12 @@ public sealed partial class DirectorAgent(
     /// <summary>The plan's run that a Director's saved state (as <see cref="RunAsync"/> saves it) started or is about to start; null when none.</summary>
     public static string? InFlight(JsonNode? state) => state?["checkpoint"]?["runId"]?.GetValue<string>();
 
-    // Waits for the plan's run. A wait cancelled leaves it running: a worker shutting down leaves it to the one that
-    // takes over.
+    // Waits for the plan's run, without the worker's place: the run's steps need the workers (held, Directors as many
+    // as the workers would stop every run). A wait cancelled leaves it running: a worker shutting down leaves it to the
+    // one that takes over.
     private async Task<RunSnapshot> WaitAsync(string runId, string principalId, CancellationToken cancellationToken)
     {
+        using var lent = JobSlot.Current?.Lend();
         using var timer = new PeriodicTimer(PollInterval, time);
         while (true)
         {

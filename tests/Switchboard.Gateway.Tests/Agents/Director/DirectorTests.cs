@@ -167,6 +167,25 @@ public sealed class DirectorTests
     }
 
     [Fact]
+    public async Task ADirectorOnTheOnlyWorker_StillRunsItsPlan()
+    {
+        await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
+        // The test polls the run for as long as it takes; the administrator's request limit must not be what it measures.
+        var gateway = await cluster.StartServeAsync(
+            "--Queue:Concurrency=1",
+            "--RateLimits:Roles:admin:PerPrincipal:Permits=100000", "--RateLimits:Roles:admin:PerPrincipal:Burst=10000", "--RateLimits:Roles:admin:PerPrincipal:Period=00:01:00");
+        using var admin = Client(gateway, cluster.AdminKey);
+        var plan = new JsonObject { ["steps"] = new JsonArray(Payment()) };
+
+        // The Director's step waits for its plan's run on the one worker there is; the plan's step needs a worker too.
+        string runId = await StartDirectorAsync(admin, new { plan });
+        var done = await WaitForAsync(admin, runId, r => r.GetProperty("state").GetString() is "completed" or "failed", "the Director's run never finished");
+
+        Assert.True(done.GetProperty("state").GetString() == "completed", done.ToString());
+        Assert.Equal(-1037.03, Step(done, "director").GetProperty("output").GetProperty("outputs").GetProperty("payment").GetDouble(), 2);
+    }
+
+    [Fact]
     public async Task CancellingTheDirectorsRun_CancelsThePlansRunInFlight()
     {
         await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
