@@ -15,7 +15,9 @@ public sealed class JobSlot
 
     private readonly Action _lend;
     private readonly Action _takeBack;
-    private int _lent;
+    private readonly Lock _gate = new();
+    private int _loans; // waits under way that lent the place (an agent may make several calls at once)
+    private bool _ended;
 
     internal JobSlot(Action lend, Action takeBack) => (_lend, _takeBack) = (lend, takeBack);
 
@@ -28,23 +30,50 @@ public sealed class JobSlot
 
     /// <summary>
     /// Lends the place until the result is disposed: the worker may claim another job meanwhile, and this one runs on
-    /// without a place (it is waiting, and takes almost nothing). Taken back, the worker runs one job over its
-    /// concurrency until one ends. Lending what is already lent does nothing.
+    /// without a place (it is waiting, and takes almost nothing). The place comes back when the last of the job's
+    /// loans is disposed; the worker then runs one job over its concurrency until one ends.
     /// </summary>
     public IDisposable Lend()
     {
-        if (Interlocked.Exchange(ref _lent, 1) == 1)
+        bool first;
+        lock (_gate)
         {
-            return NothingLent.Instance;
+            first = !_ended && _loans++ == 0;
         }
 
-        _lend();
+        if (first)
+        {
+            _lend();
+        }
+
         return new Loan(this);
     }
 
-    internal void TakeBack()
+    /// <summary>The job is over: a place it still lends is taken back, and the loans' ends change nothing more.</summary>
+    internal void End()
     {
-        if (Interlocked.Exchange(ref _lent, 0) == 1)
+        bool lent;
+        lock (_gate)
+        {
+            lent = !_ended && _loans > 0;
+            _ended = true;
+        }
+
+        if (lent)
+        {
+            _takeBack();
+        }
+    }
+
+    private void Return()
+    {
+        bool last;
+        lock (_gate)
+        {
+            last = !_ended && --_loans == 0;
+        }
+
+        if (last)
         {
             _takeBack();
         }
@@ -52,15 +81,14 @@ public sealed class JobSlot
 
     private sealed class Loan(JobSlot slot) : IDisposable
     {
-        public void Dispose() => slot.TakeBack();
-    }
-
-    private sealed class NothingLent : IDisposable
-    {
-        public static readonly NothingLent Instance = new();
+        private int _returned;
 
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _returned, 1) == 0)
+            {
+                slot.Return();
+            }
         }
     }
 }

@@ -216,7 +216,7 @@ public sealed class JobWorker(
         finally
         {
             _cancels.TryRemove(job.Id, out _);
-            slot.TakeBack(); // a handler that ended while lending its place
+            slot.End(); // a handler that ended while lending its place
             await heartbeatStop.CancelAsync();
             await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             lock (_runningLock)
