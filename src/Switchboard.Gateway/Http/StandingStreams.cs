@@ -10,10 +10,10 @@ namespace Switchboard.Gateway.Http;
 /// <summary>
 /// Ends an MCP event stream a caller holds open (the GET of a session) once the credential it was opened with stops
 /// speaking for anyone: its API key, or the key behind its service token, revoked, deleted or expired, or its token
-/// (a service token or an OIDC JWT) expired. Every other request is authenticated when it comes; this one stays open for as long as the
-/// session lives, and a revoked key kept receiving its session's notifications. Revocations reach here as they reach
-/// requests (<see cref="IdentityVersion"/>: at once on this replica, within about a second on the others); the
-/// stream ends as the SDK ends it when its client goes, the response completing normally.
+/// (a service token or an OIDC JWT) expired. Every other request is authenticated when it comes; this one stays open
+/// for as long as the session lives, and a revoked key kept receiving its session's notifications. Revocations reach
+/// here as they reach requests (<see cref="IdentityVersion"/>: at once on this replica, within about a second on the
+/// others); the stream ends as the SDK ends it when its client goes, the response completing normally.
 /// </summary>
 internal sealed partial class StandingStreams : IDisposable
 {

@@ -8,10 +8,11 @@ using Switchboard.Workflows.Diagnostics;
 namespace Switchboard.Workflows.Queue;
 
 /// <summary>
-/// Claims jobs and runs them, up to <see cref="JobQueueOptions.Concurrency"/> at once; renews each lease while its job
-/// runs (and notices a cancel request then); takes back jobs whose worker died. Woken by <see cref="JobSignal"/>, else
-/// polls. On shutdown, running jobs get <see cref="JobQueueOptions.ShutdownGrace"/> to finish; the rest are returned
-/// to the queue unfinished (their attempt not counted) for another worker.
+/// Claims jobs and runs them, up to <see cref="JobQueueOptions.Concurrency"/> at once, not counting those that wait for
+/// a run with their place lent (<see cref="JobSlot"/>); renews each lease while its job runs (and notices a cancel
+/// request then); takes back jobs whose worker died. Woken by <see cref="JobSignal"/>, else polls. On shutdown, running
+/// jobs get <see cref="JobQueueOptions.ShutdownGrace"/> to finish; the rest are returned to the queue unfinished
+/// (their attempt not counted) for another worker.
 /// </summary>
 public sealed class JobWorker(
     JobQueue queue,
