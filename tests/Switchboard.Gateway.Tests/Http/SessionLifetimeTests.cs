@@ -73,8 +73,7 @@ public sealed class SessionLifetimeTests(GatewayServer gateway) : IClassFixture<
     public async Task AServiceTokensEventStream_EndsWhenTheTokenExpires()
     {
         var key = await CreateKeyAsync();
-        var expires = DateTime.UtcNow.AddSeconds(5);
-        string token = await ShortServiceTokenAsync(key.Info, expires);
+        var (token, expires) = await ShortServiceTokenAsync(key.Info, TimeSpan.FromSeconds(8));
         using var stream = await _client.OpenEventStreamAsync(token, await _client.OpenSessionAsync(token));
 
         await SessionClient.ReadToEndAsync(stream).WaitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -122,11 +121,12 @@ public sealed class SessionLifetimeTests(GatewayServer gateway) : IClassFixture<
 
     // Issued tokens live at least a minute; this one is made as the gateway makes them, signed with its own secret, for
     // a few seconds.
-    private async Task<string> ShortServiceTokenAsync(ApiKeyInfo key, DateTime expires)
+    private async Task<(string Token, DateTime Expires)> ShortServiceTokenAsync(ApiKeyInfo key, TimeSpan lifetime)
     {
         await gateway.Services.GetRequiredService<ServiceTokenService>().IssueAsync(key.Principal, key.Prefix, key.Roles, [], lifetime: null, Ct); // makes the signing secret
         var secret = (await gateway.Services.GetRequiredService<ISigningKeyStore>().ListAsync(Ct))[^1];
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var expires = DateTime.UtcNow + lifetime;
+        return (new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = ServiceTokenService.Issuer,
             Audience = ServiceTokenService.Issuer,
@@ -141,7 +141,7 @@ public sealed class SessionLifetimeTests(GatewayServer gateway) : IClassFixture<
                 ["kp"] = key.Prefix,
                 ["roles"] = key.Roles.ToArray(),
             },
-        });
+        }), expires);
     }
 
     private async Task<CreatedApiKey> CreateKeyAsync() =>
