@@ -326,7 +326,6 @@ internal sealed class McpAccessFilters(McpServerView view, AccessGuard guard)
         return result;
     }
 
-    // The error's data as the SDK would send it for the exception: its string-keyed Data entries, or none.
     private static CallToolResult RefusedToolResult => new() { IsError = true, Content = [new TextContentBlock { Text = "Refused." }] };
 
     // A name that resolves is decided on server/name; one that does not is decided as given, so permissions scoped

@@ -47,10 +47,7 @@ public sealed class QueueFairnessTests
         await using var cluster = await TaskProcesses.CreateAsync(postgres: false);
         var gateway = await cluster.StartServeAsync(Flags);
         using var admin = Client(gateway, cluster.AdminKey);
-        foreach (string source in new[] { Approval, OneStep })
-        {
-            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source }, Ct)).StatusCode);
-        }
+        await AddWorkflowsAsync(admin, Approval, OneStep);
 
         // Three tasks, each waiting for a run that waits for an approval: more than the two workers.
         var tasks = new List<string>();
@@ -163,10 +160,7 @@ public sealed class QueueFairnessTests
                   tool: workflows/run
                   arguments: { workflow: child, inputs: { n: "${{ item }}" } }
             """;
-        foreach (string source in new[] { Child, Parent })
-        {
-            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source }, Ct)).StatusCode);
-        }
+        await AddWorkflowsAsync(admin, Child, Parent);
 
         // Four items, each a tool step that starts a sub-workflow and waits for it, on two workers: the waiting steps
         // lend their places, so the sub-workflows' own steps still get workers (held, every run stopped for good).
@@ -195,10 +189,7 @@ public sealed class QueueFairnessTests
                   tool: everything/slow_compute
                   arguments: { seconds: 3, label: "item ${{ item }}" }
             """;
-        foreach (string source in new[] { Fan, OneStep })
-        {
-            Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("workflows", new { source }, Ct)).StatusCode);
-        }
+        await AddWorkflowsAsync(admin, Fan, OneStep);
 
         using (var refused = await admin.PostAsJsonAsync("runs", new { workflow = "fan", inputs = new { items = Enumerable.Range(0, 41).ToArray() } }, Ct))
         {

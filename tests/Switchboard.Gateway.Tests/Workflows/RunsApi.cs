@@ -22,6 +22,16 @@ internal static class RunsApi
         return http;
     }
 
+    /// <summary>Stores each of <paramref name="sources"/> as a workflow; anything but 201 fails with the body.</summary>
+    public static async Task AddWorkflowsAsync(HttpClient http, params string[] sources)
+    {
+        foreach (string source in sources)
+        {
+            using var response = await http.PostAsJsonAsync("workflows", new { source }, Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(Ct));
+        }
+    }
+
     /// <summary>Starts a run of <paramref name="workflow"/> and returns its id; anything but 201 fails with the body.</summary>
     public static async Task<string> StartAsync(HttpClient http, string workflow, object? inputs = null)
     {
